@@ -53,10 +53,6 @@ function compareMinor(a: ParsedMinor, b: ParsedMinor): number {
   return a.major - b.major || a.minor - b.minor;
 }
 
-function dayStart(iso: string): number {
-  return Date.parse(`${iso}T00:00:00Z`);
-}
-
 function addMonthsUtc(iso: string, months: number): number {
   const d = new Date(`${iso}T00:00:00Z`);
   d.setUTCMonth(d.getUTCMonth() + months);
