@@ -1,0 +1,13 @@
+export * from './schema';
+export * as schema from './schema';
+export {
+  openDatabase,
+  migrationsFolder,
+  type Database,
+  type Transaction,
+  type Executor,
+  type DatabaseBackend,
+  type OpenedDatabase,
+  type OpenDatabaseOptions,
+} from './open';
+export { DataDirLockedError, acquireDataDirLock } from './lock-file';

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { DataDirLockedError } from './lock-file';
+import { openDatabase } from './open';
+import { users } from './schema';
+import { describeWithDatabases } from './testing/backends';
+
+describeWithDatabases('openDatabase', ({ database }) => {
+  it('applies every migration and round-trips unicode and SQL-ish text verbatim', async () => {
+    const { db } = database();
+    const tables = await db.execute<{ table_name: string }>(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    );
+    const names = tables.rows.map((r) => r.table_name);
+    for (const t of [
+      'users',
+      'agents',
+      'agent_tokens',
+      'audit_log',
+      'receptive_endpoints',
+      'ci_job_tokens',
+    ]) {
+      expect(names).toContain(t);
+    }
+    const weird = `Robert'); DROP TABLE users;-- 🚢 Ünïcødé`;
+    const [row] = await db.insert(users).values({ username: weird, passwordHash: 'x' }).returning();
+    const [back] = await db
+      .select()
+      .from(users)
+      .where(sql`${users.id} = ${row!.id}`);
+    expect(back!.username).toBe(weird);
+  });
+
+  it('answers ping', async () => {
+    await expect(database().ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('PGlite data dir lock', () => {
+  it('refuses a second opener with the holder pid and the fix, and frees the dir on close', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-lock-'));
+    const first = await openDatabase({ dataDir: dir });
+    try {
+      const err = await openDatabase({ dataDir: dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DataDirLockedError);
+      expect((err as Error).message).toBe(
+        `another kas (pid ${process.pid}) is using ${dir}; stop it or set MOORING_DATA_DIR to another directory`,
+      );
+    } finally {
+      await first.close();
+    }
+    expect(fs.existsSync(path.join(dir, 'kas.lock'))).toBe(false);
+    // Data persists across opens, and a stale lock of a dead pid is taken over.
+    fs.writeFileSync(path.join(dir, 'kas.lock'), '999999\n');
+    const again = await openDatabase({ dataDir: dir });
+    try {
+      expect(fs.readFileSync(path.join(dir, 'kas.lock'), 'utf8').trim()).toBe(String(process.pid));
+      await again.ping();
+    } finally {
+      await again.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the URL problem for a non-postgres url', async () => {
+    await expect(openDatabase({ url: 'mysql://x' })).rejects.toThrow(/must start with postgres:\/\//);
+  });
+});

@@ -1,0 +1,117 @@
+// openDatabase: embedded PGlite under <dataDir>/pglite (default) or PostgreSQL by URL. Both are the
+// Postgres dialect, so callers get one drizzle type (`Database`) and never branch on the backend.
+// Migrations under packages/db/migrations are applied on open.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import pg from 'pg';
+import { acquireDataDirLock, type DataDirLock } from './lock-file';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything queries can run on: the database or an open transaction. */
+export type Executor = Database | Transaction;
+
+export type DatabaseBackend = 'pglite' | 'postgres';
+
+export interface OpenedDatabase {
+  readonly db: Database;
+  readonly backend: DatabaseBackend;
+  /** Where it lives, without credentials (a directory or host:port/db). */
+  readonly location: string;
+  /** Cheap liveness probe for /readyz: resolves when `select 1` answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type OpenDatabaseOptions =
+  { dataDir: string; url?: undefined } | { url: string; dataDir?: undefined; poolSize?: number };
+
+export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenedDatabase> {
+  if (options.url !== undefined)
+    return openPostgres(options.url, 'poolSize' in options ? options.poolSize : undefined);
+  return openPglite(options.dataDir);
+}
+
+async function openPglite(dataDir: string): Promise<OpenedDatabase> {
+  const absolute = path.resolve(dataDir);
+  const lock: DataDirLock = acquireDataDirLock(absolute);
+  let client: PGlite | undefined;
+  try {
+    client = await PGlite.create(path.join(absolute, 'pglite'));
+    const db = drizzlePglite({ client, schema });
+    await migratePglite(db, { migrationsFolder });
+    const opened = client;
+    return {
+      db: db as unknown as Database,
+      backend: 'pglite',
+      location: absolute,
+      async ping() {
+        await db.execute(sql`select 1`);
+      },
+      async close() {
+        try {
+          if (!opened.closed) await opened.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    if (client && !client.closed) await client.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+}
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'postgres';
+  }
+}
+
+async function openPostgres(url: string, poolSize = 10): Promise<OpenedDatabase> {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(
+      'DATABASE_URL must start with postgres:// or postgresql:// (for example postgres://user:pass@host:5432/mooring)',
+    );
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client losing its server must not crash kas; the next query reports the problem.
+  pool.on('error', () => undefined);
+  try {
+    const db = drizzleNodePg({ client: pool, schema });
+    await migrateNodePg(db, { migrationsFolder });
+    return {
+      db: db as unknown as Database,
+      backend: 'postgres',
+      location: describeUrl(url),
+      async ping() {
+        await db.execute(sql`select 1`);
+      },
+      async close() {
+        await pool.end();
+      },
+    };
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new Error(
+      `could not open PostgreSQL at ${describeUrl(url)}: ${(err as Error).message}; check DATABASE_URL and that the server is running`,
+      { cause: err },
+    );
+  }
+}
