@@ -3,6 +3,7 @@ export * as schema from './schema';
 export {
   openDatabase,
   migrationsFolder,
+  selectRows,
   type Database,
   type Transaction,
   type Executor,

@@ -4,17 +4,18 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { DataDirLockedError } from './lock-file';
-import { openDatabase } from './open';
+import { openDatabase, selectRows } from './open';
 import { users } from './schema';
 import { describeWithDatabases } from './testing/backends';
 
 describeWithDatabases('openDatabase', ({ database }) => {
   it('applies every migration and round-trips unicode and SQL-ish text verbatim', async () => {
     const { db } = database();
-    const tables = await db.execute<{ table_name: string }>(
+    const tables = await selectRows<{ table_name: string }>(
+      db,
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
-    const names = tables.rows.map((r) => r.table_name);
+    const names = tables.map((r) => r.table_name);
     for (const t of [
       'users',
       'agents',

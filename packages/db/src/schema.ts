@@ -2,6 +2,7 @@
 // PostgreSQL): both speak the Postgres dialect, so queries and migrations are identical.
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -76,7 +77,7 @@ export const groups = pgTable(
   'groups',
   {
     id: id(),
-    parentId: integer('parent_id').references((): ReturnType<typeof integer> => groups.id, {
+    parentId: integer('parent_id').references((): AnyPgColumn => groups.id, {
       onDelete: 'restrict',
     }),
     name: text('name').notNull(),
