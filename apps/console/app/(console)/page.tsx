@@ -1,0 +1,36 @@
+'use client';
+import { ErrorBanner } from '@mooring/ui';
+import { useQuery } from '@tanstack/react-query';
+
+import { ClustersTable } from '../../components/clusters-table';
+import { LiveDot } from '../../components/live-dot';
+import { errorMessage } from '../../lib/errors';
+import { useLiveAgents } from '../../lib/live';
+import { useTRPC } from '../../lib/trpc';
+
+export default function ClustersPage() {
+  const trpc = useTRPC();
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const meta = useQuery(trpc.meta.version.queryOptions());
+  const live = useLiveAgents();
+  return (
+    <div className="space-y-4">
+      <div className="flex items-center justify-between">
+        <h1 className="text-xl font-semibold tracking-tight">Clusters</h1>
+        <LiveDot state={live.state} error={live.error} />
+      </div>
+      {agents.error ? (
+        <ErrorBanner title="Could not load the clusters" message={errorMessage(agents.error)} />
+      ) : null}
+      {agents.data ? (
+        <ClustersTable
+          agents={agents.data}
+          kasVersion={meta.data?.kasVersion ?? null}
+          history={live.history}
+        />
+      ) : agents.isPending ? (
+        <p className="text-sm text-zinc-500">Loading clusters…</p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+
+import { agentStatus, streamTotals, versionView, type ConnectionLike } from './agent-status';
+
+const pod = (over: Partial<ConnectionLike> = {}): ConnectionLike => ({
+  podName: 'agentk-7c9f',
+  agentVersion: 'v0.1.0',
+  kubernetesVersion: 'v1.36.3',
+  kasReplica: 'kas-1',
+  connectedAt: '2026-11-25T10:00:00Z',
+  streams: { active: 1, idle: 3, limit: 10 },
+  ...over,
+});
+const now = Date.parse('2026-11-25T12:00:00Z');
+
+describe('agentStatus', () => {
+  it('says connected with the pods and kas replica', () => {
+    const s = agentStatus(
+      { name: 'a', lastSeenAt: '2026-11-25T12:00:00Z', connections: [pod()], disconnectReason: null },
+      now,
+    );
+    expect(s).toMatchObject({ kind: 'connected', label: 'Connected' });
+    expect(s.reason).toContain('agentk-7c9f');
+    expect(s.reason).toContain('kas-1');
+  });
+
+  it('says for how long an agent has been gone, and why when kas knows', () => {
+    const s = agentStatus(
+      {
+        name: 'a',
+        lastSeenAt: '2026-11-25T11:48:00Z',
+        connections: [],
+        disconnectReason: 'token ci revoked',
+      },
+      now,
+    );
+    expect(s.label).toBe('Not connected for 12 min');
+    expect(s.reason).toContain('token ci revoked');
+  });
+
+  it('tells a never-connected agent what to do', () => {
+    const s = agentStatus({ name: 'prod', lastSeenAt: null, connections: [], disconnectReason: null }, now);
+    expect(s.kind).toBe('never');
+    expect(s.reason).toContain('create a token');
+  });
+});
+
+describe('versionView', () => {
+  it('flags pods that disagree and agentk too far from kas', () => {
+    const v = versionView(
+      [pod({ agentVersion: 'v0.1.0' }), pod({ agentVersion: 'v0.3.0' })],
+      'v0.1.2',
+      new Date(now),
+    );
+    expect(v.agentWarnings.some((w) => w.includes('different versions'))).toBe(true);
+    expect(v.agentWarnings.some((w) => w.includes('agentk 0.3 is 2 minors newer'))).toBe(true);
+    expect(v.support?.status).toBe('supported');
+  });
+
+  it('has no Kubernetes verdict without a connected pod', () => {
+    expect(versionView([], 'v0.1.0', new Date(now))).toMatchObject({
+      kubernetesVersion: null,
+      support: null,
+      agentWarnings: [],
+    });
+  });
+});
+
+describe('streamTotals', () => {
+  it('sums streams across pods', () => {
+    expect(streamTotals([pod(), pod({ streams: { active: 2, idle: 1, limit: 10 } })])).toEqual({
+      active: 3,
+      idle: 4,
+      limit: 20,
+    });
+  });
+});

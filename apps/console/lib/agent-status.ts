@@ -1,0 +1,130 @@
+import {
+  agentVersionSkew,
+  kubernetesVersionSupport,
+  podsDisagree,
+  type KubernetesVersionSupport,
+} from '@mooring/modules/version_policy/shared/index';
+import type { Tone } from '@mooring/ui/badge';
+
+import { duration } from './time';
+
+export interface ConnectionLike {
+  podName: string;
+  agentVersion: string;
+  kubernetesVersion: string | null;
+  kasReplica: string;
+  connectedAt: string;
+  streams: { active: number; idle: number; limit: number };
+}
+
+export interface AgentLike {
+  name: string;
+  lastSeenAt: string | null;
+  connections: ConnectionLike[];
+  disconnectReason: string | null;
+}
+
+export interface StatusView {
+  kind: 'connected' | 'disconnected' | 'never';
+  label: string;
+  tone: Tone;
+  reason: string;
+  /** Sort key: connected first, then most recently seen. */
+  rank: number;
+}
+
+export function agentStatus(agent: AgentLike, now: number): StatusView {
+  const pods = agent.connections;
+  if (pods.length > 0) {
+    const replicas = [...new Set(pods.map((p) => p.kasReplica))].join(', ');
+    return {
+      kind: 'connected',
+      label: 'Connected',
+      tone: 'ok',
+      reason: `${pods.length} pod${pods.length === 1 ? '' : 's'} connected (${pods.map((p) => p.podName).join(', ')}) to kas ${replicas}.`,
+      rank: 0,
+    };
+  }
+  if (!agent.lastSeenAt) {
+    return {
+      kind: 'never',
+      label: 'Never connected',
+      tone: 'muted',
+      reason:
+        agent.disconnectReason ??
+        `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster").`,
+      rank: 2,
+    };
+  }
+  const seconds = Math.max(0, Math.round((now - Date.parse(agent.lastSeenAt)) / 1000));
+  return {
+    kind: 'disconnected',
+    label: `Not connected for ${duration(seconds)}`,
+    tone: 'bad',
+    reason: `Last seen ${duration(seconds)} ago. ${agent.disconnectReason ?? 'Check that agentk is running and its token is active.'}`,
+    rank: 1,
+  };
+}
+
+export interface StreamTotals {
+  active: number;
+  idle: number;
+  limit: number;
+}
+
+export function streamTotals(connections: ConnectionLike[]): StreamTotals {
+  return connections.reduce(
+    (sum, c) => ({
+      active: sum.active + c.streams.active,
+      idle: sum.idle + c.streams.idle,
+      limit: sum.limit + c.streams.limit,
+    }),
+    { active: 0, idle: 0, limit: 0 },
+  );
+}
+
+export interface VersionView {
+  /** Kubernetes version shown for the cluster (the first pod's view of it). */
+  kubernetesVersion: string | null;
+  support: KubernetesVersionSupport | null;
+  agentVersion: string | null;
+  /** Problems with agentk's own version: skew from kas, or pods that disagree. */
+  agentWarnings: string[];
+}
+
+export function versionView(
+  connections: ConnectionLike[],
+  kasVersion: string | null,
+  date: Date,
+): VersionView {
+  const kubeVersions = connections.map((c) => c.kubernetesVersion).filter((v): v is string => !!v);
+  const kubernetesVersion = kubeVersions[0] ?? null;
+  const agentVersions = connections.map((c) => c.agentVersion);
+  const agentWarnings: string[] = [];
+  const split = podsDisagree(agentVersions);
+  if (split.disagree) agentWarnings.push(split.reason);
+  if (kasVersion) {
+    for (const version of split.versions) {
+      const skew = agentVersionSkew(version, kasVersion);
+      if (!skew.ok) agentWarnings.push(skew.reason);
+    }
+  }
+  return {
+    kubernetesVersion,
+    support: kubernetesVersion ? kubernetesVersionSupport(kubernetesVersion, date) : null,
+    agentVersion: split.versions.join(', ') || null,
+    agentWarnings,
+  };
+}
+
+export const supportTone: Record<KubernetesVersionSupport['status'], Tone> = {
+  supported: 'ok',
+  too_new: 'warn',
+  unsupported: 'bad',
+};
+
+export const supportLabel: Record<KubernetesVersionSupport['status'], string> = {
+  supported: 'Supported',
+  too_new: 'Too new',
+  unsupported: 'Unsupported',
+};
