@@ -1,0 +1,3 @@
+export { makeRequestHandler, type MakeRequestHandlerOptions, type ProxyLogger } from './make-request-handler';
+export { kubeApiTargetFromKubeConfig, type KubeApiTarget } from './kube-api-target';
+export { KUBERNETES_API_MAKE_REQUEST } from '../../reverse_tunnel/shared/tunnel-api';

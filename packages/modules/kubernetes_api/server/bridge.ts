@@ -1,0 +1,161 @@
+// Relays one proxied request between the client's HTTP connection and the agent's MakeRequest call.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
+import {
+  decodeResponse,
+  encodeRequestData,
+  encodeRequestTrailer,
+  encodeRequestUpgradeData,
+  isHopByHop,
+  valuesToHeaders,
+  type ValuesMap,
+} from '../shared/http-frames';
+import { kubeStatusBody, STATUS_TEXT } from '../shared/kube-status';
+import { describeError, writeWithBackpressure } from '../shared/streams';
+
+export interface BridgeResult {
+  /** The status code the client saw (0 if it went away before any). */
+  code: number;
+}
+
+/** Ordinary request: body frames up, response frames down. Long responses (watch, logs -f) run until either side ends. */
+export async function bridgeHttp(
+  agentId: number,
+  call: OutgoingCall,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<BridgeResult> {
+  res.on('close', () => {
+    if (!res.writableFinished) call.cancel('the client closed the connection');
+  });
+  void (async () => {
+    for await (const chunk of req as AsyncIterable<Buffer>) call.sendMessage(encodeRequestData(chunk));
+    call.sendMessage(encodeRequestTrailer());
+    call.closeSend();
+  })().catch(() => call.cancel('the client request body broke off'));
+
+  let code = 0;
+  try {
+    for await (const bytes of call.messages) {
+      const m = decodeResponse(bytes);
+      if (m.$case === 'header' && m.value.response && !res.headersSent) {
+        code = m.value.response.statusCode;
+        res.writeHead(code, m.value.response.status || undefined, responseHeaders(m.value.response.header));
+        res.flushHeaders();
+      } else if (m.$case === 'data') {
+        await writeWithBackpressure(res, m.value.data);
+      } else if (m.$case === 'trailer') {
+        res.end();
+      }
+    }
+  } catch (error) {
+    if (!res.headersSent) return { code: sendStatus(res, 502, agentFailed(agentId, error)) };
+    res.destroy();
+    return { code };
+  }
+  if (!res.headersSent)
+    return { code: sendStatus(res, 502, `agent ${agentId} ended the request without an answer`) };
+  if (!res.writableEnded) res.end();
+  return { code };
+}
+
+/**
+ * Upgrade request (exec, attach, port-forward): after the agent relays the API server's 101, kas writes it to the
+ * client socket and both sides only copy bytes; SPDY and WebSocket frames pass through untouched.
+ */
+export async function bridgeUpgrade(
+  agentId: number,
+  call: OutgoingCall,
+  socket: Duplex,
+  head: Buffer,
+  onUpgraded: () => void,
+): Promise<BridgeResult> {
+  call.sendMessage(encodeRequestTrailer());
+  if (head.length) call.sendMessage(encodeRequestUpgradeData(head));
+  socket.on('data', (chunk: Buffer) => call.sendMessage(encodeRequestUpgradeData(chunk)));
+  socket.on('end', () => call.closeSend());
+  socket.on('close', () => call.cancel('the client closed the connection'));
+  socket.on('error', () => undefined);
+
+  let code = 0;
+  try {
+    for await (const bytes of call.messages) {
+      const m = decodeResponse(bytes);
+      if (m.$case === 'header' && m.value.response && code === 0) {
+        code = m.value.response.statusCode;
+        const headers = m.value.response.header;
+        if (code === 101) {
+          socket.write(
+            rawHead(101, m.value.response.status || 'Switching Protocols', valuesToHeaders(headers)),
+          );
+          onUpgraded();
+        } else {
+          // Refused upgrade: an ordinary response, delimited by closing the connection.
+          const plain = responseHeaders(headers);
+          delete plain['content-length'];
+          socket.write(rawHead(code, m.value.response.status, { ...plain, connection: ['close'] }));
+        }
+      } else if (m.$case === 'data' || m.$case === 'upgradeData') {
+        await writeWithBackpressure(socket, m.value.data);
+      } else if (m.$case === 'trailer' && code !== 101) {
+        break;
+      }
+    }
+  } catch (error) {
+    if (code === 0) {
+      writeRawStatus(socket, 502, agentFailed(agentId, error));
+      return { code: 502 };
+    }
+    socket.destroy();
+    return { code };
+  }
+  if (code === 0) {
+    writeRawStatus(socket, 502, `agent ${agentId} ended the request without an answer`);
+    return { code: 502 };
+  }
+  socket.end();
+  return { code };
+}
+
+function agentFailed(agentId: number, error: unknown): string {
+  return `agent ${agentId} failed the request: ${describeError(error)}`;
+}
+
+function responseHeaders(map: ValuesMap): Record<string, string[]> {
+  const headers = valuesToHeaders(map);
+  for (const name of Object.keys(headers)) if (isHopByHop(name)) delete headers[name];
+  return headers;
+}
+
+function rawHead(code: number, reason: string, headers: Record<string, string[]>): string {
+  let text = `HTTP/1.1 ${code} ${reason || STATUS_TEXT[code] || ''}\r\n`;
+  for (const [name, values] of Object.entries(headers)) for (const v of values) text += `${name}: ${v}\r\n`;
+  return `${text}\r\n`;
+}
+
+export function sendStatus(res: ServerResponse, code: number, message: string): number {
+  const body = kubeStatusBody(code, message);
+  if (res.headersSent) {
+    res.destroy();
+    return code;
+  }
+  res.writeHead(code, STATUS_TEXT[code], {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    ...(code === 401 ? { 'mooring-unauthorized': 'true' } : {}),
+  });
+  res.end(body);
+  return code;
+}
+
+export function writeRawStatus(socket: Duplex, code: number, message: string): void {
+  const body = kubeStatusBody(code, message);
+  socket.end(
+    rawHead(code, STATUS_TEXT[code] ?? '', {
+      'content-type': ['application/json'],
+      'content-length': [String(body.length)],
+      connection: ['close'],
+    }) + body.toString(),
+  );
+}

@@ -1,0 +1,13 @@
+export {
+  startKubernetesApiProxy,
+  DEFAULT_PROXY_PORT,
+  type KubernetesApiProxy,
+  type KubernetesApiProxyOptions,
+  type ProxyLog,
+} from './proxy-server';
+export { cachedAuthenticator, type ProxyAuthenticator, type AuthCacheOptions } from './authenticator';
+export { ProxyAuthError, readCredential, type ProxyCredential } from './credentials';
+export { generateSelfSignedTls, type ProxyTls } from './tls';
+export { proxyMetrics, type ProxyMetrics } from './proxy-metrics';
+export { buildProxyKubeconfig, type ProxyKubeconfigInput } from '../shared/kubeconfig';
+export type { AuthorizedCaller, AuthorizedUser, AuthorizedCiJob } from '../shared/impersonation';

@@ -1,0 +1,104 @@
+// Everything kas decides before it dials the agent: the path under the prefix, who the caller is, whether it may use
+// the agent, and the Header frame (credentials stripped, Via added, impersonation computed) to send through the tunnel.
+import type { IncomingMessage } from 'node:http';
+import type { ImpersonationConfig } from '@mooring/proto/gen/mooring/kubernetes_api/rpc/rpc';
+import { encodeRequestHeader, headersToValues, queryToValues } from '../shared/http-frames';
+import {
+  accessMode,
+  impersonationFor,
+  isImpersonationHeader,
+  type AuthorizedCaller,
+} from '../shared/impersonation';
+import { describeError } from '../shared/streams';
+import type { ProxyAuthenticator } from './authenticator';
+import {
+  AGENT_ID_HEADER,
+  CREDENTIAL_QUERY_PARAMS,
+  CSRF_HEADER,
+  ProxyAuthError,
+  readCredential,
+  type ProxyCredential,
+} from './credentials';
+
+/** A request the proxy answers itself with a Kubernetes Status. */
+export class ProxyFailure extends Error {
+  override readonly name = 'ProxyFailure';
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PreparedRequest {
+  agentId: number;
+  credential: ProxyCredential;
+  caller: AuthorizedCaller;
+  impersonation: ImpersonationConfig | undefined;
+  /** Encoded HttpRequest.Header frame. */
+  headerFrame: Uint8Array;
+}
+
+const STRIPPED_HEADERS = new Set(['authorization', 'cookie', AGENT_ID_HEADER, CSRF_HEADER, 'host']);
+
+export async function prepareRequest(
+  req: IncomingMessage,
+  prefix: string,
+  authenticate: ProxyAuthenticator,
+  upgrade: boolean,
+): Promise<PreparedRequest> {
+  const url = new URL(req.url ?? '/', 'http://proxy.invalid');
+  if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
+    throw new ProxyFailure(
+      404,
+      `the Kubernetes API proxy serves paths under ${prefix}/, not ${url.pathname}`,
+    );
+  }
+  const urlPath = url.pathname.slice(prefix.length) || '/';
+
+  let credential: ProxyCredential;
+  let caller: AuthorizedCaller;
+  try {
+    credential = readCredential(req.headers, req.rawHeaders, url.searchParams);
+    caller = await authenticate(credential);
+  } catch (error) {
+    if (error instanceof ProxyAuthError) throw new ProxyFailure(401, `Unauthorized: ${error.message}`);
+    throw new ProxyFailure(500, `kas could not check the credentials: ${describeError(error)}`);
+  }
+  if (caller.agentId !== credential.agentId) {
+    throw new ProxyFailure(401, 'Unauthorized: the credential does not grant access to this agent');
+  }
+
+  const impersonation = impersonationFor(caller);
+  const callerImpersonates = Object.keys(req.headers).some(isImpersonationHeader);
+  if (impersonation && callerImpersonates) {
+    throw new ProxyFailure(
+      400,
+      `Impersonate-* headers are not allowed: agent ${caller.agentId} gives this caller access_as ` +
+        `${accessMode(caller)}, which already impersonates; only access_as agent lets a caller impersonate ` +
+        `(drop --as/--as-group or change the agent's configuration)`,
+    );
+  }
+
+  const header = headersToValues(req.headersDistinct, (name) => !STRIPPED_HEADERS.has(name));
+  header['via'] = { value: [...(header['via']?.value ?? []), '1.1 mooring-kas'] };
+  if (upgrade) {
+    header['connection'] = { value: ['Upgrade'] };
+    header['upgrade'] = { value: req.headersDistinct['upgrade'] ?? [] };
+  }
+  const lengthHeader = req.headers['content-length'];
+  const contentLength =
+    lengthHeader !== undefined ? Number(lengthHeader) : req.headers['transfer-encoding'] ? -1 : 0;
+  const headerFrame = encodeRequestHeader(
+    {
+      method: req.method ?? 'GET',
+      urlPath,
+      query: queryToValues(url.searchParams, CREDENTIAL_QUERY_PARAMS),
+      header,
+      contentLength,
+    },
+    impersonation,
+  );
+  return { agentId: caller.agentId, credential, caller, impersonation, headerFrame };
+}

@@ -1,0 +1,52 @@
+// Prometheus metrics of the proxy. Registered once per registry, so a second proxy on the same registry shares them.
+import type { Registry } from 'prom-client';
+import { Counter, Histogram, type Metric } from 'prom-client';
+
+export interface ProxyMetrics {
+  requests: Counter<'code'>;
+  upgrades: Counter<'protocol'>;
+  routingWait: Histogram<'outcome'>;
+}
+
+export function proxyMetrics(registry: Registry): ProxyMetrics {
+  return {
+    requests: getOrCreate(
+      registry,
+      'mooring_kas_k8s_proxy_requests_total',
+      () =>
+        new Counter({
+          name: 'mooring_kas_k8s_proxy_requests_total',
+          help: 'Kubernetes API proxy requests by the HTTP status code answered (101 for upgrades)',
+          labelNames: ['code'],
+          registers: [registry],
+        }),
+    ),
+    upgrades: getOrCreate(
+      registry,
+      'mooring_kas_k8s_proxy_upgrades_total',
+      () =>
+        new Counter({
+          name: 'mooring_kas_k8s_proxy_upgrades_total',
+          help: 'Upgraded connections (exec, attach, port-forward, cp) relayed by the proxy, by protocol',
+          labelNames: ['protocol'],
+          registers: [registry],
+        }),
+    ),
+    routingWait: getOrCreate(
+      registry,
+      'mooring_kas_k8s_proxy_routing_wait_seconds',
+      () =>
+        new Histogram({
+          name: 'mooring_kas_k8s_proxy_routing_wait_seconds',
+          help: 'Time a proxy request waited for a tunnel of its agent, by outcome (found, not_connected, limit)',
+          labelNames: ['outcome'],
+          buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 20],
+          registers: [registry],
+        }),
+    ),
+  };
+}
+
+function getOrCreate<T extends Metric>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}

@@ -1,0 +1,238 @@
+// kas's Kubernetes API proxy listener (default port 8154, prefix /k8s-proxy): a plain Kubernetes API over HTTPS that
+// authenticates the caller, then forwards the request to the agent's KubernetesApi.MakeRequest through the tunnel.
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Registry } from 'prom-client';
+import {
+  AgentNotConnectedError,
+  AgentStreamLimitError,
+  KUBERNETES_API_MAKE_REQUEST,
+  type AgentDialer,
+  type OutgoingCall,
+} from '../../reverse_tunnel/shared/tunnel-api';
+import { isUpgradeRequest, upgradeProtocol } from '../shared/http-frames';
+import { describeError } from '../shared/streams';
+import type { ProxyAuthenticator } from './authenticator';
+import { bridgeHttp, bridgeUpgrade, sendStatus, writeRawStatus } from './bridge';
+import { ProxyAuthError } from './credentials';
+import { prepareRequest, ProxyFailure, type PreparedRequest } from './prepare-request';
+import { proxyMetrics, type ProxyMetrics } from './proxy-metrics';
+import { generateSelfSignedTls, type ProxyTls } from './tls';
+
+export interface ProxyLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface KubernetesApiProxyOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8154; 0 picks a free port. */
+  port?: number;
+  /** Server certificate and the CA clients trust. Omitted: a self-signed CA is generated with openssl. */
+  tls?: ProxyTls;
+  dialer: AgentDialer;
+  authenticate: ProxyAuthenticator;
+  metricsRegistry?: Registry;
+  /** Default /k8s-proxy. */
+  pathPrefix?: string;
+  /** How long a request waits for a tunnel of its agent; default 20 s. */
+  routingTimeoutMs?: number;
+  /** Long requests re-check their credential this often and end when it is revoked; default 30 s. */
+  credentialRecheckMs?: number;
+  log?: ProxyLog;
+}
+
+export interface KubernetesApiProxy {
+  port: number;
+  /** e.g. https://127.0.0.1:8154/k8s-proxy */
+  url: string;
+  caPem: string;
+  metrics: ProxyMetrics;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_PROXY_PORT = 8154;
+
+export async function startKubernetesApiProxy(
+  options: KubernetesApiProxyOptions,
+): Promise<KubernetesApiProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const prefix = (options.pathPrefix ?? '/k8s-proxy').replace(/\/$/, '');
+  const routingTimeoutMs = options.routingTimeoutMs ?? 20_000;
+  const recheckMs = options.credentialRecheckMs ?? 30_000;
+  const tls = options.tls ?? generateSelfSignedTls(['localhost', host]);
+  const metrics = proxyMetrics(options.metricsRegistry ?? new Registry());
+  const log = options.log;
+  const active = new Set<{ close(): void }>();
+
+  async function dial(prepared: PreparedRequest, signal: AbortSignal): Promise<OutgoingCall> {
+    const started = performance.now();
+    const wait = (outcome: string) =>
+      metrics.routingWait.observe({ outcome }, (performance.now() - started) / 1000);
+    try {
+      const call = await options.dialer.openCall(prepared.agentId, KUBERNETES_API_MAKE_REQUEST, {
+        signal,
+        timeoutMs: routingTimeoutMs,
+      });
+      wait('found');
+      return call;
+    } catch (error) {
+      if (error instanceof AgentNotConnectedError) {
+        wait('not_connected');
+        throw new ProxyFailure(503, error.message);
+      }
+      if (error instanceof AgentStreamLimitError) {
+        wait('limit');
+        throw new ProxyFailure(429, error.message);
+      }
+      wait('error');
+      if (signal.aborted) throw new ProxyFailure(499, 'the client went away while kas looked for a tunnel');
+      throw new ProxyFailure(
+        502,
+        `kas could not open a call to agent ${prepared.agentId}: ${describeError(error)}`,
+      );
+    }
+  }
+
+  /** Ends a long request when its credential is revoked (checked through the authenticator and its cache). */
+  function watchCredential(prepared: PreparedRequest, end: () => void): () => void {
+    const timer = setInterval(() => {
+      options.authenticate(prepared.credential).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!(error instanceof ProxyAuthError)) return;
+          log?.info({ agent_id: prepared.agentId }, 'credential revoked; ending the proxied request');
+          end();
+        },
+      );
+    }, recheckMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    let code: number;
+    try {
+      const prepared = await prepareRequest(req, prefix, options.authenticate, false);
+      const call = await dial(prepared, abort.signal);
+      call.sendMessage(prepared.headerFrame);
+      const entry = { close: () => res.destroy() };
+      active.add(entry);
+      const unwatch = watchCredential(prepared, () => {
+        call.cancel('credential revoked');
+        res.destroy();
+      });
+      try {
+        code = (await bridgeHttp(prepared.agentId, call, req, res)).code;
+      } finally {
+        unwatch();
+        active.delete(entry);
+      }
+    } catch (error) {
+      code = failureCode(error);
+      if (code !== 499) sendStatus(res, code, failureMessage(error));
+      logFailure(error, code);
+    }
+    if (code) metrics.requests.inc({ code: String(code) });
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    if (!isUpgradeRequest(req.headersDistinct)) {
+      writeRawStatus(
+        socket,
+        400,
+        'the proxy only relays "Connection: Upgrade" requests with an Upgrade header',
+      );
+      return;
+    }
+    const abort = new AbortController();
+    socket.on('close', () => abort.abort());
+    const protocol = upgradeProtocol(req.headers.upgrade);
+    let code: number;
+    try {
+      const prepared = await prepareRequest(req, prefix, options.authenticate, true);
+      const call = await dial(prepared, abort.signal);
+      call.sendMessage(prepared.headerFrame);
+      const entry = { close: () => socket.destroy() };
+      active.add(entry);
+      const unwatch = watchCredential(prepared, () => {
+        call.cancel('credential revoked');
+        socket.destroy();
+      });
+      try {
+        code = (
+          await bridgeUpgrade(prepared.agentId, call, socket, head, () => metrics.upgrades.inc({ protocol }))
+        ).code;
+      } finally {
+        unwatch();
+        active.delete(entry);
+      }
+    } catch (error) {
+      code = failureCode(error);
+      if (code !== 499) writeRawStatus(socket, code, failureMessage(error));
+      logFailure(error, code);
+    }
+    if (code) metrics.requests.inc({ code: String(code) });
+  }
+
+  function logFailure(error: unknown, code: number): void {
+    if (code >= 500 && code !== 503)
+      log?.warn({ err: describeError(error), code }, 'Kubernetes API proxy request failed');
+  }
+
+  const server = https.createServer({
+    cert: tls.certPem,
+    key: tls.keyPem,
+    // Watches, logs -f and upgraded connections may stay open for hours: nothing of ours times them out.
+    requestTimeout: 0,
+    headersTimeout: 30_000,
+    keepAliveTimeout: 60_000,
+  });
+  server.timeout = 0;
+  server.on('request', (req, res) => void onRequest(req, res));
+  server.on(
+    'upgrade',
+    (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head),
+  );
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PROXY_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const url = `https://${urlHost}:${port}${prefix}`;
+  log?.info({ port, url }, 'Kubernetes API proxy listening');
+  return {
+    port,
+    url,
+    caPem: tls.caPem,
+    metrics,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const entry of active) entry.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function failureCode(error: unknown): number {
+  return error instanceof ProxyFailure ? error.code : 500;
+}
+
+function failureMessage(error: unknown): string {
+  return error instanceof ProxyFailure
+    ? error.message
+    : `kas failed the proxy request: ${describeError(error)}`;
+}

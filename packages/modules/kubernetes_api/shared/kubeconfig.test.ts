@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { buildProxyKubeconfig } from './kubeconfig';
+
+const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+describe('buildProxyKubeconfig', () => {
+  it('embeds the CA and a pat token, never skipping TLS verification', () => {
+    const text = buildProxyKubeconfig({
+      proxyUrl: 'https://127.0.0.1:8154/k8s-proxy',
+      caPem,
+      agentId: 3,
+      token: 'mpat-x',
+      namespace: 'demo',
+    });
+    expect(text).not.toContain('insecure-skip-tls-verify');
+    const config = parse(text);
+    expect(config.clusters[0].cluster['certificate-authority-data']).toBe(
+      Buffer.from(caPem).toString('base64'),
+    );
+    expect(config.users[0]).toEqual({ name: 'agent:3', user: { token: 'pat:3:mpat-x' } });
+    expect(config.contexts[0].context).toEqual({ cluster: 'mooring', user: 'agent:3', namespace: 'demo' });
+    expect(config['current-context']).toBe('agent:3');
+  });
+
+  it('rejects an http URL with the field named', () => {
+    expect(() =>
+      buildProxyKubeconfig({ proxyUrl: 'http://x/k8s-proxy', caPem, agentId: 1, token: 't' }),
+    ).toThrow(/proxyUrl must be an https:\/\/ URL/);
+  });
+});
