@@ -137,12 +137,13 @@ describe('Kubernetes API proxy over a direct (in-memory) tunnel', () => {
   });
 
   it('answers 401 Status for missing, malformed and rejected credentials', async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: 'Bearer mpat-xyz' },
       pat('wrong'),
       { cookie: 'mooring_session=s1' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const answer = await call(proxy, '/api', headers);
       expect(answer.status).toBe(401);
       const status = JSON.parse(answer.body);
