@@ -35,7 +35,7 @@ export interface ProxyLogger {
 export interface MakeRequestHandlerOptions {
   target: KubeApiTarget;
   log?: ProxyLogger;
-  /** Called when an upgraded connection starts and ends (for agentk's in-flight gauge). */
+  /** Called when a request starts (+1) and ends (-1), for agentk's in-flight gauge. */
   onActive?: (delta: 1 | -1) => void;
 }
 
