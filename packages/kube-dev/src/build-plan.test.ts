@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { kwokCrdName, planBuild, versionLdflags } from './build-plan';
+import { kubeVersions } from './versions';
+
+describe('versionLdflags', () => {
+  it('stamps component-base and client-go with the release version', () => {
+    const flags = versionLdflags('v1.36.3');
+    expect(flags).toContain('-X k8s.io/component-base/version.gitVersion=v1.36.3');
+    expect(flags).toContain('-X k8s.io/component-base/version.gitMinor=36');
+    expect(flags).toContain('-X k8s.io/component-base/version.gitTreeState=clean');
+    expect(flags).toContain('-X k8s.io/client-go/pkg/version.gitVersion=v1.36.3');
+    expect(flags.startsWith('-s -w ')).toBe(true);
+  });
+
+  it('rejects a version that is not vMAJOR.MINOR.PATCH', () => {
+    expect(() => versionLdflags('1.36')).toThrow(/v1\.36\.3/);
+  });
+});
+
+describe('planBuild', () => {
+  it('builds only the missing binaries, with the local toolchain and no cgo', () => {
+    const steps = planBuild(new Set(['kubectl', 'kwok']), kubeVersions, '/repo/go', '/cache/.build-x');
+    expect(steps.map((step) => step.outputs)).toEqual([['kubectl'], ['kwok']]);
+    const [kube, kwok] = steps;
+    expect(kube!.cwd).toBe('/repo/go/kubernetes');
+    expect(kube!.args).toContain('k8s.io/kubernetes/cmd/kubectl');
+    expect(kube!.args).not.toContain('k8s.io/kubernetes/cmd/kube-apiserver');
+    expect(kube!.env).toEqual({ GOTOOLCHAIN: 'local', CGO_ENABLED: '0' });
+    expect(kwok!.args).toContain(`sigs.k8s.io/kwok/cmd/kwok@${kubeVersions.kwok}`);
+    expect(kwok!.env.GOBIN).toBe('/cache/.build-x');
+  });
+
+  it('plans nothing when nothing is missing', () => {
+    expect(planBuild(new Set(), kubeVersions, '/repo/go', '/tmp/x')).toEqual([]);
+  });
+});
+
+describe('versions.json', () => {
+  it('pins Kubernetes and its staging modules to the same minor', () => {
+    expect(kubeVersions.kubernetes.replace(/^v1\./, '')).toBe(
+      kubeVersions.kubernetesStaging.replace(/^v0\./, ''),
+    );
+  });
+});
+
+it('kwokCrdName maps a CRD file to its object name', () => {
+  expect(kwokCrdName('kwok.x-k8s.io_portforwards.yaml')).toBe('portforwards.kwok.x-k8s.io');
+});

@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  kubeBinaryNames,
+  kwokCrdDirName,
+  kwokCrdFiles,
+  planBuild,
+  type BuildStep,
+  type KubeBinaryName,
+} from './build-plan';
+import { kubeVersions, packageRoot } from './versions';
+
+export { kubeBinaryNames, type KubeBinaryName } from './build-plan';
+
+export type KubeBinaries = Record<KubeBinaryName, string> & {
+  /** The flat cache directory holding every binary. */
+  dir: string;
+  /** Kubernetes version the binaries report, e.g. v1.36.3. */
+  version: string;
+  /** kwok's CRD manifests for the per-pod Logs/Attach/Exec/PortForward rules. */
+  kwokCrdDir: string;
+};
+
+/** `~/.cache/mooring/kube/<version>`; `MOORING_KUBE_CACHE` replaces `~/.cache/mooring/kube`. */
+export function kubeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const root = env.MOORING_KUBE_CACHE || join(homedir(), '.cache', 'mooring', 'kube');
+  return join(root, kubeVersions.kubernetes);
+}
+
+export function kubeBinaryPath(name: KubeBinaryName, env: NodeJS.ProcessEnv = process.env): string {
+  return join(kubeCacheDir(env), name);
+}
+
+function describeBinaries(dir: string): KubeBinaries {
+  const paths = Object.fromEntries(kubeBinaryNames.map((name) => [name, join(dir, name)])) as Record<
+    KubeBinaryName,
+    string
+  >;
+  return { ...paths, dir, version: kubeVersions.kubernetes, kwokCrdDir: join(dir, kwokCrdDirName) };
+}
+
+export interface EnsureOptions {
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Returns the cached binaries, building whatever is missing first (tens of minutes cold on
+ * 2 cores, well under a second when everything is present). Builds go to a temp directory
+ * and are renamed into place, so an interrupted build never leaves a binary that looks finished.
+ */
+export async function ensureKubeBinaries(options: EnsureOptions = {}): Promise<KubeBinaries> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const dir = kubeCacheDir(env);
+  const missing = new Set<KubeBinaryName | typeof kwokCrdDirName>(
+    kubeBinaryNames.filter((name) => !existsSync(join(dir, name))),
+  );
+  if (!kwokCrdFiles.every((file) => existsSync(join(dir, kwokCrdDirName, file)))) missing.add(kwokCrdDirName);
+  if (missing.size === 0) return describeBinaries(dir);
+
+  await mkdir(dir, { recursive: true });
+  const tmp = await mkdtemp(join(dir, '.build-'));
+  const started = Date.now();
+  log(`kube-dev: building ${[...missing].join(', ')} into ${dir} (Kubernetes ${kubeVersions.kubernetes})`);
+  try {
+    await checkGo(env);
+    for (const step of planBuild(missing, kubeVersions, join(packageRoot, 'go'), tmp)) {
+      await runStep(step, env, log);
+      for (const output of step.outputs) await rename(join(tmp, output), join(dir, output));
+    }
+    if (missing.has(kwokCrdDirName)) await copyKwokCrds(dir, tmp, env, log);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  log(`kube-dev: all binaries ready in ${seconds(started)} s`);
+  return describeBinaries(dir);
+}
+
+async function copyKwokCrds(dir: string, tmp: string, env: NodeJS.ProcessEnv, log: (line: string) => void) {
+  const step: BuildStep = {
+    label: `kwok ${kubeVersions.kwok} CRDs`,
+    cwd: join(packageRoot, 'go'),
+    args: ['mod', 'download', '-json', `sigs.k8s.io/kwok@${kubeVersions.kwok}`],
+    env: { GOTOOLCHAIN: 'local' },
+    outputs: [],
+  };
+  const output = await runStep(step, env, log);
+  const moduleDir = (JSON.parse(output) as { Dir?: string }).Dir;
+  if (!moduleDir)
+    throw new Error(`go mod download did not report a directory for kwok: ${output.slice(0, 500)}`);
+  const staged = join(tmp, kwokCrdDirName);
+  await mkdir(staged);
+  for (const file of kwokCrdFiles)
+    await copyFile(join(moduleDir, 'kustomize', 'crd', 'bases', file), join(staged, file));
+  await rm(join(dir, kwokCrdDirName), { recursive: true, force: true });
+  await rename(staged, join(dir, kwokCrdDirName));
+}
+
+async function checkGo(env: NodeJS.ProcessEnv): Promise<void> {
+  let version: string;
+  try {
+    version = await capture('go', ['env', 'GOVERSION'], env);
+  } catch (error) {
+    throw new Error(
+      `kube-dev needs the Go toolchain (${kubeVersions.go}.x) on PATH to build Kubernetes; running "go" failed: ${(error as Error).message}`,
+    );
+  }
+  if (!version.trim().startsWith(kubeVersions.go)) {
+    throw new Error(
+      `kube-dev builds Kubernetes ${kubeVersions.kubernetes} with GOTOOLCHAIN=local and expects ${kubeVersions.go}.x, but "go" is ${version.trim()}; install ${kubeVersions.go} or update packages/kube-dev/versions.json`,
+    );
+  }
+}
+
+function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`)),
+    );
+  });
+}
+
+const progressEveryMs = 15_000;
+
+/** Runs one go command, printing elapsed time every 15 s; resolves with its stdout. */
+function runStep(step: BuildStep, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
+  const started = Date.now();
+  log(`kube-dev: [${step.label}] go ${step.args.filter((arg) => !arg.startsWith('-X')).join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('go', step.args, {
+      cwd: step.cwd,
+      env: { ...env, ...step.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const tail: string[] = [];
+    const remember = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) tail.push(line);
+      if (tail.length > 40) tail.splice(0, tail.length - 40);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      remember(chunk);
+    });
+    child.stderr.on('data', remember);
+    const ticker = setInterval(
+      () => log(`kube-dev: [${step.label}] still building, ${seconds(started)} s`),
+      progressEveryMs,
+    );
+    const fail = (why: string) =>
+      reject(
+        new Error(
+          `kube-dev build step "${step.label}" failed (${why}) after ${seconds(started)} s in ${step.cwd}.\n` +
+            `Last lines of go's output:\n${tail.slice(-25).join('\n')}`,
+        ),
+      );
+    child.on('error', (error) => {
+      clearInterval(ticker);
+      fail(error.message);
+    });
+    child.on('close', (code, signal) => {
+      clearInterval(ticker);
+      if (code === 0) {
+        log(`kube-dev: [${step.label}] done in ${seconds(started)} s`);
+        resolve(stdout);
+      } else fail(signal ? `killed by ${signal}` : `exit code ${code}`);
+    });
+  });
+}
+
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 1000);
+}

@@ -1,0 +1,32 @@
+import { componentHealth, devClusterPaths, readDevClusterState } from '../state';
+
+try {
+  const state = await readDevClusterState();
+  if (!state) {
+    console.log(`No cluster is recorded in ${devClusterPaths().stateFile}. Start one with: pnpm kube:up`);
+    process.exitCode = 1;
+  } else {
+    const health = await componentHealth(state.cluster);
+    console.log(
+      `Cluster ${state.cluster.name} (Kubernetes ${state.cluster.version}) at ${state.cluster.server}, started ${state.startedAt}`,
+    );
+    for (const component of health) {
+      const mark = component.healthy ? 'healthy' : component.running ? 'UNHEALTHY' : 'STOPPED';
+      console.log(
+        `  ${component.component.padEnd(24)} pid ${String(component.pid).padEnd(8)} ${mark.padEnd(10)} ${component.detail}`,
+      );
+    }
+    console.log(`  admin kubeconfig: ${devClusterPaths().demoAdminKubeconfig}`);
+    if (!health.every((component) => component.healthy)) {
+      console.log(
+        'Some components are down; see their logs in ' +
+          state.cluster.dataDir +
+          '/components/, or restart with pnpm kube:down && pnpm kube:up',
+      );
+      process.exitCode = 1;
+    }
+  }
+} catch (error) {
+  console.error((error as Error).message);
+  process.exitCode = 1;
+}

@@ -1,0 +1,14 @@
+export { ensureKubeBinaries, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
+export type { KubeBinaries, KubeBinaryName } from './build';
+export { startCluster } from './cluster';
+export type { StartClusterOptions } from './cluster';
+export { clusterInfo } from './cluster-info';
+export type { KubeCluster, KubeClusterInfo } from './cluster-info';
+export { appendPodLog, forwardPodPort, podLogPath } from './pod-io';
+export type { AppendPodLogOptions, ForwardPodPortOptions, PodRef, PortForwardTarget } from './pod-io';
+export { criLogLine } from './cri-log';
+export { runKubectl, kubectlOrThrow } from './kubectl';
+export type { KubectlOptions, KubectlResult } from './kubectl';
+export { renderKubeconfig } from './kubeconfig';
+export { agentClusterRoleRules, agentNamespace, agentServiceAccount } from './agent-identity';
+export { kubeVersions } from './versions';
