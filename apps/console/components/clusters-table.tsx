@@ -75,7 +75,7 @@ export function ClustersTable({
 }: {
   agents: AgentRow[];
   kasVersion: string | null;
-  history: Map<string, number[]>;
+  history: Map<number, number[]>;
 }) {
   const now = useNow();
   const router = useRouter();

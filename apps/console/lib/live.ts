@@ -10,7 +10,7 @@ import type { inferRouterOutputs } from '@trpc/server';
 type Outputs = inferRouterOutputs<AppRouter>;
 export type AgentRow = Outputs['agents']['list'][number];
 
-type AgentEvent = { type: 'upsert'; agent: AgentRow } | { type: 'removed'; agentId: string };
+type AgentEvent = { type: 'upsert'; agent: AgentRow } | { type: 'removed'; agentId: number };
 
 /** tRPC hands tracked events over as {id, data}; accept both that and the bare event. */
 function unwrap<T>(value: unknown): T {
@@ -28,10 +28,10 @@ const historyLength = 60;
  * Keeps the agents list query up to date from the agents.onChange subscription (one event stream),
  * and remembers recent active-stream counts per agent for the sparklines.
  */
-export function useLiveAgents(agentId?: string) {
+export function useLiveAgents(agentId?: number) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const history = useRef(new Map<string, number[]>());
+  const history = useRef(new Map<number, number[]>());
   const [, setTick] = useState(0);
 
   const subscription = useSubscription(

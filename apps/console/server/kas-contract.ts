@@ -16,7 +16,7 @@ const notHere = (): never => {
 };
 
 const iso = z.string(); // ISO 8601 timestamps
-const id = z.string();
+const id = z.number().int();
 
 export const streamCounts = z.object({ active: z.number(), idle: z.number(), limit: z.number() });
 
@@ -152,7 +152,14 @@ export const kasContractRouter = t.router({
     me: q(none, z.object({ user, csrfToken: z.string().optional() })),
   }),
   meta: t.router({
-    version: q(none, z.object({ kasVersion: z.string() })),
+    version: q(
+      none,
+      z.object({
+        kasVersion: z.string(),
+        /** Address agentk dials (design.md §2, port 8150), e.g. grpc://kas.example.com:8150 — for install commands. */
+        agentAddress: z.string().optional(),
+      }),
+    ),
   }),
   agents: t.router({
     list: q(none, z.array(agentRow)),

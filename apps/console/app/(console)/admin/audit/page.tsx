@@ -1,0 +1,108 @@
+'use client';
+import { Button, EmptyState, ErrorBanner, inputClass } from '@mooring/ui';
+import { useQuery } from '@tanstack/react-query';
+import { useDeferredValue, useState } from 'react';
+
+import { errorMessage } from '../../../../lib/errors';
+import { formatTime } from '../../../../lib/time';
+import { useTRPC } from '../../../../lib/trpc';
+
+function toCsv(
+  rows: {
+    at: string;
+    actor: string;
+    action: string;
+    target: string;
+    address: string | null;
+    details: string | null;
+  }[],
+): string {
+  const cell = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`;
+  return [
+    'at,actor,action,target,address,details',
+    ...rows.map((r) => [r.at, r.actor, r.action, r.target, r.address, r.details].map(cell).join(',')),
+  ].join('\n');
+}
+
+export default function AuditPage() {
+  const trpc = useTRPC();
+  const [filters, setFilters] = useState({ actor: '', action: '', target: '' });
+  const deferred = useDeferredValue(filters);
+  const input = Object.fromEntries(Object.entries(deferred).filter(([, v]) => v.trim() !== '')) as {
+    actor?: string;
+    action?: string;
+    target?: string;
+  };
+  const audit = useQuery({ ...trpc.audit.list.queryOptions(input), placeholderData: (previous) => previous });
+
+  return (
+    <div className="space-y-4">
+      <h1 className="text-xl font-semibold tracking-tight">Audit log</h1>
+      <div className="flex flex-wrap items-end gap-3">
+        {(['actor', 'action', 'target'] as const).map((key) => (
+          <div key={key} className="space-y-1">
+            <label htmlFor={`audit-${key}`} className="block text-sm font-medium capitalize">
+              {key}
+            </label>
+            <input
+              id={`audit-${key}`}
+              type="search"
+              className={`${inputClass} w-48`}
+              value={filters[key]}
+              onChange={(e) => setFilters((f) => ({ ...f, [key]: e.target.value }))}
+              placeholder={key === 'action' ? 'e.g. agent_token.create' : ''}
+            />
+          </div>
+        ))}
+        <Button
+          disabled={!audit.data?.length}
+          onClick={() => {
+            const url = URL.createObjectURL(new Blob([toCsv(audit.data ?? [])], { type: 'text/csv' }));
+            const a = document.createElement('a');
+            a.href = url;
+            a.download = 'mooring-audit.csv';
+            a.click();
+            URL.revokeObjectURL(url);
+          }}
+        >
+          Export CSV
+        </Button>
+      </div>
+      {audit.error ? (
+        <ErrorBanner title="Could not load the audit log" message={errorMessage(audit.error)} />
+      ) : null}
+      {audit.data?.length === 0 ? (
+        <EmptyState title="No matching entries">
+          Every change made through the API is recorded here; loosen the filters to see more.
+        </EmptyState>
+      ) : null}
+      {audit.data && audit.data.length > 0 ? (
+        <div className="overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800">
+          <table className="w-full text-left text-sm" data-testid="audit-table">
+            <thead className="sticky top-0 bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
+              <tr>
+                {['When', 'Who', 'What', 'Target', 'From', 'Details'].map((h) => (
+                  <th key={h} scope="col" className="px-3 py-2 font-medium">
+                    {h}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
+              {audit.data.map((r) => (
+                <tr key={r.id}>
+                  <td className="whitespace-nowrap px-3 py-1.5 text-xs">{formatTime(r.at)}</td>
+                  <td className="px-3 py-1.5">{r.actor}</td>
+                  <td className="px-3 py-1.5 font-mono text-xs">{r.action}</td>
+                  <td className="px-3 py-1.5">{r.target}</td>
+                  <td className="px-3 py-1.5 text-xs text-zinc-500">{r.address ?? '—'}</td>
+                  <td className="px-3 py-1.5 text-xs text-zinc-600 dark:text-zinc-400">{r.details ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </div>
+  );
+}

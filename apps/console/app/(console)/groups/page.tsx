@@ -1,0 +1,105 @@
+'use client';
+import { Button, EmptyState, ErrorBanner, Field, inputClass } from '@mooring/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+
+import { Members } from '../../../components/members';
+import { errorMessage, fieldErrors } from '../../../lib/errors';
+import { useTRPC } from '../../../lib/trpc';
+
+export default function GroupsPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const groups = useQuery(trpc.groups.list.queryOptions());
+  const [selected, setSelected] = useState<number | null>(null);
+  const create = useMutation(
+    trpc.groups.create.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.groups.list.queryKey() }),
+    }),
+  );
+  const errors = fieldErrors(create.error);
+  const rows = (groups.data ?? []).slice().sort((a, b) => a.path.localeCompare(b.path));
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    const parent = String(data.get('parentId') ?? '');
+    create.mutate(
+      {
+        name: String(data.get('name') ?? ''),
+        path: String(data.get('path') ?? ''),
+        parentId: parent ? Number(parent) : null,
+      },
+      { onSuccess: () => form.reset() },
+    );
+  }
+
+  return (
+    <div className="space-y-6">
+      <h1 className="text-xl font-semibold tracking-tight">Groups</h1>
+      {groups.error ? (
+        <ErrorBanner title="Could not load the groups" message={errorMessage(groups.error)} />
+      ) : null}
+      {groups.data && rows.length === 0 ? (
+        <EmptyState title="No groups yet">
+          Groups hold projects and members; create the first one below.
+        </EmptyState>
+      ) : null}
+      <div className="grid gap-6 lg:grid-cols-[18rem_minmax(0,1fr)]">
+        <ul className="space-y-0.5 text-sm" aria-label="Groups">
+          {rows.map((g) => (
+            <li key={g.id} style={{ paddingLeft: `${(g.path.split('/').length - 1) * 1}rem` }}>
+              <button
+                type="button"
+                aria-pressed={selected === g.id}
+                onClick={() => setSelected(g.id)}
+                className="w-full rounded px-2 py-1 text-left hover:bg-zinc-100 aria-pressed:bg-zinc-200 dark:hover:bg-zinc-800 dark:aria-pressed:bg-zinc-800"
+              >
+                {g.name} <span className="text-xs text-zinc-500">{g.path}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div>
+          {selected !== null ? (
+            <Members target={{ kind: 'group', id: selected }} />
+          ) : rows.length ? (
+            <p className="text-sm text-zinc-500">Pick a group to see its members.</p>
+          ) : null}
+        </div>
+      </div>
+      <section
+        aria-labelledby="new-group"
+        className="max-w-md space-y-3 rounded border border-zinc-200 p-4 dark:border-zinc-800"
+      >
+        <h2 id="new-group" className="font-semibold">
+          New group
+        </h2>
+        <form onSubmit={submit} className="space-y-3">
+          <Field label="Name" name="name" required error={errors.name} />
+          <Field label="Path" name="path" required error={errors.path} />
+          <div className="space-y-1">
+            <label htmlFor="group-parent" className="block text-sm font-medium">
+              Parent group
+            </label>
+            <select id="group-parent" name="parentId" className={inputClass}>
+              <option value="">(top level)</option>
+              {rows.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.path}
+                </option>
+              ))}
+            </select>
+          </div>
+          {create.error && !Object.keys(errors).length ? (
+            <ErrorBanner message={errorMessage(create.error)} />
+          ) : null}
+          <Button type="submit" variant="primary" disabled={create.isPending}>
+            Create group
+          </Button>
+        </form>
+      </section>
+    </div>
+  );
+}

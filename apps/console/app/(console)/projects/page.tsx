@@ -1,0 +1,119 @@
+'use client';
+import { Button, EmptyState, ErrorBanner, Field, inputClass } from '@mooring/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import type { FormEvent } from 'react';
+
+import { errorMessage, fieldErrors } from '../../../lib/errors';
+import { useTRPC } from '../../../lib/trpc';
+
+export default function ProjectsPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const projects = useQuery(trpc.projects.list.queryOptions());
+  const groups = useQuery(trpc.groups.list.queryOptions());
+  const agents = useQuery(trpc.agents.list.queryOptions());
+  const create = useMutation(
+    trpc.projects.create.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() }),
+    }),
+  );
+  const errors = fieldErrors(create.error);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const data = new FormData(form);
+    create.mutate(
+      {
+        groupId: Number(data.get('groupId')),
+        name: String(data.get('name') ?? ''),
+        path: String(data.get('path') ?? ''),
+      },
+      { onSuccess: () => form.reset() },
+    );
+  }
+
+  const agentCount = (projectId: number) => agents.data?.filter((a) => a.projectId === projectId).length ?? 0;
+
+  return (
+    <div className="space-y-6">
+      <h1 className="text-xl font-semibold tracking-tight">Projects</h1>
+      {projects.error ? (
+        <ErrorBanner title="Could not load the projects" message={errorMessage(projects.error)} />
+      ) : null}
+      {projects.data && projects.data.length === 0 ? (
+        <EmptyState title="No projects yet">
+          A project owns agents. Create a group first (Groups), then a project in it below.
+        </EmptyState>
+      ) : null}
+      {projects.data && projects.data.length > 0 ? (
+        <table className="w-full max-w-3xl text-left text-sm" data-testid="projects-table">
+          <thead className="text-xs text-zinc-500">
+            <tr>
+              <th className="py-1">Project</th>
+              <th>Name</th>
+              <th className="text-right">Agents</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            {projects.data.map((p) => (
+              <tr key={p.id}>
+                <td className="py-1.5">
+                  <Link
+                    href={`/projects/${p.id}`}
+                    className="font-medium text-sky-700 hover:underline dark:text-sky-400"
+                  >
+                    {p.path}
+                  </Link>
+                </td>
+                <td>{p.name}</td>
+                <td className="text-right tabular-nums">{agentCount(p.id)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <section
+        aria-labelledby="new-project"
+        className="max-w-md space-y-3 rounded border border-zinc-200 p-4 dark:border-zinc-800"
+      >
+        <h2 id="new-project" className="font-semibold">
+          New project
+        </h2>
+        <form onSubmit={submit} className="space-y-3">
+          <div className="space-y-1">
+            <label htmlFor="project-group" className="block text-sm font-medium">
+              Group
+            </label>
+            <select id="project-group" name="groupId" required className={inputClass}>
+              {(groups.data ?? []).map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.path}
+                </option>
+              ))}
+            </select>
+            {errors.groupId ? <p className="text-xs text-red-700">{errors.groupId}</p> : null}
+            {groups.data?.length === 0 ? (
+              <p className="text-xs text-zinc-500">No groups yet — create one under Groups first.</p>
+            ) : null}
+          </div>
+          <Field label="Name" name="name" required error={errors.name} />
+          <Field
+            label="Path"
+            name="path"
+            required
+            error={errors.path}
+            hint="lower-case letters, digits and dashes; part of the project's URL"
+          />
+          {create.error && !Object.keys(errors).length ? (
+            <ErrorBanner message={errorMessage(create.error)} />
+          ) : null}
+          <Button type="submit" variant="primary" disabled={create.isPending}>
+            Create project
+          </Button>
+        </form>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,147 @@
+'use client';
+import { Badge, Button, CopyButton, EmptyState, ErrorBanner, Field, Notice } from '@mooring/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+
+import { errorMessage, fieldErrors } from '../../../lib/errors';
+import { ago } from '../../../lib/time';
+import { useTRPC } from '../../../lib/trpc';
+import { useNow } from '../../../lib/use-now';
+
+const scopes = [
+  ['api', 'read and write through the API'],
+  ['read_api', 'read through the API'],
+  ['k8s_proxy', 'use the Kubernetes API proxy (kubectl)'],
+] as const;
+
+export default function TokensPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const now = useNow();
+  const pats = useQuery(trpc.pats.list.queryOptions());
+  const [secret, setSecret] = useState<string | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pats.list.queryKey() });
+  const create = useMutation(
+    trpc.pats.create.mutationOptions({ onSuccess: (r) => (setSecret(r.secret), void refresh()) }),
+  );
+  const revoke = useMutation(trpc.pats.revoke.mutationOptions({ onSuccess: () => void refresh() }));
+  const errors = fieldErrors(create.error);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const expires = String(data.get('expiresAt') ?? '');
+    setSecret(null);
+    create.mutate({
+      name: String(data.get('name') ?? ''),
+      scopes: data.getAll('scopes').map(String),
+      expiresAt: expires ? new Date(`${expires}T00:00:00Z`).toISOString() : null,
+    });
+  }
+
+  return (
+    <div className="space-y-6">
+      <h1 className="text-xl font-semibold tracking-tight">Personal access tokens</h1>
+      <p className="max-w-2xl text-sm text-zinc-600 dark:text-zinc-400">
+        For scripts, CI and kubectl: send <code>Authorization: Bearer mpat-…</code> to the API, or put the
+        token in a kubeconfig for the Kubernetes API proxy.
+      </p>
+      {pats.error ? <ErrorBanner message={errorMessage(pats.error)} /> : null}
+      {pats.data?.length === 0 ? (
+        <EmptyState title="No tokens yet">Create one below; it is shown once.</EmptyState>
+      ) : null}
+      {pats.data && pats.data.length > 0 ? (
+        <table className="w-full max-w-4xl text-left text-sm">
+          <thead className="text-xs text-zinc-500">
+            <tr>
+              <th className="py-1">Name</th>
+              <th>Scopes</th>
+              <th>Expires</th>
+              <th>Last used</th>
+              <th>Status</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            {pats.data.map((t) => (
+              <tr key={t.id}>
+                <td className="py-1.5 font-medium">{t.name}</td>
+                <td>{t.scopes.join(', ')}</td>
+                <td>{t.expiresAt ? t.expiresAt.slice(0, 10) : 'never'}</td>
+                <td>{ago(t.lastUsedAt, now)}</td>
+                <td>
+                  <Badge tone={t.status === 'active' ? 'ok' : 'muted'}>{t.status}</Badge>
+                </td>
+                <td className="text-right">
+                  {t.status === 'active' ? (
+                    <Button
+                      variant="ghost"
+                      aria-label={`Revoke ${t.name}`}
+                      onClick={() => {
+                        if (window.confirm(`Revoke ${t.name}? Scripts using it stop working at once.`))
+                          revoke.mutate({ id: t.id });
+                      }}
+                    >
+                      Revoke
+                    </Button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {revoke.error ? <ErrorBanner message={errorMessage(revoke.error)} /> : null}
+      {secret ? (
+        <div className="max-w-2xl space-y-2">
+          <Notice>Copy the token now; it is not shown again.</Notice>
+          <div className="flex items-center gap-2">
+            <code
+              data-testid="new-pat"
+              className="flex-1 break-all rounded bg-zinc-100 px-2 py-1.5 font-mono text-xs dark:bg-zinc-800"
+            >
+              {secret}
+            </code>
+            <CopyButton value={secret} label="Copy token" />
+          </div>
+        </div>
+      ) : null}
+      <section
+        aria-labelledby="new-pat-title"
+        className="max-w-md space-y-3 rounded border border-zinc-200 p-4 dark:border-zinc-800"
+      >
+        <h2 id="new-pat-title" className="font-semibold">
+          New token
+        </h2>
+        <form onSubmit={submit} className="space-y-3">
+          <Field label="Name" name="name" required error={errors.name} />
+          <fieldset className="space-y-1">
+            <legend className="text-sm font-medium">Scopes</legend>
+            {scopes.map(([scope, text]) => (
+              <label key={scope} className="flex items-center gap-2 text-sm">
+                <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === 'read_api'} />
+                <code>{scope}</code> <span className="text-zinc-500">{text}</span>
+              </label>
+            ))}
+            {errors.scopes ? <p className="text-xs text-red-700">{errors.scopes}</p> : null}
+          </fieldset>
+          <Field
+            label="Expires on"
+            name="expiresAt"
+            type="date"
+            error={errors.expiresAt}
+            hint="empty = never"
+          />
+          {create.error && !Object.keys(errors).length ? (
+            <ErrorBanner message={errorMessage(create.error)} />
+          ) : null}
+          <Button type="submit" variant="primary" disabled={create.isPending}>
+            Create token
+          </Button>
+        </form>
+      </section>
+    </div>
+  );
+}

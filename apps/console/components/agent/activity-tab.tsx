@@ -1,0 +1,98 @@
+'use client';
+import { EmptyState, ErrorBanner, inputClass } from '@mooring/ui';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import { useState } from 'react';
+
+import { errorMessage } from '../../lib/errors';
+import { useLiveState } from '../../lib/live';
+import { ago, formatTime } from '../../lib/time';
+import { useTRPC } from '../../lib/trpc';
+import { useNow } from '../../lib/use-now';
+import { LiveDot } from '../live-dot';
+
+const icons: Record<string, string> = {
+  agent_connected: '⇡',
+  agent_disconnected: '⇣',
+  token_created: '＋',
+  token_revoked: '⊘',
+  config_applied: '✓',
+  config_rejected: '✕',
+};
+
+export function ActivityTab({ agentId }: { agentId: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const now = useNow();
+  const [kind, setKind] = useState('');
+  const activity = useQuery(trpc.agents.activity.queryOptions({ agentId }));
+  const sub = useSubscription(
+    trpc.agents.onActivity.subscriptionOptions(
+      { agentId },
+      {
+        onData: (raw) => {
+          const entry = (
+            raw && typeof raw === 'object' && 'data' in raw && !('kind' in raw)
+              ? (raw as { data: unknown }).data
+              : raw
+          ) as NonNullable<typeof activity.data>[number];
+          queryClient.setQueryData(trpc.agents.activity.queryKey({ agentId }), (rows) =>
+            rows?.some((r) => r.id === entry.id) ? rows : [entry, ...(rows ?? [])],
+          );
+        },
+      },
+    ),
+  );
+  const state = useLiveState(sub.status);
+  if (activity.error)
+    return <ErrorBanner title="Could not load the activity" message={errorMessage(activity.error)} />;
+  const rows = activity.data ?? [];
+  const kinds = [...new Set(rows.map((r) => r.kind))].sort();
+  const shown = kind ? rows.filter((r) => r.kind === kind) : rows;
+  return (
+    <div className="space-y-3">
+      <div className="flex items-center gap-3">
+        <label className="text-sm" htmlFor="activity-kind">
+          Kind
+        </label>
+        <select
+          id="activity-kind"
+          value={kind}
+          onChange={(e) => setKind(e.target.value)}
+          className={`${inputClass} w-56`}
+        >
+          <option value="">All kinds</option>
+          {kinds.map((k) => (
+            <option key={k} value={k}>
+              {k.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
+        <LiveDot state={state} error={sub.error} />
+      </div>
+      {shown.length === 0 ? (
+        <EmptyState title="No activity yet">
+          Token changes, connections and configuration changes of this agent appear here as they happen.
+        </EmptyState>
+      ) : (
+        <ol className="divide-y divide-zinc-100 rounded border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+          {shown.map((r) => (
+            <li key={r.id} className="flex items-start gap-3 px-3 py-2 text-sm">
+              <span aria-hidden="true" className="w-4 text-center text-zinc-500">
+                {icons[r.kind] ?? '•'}
+              </span>
+              <span className="min-w-0 flex-1">
+                <span className="font-medium">{r.kind.replaceAll('_', ' ')}</span>{' '}
+                <span className="text-zinc-600 dark:text-zinc-400">{r.message}</span>
+                {r.actor ? <span className="text-zinc-500"> — {r.actor}</span> : null}
+              </span>
+              <time dateTime={r.at} title={formatTime(r.at)} className="shrink-0 text-xs text-zinc-500">
+                {ago(r.at, now)}
+              </time>
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}

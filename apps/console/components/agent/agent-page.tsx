@@ -1,0 +1,176 @@
+'use client';
+import { Badge, Button, Dialog, ErrorBanner, Tooltip } from '@mooring/ui';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { Suspense, useState } from 'react';
+
+import { agentStatus, supportLabel, supportTone, versionView } from '../../lib/agent-status';
+import { errorMessage } from '../../lib/errors';
+import { useLiveAgents } from '../../lib/live';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
+import { useNow } from '../../lib/use-now';
+import { LiveDot } from '../live-dot';
+import { ActivityTab } from './activity-tab';
+import { ConfigTab } from './config-tab';
+import { ConnectTab } from './connect-tab';
+import { OverviewTab } from './overview-tab';
+import { ReceptiveTab } from './receptive-tab';
+import { TokensTab } from './tokens-tab';
+
+const tabs = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'activity', label: 'Activity' },
+  { id: 'tokens', label: 'Tokens' },
+  { id: 'configuration', label: 'Configuration' },
+  { id: 'receptive', label: 'Receptive' },
+  { id: 'connect', label: 'Connect a cluster' },
+] as const;
+type TabId = (typeof tabs)[number]['id'];
+
+export function AgentPage({ agentId }: { agentId: number }) {
+  return (
+    <Suspense fallback={null}>
+      <AgentPageInner agentId={agentId} />
+    </Suspense>
+  );
+}
+
+function AgentPageInner({ agentId }: { agentId: number }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const router = useRouter();
+  const search = useSearchParams();
+  const now = useNow();
+  const tab: TabId = tabs.some((t) => t.id === search.get('tab')) ? (search.get('tab') as TabId) : 'overview';
+  const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
+  const meta = useQuery(trpc.meta.version.queryOptions());
+  const live = useLiveAgents(agentId);
+  const history = live.history.get(agentId) ?? [];
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  const remove = useMutation(
+    trpc.agents.delete.mutationOptions({
+      onSuccess: () => router.push('/'),
+    }),
+  );
+
+  if (agent.error)
+    return <ErrorBanner title={`Could not load agent ${agentId}`} message={errorMessage(agent.error)} />;
+  if (!agent.data) return <p className="text-sm text-zinc-500">Loading agent…</p>;
+  const a = agent.data;
+  const status = agentStatus(a, now);
+  const versions = versionView(a.connections, meta.data?.kasVersion ?? null, new Date(now));
+
+  async function downloadKubeconfig() {
+    setDownloadError(null);
+    try {
+      const { filename, yaml } = await client.agents.kubeconfig.query({ agentId });
+      const url = URL.createObjectURL(new Blob([yaml], { type: 'application/yaml' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = filename;
+      link.click();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      setDownloadError(errorMessage(e));
+    }
+  }
+
+  return (
+    <div className="space-y-4">
+      <nav aria-label="Breadcrumb" className="text-xs text-zinc-500">
+        <Link href="/" className="hover:underline">
+          Clusters
+        </Link>{' '}
+        / <span>{a.projectPath}</span> / <span aria-current="page">{a.name}</span>
+      </nav>
+      <header className="flex flex-wrap items-start justify-between gap-3">
+        <div className="space-y-1">
+          <h1 className="text-xl font-semibold tracking-tight">
+            {a.name} <span className="text-sm font-normal text-zinc-500">{a.projectPath}</span>
+          </h1>
+          <div className="flex flex-wrap items-center gap-2 text-sm">
+            <Tooltip tip={status.reason}>
+              <Badge tone={status.tone}>{status.label}</Badge>
+            </Tooltip>
+            <span className="text-zinc-600 dark:text-zinc-400" data-testid="status-reason">
+              {status.reason}
+            </span>
+          </div>
+          <div className="flex flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+            <span>agentk {versions.agentVersion ?? '—'}</span>
+            {versions.agentWarnings.length ? (
+              <Tooltip tip={versions.agentWarnings.join(' ')}>
+                <Badge tone="warn">Version skew</Badge>
+              </Tooltip>
+            ) : null}
+            <span>· Kubernetes {versions.kubernetesVersion ?? '—'}</span>
+            {versions.support ? (
+              <Tooltip tip={versions.support.reason}>
+                <Badge tone={supportTone[versions.support.status]}>
+                  {supportLabel[versions.support.status]}
+                </Badge>
+              </Tooltip>
+            ) : null}
+            {a.receptive ? <Badge tone="info">Receptive</Badge> : null}
+            <LiveDot state={live.state} error={live.error} />
+          </div>
+        </div>
+        <div className="flex gap-2">
+          <Button onClick={() => router.push(`/agents/${agentId}?tab=connect`)}>Connect a cluster</Button>
+          <Button onClick={downloadKubeconfig}>Download kubeconfig</Button>
+          <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+            Delete
+          </Button>
+        </div>
+      </header>
+      {downloadError ? (
+        <ErrorBanner title="Could not download the kubeconfig" message={downloadError} />
+      ) : null}
+      <div
+        role="tablist"
+        aria-label="Agent sections"
+        className="flex gap-1 border-b border-zinc-200 dark:border-zinc-800"
+      >
+        {tabs.map((t) => (
+          <Link
+            key={t.id}
+            role="tab"
+            aria-selected={tab === t.id}
+            href={`/agents/${agentId}?tab=${t.id}`}
+            scroll={false}
+            className="-mb-px border-b-2 border-transparent px-3 py-2 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 aria-selected:border-sky-600 aria-selected:font-medium aria-selected:text-zinc-900 dark:text-zinc-400 dark:hover:text-white dark:aria-selected:text-white"
+          >
+            {t.label}
+          </Link>
+        ))}
+      </div>
+      <section role="tabpanel" aria-label={tabs.find((t) => t.id === tab)?.label}>
+        {tab === 'overview' ? <OverviewTab agent={a} history={history} /> : null}
+        {tab === 'activity' ? <ActivityTab agentId={agentId} /> : null}
+        {tab === 'tokens' ? (
+          <TokensTab agentId={agentId} agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} />
+        ) : null}
+        {tab === 'configuration' ? <ConfigTab agentId={agentId} connections={a.connections} /> : null}
+        {tab === 'receptive' ? <ReceptiveTab agentId={agentId} /> : null}
+        {tab === 'connect' ? (
+          <ConnectTab agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} agentId={agentId} />
+        ) : null}
+      </section>
+      <Dialog open={confirmDelete} onClose={() => setConfirmDelete(false)} title={`Delete agent ${a.name}?`}>
+        <p className="text-sm">
+          Deleting the agent revokes all its tokens; connected agentk pods are disconnected and cannot
+          reconnect. This cannot be undone.
+        </p>
+        {remove.error ? <ErrorBanner message={errorMessage(remove.error)} /> : null}
+        <div className="flex justify-end gap-2">
+          <Button onClick={() => setConfirmDelete(false)}>Cancel</Button>
+          <Button variant="danger" disabled={remove.isPending} onClick={() => remove.mutate({ agentId })}>
+            Delete {a.name}
+          </Button>
+        </div>
+      </Dialog>
+    </div>
+  );
+}

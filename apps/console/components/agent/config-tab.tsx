@@ -1,0 +1,262 @@
+'use client';
+import { Button, EmptyState, ErrorBanner, Notice, inputClass } from '@mooring/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useRef, useState } from 'react';
+
+import { validateConfigLocally } from '../../lib/config-validate';
+import { errorMessage } from '../../lib/errors';
+import { lineDiff } from '../../lib/line-diff';
+import type { AgentRow } from '../../lib/live';
+import { ago, formatTime } from '../../lib/time';
+import { useTRPC } from '../../lib/trpc';
+import { useNow } from '../../lib/use-now';
+import { YamlEditor, type YamlEditorHandle } from './yaml-editor';
+
+const starter = `# Who may use this agent. See docs/configuration.md for every field.
+ci_access:
+  projects: []
+user_access:
+  access_as:
+    agent: {}
+  projects: []
+observability:
+  logging:
+    level: info
+`;
+
+interface ConfigProblem {
+  line: number | null;
+  path: string;
+  message: string;
+}
+
+export function ConfigTab({
+  agentId,
+  connections,
+}: {
+  agentId: number;
+  connections: AgentRow['connections'];
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const now = useNow();
+  const current = useQuery(trpc.agentConfig.get.queryOptions({ agentId }));
+  const history = useQuery(trpc.agentConfig.history.queryOptions({ agentId }));
+  const [text, setText] = useState<string | null>(null);
+  const [serverErrors, setServerErrors] = useState<ConfigProblem[] | null>(null);
+  const [savedVersion, setSavedVersion] = useState<number | null>(null);
+  const editor = useRef<YamlEditorHandle>(null);
+
+  useEffect(() => {
+    if (text === null && current.data !== undefined) setText(current.data?.yaml ?? starter);
+  }, [current.data, text]);
+
+  const value = text ?? '';
+  // As you type: the shared schema runs in the browser; kas checks again on save.
+  const localErrors = useMemo<ConfigProblem[]>(
+    () => (text === null ? [] : validateConfigLocally(value)),
+    [text, value],
+  );
+  const problems = serverErrors ?? localErrors;
+
+  const save = useMutation(
+    trpc.agentConfig.save.mutationOptions({
+      onSuccess: (result) => {
+        if (result.errors.length) {
+          setServerErrors(result.errors);
+          return;
+        }
+        setSavedVersion(result.saved?.version ?? null);
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfig.history.queryKey({ agentId }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfig.get.queryKey({ agentId }) });
+      },
+    }),
+  );
+
+  if (current.error)
+    return <ErrorBanner title="Could not load the configuration" message={errorMessage(current.error)} />;
+  if (text === null) return <p className="text-sm text-zinc-500">Loading configuration…</p>;
+
+  const applied = connections.map((c) => `${c.podName}: ${c.configVersion ?? 'none'}`).join(', ');
+
+  return (
+    <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_22rem]">
+      <div className="space-y-2">
+        <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
+          <span className="text-zinc-600 dark:text-zinc-400">
+            {current.data
+              ? `Version ${current.data.version} by ${current.data.author}, ${ago(current.data.createdAt, now)}`
+              : 'No configuration saved yet: CI jobs of this agent’s project may use it as the agent.'}
+            {applied ? <span className="ml-2">Applied — {applied}</span> : null}
+          </span>
+          <Button
+            variant="primary"
+            disabled={save.isPending || localErrors.length > 0}
+            onClick={() => {
+              setServerErrors(null);
+              setSavedVersion(null);
+              save.mutate({ agentId, yaml: value });
+            }}
+          >
+            Save as new version
+          </Button>
+        </div>
+        <YamlEditor
+          ref={editor}
+          label="Agent configuration (YAML)"
+          value={value}
+          onChange={(v) => {
+            setText(v);
+            setServerErrors(null);
+            setSavedVersion(null);
+          }}
+          errors={problems.filter((p): p is ConfigProblem & { line: number } => p.line !== null)}
+        />
+        {save.error ? (
+          <ErrorBanner title="kas refused the configuration" message={errorMessage(save.error)} />
+        ) : null}
+        {savedVersion !== null ? (
+          <Notice>Saved as version {savedVersion}. Connected agentk pods pick it up within seconds.</Notice>
+        ) : null}
+        {problems.length ? (
+          <div
+            role="alert"
+            aria-label="Configuration errors"
+            className="rounded border border-red-300 bg-red-50 p-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+          >
+            <p className="font-medium">
+              {problems.length} error{problems.length === 1 ? '' : 's'} — fix{' '}
+              {problems.length === 1 ? 'it' : 'them'} to save
+            </p>
+            <ul className="mt-1 space-y-0.5" data-testid="config-errors">
+              {problems.map((p, i) => (
+                <li key={i}>
+                  {p.line !== null ? (
+                    <button
+                      type="button"
+                      className="underline"
+                      onClick={() => editor.current?.goToLine(p.line!)}
+                    >
+                      line {p.line}
+                    </button>
+                  ) : null}
+                  {p.path ? <code className="mx-1 text-xs">{p.path}</code> : ' '}
+                  {p.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : (
+          <p className="text-sm text-emerald-700 dark:text-emerald-400" role="status">
+            ✓ Valid configuration
+          </p>
+        )}
+      </div>
+      <History agentId={agentId} versions={history.data ?? []} error={history.error} />
+    </div>
+  );
+}
+
+function History({
+  agentId,
+  versions,
+  error,
+}: {
+  agentId: number;
+  versions: { version: number; author: string; createdAt: string }[];
+  error: unknown;
+}) {
+  const trpc = useTRPC();
+  const now = useNow();
+  const [from, setFrom] = useState<number | null>(null);
+  const [to, setTo] = useState<number | null>(null);
+  const newest = versions[0]?.version ?? null;
+  const left = from ?? versions[1]?.version ?? null;
+  const right = to ?? newest;
+  const a = useQuery({
+    ...trpc.agentConfig.version.queryOptions({ agentId, version: left ?? 0 }),
+    enabled: left !== null,
+  });
+  const b = useQuery({
+    ...trpc.agentConfig.version.queryOptions({ agentId, version: right ?? 0 }),
+    enabled: right !== null,
+  });
+  if (error) return <ErrorBanner title="Could not load the history" message={errorMessage(error)} />;
+  if (versions.length === 0)
+    return (
+      <EmptyState title="No versions yet">Each save creates a version; compare any two here.</EmptyState>
+    );
+  const diff = a.data && b.data ? lineDiff(a.data.yaml, b.data.yaml) : [];
+  return (
+    <aside className="space-y-3" aria-label="Configuration history">
+      <h2 className="text-sm font-semibold">History</h2>
+      <ol
+        className="max-h-48 divide-y divide-zinc-100 overflow-auto rounded border border-zinc-200 bg-white text-sm dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900"
+        data-testid="config-history"
+      >
+        {versions.map((v) => (
+          <li key={v.version} className="flex justify-between px-2 py-1">
+            <span>
+              v{v.version} <span className="text-zinc-500">{v.author}</span>
+            </span>
+            <time dateTime={v.createdAt} title={formatTime(v.createdAt)} className="text-xs text-zinc-500">
+              {ago(v.createdAt, now)}
+            </time>
+          </li>
+        ))}
+      </ol>
+      {versions.length > 1 ? (
+        <div className="space-y-2">
+          <div className="flex items-center gap-2 text-sm">
+            <label htmlFor="diff-from">Diff</label>
+            <select
+              id="diff-from"
+              className={`${inputClass} w-20`}
+              value={left ?? ''}
+              onChange={(e) => setFrom(Number(e.target.value))}
+            >
+              {versions.map((v) => (
+                <option key={v.version} value={v.version}>
+                  v{v.version}
+                </option>
+              ))}
+            </select>
+            <label htmlFor="diff-to">→</label>
+            <select
+              id="diff-to"
+              className={`${inputClass} w-20`}
+              value={right ?? ''}
+              onChange={(e) => setTo(Number(e.target.value))}
+            >
+              {versions.map((v) => (
+                <option key={v.version} value={v.version}>
+                  v{v.version}
+                </option>
+              ))}
+            </select>
+          </div>
+          <pre
+            className="max-h-80 overflow-auto rounded border border-zinc-200 bg-white p-1 text-xs dark:border-zinc-800 dark:bg-zinc-900"
+            data-testid="config-diff"
+          >
+            {diff.map((d, i) => (
+              <div
+                key={i}
+                className={
+                  d.kind === 'added'
+                    ? 'bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200'
+                    : d.kind === 'removed'
+                      ? 'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200'
+                      : ''
+                }
+              >
+                {d.kind === 'added' ? '+ ' : d.kind === 'removed' ? '- ' : '  '}
+                {d.text}
+              </div>
+            ))}
+          </pre>
+        </div>
+      ) : null}
+    </aside>
+  );
+}

@@ -1,0 +1,71 @@
+'use client';
+import { EmptyState, Sparkline } from '@mooring/ui';
+
+import type { AgentRow } from '../../lib/live';
+import { ago, formatTime } from '../../lib/time';
+import { useNow } from '../../lib/use-now';
+
+export function OverviewTab({ agent, history }: { agent: AgentRow; history: number[] }) {
+  const now = useNow();
+  if (agent.connections.length === 0) {
+    return (
+      <EmptyState title="No agentk pod is connected">
+        <p>
+          {agent.lastSeenAt ? `Last seen ${ago(agent.lastSeenAt, now)}.` : 'This agent has never connected.'}{' '}
+          {agent.disconnectReason ?? ''} Create a token in the Tokens tab and follow “Connect a cluster”.
+        </p>
+      </EmptyState>
+    );
+  }
+  return (
+    <div className="space-y-3">
+      <div className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
+        Active streams, recent changes{' '}
+        <Sparkline values={history} width={160} height={24} label={`Active streams: ${history.join(', ')}`} />
+      </div>
+      <div className="overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800">
+        <table className="w-full text-left text-sm" data-testid="pods-table">
+          <caption className="sr-only">Connected agentk pods</caption>
+          <thead className="bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
+            <tr>
+              {[
+                'Pod',
+                'Namespace',
+                'agentk',
+                'Kubernetes',
+                'Config version',
+                'kas replica',
+                'Connected since',
+                'Streams active / idle / limit',
+              ].map((h) => (
+                <th key={h} scope="col" className="px-3 py-2 font-medium">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
+            {agent.connections.map((c) => (
+              <tr key={c.podName} data-pod={c.podName}>
+                <td className="px-3 py-1.5 font-mono text-xs">{c.podName}</td>
+                <td className="px-3 py-1.5">{c.podNamespace}</td>
+                <td className="px-3 py-1.5">{c.agentVersion}</td>
+                <td className="px-3 py-1.5">{c.kubernetesVersion ?? '—'}</td>
+                <td className="px-3 py-1.5 tabular-nums" data-testid="applied-config-version">
+                  {c.configVersion ?? 'none'}
+                </td>
+                <td className="px-3 py-1.5">{c.kasReplica}</td>
+                <td className="px-3 py-1.5" title={formatTime(c.connectedAt)}>
+                  {ago(c.connectedAt, now)}
+                </td>
+                <td className="px-3 py-1.5 tabular-nums">
+                  {c.streams.active} / {c.streams.idle} / {c.streams.limit}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,240 @@
+'use client';
+import { Button, CopyButton, ErrorBanner, Field, Notice } from '@mooring/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+
+import { errorMessage, fieldErrors } from '../../lib/errors';
+import { validateReceptiveForm, type ReceptiveFormValues } from '../../lib/receptive-form';
+import { useTRPC } from '../../lib/trpc';
+
+function PemArea({
+  label,
+  name,
+  value,
+  onChange,
+  error,
+}: {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string | undefined;
+}) {
+  const id = useId();
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      <textarea
+        id={id}
+        name={name}
+        rows={4}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        placeholder="-----BEGIN …-----"
+        className="block w-full rounded border-0 bg-white px-2 py-1.5 font-mono text-xs ring-1 ring-inset ring-zinc-300 focus:ring-2 focus:ring-sky-600 aria-[invalid=true]:ring-red-500 dark:bg-zinc-900 dark:ring-zinc-700"
+      />
+      <input
+        type="file"
+        aria-label={`Upload ${label}`}
+        accept=".pem,.crt,.key,.cer"
+        className="text-xs"
+        onChange={async (e) => {
+          const file = e.target.files?.[0];
+          if (file) onChange(await file.text());
+        }}
+      />
+      {error ? (
+        <p id={`${id}-error`} role="alert" className="text-xs text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function ReceptiveTab({ agentId }: { agentId: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const endpoint = useQuery(trpc.receptive.get.queryOptions({ agentId }));
+  const [values, setValues] = useState<ReceptiveFormValues>({
+    url: '',
+    authType: 'jwt',
+    clientCert: '',
+    clientKey: '',
+    caCert: '',
+    tlsServerName: '',
+  });
+  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  const [loaded, setLoaded] = useState(false);
+  const save = useMutation(
+    trpc.receptive.save.mutationOptions({
+      onSuccess: (saved) => {
+        queryClient.setQueryData(trpc.receptive.get.queryKey({ agentId }), saved);
+      },
+    }),
+  );
+  if (!loaded && endpoint.data !== undefined) {
+    setLoaded(true);
+    if (endpoint.data) {
+      setValues((v) => ({
+        ...v,
+        url: endpoint.data!.url,
+        authType: endpoint.data!.auth.type,
+        tlsServerName: endpoint.data!.auth.type === 'mtls' ? endpoint.data!.auth.tlsServerName : '',
+      }));
+    }
+  }
+  const remote = fieldErrors(save.error);
+  // kas names nested fields as auth.clientCert; the form uses the last segment.
+  const remoteByField = Object.fromEntries(Object.entries(remote).map(([k, v]) => [k.split('.').at(-1)!, v]));
+  const errors = { ...remoteByField, ...localErrors };
+  const set = (patch: Partial<ReceptiveFormValues>) => {
+    setValues((v) => ({ ...v, ...patch }));
+    setLocalErrors({});
+  };
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const problems = validateReceptiveForm(values);
+    setLocalErrors(problems);
+    if (Object.keys(problems).length) return;
+    save.mutate({
+      agentId,
+      url: values.url.trim(),
+      auth:
+        values.authType === 'jwt'
+          ? { type: 'jwt' }
+          : {
+              type: 'mtls',
+              clientCert: values.clientCert,
+              clientKey: values.clientKey,
+              caCert: values.caCert,
+              tlsServerName: values.tlsServerName.trim(),
+            },
+    });
+  }
+
+  if (endpoint.error)
+    return (
+      <ErrorBanner title="Could not load the receptive endpoint" message={errorMessage(endpoint.error)} />
+    );
+  const saved = save.data ?? endpoint.data ?? null;
+
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      <form onSubmit={submit} noValidate className="space-y-4" aria-label="Receptive endpoint">
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          In receptive mode kas dials agentk instead of waiting for it — for clusters that accept inbound
+          connections but cannot reach kas. kas stores the endpoint now; dialing it arrives with a later
+          release.
+        </p>
+        <Field
+          label="Agent URL"
+          name="url"
+          value={values.url}
+          onChange={(e) => set({ url: e.target.value })}
+          placeholder="grpcs://agent.example.com:8082"
+          error={errors.url}
+        />
+        <fieldset className="space-y-1">
+          <legend className="text-sm font-medium">Authentication</legend>
+          {(
+            [
+              [
+                'jwt',
+                'JWT signed by kas (Ed25519) — kas generates a key pair and shows the public key to install in agentk',
+              ],
+              ['mtls', 'Mutual TLS — kas presents a client certificate you upload'],
+            ] as const
+          ).map(([value, text]) => (
+            <label key={value} className="flex items-start gap-2 text-sm">
+              <input
+                type="radio"
+                name="authType"
+                value={value}
+                checked={values.authType === value}
+                onChange={() => set({ authType: value })}
+                className="mt-1"
+              />
+              {text}
+            </label>
+          ))}
+        </fieldset>
+        {values.authType === 'mtls' ? (
+          <div className="space-y-3">
+            <PemArea
+              label="Client certificate"
+              name="clientCert"
+              value={values.clientCert}
+              onChange={(v) => set({ clientCert: v })}
+              error={errors.clientCert}
+            />
+            <PemArea
+              label="Client key"
+              name="clientKey"
+              value={values.clientKey}
+              onChange={(v) => set({ clientKey: v })}
+              error={errors.clientKey}
+            />
+            <PemArea
+              label="CA certificate"
+              name="caCert"
+              value={values.caCert}
+              onChange={(v) => set({ caCert: v })}
+              error={errors.caCert}
+            />
+            <Field
+              label="TLS server name"
+              name="tlsServerName"
+              value={values.tlsServerName}
+              onChange={(e) => set({ tlsServerName: e.target.value })}
+              error={errors.tlsServerName}
+            />
+          </div>
+        ) : null}
+        {save.error && Object.keys(remote).length === 0 ? (
+          <ErrorBanner title="kas refused the endpoint" message={errorMessage(save.error)} />
+        ) : null}
+        {Object.keys(errors).length ? (
+          <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+            Fix the {Object.keys(errors).length === 1 ? 'field' : `${Object.keys(errors).length} fields`}{' '}
+            marked above.
+          </p>
+        ) : null}
+        <Button type="submit" variant="primary" disabled={save.isPending}>
+          Save endpoint
+        </Button>
+        {save.isSuccess ? <Notice>Endpoint saved.</Notice> : null}
+      </form>
+      <div className="space-y-2">
+        <h2 className="text-sm font-semibold">Saved endpoint</h2>
+        {saved ? (
+          <div className="space-y-2 text-sm" data-testid="receptive-saved">
+            <p>
+              <span className="text-zinc-500">URL</span> <code>{saved.url}</code>
+            </p>
+            {saved.auth.type === 'jwt' ? (
+              <div className="space-y-1">
+                <p>Install this public key in agentk (receptive API) so it accepts kas&apos;s JWTs:</p>
+                <pre className="overflow-x-auto rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-800">
+                  {saved.auth.publicKey}
+                </pre>
+                <CopyButton value={saved.auth.publicKey} label="Copy public key" />
+              </div>
+            ) : (
+              <p>
+                Mutual TLS, server name <code>{saved.auth.tlsServerName}</code>
+              </p>
+            )}
+          </div>
+        ) : (
+          <p className="text-sm text-zinc-500">None yet.</p>
+        )}
+      </div>
+    </div>
+  );
+}
