@@ -1,0 +1,4 @@
+export { startAgentk, type Agentk, type AgentkOptions } from './agentk';
+export { parseAgentkFlags, FlagError, type AgentkFlags } from './flags';
+export { loadKubeConfig, readKubernetesVersion } from './kube';
+export { AGENTK_VERSION, AGENTK_COMMIT } from './version';

@@ -1,0 +1,74 @@
+// agentk's process entry: flags → startAgentk → run until SIGTERM/SIGINT, then finish calls in flight and exit.
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { startAgentk } from './agentk';
+import { FlagError, parseAgentkFlags } from './flags';
+import { loadKubeConfig } from './kube';
+
+async function main(): Promise<void> {
+  let flags;
+  try {
+    flags = parseAgentkFlags(
+      process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
+      process.env,
+    );
+  } catch (error) {
+    if (error instanceof FlagError) {
+      process.stderr.write(`agentk: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  } finally {
+    // The token must not linger in the environment (child processes, /proc/<pid>/environ of forks).
+    delete process.env.MOORING_AGENT_TOKEN;
+  }
+  const logger = pino({ level: flags.logLevel, base: { pod: flags.podName } });
+  let caCertPem: Buffer | null = null;
+  if (flags.caCertFile) {
+    try {
+      caCertPem = readFileSync(flags.caCertFile);
+    } catch (error) {
+      process.stderr.write(
+        `agentk: --ca-cert-file: cannot read ${flags.caCertFile}: ${(error as Error).message}\n`,
+      );
+      process.exit(2);
+    }
+  }
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig(flags.kubeconfig);
+  } catch (error) {
+    process.stderr.write(`agentk: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const agentk = await startAgentk({
+    kasAddress: flags.kasAddress,
+    token: flags.token,
+    caCertPem,
+    kasTlsServerName: flags.kasTlsServerName,
+    kasHeaders: flags.kasHeaders,
+    kubeConfig,
+    podName: flags.podName,
+    podNamespace: flags.podNamespace,
+    observability: flags.observabilityListenAddress,
+    maxStreams: flags.maxStreams,
+    logger,
+  });
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn(`${signal} again: exiting without waiting for calls in flight`);
+      process.exit(1);
+    }
+    logger.info(`${signal}: shutting down`);
+    void agentk.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`agentk: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

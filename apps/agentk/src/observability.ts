@@ -1,0 +1,61 @@
+// agentk's HTTP endpoints: /metrics (Prometheus), /livez (process up), /readyz (registered and has a tunnel).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface ObservabilityServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startObservabilityServer(options: {
+  host: string;
+  port: number;
+  metrics: Registry;
+  /** null when ready, else the reason it is not. */
+  notReadyReason: () => string | null;
+}): Promise<ObservabilityServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/livez') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      const reason = options.notReadyReason();
+      res
+        .writeHead(reason ? 503 : 200, { 'content-type': 'text/plain' })
+        .end(reason ? `not ready: ${reason}\n` : 'ok\n');
+    } else if (path === '/metrics') {
+      options.metrics.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': options.metrics.contentType }).end(text),
+        (error: Error) =>
+          res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${error.message}\n`),
+      );
+    } else {
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('not found: try /metrics, /livez or /readyz\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(new Error(`--observability-listen-address ${options.host}:${options.port}: ${error.message}`)),
+    );
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,5 @@
+import packageJson from '../package.json' with { type: 'json' };
+
+export const AGENTK_VERSION: string = packageJson.version;
+/** Set by release builds; "unknown" from a source checkout. */
+export const AGENTK_COMMIT: string = process.env.MOORING_AGENTK_COMMIT ?? 'unknown';

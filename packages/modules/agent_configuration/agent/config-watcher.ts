@@ -1,0 +1,97 @@
+// agentk's side of GetConfiguration: keeps the stream open, hands every new configuration to the listener, and
+// re-opens the stream (at once after a clean end, with backoff 10 s → 5 min after an error).
+import { type Metadata, status } from '@grpc/grpc-js';
+import type {
+  AgentConfigurationClient,
+  ConfigurationResponse,
+} from '@mooring/proto/gen/mooring/agent_configuration/rpc/rpc';
+import type { AgentMeta } from '@mooring/proto/gen/mooring/rpc/rpc';
+import type { Logger } from 'pino';
+
+export interface ReceivedConfig {
+  version: string;
+  yaml: string;
+  config: Record<string, unknown>;
+}
+
+export interface ConfigWatcherOptions {
+  client: AgentConfigurationClient;
+  metadata: () => Metadata;
+  meta: () => AgentMeta;
+  logger: Logger;
+  onConfig: (config: ReceivedConfig) => void;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface ConfigWatcher {
+  current(): ReceivedConfig | null;
+  stop(): void;
+}
+
+export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher {
+  const logger = options.logger.child({ module: 'agent_configuration' });
+  const retryMinMs = options.retryMinMs ?? 10_000;
+  const retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
+  let current: ReceivedConfig | null = null;
+  let stopped = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let stream: ReturnType<AgentConfigurationClient['getConfiguration']> | null = null;
+
+  const open = () => {
+    if (stopped) return;
+    const s = options.client.getConfiguration(
+      { version: current?.version ?? '', agentMeta: options.meta() },
+      options.metadata(),
+    );
+    stream = s;
+    s.on('data', (response: ConfigurationResponse) => {
+      failures = 0;
+      let config: Record<string, unknown>;
+      try {
+        const parsed: unknown = JSON.parse(response.configJson || '{}');
+        config = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+      } catch (error) {
+        logger.error(
+          { err: error, version: response.version },
+          'kas sent a configuration that is not JSON; keeping the current one',
+        );
+        return;
+      }
+      current = { version: response.version, yaml: response.configYaml, config };
+      logger.info({ version: response.version }, 'applying agent configuration');
+      try {
+        options.onConfig(current);
+      } catch (error) {
+        logger.error({ err: error, version: response.version }, 'could not apply the agent configuration');
+      }
+    });
+    s.on('error', () => undefined);
+    s.on('status', (st: { code: status; details: string }) => {
+      if (stopped || stream !== s) return;
+      if (st.code === status.OK) {
+        failures = 0;
+        open();
+        return;
+      }
+      failures++;
+      const delay = Math.min(retryMaxMs, retryMinMs * 2 ** (failures - 1));
+      logger.warn(
+        { code: st.code, retry_in_ms: delay },
+        `configuration stream from kas failed: ${st.details}`,
+      );
+      timer = setTimeout(open, delay);
+      timer.unref();
+    });
+  };
+  open();
+  return {
+    current: () => current,
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      stream?.cancel();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export {
+  startConfigWatcher,
+  type ConfigWatcher,
+  type ConfigWatcherOptions,
+  type ReceivedConfig,
+} from './config-watcher';

@@ -1,0 +1,1 @@
+export { startRegistrar, type Registrar, type RegistrarOptions } from './registrar';

@@ -1,0 +1,167 @@
+// In-memory view of the agentk pods connected to this kas, for the console and for activity events.
+// A pod is connected from its first Register or tunnel; it is disconnected once it has had no tunnel for
+// `disconnectAfterMs` (agentk re-opens tunnels at once, so a short gap is not a disconnect).
+import type { Logger } from 'pino';
+import type { AgentConnectionRecorder, KubernetesVersionInfo } from './recorder';
+
+export interface PodMeta {
+  podName: string;
+  podNamespace: string;
+  agentVersion: string;
+  agentCommit: string;
+  kubernetesVersion: KubernetesVersionInfo | null;
+}
+
+export interface ConnectedPod {
+  agentId: number;
+  podId: number;
+  meta: PodMeta | null;
+  connectedAt: Date;
+  lastSeen: Date;
+  kasReplica: string;
+  tunnels: { idle: number; active: number };
+}
+
+export interface ConnectedAgentsOptions {
+  recorder: AgentConnectionRecorder;
+  kasReplica: string;
+  logger: Logger;
+  disconnectAfterMs?: number;
+  /** A pod seen only through Register (never a tunnel) is dropped after this long without a heartbeat. */
+  heartbeatStaleAfterMs?: number;
+  now?: () => Date;
+}
+
+export class ConnectedAgents {
+  private readonly pods = new Map<number, Map<number, ConnectedPod>>();
+  private readonly disconnectTimers = new Map<string, NodeJS.Timeout>();
+  private readonly now: () => Date;
+  private readonly disconnectAfterMs: number;
+  private readonly staleAfterMs: number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: ConnectedAgentsOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.disconnectAfterMs = options.disconnectAfterMs ?? 5_000;
+    this.staleAfterMs = options.heartbeatStaleAfterMs ?? 11 * 60_000;
+    this.sweeper = setInterval(() => this.sweepStale(), Math.min(this.staleAfterMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  /** A Register heartbeat: records the pod's meta and refreshes the connection record. */
+  async heartbeat(agentId: number, podId: number, meta: PodMeta): Promise<void> {
+    const pod = this.touch(agentId, podId);
+    pod.meta = meta;
+    await this.options.recorder.upsertConnection({
+      agentId,
+      podId,
+      ...meta,
+      connectedAt: pod.connectedAt,
+      lastSeen: pod.lastSeen,
+      kasReplica: pod.kasReplica,
+    });
+  }
+
+  /** The tunnel registry reports a pod's tunnel counts after every change. */
+  tunnelsChanged(agentId: number, podId: number, counts: { idle: number; active: number }): void {
+    const pod = this.touch(agentId, podId);
+    pod.tunnels = { ...counts };
+    const key = `${agentId}:${podId}`;
+    const timer = this.disconnectTimers.get(key);
+    if (counts.idle + counts.active > 0) {
+      if (timer) clearTimeout(timer);
+      this.disconnectTimers.delete(key);
+      return;
+    }
+    if (timer) return;
+    const t = setTimeout(() => {
+      this.disconnectTimers.delete(key);
+      const current = this.pods.get(agentId)?.get(podId);
+      if (current && current.tunnels.idle + current.tunnels.active === 0)
+        this.disconnect(current, 'no tunnel');
+    }, this.disconnectAfterMs);
+    t.unref();
+    this.disconnectTimers.set(key, t);
+  }
+
+  /** Connected pods of one agent. */
+  list(agentId: number): ConnectedPod[] {
+    return [...(this.pods.get(agentId)?.values() ?? [])].map(copy);
+  }
+
+  /** Every connected pod of every agent. */
+  all(): ConnectedPod[] {
+    const out: ConnectedPod[] = [];
+    for (const pods of this.pods.values()) for (const pod of pods.values()) out.push(copy(pod));
+    return out;
+  }
+
+  lastSeen(agentId: number): Date | null {
+    let latest: Date | null = null;
+    for (const pod of this.pods.get(agentId)?.values() ?? [])
+      if (!latest || pod.lastSeen > latest) latest = pod.lastSeen;
+    return latest;
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    for (const t of this.disconnectTimers.values()) clearTimeout(t);
+    this.disconnectTimers.clear();
+  }
+
+  private touch(agentId: number, podId: number): ConnectedPod {
+    let pods = this.pods.get(agentId);
+    if (!pods) this.pods.set(agentId, (pods = new Map()));
+    let pod = pods.get(podId);
+    const now = this.now();
+    if (!pod) {
+      pod = {
+        agentId,
+        podId,
+        meta: null,
+        connectedAt: now,
+        lastSeen: now,
+        kasReplica: this.options.kasReplica,
+        tunnels: { idle: 0, active: 0 },
+      };
+      pods.set(podId, pod);
+      this.record(agentId, 'agent_connected', { podId, kasReplica: this.options.kasReplica });
+    }
+    pod.lastSeen = now;
+    return pod;
+  }
+
+  private disconnect(pod: ConnectedPod, reason: string): void {
+    const pods = this.pods.get(pod.agentId);
+    pods?.delete(pod.podId);
+    if (pods?.size === 0) this.pods.delete(pod.agentId);
+    this.record(pod.agentId, 'agent_disconnected', {
+      podId: pod.podId,
+      podName: pod.meta?.podName ?? null,
+      reason,
+      kasReplica: pod.kasReplica,
+    });
+  }
+
+  private sweepStale(): void {
+    const cutoff = this.now().getTime() - this.staleAfterMs;
+    for (const pods of [...this.pods.values()])
+      for (const pod of [...pods.values()])
+        if (pod.tunnels.idle + pod.tunnels.active === 0 && pod.lastSeen.getTime() < cutoff)
+          this.disconnect(pod, 'no heartbeat');
+  }
+
+  private record(
+    agentId: number,
+    kind: 'agent_connected' | 'agent_disconnected',
+    detail: Record<string, unknown>,
+  ) {
+    this.options.recorder.recordActivity({ agentId, kind, detail }).catch((error: unknown) => {
+      this.options.logger.warn({ err: error, agent_id: agentId, kind }, 'could not record agent activity');
+    });
+  }
+}
+
+function copy(pod: ConnectedPod): ConnectedPod {
+  return { ...pod, tunnels: { ...pod.tunnels } };
+}

@@ -1,0 +1,14 @@
+export {
+  ConnectedAgents,
+  type ConnectedPod,
+  type ConnectedAgentsOptions,
+  type PodMeta,
+} from './connected-agents';
+export {
+  type AgentConnectionRecorder,
+  type AgentPodConnection,
+  type AgentActivityKind,
+  type KubernetesVersionInfo,
+  noStorageRecorder,
+} from './recorder';
+export { createRegisterHandler } from './registrar-service';

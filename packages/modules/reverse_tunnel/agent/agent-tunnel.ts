@@ -1,0 +1,227 @@
+// One Connect stream on agentk: Descriptor, wait for RequestInfo, serve that one call with its handler, end.
+// Once RequestInfo has arrived, close() (a pool shrink) no longer touches the stream: only kas can cancel the call.
+import { type ClientDuplexStream, type Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import type {
+  ConnectRequest,
+  ConnectResponse,
+  ReverseTunnelClient,
+} from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
+import type { Logger } from 'pino';
+import { AsyncQueue } from '../shared/async-queue';
+import { metaFromProto, metaToProto } from '../shared/meta';
+import type { IncomingCall, TunnelMeta, TunnelStatus } from '../shared/tunnel-api';
+import type { TunnelHandlerRegistry } from './handler-registry';
+
+export type TunnelEnd =
+  /** agentk closed it while idle (pool shrink or shutdown). */
+  | { kind: 'closed' }
+  /** kas ended it without a call ("nothing to do", e.g. idle max age): re-open at once. */
+  | { kind: 'released' }
+  /** It carried one call (whatever the call's outcome). */
+  | { kind: 'served' }
+  /** It failed before carrying a call: back off. */
+  | { kind: 'failed'; error: ServiceError };
+
+export interface TunnelEvents {
+  /** kas accepted the tunnel (authenticated, under the limit, registered). */
+  accepted(): void;
+  /** RequestInfo arrived: the tunnel is now busy. */
+  activated(): void;
+  ended(end: TunnelEnd): void;
+}
+
+export interface AgentTunnelDeps {
+  client: ReverseTunnelClient;
+  metadata: () => Metadata;
+  handlers: TunnelHandlerRegistry;
+  podId: number;
+  events: TunnelEvents;
+  logger: Logger;
+}
+
+const BUFFERED_MESSAGES = 16;
+
+export class AgentTunnel {
+  state: 'connecting' | 'idle' | 'active' | 'done' = 'connecting';
+  private readonly stream: ClientDuplexStream<ConnectRequest, ConnectResponse>;
+  private closedByUs = false;
+  private call: TunnelIncomingCall | null = null;
+
+  constructor(private readonly deps: AgentTunnelDeps) {
+    const metadata = deps.metadata();
+    // Wait for kas instead of failing fast while it is unreachable; grpc-js reconnects with its own backoff.
+    metadata.setOptions({ waitForReady: true });
+    this.stream = deps.client.connect(metadata);
+    this.stream.on('metadata', () => {
+      if (this.state === 'connecting') {
+        this.state = 'idle';
+        deps.events.accepted();
+      }
+    });
+    this.stream.on('data', (frame: ConnectResponse) => this.onFrame(frame));
+    this.stream.on('error', () => undefined); // the outcome is read from 'status'
+    this.stream.on('status', (s: { code: status; details: string }) => this.onStatus(s));
+    this.stream.write({
+      msg: { $case: 'descriptor', value: { agentDescriptor: deps.handlers.descriptor(), podId: deps.podId } },
+    });
+  }
+
+  /** Closes the tunnel if it carries no call; returns false (and does nothing) once a call has started. */
+  close(): boolean {
+    if (this.state === 'active' || this.state === 'done') return false;
+    this.closedByUs = true;
+    this.stream.cancel();
+    return true;
+  }
+
+  private onFrame(frame: ConnectResponse): void {
+    const msg = frame.msg;
+    if (this.call) {
+      this.call.onFrame(frame);
+      return;
+    }
+    if (msg?.$case !== 'requestInfo') {
+      this.deps.logger.warn(
+        { frame: msg?.$case },
+        'kas sent a frame before RequestInfo; ignoring the tunnel',
+      );
+      this.sendError({ code: status.INVALID_ARGUMENT, message: `expected RequestInfo, got ${msg?.$case}` });
+      return;
+    }
+    if (this.state === 'connecting') this.deps.events.accepted();
+    this.state = 'active';
+    this.deps.events.activated();
+    const method = msg.value.methodName;
+    const handler = this.deps.handlers.get(method);
+    const call = new TunnelIncomingCall(this.stream, method, metaFromProto(msg.value.meta));
+    this.call = call;
+    if (!handler) {
+      call.fail({ code: status.UNIMPLEMENTED, message: `agentk does not serve ${method}` });
+      return;
+    }
+    handler(call).then(
+      () => call.finish(),
+      (error: unknown) => {
+        this.deps.logger.warn({ err: error, method }, 'tunnel handler failed');
+        call.fail({
+          code: status.INTERNAL,
+          message: `agentk failed to serve ${method}: ${(error as Error).message}`,
+        });
+      },
+    );
+  }
+
+  private sendError(s: TunnelStatus): void {
+    this.stream.write({
+      msg: { $case: 'error', value: { status: { code: s.code, message: s.message, details: [] } } },
+    });
+    this.stream.end();
+  }
+
+  private onStatus(s: { code: status; details: string }): void {
+    if (this.state === 'done') return;
+    const wasActive = this.state === 'active';
+    this.state = 'done';
+    if (wasActive) {
+      this.call?.onStreamEnd(s);
+      this.deps.events.ended({ kind: 'served' });
+    } else if (this.closedByUs) {
+      this.deps.events.ended({ kind: 'closed' });
+    } else if (s.code === status.OK) {
+      this.deps.events.ended({ kind: 'released' });
+    } else {
+      const error = Object.assign(new Error(s.details), { code: s.code, details: s.details }) as ServiceError;
+      this.deps.events.ended({ kind: 'failed', error });
+    }
+  }
+}
+
+class TunnelIncomingCall implements IncomingCall {
+  readonly signal: AbortSignal;
+  private readonly abort = new AbortController();
+  private readonly queue = new AsyncQueue<Uint8Array>();
+  private finished = false;
+  private paused = false;
+
+  constructor(
+    private readonly stream: ClientDuplexStream<ConnectRequest, ConnectResponse>,
+    readonly method: string,
+    readonly meta: TunnelMeta,
+  ) {
+    this.signal = this.abort.signal;
+    this.queue.onDrain = () => {
+      if (this.paused && this.queue.size < BUFFERED_MESSAGES / 2) {
+        this.paused = false;
+        this.stream.resume();
+      }
+    };
+  }
+
+  get messages(): AsyncIterable<Uint8Array> {
+    return this.queue;
+  }
+
+  sendHeader(meta: TunnelMeta): void {
+    if (this.finished) return;
+    this.stream.write({ msg: { $case: 'header', value: { meta: metaToProto(meta) } } });
+  }
+
+  async sendMessage(data: Uint8Array): Promise<void> {
+    if (this.finished || this.signal.aborted) throw new Error(`the ${this.method} call is over`);
+    const ok = this.stream.write({ msg: { $case: 'message', value: { data: Buffer.from(data) } } });
+    if (ok) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  finish(trailer: TunnelMeta = {}): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stream.write({ msg: { $case: 'trailer', value: { meta: metaToProto(trailer) } } });
+    this.stream.end();
+  }
+
+  fail(s: TunnelStatus): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stream.write({
+      msg: { $case: 'error', value: { status: { code: s.code, message: s.message, details: [] } } },
+    });
+    this.stream.end();
+  }
+
+  onFrame(frame: ConnectResponse): void {
+    const msg = frame.msg;
+    if (msg?.$case === 'message') {
+      this.queue.push(new Uint8Array(msg.value.data));
+      if (!this.paused && this.queue.size >= BUFFERED_MESSAGES) {
+        this.paused = true;
+        this.stream.pause();
+      }
+    } else if (msg?.$case === 'closeSend') {
+      this.queue.end();
+    }
+  }
+
+  onStreamEnd(s: { code: status; details: string }): void {
+    if (!this.finished || s.code !== status.OK) {
+      const reason = new Error(
+        s.code === status.OK
+          ? 'kas ended the tunnel before the call finished'
+          : `kas ended the call: ${s.details}`,
+      );
+      this.queue.fail(reason);
+      this.abort.abort(reason);
+    } else {
+      this.queue.end();
+    }
+    this.finished = true;
+  }
+}

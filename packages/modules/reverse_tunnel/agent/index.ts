@@ -1,0 +1,62 @@
+// Public API of the reverse tunnel's agentk half.
+import type { Metadata } from '@grpc/grpc-js';
+import type { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
+import type { Logger } from 'pino';
+import { AgentTunnel } from './agent-tunnel';
+import { Backoff, type BackoffOptions } from './backoff';
+import type { TunnelHandlerRegistry } from './handler-registry';
+import { TunnelPool, type TunnelPoolStats } from './tunnel-pool';
+
+export { Backoff, type BackoffOptions } from './backoff';
+export { TunnelHandlerRegistry } from './handler-registry';
+export {
+  TunnelPool,
+  TUNNEL_POOL_DEFAULTS,
+  type TunnelPoolOptions,
+  type TunnelPoolStats,
+} from './tunnel-pool';
+export type { TunnelEnd, TunnelEvents } from './agent-tunnel';
+export * from '../shared/tunnel-api';
+
+export interface ReverseTunnelAgentOptions {
+  client: ReverseTunnelClient;
+  /** Fresh metadata (authorization, extra kas headers) for each Connect. */
+  metadata: () => Metadata;
+  handlers: TunnelHandlerRegistry;
+  podId: number;
+  logger: Logger;
+  minIdle?: number;
+  scaleUpStep?: number;
+  maxIdleTimeMs?: number;
+  maxTunnels?: number;
+  backoff?: BackoffOptions;
+  onChange?: (stats: TunnelPoolStats) => void;
+}
+
+export function startReverseTunnelAgent(options: ReverseTunnelAgentOptions): TunnelPool {
+  const logger = options.logger.child({ module: 'reverse_tunnel' });
+  const pool = new TunnelPool({
+    minIdle: options.minIdle,
+    scaleUpStep: options.scaleUpStep,
+    maxIdleTimeMs: options.maxIdleTimeMs,
+    maxTunnels: options.maxTunnels,
+    backoff: new Backoff(options.backoff),
+    onChange: options.onChange,
+    onFailure: (end, retryInMs) =>
+      logger.warn(
+        { code: end.error.code, retry_in_ms: retryInMs },
+        `tunnel to kas failed: ${end.error.details || end.error.message}`,
+      ),
+    openTunnel: (events) =>
+      new AgentTunnel({
+        client: options.client,
+        metadata: options.metadata,
+        handlers: options.handlers,
+        podId: options.podId,
+        events,
+        logger,
+      }),
+  });
+  pool.start();
+  return pool;
+}

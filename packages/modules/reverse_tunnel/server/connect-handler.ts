@@ -1,0 +1,119 @@
+// ReverseTunnel.Connect on kas: authenticate, check the agent's stream limit, read the Descriptor, register the tunnel.
+import { Metadata, status } from '@grpc/grpc-js';
+import type { ConnectRequest } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
+import type { Logger } from 'pino';
+import { AgentCallError, authenticateAgent, type VerifyAgentToken } from './agent-auth';
+import type { AgentApiMetrics } from './metrics';
+import type { TunnelRegistry } from './registry';
+import { type ConnectStream, ServerTunnel } from './server-tunnel';
+
+export interface ConnectHandlerDeps {
+  registry: TunnelRegistry<ServerTunnel>;
+  verifyAgentToken: VerifyAgentToken;
+  metrics: AgentApiMetrics;
+  logger: Logger;
+  /** An idle tunnel is ended cleanly after this long, so agentk re-opens it on a fresh connection after a GOAWAY. */
+  idleTunnelMaxAgeMs: number;
+  descriptorTimeoutMs?: number;
+}
+
+export function createConnectHandler(deps: ConnectHandlerDeps): (stream: ConnectStream) => void {
+  return (stream) => {
+    void handleConnect(stream, deps).catch((error: unknown) => {
+      deps.logger.error({ err: error }, 'tunnel Connect handler failed');
+      stream.emit('error', {
+        code: status.INTERNAL,
+        details: 'kas failed to set up the tunnel; agentk will retry',
+      });
+    });
+  };
+}
+
+async function handleConnect(stream: ConnectStream, deps: ConnectHandlerDeps): Promise<void> {
+  const { registry, metrics } = deps;
+  // Swallow the 'error' event grpc-js emits when the client goes away before we attach the tunnel.
+  stream.on('error', () => undefined);
+  let identity;
+  try {
+    identity = await authenticateAgent(stream.metadata, deps.verifyAgentToken, metrics);
+  } catch (error) {
+    if (error instanceof AgentCallError) {
+      if (error.code === status.UNAUTHENTICATED) metrics.connectRejected('unauthenticated');
+      stream.emit('error', error.toServiceError());
+      return;
+    }
+    throw error;
+  }
+  const { agentId, tokenId } = identity;
+  if (!registry.reserve(agentId)) {
+    metrics.connectRejected('limit');
+    const limit = registry.limit(agentId);
+    const message =
+      `agent ${agentId} reached its limit of ${limit} concurrent tunnel streams (idle + active) on this kas; ` +
+      `lower agentk's --max-streams or raise the per-agent stream limit`;
+    stream.emit('error', { code: status.RESOURCE_EXHAUSTED, details: message, message });
+    return;
+  }
+  let descriptor: ConnectRequest['msg'];
+  try {
+    descriptor = await firstFrame(stream, deps.descriptorTimeoutMs ?? 10_000);
+  } catch (error) {
+    registry.unreserve(agentId);
+    metrics.connectRejected('protocol');
+    const message = (error as Error).message;
+    stream.emit('error', { code: status.INVALID_ARGUMENT, details: message, message });
+    return;
+  }
+  if (descriptor?.$case !== 'descriptor') {
+    registry.unreserve(agentId);
+    metrics.connectRejected('protocol');
+    const message = `the first tunnel frame must be a Descriptor, got ${descriptor?.$case ?? 'an empty frame'}`;
+    stream.emit('error', { code: status.INVALID_ARGUMENT, details: message, message });
+    return;
+  }
+  const methods: string[] = [];
+  for (const service of descriptor.value.agentDescriptor?.services ?? [])
+    for (const method of service.methods) methods.push(`/${service.name}/${method.name}`);
+  const tunnel = new ServerTunnel(stream, agentId, tokenId, descriptor.value.podId, methods);
+  registry.register(tunnel);
+  // Headers tell agentk that kas accepted the tunnel (its backoff resets on that).
+  stream.sendMetadata(new Metadata());
+  const idleTimer = setTimeout(() => {
+    if (tunnel.state === 'idle') {
+      registry.unregister(tunnel);
+      tunnel.close('idle tunnel reached its maximum age');
+    }
+  }, deps.idleTunnelMaxAgeMs);
+  idleTimer.unref();
+  tunnel.onDone(() => {
+    clearTimeout(idleTimer);
+    registry.unregister(tunnel);
+  });
+}
+
+function firstFrame(stream: ConnectStream, timeoutMs: number): Promise<ConnectRequest['msg']> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('cancelled', onEnd);
+    };
+    const onData = (frame: ConnectRequest) => {
+      cleanup();
+      stream.pause();
+      resolve(frame.msg);
+    };
+    const onEnd = () => {
+      cleanup();
+      reject(new Error('agentk closed the tunnel before sending its Descriptor'));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`agentk sent no Descriptor within ${timeoutMs} ms of opening the tunnel`));
+    }, timeoutMs);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('cancelled', onEnd);
+  });
+}

@@ -1,0 +1,19 @@
+// Public API of the reverse tunnel's kas half.
+export {
+  type AgentApiServer,
+  type AgentApiServerOptions,
+  AGENT_API_DEFAULTS,
+  startAgentApiServer,
+} from './agent-api-server';
+export {
+  type AgentIdentity,
+  AgentCallError,
+  authenticateAgent,
+  bearerToken,
+  inTestTokenVerifier,
+  type OnTokenRevoked,
+  type VerifiedAgent,
+  type VerifyAgentToken,
+} from './agent-auth';
+export { type AgentApiTls, ensureSelfSignedCertificate } from './tls';
+export * from '../shared/tunnel-api';

@@ -1,0 +1,247 @@
+// One Connect stream on kas: idle until a caller takes it, then it carries exactly one RPC and ends.
+// States: idle → forwarding → done (GitLab's ready → found/forwarding → done).
+import { type ServerDuplexStream, status } from '@grpc/grpc-js';
+import type { ConnectRequest, ConnectResponse } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
+import { AsyncQueue } from '../shared/async-queue';
+import { metaFromProto, metaToProto } from '../shared/meta';
+import { type OutgoingCall, TunnelCallError, type TunnelMeta } from '../shared/tunnel-api';
+import type { RegistryTunnel } from './registry';
+
+export type ConnectStream = ServerDuplexStream<ConnectRequest, ConnectResponse>;
+
+/** Response messages buffered before kas stops reading from the agent (HTTP/2 flow control does the rest). */
+const BUFFERED_MESSAGES = 16;
+
+let nextTunnelId = 1;
+
+export class ServerTunnel implements RegistryTunnel {
+  readonly id = nextTunnelId++;
+  readonly openedAt = new Date();
+  state: 'idle' | 'forwarding' | 'done' = 'idle';
+  private readonly methods: Set<string>;
+  private readonly doneListeners: Array<() => void> = [];
+  private call: TunnelOutgoingCall | null = null;
+
+  constructor(
+    readonly stream: ConnectStream,
+    readonly agentId: number,
+    readonly tokenId: number,
+    readonly podId: number,
+    methods: Iterable<string>,
+  ) {
+    this.methods = new Set(methods);
+    stream.on('data', (frame: ConnectRequest) => this.onFrame(frame));
+    stream.on('end', () => this.onStreamEnd('agentk closed the tunnel stream'));
+    stream.on('cancelled', () => this.onStreamEnd('agentk cancelled the tunnel stream'));
+    stream.on('error', (e: Error) => this.onStreamEnd(`tunnel stream failed: ${e.message}`));
+    stream.on('close', () => this.onStreamEnd('tunnel stream closed'));
+    stream.resume();
+  }
+
+  serves(fullMethod: string): boolean {
+    return this.methods.has(fullMethod);
+  }
+
+  onDone(listener: () => void): void {
+    if (this.state === 'done') listener();
+    else this.doneListeners.push(listener);
+  }
+
+  /** Sends RequestInfo and returns the call. Only on an idle tunnel taken from the registry. */
+  startCall(fullMethod: string, meta: TunnelMeta | undefined, signal: AbortSignal): OutgoingCall {
+    if (this.state !== 'idle') throw new Error(`tunnel ${this.id} is ${this.state}, not idle`);
+    this.state = 'forwarding';
+    const call = new TunnelOutgoingCall(this, signal);
+    this.call = call;
+    this.write({ msg: { $case: 'requestInfo', value: { methodName: fullMethod, meta: metaToProto(meta) } } });
+    return call;
+  }
+
+  close(reason: string): void {
+    if (this.state === 'done') return;
+    if (this.state === 'idle') {
+      // "Nothing to do": an idle tunnel ends with OK and agentk opens a new one.
+      this.finish();
+      return;
+    }
+    this.call?.cancel(reason);
+  }
+
+  write(frame: ConnectResponse): boolean {
+    if (this.state === 'done') return true;
+    return this.stream.write(frame);
+  }
+
+  /** Ends the stream with OK (the call finished, or the idle tunnel was released). */
+  finish(): void {
+    if (this.state === 'done') return;
+    this.markDone();
+    this.stream.end();
+  }
+
+  /** Ends the stream with an error status sent to agentk. */
+  fail(code: status, message: string): void {
+    if (this.state === 'done') return;
+    this.markDone();
+    this.stream.emit('error', { code, details: message, message });
+  }
+
+  private markDone(): void {
+    this.state = 'done';
+    for (const listener of this.doneListeners.splice(0)) listener();
+  }
+
+  private onFrame(frame: ConnectRequest): void {
+    if (this.state === 'idle') {
+      this.fail(
+        status.INVALID_ARGUMENT,
+        `agentk sent ${frame.msg?.$case ?? 'an empty frame'} on an idle tunnel`,
+      );
+      return;
+    }
+    this.call?.onFrame(frame);
+  }
+
+  private onStreamEnd(reason: string): void {
+    if (this.state === 'done') return;
+    const call = this.call;
+    this.markDone();
+    call?.onBroken(reason);
+  }
+}
+
+class TunnelOutgoingCall implements OutgoingCall {
+  readonly header: Promise<TunnelMeta>;
+  readonly trailer: Promise<TunnelMeta>;
+  private readonly queue = new AsyncQueue<Uint8Array>();
+  private resolveHeader!: (meta: TunnelMeta) => void;
+  private rejectHeader!: (e: unknown) => void;
+  private resolveTrailer!: (meta: TunnelMeta) => void;
+  private rejectTrailer!: (e: unknown) => void;
+  private settled = false;
+  private headerSeen = false;
+  private paused = false;
+
+  constructor(
+    private readonly tunnel: ServerTunnel,
+    private readonly signal: AbortSignal,
+  ) {
+    this.header = new Promise((resolve, reject) => {
+      this.resolveHeader = resolve;
+      this.rejectHeader = reject;
+    });
+    this.trailer = new Promise((resolve, reject) => {
+      this.resolveTrailer = resolve;
+      this.rejectTrailer = reject;
+    });
+    // A caller that only reads messages must not crash the process with an unhandled rejection.
+    this.header.catch(() => undefined);
+    this.trailer.catch(() => undefined);
+    this.queue.onDrain = () => {
+      if (this.paused && this.queue.size < BUFFERED_MESSAGES / 2) {
+        this.paused = false;
+        this.tunnel.stream.resume();
+      }
+    };
+    this.queue.onAbandon = () => this.cancel('the caller stopped reading the response');
+    if (signal.aborted) queueMicrotask(() => this.cancel(abortReason(signal)));
+    else signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get messages(): AsyncIterable<Uint8Array> {
+    return this.queue;
+  }
+
+  sendMessage(data: Uint8Array): void {
+    if (this.settled) return;
+    this.tunnel.write({ msg: { $case: 'message', value: { data: Buffer.from(data) } } });
+  }
+
+  closeSend(): void {
+    if (this.settled) return;
+    this.tunnel.write({ msg: { $case: 'closeSend', value: {} } });
+  }
+
+  cancel(reason = 'the caller cancelled the call'): void {
+    if (this.settled) return;
+    this.settle(new TunnelCallError({ code: status.CANCELLED, message: reason }));
+    this.tunnel.fail(status.CANCELLED, reason);
+  }
+
+  onFrame(frame: ConnectRequest): void {
+    if (this.settled) return;
+    const msg = frame.msg;
+    switch (msg?.$case) {
+      case 'header':
+        this.headerSeen = true;
+        this.resolveHeader(metaFromProto(msg.value.meta));
+        return;
+      case 'message':
+        this.queue.push(new Uint8Array(msg.value.data));
+        if (!this.paused && this.queue.size >= BUFFERED_MESSAGES) {
+          this.paused = true;
+          this.tunnel.stream.pause();
+        }
+        return;
+      case 'trailer':
+        this.settled = true;
+        this.detach();
+        if (!this.headerSeen) this.resolveHeader({});
+        this.resolveTrailer(metaFromProto(msg.value.meta));
+        this.queue.end();
+        this.tunnel.finish();
+        return;
+      case 'error': {
+        const s = msg.value.status;
+        const error = new TunnelCallError({
+          code: s?.code ?? status.UNKNOWN,
+          message: s?.message || 'agentk answered with an error without a message',
+        });
+        this.settle(error);
+        this.tunnel.finish();
+        return;
+      }
+      default:
+        this.settle(
+          new TunnelCallError({
+            code: status.INTERNAL,
+            message: `agentk sent an unexpected ${msg?.$case ?? 'empty'} frame during a call`,
+          }),
+        );
+        this.tunnel.fail(status.INVALID_ARGUMENT, `unexpected ${msg?.$case ?? 'empty'} frame during a call`);
+    }
+  }
+
+  onBroken(reason: string): void {
+    if (this.settled) return;
+    this.settle(
+      new TunnelCallError({
+        code: status.UNAVAILABLE,
+        message: `the tunnel to agent ${this.tunnel.agentId} broke before the call finished (${reason})`,
+      }),
+    );
+  }
+
+  private settle(error: TunnelCallError): void {
+    this.settled = true;
+    this.detach();
+    this.rejectHeader(error);
+    this.rejectTrailer(error);
+    this.queue.fail(error);
+    if (this.paused) this.tunnel.stream.resume();
+  }
+
+  private detach(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+  }
+
+  private readonly onAbort = (): void => this.cancel(abortReason(this.signal));
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name !== 'AbortError')
+    return `the caller cancelled the call: ${reason.message}`;
+  if (typeof reason === 'string') return `the caller cancelled the call: ${reason}`;
+  return 'the caller cancelled the call';
+}
