@@ -56,16 +56,17 @@ export async function proxyToKas(request: Request, upstreamPath: string): Promis
           ? error.cause.message
           : error.message
         : String(error);
-    return Response.json(
-      {
-        error: {
-          message: `The console cannot reach kas at ${kasUrl()} (${reason}); check that kas is running and MOORING_KAS_URL points at its console API port (8153).`,
-          code: -32603,
-          data: { code: 'BAD_GATEWAY', httpStatus: 502 },
-        },
+    const body = {
+      error: {
+        message: `The console cannot reach kas at ${kasUrl()} (${reason}); check that kas is running and MOORING_KAS_URL points at its console API port (8153).`,
+        code: -32603,
+        data: { code: 'BAD_GATEWAY', httpStatus: 502 },
       },
-      { status: 502 },
-    );
+    };
+    // A batched tRPC call expects one answer per procedure in the path (a,b,c).
+    const batch = incoming.searchParams.get('batch') === '1';
+    const calls = upstreamPath.split('/').at(-1)?.split(',').length ?? 1;
+    return Response.json(batch ? Array.from({ length: calls }, () => body) : body, { status: 502 });
   }
 
   const responseHeaders = new Headers();
