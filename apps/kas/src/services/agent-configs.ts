@@ -1,0 +1,266 @@
+// Agent configuration: YAML per agent, every save stored as a new version (rejected ones too, with
+// their errors, so the console can show what went wrong). The newest valid version is live; a
+// rejected save leaves the live one in place. Saving a valid version replaces the agent's derived
+// authorizations (ci_access / user_access) in the same transaction and tells subscribers (the
+// GetConfiguration stream) after commit.
+import { agentAuthorizations, agentConfigs, agents, users } from '@mooring/db';
+import {
+  MAX_AGENT_CONFIG_BYTES,
+  type AgentConfig,
+} from '@mooring/modules/agent_configuration/shared/config-schema';
+import {
+  deriveAuthorizations,
+  formatConfigError,
+  parseAgentConfig,
+  type ConfigError,
+} from '@mooring/modules/agent_configuration/shared/parse-config';
+import { and, desc, eq, max, sql } from 'drizzle-orm';
+import type { Actor } from './actor';
+import { recordActivity } from './agent-activity';
+import { writeAudit } from './audit';
+import type { ServiceContext } from './context';
+import { NotFoundError, ValidationError } from './errors';
+import type { ServiceEvents } from './events';
+import { diffLines, unifiedDiff, type DiffLine } from './line-diff';
+
+export interface AgentConfigVersion {
+  agentId: number;
+  version: number;
+  yaml: string;
+  valid: boolean;
+  errors: ConfigError[];
+  authorId: number | null;
+  authorName: string | null;
+  createdAt: Date;
+}
+
+export interface LiveAgentConfig {
+  agentId: number;
+  version: number;
+  yaml: string;
+  config: AgentConfig;
+}
+
+/** Thrown for a rejected save: `errors` lists every problem with line, column and field. */
+export class AgentConfigRejectedError extends ValidationError {
+  constructor(
+    readonly errors: ConfigError[],
+    /** The version the rejected text was stored under (null when it was too large to store). */
+    readonly version: number | null,
+  ) {
+    super(
+      errors[0]?.path ? `yaml.${errors[0].path}` : 'yaml',
+      `configuration rejected with ${errors.length} error${errors.length === 1 ? '' : 's'}; the agent keeps its last valid configuration: ${errors
+        .slice(0, 5)
+        .map(formatConfigError)
+        .join('; ')}${errors.length > 5 ? '; …' : ''}`,
+    );
+  }
+}
+
+const versionColumns = {
+  agentId: agentConfigs.agentId,
+  version: agentConfigs.version,
+  yaml: agentConfigs.yaml,
+  valid: agentConfigs.valid,
+  errors: agentConfigs.errors,
+  authorId: agentConfigs.authorId,
+  authorName: users.username,
+  createdAt: agentConfigs.createdAt,
+};
+
+export function createAgentConfigService(ctx: ServiceContext, deps: { events: ServiceEvents }) {
+  const { db, clock, policy } = ctx;
+
+  async function getVersionRow(agentId: number, version: number): Promise<AgentConfigVersion> {
+    const [row] = await db
+      .select(versionColumns)
+      .from(agentConfigs)
+      .leftJoin(users, eq(users.id, agentConfigs.authorId))
+      .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.version, version)));
+    if (!row)
+      throw new NotFoundError(
+        `agent ${agentId} has no configuration version ${version}; list the history to see which versions exist`,
+      );
+    return { ...row, errors: row.errors as ConfigError[] };
+  }
+
+  async function live(agentId: number): Promise<LiveAgentConfig | null> {
+    const [row] = await db
+      .select({ version: agentConfigs.version, yaml: agentConfigs.yaml })
+      .from(agentConfigs)
+      .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.valid, true)))
+      .orderBy(desc(agentConfigs.version))
+      .limit(1);
+    if (!row) return null;
+    const parsed = parseAgentConfig(row.yaml);
+    // Stored valid versions always parse; if the schema tightened since, treat as no config.
+    if (!parsed.ok) return null;
+    return { agentId, version: row.version, yaml: row.yaml, config: parsed.config };
+  }
+
+  return {
+    /**
+     * Validates and stores a new version. Valid → becomes live, returns it. Invalid → stored as a
+     * rejected version and AgentConfigRejectedError is thrown (after commit). Over 128 KiB →
+     * AgentConfigRejectedError without storing the text. Needs Maintainer.
+     */
+    async save(actor: Actor, agentId: number, yaml: string): Promise<LiveAgentConfig> {
+      if (typeof yaml !== 'string')
+        throw new ValidationError('yaml', 'yaml must be a string holding the configuration');
+      const { agent } = await policy.authorize(actor, 'agent:write_config', { type: 'agent', id: agentId });
+      const parsed = parseAgentConfig(yaml);
+      const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
+      const now = clock.now();
+      const version = await db.transaction(async (tx) => {
+        await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
+        if (tooLarge) {
+          await recordActivity(tx, {
+            agentId,
+            kind: 'config_rejected',
+            actorId: actor.userId,
+            details: { reason: parsed.ok ? '' : parsed.errors[0]?.message },
+            at: now,
+          });
+          await writeAudit(
+            tx,
+            actor,
+            {
+              action: 'agent_config.reject',
+              targetType: 'agent',
+              targetId: agentId,
+              details: { bytes: Buffer.byteLength(yaml, 'utf8') },
+            },
+            clock,
+          );
+          return null;
+        }
+        const [{ current } = { current: null }] = await tx
+          .select({ current: max(agentConfigs.version) })
+          .from(agentConfigs)
+          .where(eq(agentConfigs.agentId, agentId));
+        const next = (current ?? 0) + 1;
+        await tx
+          .insert(agentConfigs)
+          .values({
+            agentId,
+            version: next,
+            yaml,
+            authorId: actor.userId,
+            createdAt: now,
+            valid: parsed.ok,
+            errors: parsed.ok ? [] : parsed.errors,
+          });
+        if (parsed.ok) {
+          await tx.delete(agentAuthorizations).where(eq(agentAuthorizations.agentId, agentId));
+          const derived = deriveAuthorizations(parsed.config);
+          if (derived.length > 0) {
+            await tx
+              .insert(agentAuthorizations)
+              .values(
+                derived.map((d) => ({
+                  agentId,
+                  configVersion: next,
+                  kind: d.kind,
+                  targetType: d.targetType,
+                  targetPath: d.targetPath,
+                  settings: d.settings,
+                })),
+              );
+          }
+          await recordActivity(tx, {
+            agentId,
+            kind: 'config_applied',
+            actorId: actor.userId,
+            details: { version: next, by: actor.username },
+            at: now,
+          });
+        } else {
+          await recordActivity(tx, {
+            agentId,
+            kind: 'config_rejected',
+            actorId: actor.userId,
+            details: { version: next, errors: parsed.errors.length, by: actor.username },
+            at: now,
+          });
+        }
+        await writeAudit(
+          tx,
+          actor,
+          {
+            action: parsed.ok ? 'agent_config.apply' : 'agent_config.reject',
+            targetType: 'agent',
+            targetId: agentId,
+            details: { version: next, agentName: agent!.name },
+          },
+          clock,
+        );
+        return next;
+      });
+      if (!parsed.ok) throw new AgentConfigRejectedError(parsed.errors, version);
+      deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
+      return { agentId, version: version!, yaml, config: parsed.config };
+    },
+
+    /** Checks YAML without storing it (the console editor's live validation). */
+    validate: parseAgentConfig,
+
+    /** Internal (no actor): the live config for the GetConfiguration stream and the proxy. */
+    live,
+
+    /** The live config for a user (Developer+). */
+    async getLive(actor: Actor, agentId: number): Promise<LiveAgentConfig | null> {
+      await policy.authorize(actor, 'agent:read_config', { type: 'agent', id: agentId });
+      return live(agentId);
+    },
+
+    async getVersion(actor: Actor, agentId: number, version: number): Promise<AgentConfigVersion> {
+      await policy.authorize(actor, 'agent:read_config', { type: 'agent', id: agentId });
+      return getVersionRow(agentId, version);
+    },
+
+    /** Newest first, without the YAML bodies. */
+    async history(
+      actor: Actor,
+      agentId: number,
+      opts: { limit?: number } = {},
+    ): Promise<Omit<AgentConfigVersion, 'yaml'>[]> {
+      await policy.authorize(actor, 'agent:read_config', { type: 'agent', id: agentId });
+      const { yaml: _yaml, ...cols } = versionColumns;
+      const rows = await db
+        .select(cols)
+        .from(agentConfigs)
+        .leftJoin(users, eq(users.id, agentConfigs.authorId))
+        .where(eq(agentConfigs.agentId, agentId))
+        .orderBy(desc(agentConfigs.version))
+        .limit(Math.min(Math.max(opts.limit ?? 50, 1), 500));
+      return rows.map((r) => ({ ...r, errors: r.errors as ConfigError[] }));
+    },
+
+    /** Line diff between two stored versions. */
+    async diff(
+      actor: Actor,
+      agentId: number,
+      fromVersion: number,
+      toVersion: number,
+    ): Promise<{ from: number; to: number; lines: DiffLine[]; unified: string }> {
+      await policy.authorize(actor, 'agent:read_config', { type: 'agent', id: agentId });
+      const [a, b] = await Promise.all([
+        getVersionRow(agentId, fromVersion),
+        getVersionRow(agentId, toVersion),
+      ]);
+      const lines = diffLines(a.yaml, b.yaml);
+      return {
+        from: fromVersion,
+        to: toVersion,
+        lines,
+        unified: unifiedDiff(lines, `version ${fromVersion}`, `version ${toVersion}`),
+      };
+    },
+
+    /** Subscribe to new live versions. Returns unsubscribe. */
+    onChanged: (listener: (e: { agentId: number; version: number }) => void) =>
+      deps.events.configChanged.subscribe(listener),
+  };
+}
+export type AgentConfigService = ReturnType<typeof createAgentConfigService>;

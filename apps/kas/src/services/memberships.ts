@@ -1,0 +1,224 @@
+// Members and roles. A membership is on a group (inherited by everything below it) or a project.
+// Only Owners (and admins) manage members; the last Owner of a top-level group cannot be removed
+// or demoted, so a group never ends up unmanageable.
+import { groups, memberships, projects, users } from '@mooring/db';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import type { Actor } from './actor';
+import { writeAudit } from './audit';
+import type { ServiceContext } from './context';
+import { ConflictError, NotFoundError } from './errors';
+import { maxRole, pathPrefixes, type Target } from './policy';
+import { idSchema, parseField, roleSchema, type Role } from './validation';
+
+export type MembershipTarget = Extract<Target, { type: 'group' | 'project' }>;
+
+export interface MemberInfo {
+  userId: number;
+  username: string;
+  name: string;
+  /** The role that counts (highest of direct and inherited). */
+  role: Role;
+  /** Direct membership on this target, if any. */
+  directRole: Role | null;
+  /** Where the effective role comes from: this target or an ancestor group's full path. */
+  source: string;
+}
+
+export function createMembershipService(ctx: ServiceContext) {
+  const { db, clock, policy } = ctx;
+
+  const column = (t: MembershipTarget) => (t.type === 'group' ? memberships.groupId : memberships.projectId);
+
+  async function ensureNotLastOwner(target: MembershipTarget, userId: number) {
+    if (target.type !== 'group') return;
+    const [group] = await db
+      .select({ parentId: groups.parentId })
+      .from(groups)
+      .where(eq(groups.id, target.id));
+    if (group?.parentId !== null) return;
+    const owners = await db
+      .select({ userId: memberships.userId })
+      .from(memberships)
+      .where(
+        and(
+          eq(memberships.groupId, target.id),
+          eq(memberships.role, 'owner'),
+          ne(memberships.userId, userId),
+        ),
+      );
+    if (owners.length === 0) {
+      throw new ConflictError('this is the last Owner of the group; make another member Owner first');
+    }
+  }
+
+  return {
+    /** Adds or changes a direct membership. */
+    async set(
+      actor: Actor,
+      target: MembershipTarget,
+      input: { userId: number; role: Role },
+    ): Promise<MemberInfo[]> {
+      const role = parseField(roleSchema, input.role, 'role');
+      const userId = parseField(idSchema, input.userId, 'userId');
+      await policy.authorize(
+        actor,
+        target.type === 'group' ? 'group:manage_members' : 'project:manage_members',
+        target,
+      );
+      const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId));
+      if (!user) throw new NotFoundError(`user ${userId} not found; check the id`);
+      if (role !== 'owner') await ensureNotLastOwner(target, userId);
+      await db.transaction(async (tx) => {
+        const [existing] = await tx
+          .select({ id: memberships.id, role: memberships.role })
+          .from(memberships)
+          .where(and(eq(memberships.userId, userId), eq(column(target), target.id)));
+        if (existing) await tx.update(memberships).set({ role }).where(eq(memberships.id, existing.id));
+        else
+          await tx
+            .insert(memberships)
+            .values({
+              userId,
+              role,
+              groupId: target.type === 'group' ? target.id : null,
+              projectId: target.type === 'project' ? target.id : null,
+              createdAt: clock.now(),
+            });
+        await writeAudit(
+          tx,
+          actor,
+          {
+            action: existing ? 'membership.update' : 'membership.create',
+            targetType: target.type,
+            targetId: target.id,
+            details: { userId, role, previousRole: existing?.role ?? null },
+          },
+          clock,
+        );
+      });
+      return this.list(actor, target);
+    },
+
+    async remove(actor: Actor, target: MembershipTarget, userId: number): Promise<void> {
+      await policy.authorize(
+        actor,
+        target.type === 'group' ? 'group:manage_members' : 'project:manage_members',
+        target,
+      );
+      await ensureNotLastOwner(target, userId);
+      await db.transaction(async (tx) => {
+        const gone = await tx
+          .delete(memberships)
+          .where(and(eq(memberships.userId, userId), eq(column(target), target.id)))
+          .returning({ role: memberships.role });
+        if (gone.length === 0)
+          throw new NotFoundError(
+            `user ${userId} is not a direct member of this ${target.type}; inherited members are removed on the group that grants the role`,
+          );
+        await writeAudit(
+          tx,
+          actor,
+          {
+            action: 'membership.delete',
+            targetType: target.type,
+            targetId: target.id,
+            details: { userId, role: gone[0]!.role },
+          },
+          clock,
+        );
+      });
+    },
+
+    /** Direct and inherited members with their effective role. */
+    async list(actor: Actor, target: MembershipTarget): Promise<MemberInfo[]> {
+      const resolved = await policy.authorize(
+        actor,
+        target.type === 'group' ? 'group:read_members' : 'project:read_members',
+        target,
+      );
+      const groupFullPath = resolved.project
+        ? resolved.project.fullPath.slice(0, resolved.project.fullPath.lastIndexOf('/'))
+        : resolved.group!.fullPath;
+      const ancestors = await db
+        .select({ id: groups.id, fullPath: groups.fullPath })
+        .from(groups)
+        .where(inArray(groups.fullPath, pathPrefixes(groupFullPath)));
+      const pathOf = new Map(ancestors.map((a) => [a.id, a.fullPath]));
+      const groupRows = await db
+        .select({
+          userId: memberships.userId,
+          groupId: memberships.groupId,
+          role: memberships.role,
+          username: users.username,
+          name: users.name,
+        })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(
+          inArray(
+            memberships.groupId,
+            ancestors.map((a) => a.id),
+          ),
+        );
+      const projectRows = resolved.project
+        ? await db
+            .select({
+              userId: memberships.userId,
+              role: memberships.role,
+              username: users.username,
+              name: users.name,
+            })
+            .from(memberships)
+            .innerJoin(users, eq(users.id, memberships.userId))
+            .where(eq(memberships.projectId, resolved.project.id))
+        : [];
+      const here = resolved.project ? resolved.project.fullPath : groupFullPath;
+      const byUser = new Map<number, MemberInfo>();
+      const consider = (
+        row: { userId: number; username: string; name: string; role: Role },
+        source: string,
+      ) => {
+        const direct = source === here;
+        const prev = byUser.get(row.userId);
+        const best = maxRole([row.role, ...(prev ? [prev.role] : [])])!;
+        byUser.set(row.userId, {
+          userId: row.userId,
+          username: row.username,
+          name: row.name,
+          role: best,
+          directRole: direct ? row.role : (prev?.directRole ?? null),
+          source: prev && prev.role === best ? prev.source : source,
+        });
+      };
+      for (const r of groupRows) consider(r, pathOf.get(r.groupId!) ?? '');
+      for (const r of projectRows) consider(r, here);
+      return [...byUser.values()].sort((a, b) => a.username.localeCompare(b.username));
+    },
+
+    /** Direct memberships of one user (for the user's profile and `user` impersonation groups). */
+    async ofUser(
+      userId: number,
+    ): Promise<{ groupId: number | null; projectId: number | null; role: Role; fullPath: string }[]> {
+      const rows = await db
+        .select({
+          groupId: memberships.groupId,
+          projectId: memberships.projectId,
+          role: memberships.role,
+          groupPath: groups.fullPath,
+          projectPath: projects.fullPath,
+        })
+        .from(memberships)
+        .leftJoin(groups, eq(groups.id, memberships.groupId))
+        .leftJoin(projects, eq(projects.id, memberships.projectId))
+        .where(eq(memberships.userId, userId))
+        .orderBy(asc(memberships.id));
+      return rows.map((r) => ({
+        groupId: r.groupId,
+        projectId: r.projectId,
+        role: r.role,
+        fullPath: r.groupPath ?? r.projectPath ?? '',
+      }));
+    },
+  };
+}
+export type MembershipService = ReturnType<typeof createMembershipService>;

@@ -1,0 +1,285 @@
+// The one place that decides who may do what. Every service method calls `authorize` (or
+// `authorizeGlobal`) before touching data. Rules:
+// - admins may do everything;
+// - a target the actor cannot see (no role on it or any ancestor group) is NotFound, so ids cannot
+//   be probed; a visible target with too low a role is Forbidden with the reason and the fix;
+// - roles are inherited down the group tree (a Maintainer of `a` is a Maintainer of `a/b/project`),
+//   the highest of direct and inherited roles counts;
+// - a personal access token with `read_api` may only read; `api` may do everything its user may;
+//   a token without either (e.g. only `k8s_proxy`) may not use the console API at all.
+import { agents, groups, memberships, projects, type Executor } from '@mooring/db';
+import { and, eq, inArray, isNotNull, or } from 'drizzle-orm';
+import type { Actor } from './actor';
+import { ForbiddenError, NotFoundError } from './errors';
+import type { Role } from './validation';
+
+export const ROLE_ORDER: readonly Role[] = ['guest', 'reporter', 'developer', 'maintainer', 'owner'];
+export const roleRank = (role: Role | null): number => (role ? ROLE_ORDER.indexOf(role) + 1 : 0);
+const roleTitle = (role: Role) => role[0]!.toUpperCase() + role.slice(1);
+
+export const maxRole = (roles: readonly Role[]): Role | null =>
+  roles.reduce<Role | null>((best, r) => (roleRank(r) > roleRank(best) ? r : best), null);
+
+type TargetType = 'group' | 'project' | 'agent';
+
+interface Rule {
+  on: TargetType;
+  min: Role;
+  write: boolean;
+  /** Used in the Forbidden reason: "<doing> needs the Maintainer role …". */
+  doing: string;
+}
+
+const rules = {
+  'group:read': { on: 'group', min: 'guest', write: false, doing: 'viewing this group' },
+  'group:create_subgroup': { on: 'group', min: 'maintainer', write: true, doing: 'creating subgroups' },
+  'group:create_project': { on: 'group', min: 'maintainer', write: true, doing: 'creating projects' },
+  'group:update': { on: 'group', min: 'owner', write: true, doing: 'renaming or moving a group' },
+  'group:delete': { on: 'group', min: 'owner', write: true, doing: 'deleting a group' },
+  'group:read_members': { on: 'group', min: 'guest', write: false, doing: 'listing members' },
+  'group:manage_members': { on: 'group', min: 'owner', write: true, doing: 'managing members' },
+  'project:read': { on: 'project', min: 'guest', write: false, doing: 'viewing this project' },
+  'project:update': { on: 'project', min: 'maintainer', write: true, doing: 'renaming or moving a project' },
+  'project:delete': { on: 'project', min: 'owner', write: true, doing: 'deleting a project' },
+  'project:read_members': { on: 'project', min: 'guest', write: false, doing: 'listing members' },
+  'project:manage_members': { on: 'project', min: 'owner', write: true, doing: 'managing members' },
+  'project:read_agents': { on: 'project', min: 'developer', write: false, doing: 'viewing agents' },
+  'project:create_agent': { on: 'project', min: 'maintainer', write: true, doing: 'registering agents' },
+  'project:mint_ci_job_token': {
+    on: 'project',
+    min: 'maintainer',
+    write: true,
+    doing: 'minting CI job tokens',
+  },
+  'agent:read': { on: 'agent', min: 'developer', write: false, doing: 'viewing agents' },
+  'agent:update': { on: 'agent', min: 'maintainer', write: true, doing: 'changing agents' },
+  'agent:delete': { on: 'agent', min: 'maintainer', write: true, doing: 'deleting agents' },
+  'agent:read_tokens': { on: 'agent', min: 'developer', write: false, doing: 'viewing agent tokens' },
+  'agent:create_token': { on: 'agent', min: 'maintainer', write: true, doing: 'creating agent tokens' },
+  'agent:revoke_token': { on: 'agent', min: 'maintainer', write: true, doing: 'revoking agent tokens' },
+  'agent:read_config': { on: 'agent', min: 'developer', write: false, doing: 'viewing agent configuration' },
+  'agent:write_config': {
+    on: 'agent',
+    min: 'maintainer',
+    write: true,
+    doing: 'changing agent configuration',
+  },
+  'agent:read_receptive': {
+    on: 'agent',
+    min: 'developer',
+    write: false,
+    doing: 'viewing receptive endpoints',
+  },
+  'agent:write_receptive': {
+    on: 'agent',
+    min: 'maintainer',
+    write: true,
+    doing: 'changing receptive endpoints',
+  },
+} as const satisfies Record<string, Rule>;
+
+export type Action = keyof typeof rules;
+export type GlobalAction = 'user:manage' | 'audit:read' | 'group:create_root' | 'self:manage_tokens';
+
+export type Target =
+  { type: 'group'; id: number } | { type: 'project'; id: number } | { type: 'agent'; id: number };
+
+export interface GroupRef {
+  id: number;
+  parentId: number | null;
+  name: string;
+  path: string;
+  fullPath: string;
+}
+export interface ProjectRef {
+  id: number;
+  groupId: number;
+  name: string;
+  path: string;
+  fullPath: string;
+}
+export interface AgentRef {
+  id: number;
+  projectId: number;
+  name: string;
+  receptive: boolean;
+}
+
+export interface Resolved {
+  group?: GroupRef;
+  project?: ProjectRef;
+  agent?: AgentRef;
+  /** Effective role; 'admin' for administrators without a membership. */
+  role: Role | 'admin';
+}
+
+export type Decision = ({ allowed: true } & Resolved) | { allowed: false; visible: boolean; reason: string };
+
+/** `a/b/c` → ['a', 'a/b', 'a/b/c'] */
+export function pathPrefixes(fullPath: string): string[] {
+  const parts = fullPath.split('/');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+function scopeProblem(actor: Actor, write: boolean, doing: string): string | null {
+  if (!actor.scopes) return null;
+  if (actor.scopes.includes('api')) return null;
+  if (!write && actor.scopes.includes('read_api')) return null;
+  return `this personal access token has scopes [${actor.scopes.join(', ')}]; ${doing} needs a token with the ${write ? 'api' : 'api or read_api'} scope`;
+}
+
+export function createPolicy(deps: { db: Executor }) {
+  const { db } = deps;
+
+  async function loadTarget(
+    target: Target,
+  ): Promise<{ group?: GroupRef; project?: ProjectRef; agent?: AgentRef } | null> {
+    const groupCols = {
+      id: groups.id,
+      parentId: groups.parentId,
+      name: groups.name,
+      path: groups.path,
+      fullPath: groups.fullPath,
+    };
+    const projectCols = {
+      id: projects.id,
+      groupId: projects.groupId,
+      name: projects.name,
+      path: projects.path,
+      fullPath: projects.fullPath,
+    };
+    if (target.type === 'group') {
+      const [group] = await db.select(groupCols).from(groups).where(eq(groups.id, target.id));
+      return group ? { group } : null;
+    }
+    if (target.type === 'project') {
+      const [project] = await db.select(projectCols).from(projects).where(eq(projects.id, target.id));
+      return project ? { project } : null;
+    }
+    const [row] = await db
+      .select({
+        agent: { id: agents.id, projectId: agents.projectId, name: agents.name, receptive: agents.receptive },
+        project: projectCols,
+      })
+      .from(agents)
+      .innerJoin(projects, eq(projects.id, agents.projectId))
+      .where(eq(agents.id, target.id));
+    return row ?? null;
+  }
+
+  /** The user's highest role on a group (by full path) or project, direct or inherited. */
+  async function roleOn(
+    userId: number,
+    where: { groupFullPath: string; projectId?: number },
+  ): Promise<Role | null> {
+    const prefixes = pathPrefixes(where.groupFullPath);
+    const rows = await db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .leftJoin(groups, eq(groups.id, memberships.groupId))
+      .where(
+        and(
+          eq(memberships.userId, userId),
+          or(
+            and(isNotNull(memberships.groupId), inArray(groups.fullPath, prefixes)),
+            where.projectId !== undefined ? eq(memberships.projectId, where.projectId) : undefined,
+          ),
+        ),
+      );
+    return maxRole(rows.map((r) => r.role));
+  }
+
+  function groupPathOfProject(project: ProjectRef): string {
+    return project.fullPath.slice(0, project.fullPath.lastIndexOf('/'));
+  }
+
+  async function roleFor(
+    userId: number,
+    loaded: { group?: GroupRef; project?: ProjectRef },
+  ): Promise<Role | null> {
+    if (loaded.project) {
+      return roleOn(userId, {
+        groupFullPath: groupPathOfProject(loaded.project),
+        projectId: loaded.project.id,
+      });
+    }
+    if (loaded.group) return roleOn(userId, { groupFullPath: loaded.group.fullPath });
+    return null;
+  }
+
+  function notFoundMessage(target: Target): string {
+    return `${target.type} ${target.id} not found; check the id, or ask an owner to add you as a member if it exists`;
+  }
+
+  function describeTarget(loaded: { group?: GroupRef; project?: ProjectRef; agent?: AgentRef }): string {
+    if (loaded.agent && loaded.project) return `project ${loaded.project.fullPath}`;
+    if (loaded.project) return `project ${loaded.project.fullPath}`;
+    return `group ${loaded.group?.fullPath ?? '?'}`;
+  }
+
+  async function can(actor: Actor, action: Action, target: Target): Promise<Decision> {
+    const rule: Rule = rules[action];
+    if (rule.on !== target.type)
+      throw new Error(`policy: ${action} applies to a ${rule.on}, not a ${target.type}`);
+    const loaded = await loadTarget(target);
+    if (!loaded) return { allowed: false, visible: false, reason: notFoundMessage(target) };
+    let role: Role | 'admin' | null;
+    if (actor.isAdmin) role = 'admin';
+    else if (actor.userId === null) role = null;
+    else role = await roleFor(actor.userId, loaded);
+    if (role === null) return { allowed: false, visible: false, reason: notFoundMessage(target) };
+    const scope = scopeProblem(actor, rule.write, rule.doing);
+    if (scope) return { allowed: false, visible: true, reason: scope };
+    if (role !== 'admin' && roleRank(role) < roleRank(rule.min)) {
+      const where = describeTarget(loaded);
+      return {
+        allowed: false,
+        visible: true,
+        reason: `${rule.doing} needs the ${roleTitle(rule.min)} role in ${where}; you are ${roleTitle(role)}. Ask an owner of ${where} to raise your role`,
+      };
+    }
+    return { allowed: true, ...loaded, role };
+  }
+
+  return {
+    can,
+    /** Throws NotFoundError (not visible) or ForbiddenError (visible, not allowed); returns the loaded target. */
+    async authorize(actor: Actor, action: Action, target: Target): Promise<Resolved> {
+      const decision = await can(actor, action, target);
+      if (!decision.allowed) {
+        throw decision.visible ? new ForbiddenError(decision.reason) : new NotFoundError(decision.reason);
+      }
+      const { allowed: _allowed, ...resolved } = decision;
+      return resolved;
+    },
+    /** Actions without a target. */
+    authorizeGlobal(actor: Actor, action: GlobalAction): void {
+      const write = action !== 'audit:read';
+      if (action === 'user:manage' || action === 'audit:read') {
+        if (!actor.isAdmin)
+          throw new ForbiddenError(
+            `${action === 'audit:read' ? 'reading the audit log' : 'managing users'} needs an administrator account`,
+          );
+      }
+      if (actor.userId === null && !actor.isAdmin)
+        throw new ForbiddenError('this action needs a signed-in user');
+      const scope = scopeProblem(
+        actor,
+        write,
+        action === 'group:create_root' ? 'creating groups' : 'this action',
+      );
+      if (scope) throw new ForbiddenError(scope);
+    },
+    /** Highest role of a user on a project (direct or through any ancestor group). */
+    async projectRole(userId: number, projectId: number): Promise<Role | null> {
+      const loaded = await loadTarget({ type: 'project', id: projectId });
+      return loaded ? roleFor(userId, loaded) : null;
+    },
+    async groupRole(userId: number, groupId: number): Promise<Role | null> {
+      const loaded = await loadTarget({ type: 'group', id: groupId });
+      return loaded ? roleFor(userId, loaded) : null;
+    },
+  };
+}
+
+export type Policy = ReturnType<typeof createPolicy>;

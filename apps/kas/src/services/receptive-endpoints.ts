@@ -1,0 +1,250 @@
+// Receptive agents: kas dials the agent's URL instead of waiting for it. Auth is either a JWT
+// signed by kas with a per-agent Ed25519 key (the private key encrypted at rest with a key derived
+// from MOORING_SECRET; the public key is shown so agentk can be configured with it) or mTLS with
+// a client certificate, key (encrypted), CA and TLS server name.
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { agents, receptiveEndpoints } from '@mooring/db';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Actor } from './actor';
+import { recordActivity } from './agent-activity';
+import { writeAudit } from './audit';
+import type { ServiceContext } from './context';
+import { decryptString, deriveKey, encryptString } from './crypto';
+import { NotFoundError, ValidationError } from './errors';
+import { parseField } from './validation';
+
+export type ReceptiveAuthInput =
+  | { type: 'jwt'; rotateKey?: boolean }
+  | { type: 'mtls'; clientCert: string; clientKey?: string; caCert?: string; serverName?: string };
+
+export interface ReceptiveEndpointInfo {
+  agentId: number;
+  url: string;
+  auth: 'jwt' | 'mtls';
+  /** PEM; configure agentk with it to verify kas's JWTs. */
+  jwtPublicKey: string | null;
+  mtls: {
+    clientCert: string | null;
+    caCert: string | null;
+    serverName: string | null;
+    hasClientKey: boolean;
+  } | null;
+  updatedAt: Date;
+}
+
+export interface ReceptiveCredentials {
+  agentId: number;
+  url: string;
+  auth: 'jwt' | 'mtls';
+  jwtPrivateKeyPem?: string;
+  mtls?: { clientCert: string; clientKey: string; caCert: string | null; serverName: string | null };
+}
+
+export const receptiveUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (
+        (u.protocol === 'grpc:' || u.protocol === 'grpcs:') &&
+        u.hostname !== '' &&
+        u.pathname.replace(/^\/$/, '') === ''
+      );
+    } catch {
+      return false;
+    }
+  }, 'must be grpc://host:port or grpcs://host:port (no path)');
+
+function checkPem(kind: 'cert' | 'key', pem: string, field: string): string {
+  try {
+    if (kind === 'cert') new X509Certificate(pem);
+    else createPrivateKey(pem);
+    return pem;
+  } catch {
+    throw new ValidationError(
+      field,
+      `${field} is not a valid PEM ${kind === 'cert' ? 'certificate' : 'private key'}; paste the whole -----BEGIN … END----- block`,
+    );
+  }
+}
+
+export function createReceptiveEndpointService(ctx: ServiceContext) {
+  const { db, clock, policy } = ctx;
+  const key = deriveKey(ctx.secret, 'receptive-endpoint-keys');
+
+  async function row(agentId: number) {
+    const [r] = await db.select().from(receptiveEndpoints).where(eq(receptiveEndpoints.agentId, agentId));
+    return r ?? null;
+  }
+
+  function toInfo(r: NonNullable<Awaited<ReturnType<typeof row>>>): ReceptiveEndpointInfo {
+    return {
+      agentId: r.agentId,
+      url: r.url,
+      auth: r.auth,
+      jwtPublicKey: r.auth === 'jwt' ? r.jwtPublicKey : null,
+      mtls:
+        r.auth === 'mtls'
+          ? {
+              clientCert: r.mtlsClientCert,
+              caCert: r.mtlsCaCert,
+              serverName: r.tlsServerName,
+              hasClientKey: !!r.mtlsClientKeyEncrypted,
+            }
+          : null,
+      updatedAt: r.updatedAt,
+    };
+  }
+
+  return {
+    /** Creates or replaces the endpoint and marks the agent receptive. Needs Maintainer. */
+    async save(
+      actor: Actor,
+      agentId: number,
+      input: { url: string; auth: ReceptiveAuthInput },
+    ): Promise<ReceptiveEndpointInfo> {
+      const url = parseField(receptiveUrlSchema, input.url, 'url');
+      await policy.authorize(actor, 'agent:write_receptive', { type: 'agent', id: agentId });
+      const existing = await row(agentId);
+      const values: Partial<typeof receptiveEndpoints.$inferInsert> = {
+        url,
+        updatedBy: actor.userId,
+        updatedAt: clock.now(),
+      };
+      const auth = input.auth;
+      if (auth?.type === 'jwt') {
+        values.auth = 'jwt';
+        if (!existing?.jwtPrivateKeyEncrypted || auth.rotateKey) {
+          const pair = generateKeyPairSync('ed25519');
+          values.jwtPublicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+          values.jwtPrivateKeyEncrypted = encryptString(
+            key,
+            pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          );
+        }
+      } else if (auth?.type === 'mtls') {
+        values.auth = 'mtls';
+        values.mtlsClientCert = checkPem('cert', String(auth.clientCert ?? ''), 'auth.clientCert');
+        if (auth.clientKey)
+          values.mtlsClientKeyEncrypted = encryptString(
+            key,
+            checkPem('key', auth.clientKey, 'auth.clientKey'),
+          );
+        else if (!existing?.mtlsClientKeyEncrypted)
+          throw new ValidationError(
+            'auth.clientKey',
+            'auth.clientKey is required for mtls (the client private key, PEM)',
+          );
+        values.mtlsCaCert = auth.caCert ? checkPem('cert', auth.caCert, 'auth.caCert') : null;
+        values.tlsServerName = auth.serverName
+          ? parseField(
+              z
+                .string()
+                .max(253)
+                .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name like agent.example.com'),
+              auth.serverName,
+              'auth.serverName',
+            )
+          : null;
+      } else {
+        throw new ValidationError('auth.type', 'auth.type must be jwt or mtls');
+      }
+      const saved = await db.transaction(async (tx) => {
+        const [r] = existing
+          ? await tx
+              .update(receptiveEndpoints)
+              .set(values)
+              .where(eq(receptiveEndpoints.agentId, agentId))
+              .returning()
+          : await tx
+              .insert(receptiveEndpoints)
+              .values({ agentId, url, auth: values.auth!, ...values })
+              .returning();
+        await tx.update(agents).set({ receptive: true }).where(eq(agents.id, agentId));
+        await recordActivity(tx, {
+          agentId,
+          kind: 'receptive_endpoint_changed',
+          actorId: actor.userId,
+          details: { url, auth: values.auth },
+          at: clock.now(),
+        });
+        await writeAudit(
+          tx,
+          actor,
+          {
+            action: 'receptive_endpoint.save',
+            targetType: 'agent',
+            targetId: agentId,
+            details: { url, auth: values.auth, keyRotated: !!values.jwtPrivateKeyEncrypted },
+          },
+          clock,
+        );
+        return r!;
+      });
+      return toInfo(saved);
+    },
+
+    /** Null when the agent has no endpoint. Needs Developer. */
+    async get(actor: Actor, agentId: number): Promise<ReceptiveEndpointInfo | null> {
+      await policy.authorize(actor, 'agent:read_receptive', { type: 'agent', id: agentId });
+      const r = await row(agentId);
+      return r ? toInfo(r) : null;
+    },
+
+    async delete(actor: Actor, agentId: number): Promise<void> {
+      await policy.authorize(actor, 'agent:write_receptive', { type: 'agent', id: agentId });
+      await db.transaction(async (tx) => {
+        const gone = await tx
+          .delete(receptiveEndpoints)
+          .where(eq(receptiveEndpoints.agentId, agentId))
+          .returning({ url: receptiveEndpoints.url });
+        if (gone.length === 0) throw new NotFoundError(`agent ${agentId} has no receptive endpoint`);
+        await tx.update(agents).set({ receptive: false }).where(eq(agents.id, agentId));
+        await writeAudit(
+          tx,
+          actor,
+          {
+            action: 'receptive_endpoint.delete',
+            targetType: 'agent',
+            targetId: agentId,
+            details: { url: gone[0]!.url },
+          },
+          clock,
+        );
+      });
+    },
+
+    /** Internal (the receptive dialer): decrypted credentials. Never log the result. */
+    async credentials(agentId: number): Promise<ReceptiveCredentials | null> {
+      const r = await row(agentId);
+      if (!r) return null;
+      if (r.auth === 'jwt')
+        return {
+          agentId,
+          url: r.url,
+          auth: 'jwt',
+          jwtPrivateKeyPem: decryptString(key, r.jwtPrivateKeyEncrypted!),
+        };
+      return {
+        agentId,
+        url: r.url,
+        auth: 'mtls',
+        mtls: {
+          clientCert: r.mtlsClientCert!,
+          clientKey: decryptString(key, r.mtlsClientKeyEncrypted!),
+          caCert: r.mtlsCaCert,
+          serverName: r.tlsServerName,
+        },
+      };
+    },
+
+    /** Internal: every receptive agent's id (the dialer's work list). */
+    async listReceptiveAgentIds(): Promise<number[]> {
+      const rows = await db.select({ agentId: receptiveEndpoints.agentId }).from(receptiveEndpoints);
+      return rows.map((r) => r.agentId);
+    },
+  };
+}
+export type ReceptiveEndpointService = ReturnType<typeof createReceptiveEndpointService>;
