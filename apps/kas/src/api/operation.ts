@@ -1,0 +1,98 @@
+import type { z } from 'zod';
+import type { Logger } from '../logger';
+import type { KasServices } from './services-adapter';
+
+/** The signed-in user as the API layer sees it. */
+export interface ApiUser {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+/** Who is calling, and how they proved it. */
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'session'; user: ApiUser; sessionToken: string; csrfValid: (token: string) => boolean }
+  | { kind: 'pat'; user: ApiUser; tokenId: number; scopes: readonly string[] };
+
+export interface CookieOptions {
+  maxAgeSeconds?: number;
+}
+
+/** What a handler may do to the HTTP response, the same for REST and tRPC. */
+export interface ResponseControl {
+  setCookie(name: string, value: string, options?: CookieOptions): void;
+  clearCookie(name: string): void;
+}
+
+interface BaseContext {
+  services: KasServices;
+  principal: Principal;
+  /** The caller's socket address, written into audit rows. */
+  remoteAddress: string | undefined;
+  userAgent: string | undefined;
+  traceId: string;
+  logger: Logger;
+  response: ResponseControl;
+  kas: KasInfo;
+}
+
+/** Facts about this kas that answers may mention. */
+export interface KasInfo {
+  /** grpc(s):// address agentk should dial, once known. */
+  agentAddress(): string | undefined;
+}
+
+export interface PublicContext extends BaseContext {
+  user: ApiUser | null;
+}
+
+export interface AuthenticatedContext extends BaseContext {
+  user: ApiUser;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type OperationType = 'query' | 'mutation';
+export type Access = 'public' | 'authenticated';
+
+/**
+ * One API operation, declared once. The tRPC procedure (`name` is its dotted path), the REST route
+ * (`method` + `path` under /api/v1) and the OpenAPI entry are all derived from it.
+ */
+export interface Operation<
+  I extends z.ZodObject = z.ZodObject,
+  O extends z.ZodType = z.ZodType,
+  T extends OperationType = OperationType,
+  A extends Access = Access,
+> {
+  name: string;
+  type: T;
+  access: A;
+  method: HttpMethod;
+  /** Under /api/v1, with `:param` segments that fill input fields of the same name. */
+  path: `/${string}`;
+  summary: string;
+  /** HTTP status on success; 200 unless set (201 for creations, 204 for empty answers). */
+  successStatus?: 200 | 201 | 204;
+  input: I;
+  output: O;
+  handler(
+    input: z.output<I>,
+    ctx: A extends 'public' ? PublicContext : AuthenticatedContext,
+  ): Promise<z.input<O>>;
+}
+
+export type AnyOperation = Operation<z.ZodObject, z.ZodType, OperationType, Access>;
+
+/** Identity function that keeps the literal types tRPC needs to infer the router. */
+export function defineOperation<
+  I extends z.ZodObject,
+  O extends z.ZodType,
+  T extends OperationType,
+  A extends Access = 'authenticated',
+>(operation: Omit<Operation<I, O, T, A>, 'access'> & { access?: A }): Operation<I, O, T, A> {
+  return { ...operation, access: operation.access ?? ('authenticated' as A) };
+}
+
+/** Operations of one domain, keyed by their procedure name inside that domain. */
+export type OperationGroup = Record<string, AnyOperation>;

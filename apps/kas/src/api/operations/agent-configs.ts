@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { actorOf } from '../actor';
+import { defineOperation } from '../operation';
+import { id, iso, timestamp } from '../views';
+
+const configError = z.object({
+  line: z.number().int(),
+  column: z.number().int(),
+  path: z.string().describe('dotted field path, empty for the whole document'),
+  message: z.string(),
+});
+
+const versionSummary = z.object({
+  agentId: id,
+  version: z.number().int(),
+  valid: z.boolean(),
+  errors: z.array(configError),
+  authorId: id.nullable(),
+  authorName: z.string().nullable(),
+  createdAt: timestamp,
+});
+const versionView = versionSummary.extend({ yaml: z.string() });
+
+const agentVersion = { agentId: id, version: z.number().int().positive('must be a version number') };
+
+/** The YAML may be up to 128 KiB; the API accepts a little more so the services give the precise error. */
+const yamlText = z.string().max(256 * 1024, 'must be at most 128 KiB (131072 bytes)');
+
+export const agentConfigOperations = {
+  get: defineOperation({
+    name: 'agentConfigs.get',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/configs/live',
+    summary: 'The live (newest valid) configuration, or null when the agent has none',
+    input: z.strictObject({ agentId: id }),
+    output: z.object({ agentId: id, version: z.number().int(), yaml: z.string() }).nullable(),
+    async handler(input, ctx) {
+      const live = await ctx.services.agentConfigs.getLive(actorOf(ctx), input.agentId);
+      return live ? { agentId: live.agentId, version: live.version, yaml: live.yaml } : null;
+    },
+  }),
+  history: defineOperation({
+    name: 'agentConfigs.history',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/configs',
+    summary: 'Every saved version, newest first, valid and rejected (without YAML)',
+    input: z.strictObject({ agentId: id, limit: z.number().int().min(1).max(500).optional() }),
+    output: z.array(versionSummary),
+    async handler({ agentId, ...opts }, ctx) {
+      const rows = await ctx.services.agentConfigs.history(actorOf(ctx), agentId, opts);
+      return rows.map((row) => ({ ...row, createdAt: iso(row.createdAt) }));
+    },
+  }),
+  version: defineOperation({
+    name: 'agentConfigs.version',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/configs/:version',
+    summary: 'One stored version with its YAML and, if rejected, its errors',
+    input: z.strictObject(agentVersion),
+    output: versionView,
+    async handler(input, ctx) {
+      const row = await ctx.services.agentConfigs.getVersion(actorOf(ctx), input.agentId, input.version);
+      return { ...row, createdAt: iso(row.createdAt) };
+    },
+  }),
+  save: defineOperation({
+    name: 'agentConfigs.save',
+    type: 'mutation',
+    method: 'POST',
+    path: '/agents/:agentId/configs',
+    successStatus: 201,
+    summary:
+      'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one',
+    input: z.strictObject({ agentId: id, yaml: yamlText }),
+    output: z.object({ agentId: id, version: z.number().int(), yaml: z.string() }),
+    async handler(input, ctx) {
+      const live = await ctx.services.agentConfigs.save(actorOf(ctx), input.agentId, input.yaml);
+      return { agentId: live.agentId, version: live.version, yaml: live.yaml };
+    },
+  }),
+  validate: defineOperation({
+    name: 'agentConfigs.validate',
+    // A read (PAT read_api suffices, no CSRF) sent as POST: 128 KiB of YAML does not fit a URL.
+    type: 'query',
+    method: 'POST',
+    path: '/agent_configs/validate',
+    summary: 'Check YAML without saving it (the editor’s live validation)',
+    input: z.strictObject({ yaml: yamlText }),
+    output: z.object({ valid: z.boolean(), errors: z.array(configError) }),
+    async handler(input, ctx) {
+      const result = ctx.services.agentConfigs.validate(input.yaml);
+      return result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors };
+    },
+  }),
+  diff: defineOperation({
+    name: 'agentConfigs.diff',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/configs/:from/diff/:to',
+    summary: 'Line diff between two stored versions',
+    input: z.strictObject({
+      agentId: id,
+      from: z.number().int().positive(),
+      to: z.number().int().positive(),
+    }),
+    output: z.object({
+      from: z.number().int(),
+      to: z.number().int(),
+      lines: z.array(
+        z.object({
+          op: z.enum([' ', '-', '+']),
+          text: z.string(),
+          oldLine: z.number().int().optional(),
+          newLine: z.number().int().optional(),
+        }),
+      ),
+      unified: z.string(),
+    }),
+    async handler(input, ctx) {
+      return ctx.services.agentConfigs.diff(actorOf(ctx), input.agentId, input.from, input.to);
+    },
+  }),
+};

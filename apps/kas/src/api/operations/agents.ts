@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { actorOf } from '../actor';
+import { defineOperation } from '../operation';
+import { id, iso, isoOrNull, okView, timestamp } from '../views';
+
+const agentView = z.object({
+  id,
+  projectId: id,
+  projectPath: z.string(),
+  name: z.string(),
+  receptive: z.boolean(),
+  createdBy: id.nullable(),
+  createdAt: timestamp,
+});
+
+const toAgentView = (a: Omit<z.input<typeof agentView>, 'createdAt'> & { createdAt: Date }) => ({
+  id: a.id,
+  projectId: a.projectId,
+  projectPath: a.projectPath,
+  name: a.name,
+  receptive: a.receptive,
+  createdBy: a.createdBy,
+  createdAt: iso(a.createdAt),
+});
+
+export const agentOperations = {
+  list: defineOperation({
+    name: 'agents.list',
+    type: 'query',
+    method: 'GET',
+    path: '/agents',
+    summary: 'Agents you can see (Developer or above), optionally of one project',
+    input: z.strictObject({ projectId: id.optional() }),
+    output: z.array(agentView),
+    async handler(input, ctx) {
+      return (await ctx.services.agents.list(actorOf(ctx), input)).map(toAgentView);
+    },
+  }),
+  listForProject: defineOperation({
+    name: 'agents.listForProject',
+    type: 'query',
+    method: 'GET',
+    path: '/projects/:projectId/agents',
+    summary: 'Agents of a project (Developer or above)',
+    input: z.strictObject({ projectId: id }),
+    output: z.array(agentView),
+    async handler(input, ctx) {
+      return (await ctx.services.agents.list(actorOf(ctx), input)).map(toAgentView);
+    },
+  }),
+  register: defineOperation({
+    name: 'agents.register',
+    type: 'mutation',
+    method: 'POST',
+    path: '/projects/:projectId/agents',
+    successStatus: 201,
+    summary: 'Register an agent in a project (Maintainer); name is a DNS label, unique per project',
+    input: z.strictObject({ projectId: id, name: z.string() }),
+    output: agentView,
+    async handler(input, ctx) {
+      return toAgentView(await ctx.services.agents.register(actorOf(ctx), input));
+    },
+  }),
+  get: defineOperation({
+    name: 'agents.get',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId',
+    summary: 'One agent',
+    input: z.strictObject({ agentId: id }),
+    output: agentView,
+    async handler(input, ctx) {
+      return toAgentView(await ctx.services.agents.get(actorOf(ctx), input.agentId));
+    },
+  }),
+  delete: defineOperation({
+    name: 'agents.delete',
+    type: 'mutation',
+    method: 'DELETE',
+    path: '/agents/:agentId',
+    summary: 'Delete an agent (Maintainer); its tokens are revoked',
+    input: z.strictObject({ agentId: id }),
+    output: okView,
+    async handler(input, ctx) {
+      await ctx.services.agents.delete(actorOf(ctx), input.agentId);
+      return { ok: true as const };
+    },
+  }),
+};
+
+const agentTokenView = z.object({
+  id,
+  agentId: id,
+  name: z.string(),
+  description: z.string(),
+  status: z.enum(['active', 'revoked']),
+  createdBy: id.nullable(),
+  createdAt: timestamp,
+  revokedAt: timestamp.nullable(),
+  lastUsedAt: timestamp.nullable(),
+});
+
+type AgentTokenRow = Omit<z.input<typeof agentTokenView>, 'createdAt' | 'revokedAt' | 'lastUsedAt'> & {
+  createdAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+};
+
+const toAgentTokenView = (t: AgentTokenRow): z.input<typeof agentTokenView> => ({
+  id: t.id,
+  agentId: t.agentId,
+  name: t.name,
+  description: t.description,
+  status: t.status,
+  createdBy: t.createdBy,
+  createdAt: iso(t.createdAt),
+  revokedAt: isoOrNull(t.revokedAt),
+  lastUsedAt: isoOrNull(t.lastUsedAt),
+});
+
+export const agentTokenOperations = {
+  list: defineOperation({
+    name: 'agentTokens.list',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/tokens',
+    summary: 'Tokens of an agent, without their secret values (Developer or above)',
+    input: z.strictObject({ agentId: id }),
+    output: z.array(agentTokenView),
+    async handler(input, ctx) {
+      return (await ctx.services.agentTokens.list(actorOf(ctx), input.agentId)).map(toAgentTokenView);
+    },
+  }),
+  create: defineOperation({
+    name: 'agentTokens.create',
+    type: 'mutation',
+    method: 'POST',
+    path: '/agents/:agentId/tokens',
+    successStatus: 201,
+    summary: 'Create an agent token (Maintainer; at most 2 active); the token is returned only here',
+    input: z.strictObject({ agentId: id, name: z.string(), description: z.string().optional() }),
+    output: z.object({
+      token: agentTokenView,
+      secret: z.string().describe('the token itself (mgt-…); shown only in this answer, store it now'),
+    }),
+    async handler({ agentId, ...rest }, ctx) {
+      const { token, info } = await ctx.services.agentTokens.create(actorOf(ctx), agentId, rest);
+      return { token: toAgentTokenView(info), secret: token };
+    },
+  }),
+  revoke: defineOperation({
+    name: 'agentTokens.revoke',
+    type: 'mutation',
+    method: 'DELETE',
+    path: '/agents/:agentId/tokens/:tokenId',
+    summary: 'Revoke an agent token (Maintainer); agents using it are refused from then on',
+    input: z.strictObject({ agentId: id.optional(), tokenId: id }),
+    output: agentTokenView,
+    async handler(input, ctx) {
+      return toAgentTokenView(
+        await ctx.services.agentTokens.revoke(actorOf(ctx), input.tokenId, input.agentId),
+      );
+    },
+  }),
+};

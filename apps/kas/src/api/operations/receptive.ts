@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { actorOf } from '../actor';
+import { defineOperation } from '../operation';
+import { id, iso, okView, timestamp } from '../views';
+
+const endpointView = z.object({
+  agentId: id,
+  url: z.string(),
+  auth: z.enum(['jwt', 'mtls']),
+  jwtPublicKey: z.string().nullable().describe('PEM; configure agentk with it to verify kas’s JWTs'),
+  mtls: z
+    .object({
+      clientCert: z.string().nullable(),
+      caCert: z.string().nullable(),
+      serverName: z.string().nullable(),
+      hasClientKey: z.boolean(),
+    })
+    .nullable(),
+  updatedAt: timestamp,
+});
+
+const pem = z.string().max(64 * 1024, 'must be at most 64 KiB of PEM');
+
+export const receptiveOperations = {
+  get: defineOperation({
+    name: 'receptive.get',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/receptive_endpoint',
+    summary: 'The agent’s receptive endpoint (kas dials it), or null',
+    input: z.strictObject({ agentId: id }),
+    output: endpointView.nullable(),
+    async handler(input, ctx) {
+      const info = await ctx.services.receptiveEndpoints.get(actorOf(ctx), input.agentId);
+      return info ? { ...info, updatedAt: iso(info.updatedAt) } : null;
+    },
+  }),
+  save: defineOperation({
+    name: 'receptive.save',
+    type: 'mutation',
+    method: 'PUT',
+    path: '/agents/:agentId/receptive_endpoint',
+    summary: 'Create or replace the receptive endpoint (Maintainer): grpc(s)://host:port with JWT or mTLS',
+    input: z.strictObject({
+      agentId: id,
+      url: z.string().max(2048),
+      auth: z.discriminatedUnion('type', [
+        z.strictObject({ type: z.literal('jwt'), rotateKey: z.boolean().optional() }),
+        z.strictObject({
+          type: z.literal('mtls'),
+          clientCert: pem,
+          clientKey: pem.optional(),
+          caCert: pem.optional(),
+          serverName: z.string().max(253).optional(),
+        }),
+      ]),
+    }),
+    output: endpointView,
+    async handler({ agentId, ...input }, ctx) {
+      const info = await ctx.services.receptiveEndpoints.save(actorOf(ctx), agentId, input);
+      return { ...info, updatedAt: iso(info.updatedAt) };
+    },
+  }),
+  delete: defineOperation({
+    name: 'receptive.delete',
+    type: 'mutation',
+    method: 'DELETE',
+    path: '/agents/:agentId/receptive_endpoint',
+    summary: 'Remove the receptive endpoint; the agent must dial kas again',
+    input: z.strictObject({ agentId: id }),
+    output: okView,
+    async handler(input, ctx) {
+      await ctx.services.receptiveEndpoints.delete(actorOf(ctx), input.agentId);
+      return { ok: true as const };
+    },
+  }),
+};

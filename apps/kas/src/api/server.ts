@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AnyRouter } from '@trpc/server';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { Logger } from '../logger';
+import type { HttpMetrics } from '../observability/metrics';
+import { maxBodyBytes } from '../http/read-json-body';
+import { ApiError, toApiError } from './errors';
+import type { KasInfo, Principal } from './operation';
+import { createRestHandler, sendApiError, sendJson } from './rest-handler';
+import { setRequestState, type RequestState } from './request-state';
+import { restPrefix, type RestRoute } from './rest-routes';
+import type { KasServices } from './services-adapter';
+import { createTrpcContextFactory } from '../trpc/init';
+
+/** Turns request headers into a principal; throws ApiError (401) for a credential that is invalid. */
+export type Authenticate = (req: http.IncomingMessage) => Promise<Principal>;
+
+export interface ConsoleApiServerOptions {
+  router: AnyRouter;
+  routes: readonly RestRoute[];
+  services: KasServices;
+  kasInfo: KasInfo;
+  authenticate: Authenticate;
+  logger: Logger;
+  httpMetrics: HttpMetrics;
+  documents: Record<string, () => unknown>;
+}
+
+/** The console API listener: tRPC at /trpc, REST at /api/v1, one auth step in front of both. */
+export function createConsoleApiServer(options: ConsoleApiServerOptions): http.Server {
+  const trpc = createHTTPHandler({
+    router: options.router,
+    basePath: '/trpc/',
+    maxBodySize: maxBodyBytes,
+    // Queries with large inputs (agentConfigs.validate) may be sent as POST.
+    allowMethodOverride: true,
+    createContext: createTrpcContextFactory(options.services, options.kasInfo),
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        options.logger.error({ err: error.cause ?? error, procedure: path }, 'tRPC procedure failed');
+      }
+    },
+  });
+  const rest = createRestHandler({
+    routes: options.routes,
+    services: options.services,
+    kasInfo: options.kasInfo,
+    documents: options.documents,
+  });
+
+  const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const traceId = randomBytes(8).toString('hex');
+    const state: RequestState = {
+      traceId,
+      logger: options.logger.child({ trace_id: traceId }),
+      principal: { kind: 'anonymous' },
+      authError: undefined,
+      csrfHeader: firstHeader(req.headers['x-csrf-token']),
+      route: 'unmatched',
+    };
+    setRequestState(req, state);
+    res.setHeader('x-trace-id', traceId);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      options.httpMetrics.observe(
+        { listener: 'api', method: req.method ?? 'GET', route: state.route, code: res.statusCode },
+        seconds,
+      );
+      state.logger.debug(
+        { method: req.method, route: state.route, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        'request',
+      );
+    });
+
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://kas.invalid');
+      try {
+        state.principal = await options.authenticate(req);
+      } catch (err) {
+        state.authError = toApiError(err);
+      }
+      if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
+        const procedure = url.pathname.slice('/trpc/'.length);
+        state.route = procedure.includes(',') ? '/trpc/(batch)' : `/trpc/${procedure || '(none)'}`;
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBodyBytes) {
+          res.setHeader('connection', 'close');
+          return sendApiError(
+            res,
+            new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB'),
+            state,
+          );
+        }
+        return trpc(req, res);
+      }
+      if (url.pathname === restPrefix || url.pathname.startsWith(`${restPrefix}/`)) {
+        return rest(req, res, state, url);
+      }
+      return sendJson(res, 404, {
+        code: 'not_found',
+        message: `nothing is served at ${url.pathname}; the API is at ${restPrefix} (see ${restPrefix}/openapi.json) and /trpc`,
+      });
+    })().catch((err: unknown) => {
+      state.logger.error({ err }, 'console API request failed');
+      sendApiError(res, toApiError(err), state);
+    });
+  });
+  // Slow or stalled clients must not hold sockets forever.
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  return server;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

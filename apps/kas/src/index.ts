@@ -1,0 +1,6 @@
+// Public surface of @mooring/kas for other workspace packages (tests, e2e, the console's types).
+export { startKas, type RunningKas, type StartKasOptions } from './kas';
+export { loadConfig, ConfigError, type KasConfig } from './config';
+export type { KasModule, KasModuleContext, KasModuleStarted } from './module';
+export type { AppRouter } from './trpc/router';
+export type { ApiErrorBody } from './api/errors';

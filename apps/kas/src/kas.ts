@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import type { Server } from 'node:net';
+import { openDatabase, type OpenedDatabase } from '@mooring/db';
+import type { Registry } from 'prom-client';
+import { buildOpenApiDocument } from './api/openapi';
+import { allOperations } from './api/operations/index';
+import { compileRoutes, type RestRoute } from './api/rest-routes';
+import { createConsoleApiServer } from './api/server';
+import { createAuthenticate, createKasServices, ensureAdmin, type KasServices } from './api/services-adapter';
+import type { KasConfig } from './config';
+import { closeGracefully, httpUrl, listen } from './http/listen';
+import { createLogger, type Logger } from './logger';
+import type { KasModule, KasModuleContext, KasModuleStarted } from './module';
+import { defaultModules } from './modules';
+import { createHttpMetrics, createMetricsRegistry } from './observability/metrics';
+import { createObservabilityServer, type ReadinessCheck } from './observability/server';
+import { appRouter } from './trpc/router';
+import { kasVersion } from './version';
+import { loadOrCreateSecret } from './secret';
+
+export interface StartKasOptions {
+  /** Modules to run; `defaultModules()` when unset. */
+  modules?: KasModule[];
+  /** Defaults to JSON lines on stdout at config.logLevel. */
+  logger?: Logger;
+}
+
+export interface RunningKas {
+  ports: { api: number; observability: number } & Record<string, number>;
+  urls: { api: string; observability: string } & Record<string, string>;
+  services: KasServices;
+  db: OpenedDatabase;
+  metrics: Registry;
+  logger: Logger;
+  /** Set only on the start that created the admin without MOORING_ADMIN_PASSWORD: show it once. */
+  initialAdmin: { username: string; password: string } | undefined;
+  /** REST routes as served, for docs and tests. */
+  routes: readonly RestRoute[];
+  /** Graceful: /readyz turns 503, modules stop, listeners finish in-flight requests, DB closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the database, builds the services, starts the observability and
+ * console API listeners, then each module in order. Anything failing midway undoes what started.
+ */
+export async function startKas(config: KasConfig, options: StartKasOptions = {}): Promise<RunningKas> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const log = logger.child({ module: 'kas' });
+  const cleanups: (() => Promise<void>)[] = [];
+  const shutdown = new AbortController();
+  let accepting = true;
+  const runCleanups = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log.error({ err }, 'error while shutting down');
+      }
+    }
+  };
+
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const secret = loadOrCreateSecret(config.dataDir, config.secret);
+    const database = await openDatabase(
+      config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
+    );
+    cleanups.push(() => database.close());
+    log.info({ backend: database.backend, location: database.location }, 'database open');
+
+    const services = createKasServices({ database, secret, logger: logger.child({ module: 'services' }) });
+    cleanups.push(() => services.close());
+    const initialAdmin = await ensureAdmin(services, config.adminPassword);
+
+    const metrics = createMetricsRegistry();
+    const httpMetrics = createHttpMetrics(metrics);
+    const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
+    const bind = async (server: Server, port: number, name: string) => {
+      const bound = await listen(server, config.listenHost, port);
+      log.info(
+        { listener: name, host: config.listenHost, port: bound, requested_port: port },
+        `${name} listening on ${httpUrl(config.listenHost, bound)}`,
+      );
+      return bound;
+    };
+
+    const observability = createObservabilityServer({
+      registry: metrics,
+      httpMetrics,
+      logger: logger.child({ module: 'observability' }),
+      readinessChecks: () => readinessChecks,
+      isAcceptingTraffic: () => accepting,
+    });
+    const observabilityPort = await bind(observability, config.observabilityPort, 'observability');
+    cleanups.push(() => closeGracefully(observability, 2_000));
+
+    const routes = compileRoutes(allOperations);
+    const openApi = buildOpenApiDocument(allOperations, kasVersion);
+    const api = createConsoleApiServer({
+      router: appRouter,
+      routes,
+      services,
+      kasInfo: {
+        agentAddress: () =>
+          config.kasUrl ??
+          (ports.agent !== undefined ? `grpc://${config.listenHost}:${ports.agent}` : undefined),
+      },
+      authenticate: createAuthenticate(services),
+      logger: logger.child({ module: 'api' }),
+      httpMetrics,
+      documents: { '/openapi.json': () => openApi },
+    });
+    const apiPort = await bind(api, config.apiPort, 'console API');
+    cleanups.push(() => closeGracefully(api, 10_000));
+
+    const ports: RunningKas['ports'] = { api: apiPort, observability: observabilityPort };
+    const urls: RunningKas['urls'] = {
+      api: httpUrl(config.listenHost, apiPort),
+      observability: httpUrl(config.listenHost, observabilityPort),
+    };
+
+    for (const module of options.modules ?? defaultModules()) {
+      const ctx: KasModuleContext = {
+        config,
+        logger: logger.child({ module: module.name }),
+        metrics,
+        services,
+        database,
+        secret,
+        signal: shutdown.signal,
+        addReadinessCheck: (check) => readinessChecks.push(check),
+        listen: bind,
+      };
+      cleanups.push(() => module.stop());
+      const started: KasModuleStarted | void = await module.start(ctx);
+      Object.assign(ports, started?.ports ?? {});
+      Object.assign(urls, started?.urls ?? {});
+      log.info({ started_module: module.name }, `module ${module.name} started`);
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      ports,
+      urls,
+      services,
+      db: database,
+      metrics,
+      logger,
+      initialAdmin,
+      routes,
+      stop() {
+        stopping ??= (async () => {
+          log.info('shutting down');
+          accepting = false;
+          shutdown.abort();
+          await runCleanups();
+          log.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    shutdown.abort();
+    await runCleanups();
+    throw err;
+  }
+}

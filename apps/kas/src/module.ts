@@ -1,0 +1,51 @@
+import type { Server } from 'node:net';
+import type { OpenedDatabase } from '@mooring/db';
+import type { Registry } from 'prom-client';
+import type { KasServices } from './api/services-adapter';
+import type { KasConfig } from './config';
+import type { Logger } from './logger';
+import type { ReadinessCheck } from './observability/server';
+
+/**
+ * What kas hands each module when it starts. Modules (the server halves under
+ * packages/modules/<name>/server, or listeners living in apps/kas) get everything through this
+ * object and never reach into each other.
+ */
+export interface KasModuleContext {
+  readonly config: KasConfig;
+  /** Already a child logger with `module: <name>`. */
+  readonly logger: Logger;
+  /** The registry /metrics serves; register metrics with `registers: [ctx.metrics]`. */
+  readonly metrics: Registry;
+  readonly services: KasServices;
+  readonly database: OpenedDatabase;
+  /** MOORING_SECRET (given or generated and kept in the data dir): 32 bytes. */
+  readonly secret: Buffer;
+  /** Aborted when kas begins shutting down; long-lived streams should end on it. */
+  readonly signal: AbortSignal;
+  /** Adds a check to /readyz (e.g. "agent listener bound"). */
+  addReadinessCheck(check: ReadinessCheck): void;
+  /**
+   * Binds a server on the configured listen host: resolves with the bound port (0 picks a free
+   * one) and logs `<name> listening`. Use it so every listener honours MOORING_LISTEN_HOST.
+   */
+  listen(server: Server, port: number, name: string): Promise<number>;
+}
+
+/** What a module reports once started: shown in startKas's result and logged. */
+export interface KasModuleStarted {
+  ports?: Record<string, number>;
+  urls?: Record<string, string>;
+}
+
+/**
+ * A unit of kas capability. startKas starts modules in list order after the database, services,
+ * observability and console API are up, and stops them in reverse order before those close.
+ * `stop` must stop accepting new work, let in-flight work finish (or end it on `signal`), release
+ * ports, and be safe to call after a failed `start`.
+ */
+export interface KasModule {
+  readonly name: string;
+  start(ctx: KasModuleContext): Promise<KasModuleStarted | void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,85 @@
+import http from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger';
+import type { HttpMetrics } from './metrics';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Rejects when not ready. Bounded by `timeoutMs`. */
+  check(): Promise<void>;
+}
+
+export interface ObservabilityHandlerOptions {
+  registry: Registry;
+  httpMetrics: HttpMetrics;
+  logger: Logger;
+  readinessChecks: () => readonly ReadinessCheck[];
+  /** False once shutdown has begun: /readyz then answers 503 so load balancers drain us. */
+  isAcceptingTraffic: () => boolean;
+  timeoutMs?: number;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `/metrics`, `/livez`, `/readyz` for Prometheus and kubelet probes. */
+export function createObservabilityServer(options: ObservabilityHandlerOptions): http.Server {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const send = (res: http.ServerResponse, status: number, type: string, body: string) => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+
+  return http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = ['/metrics', '/livez', '/readyz'].includes(path) ? path : 'unmatched';
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      options.httpMetrics.observe(
+        { listener: 'observability', method: req.method ?? 'GET', route, code: res.statusCode },
+        seconds,
+      );
+    });
+    void (async () => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return send(res, 405, 'text/plain', 'only GET is supported\n');
+      }
+      if (path === '/livez') return send(res, 200, 'text/plain', 'ok\n');
+      if (path === '/readyz') {
+        if (!options.isAcceptingTraffic()) return send(res, 503, 'text/plain', 'shutting down\n');
+        const results = await Promise.all(
+          options.readinessChecks().map(async (c) => {
+            try {
+              await withTimeout(c.check(), timeoutMs, c.name);
+              return `[+] ${c.name} ok`;
+            } catch (err) {
+              options.logger.warn({ check: c.name, err }, 'readiness check failed');
+              return `[-] ${c.name} failed: ${(err as Error).message}`;
+            }
+          }),
+        );
+        const ready = results.every((line) => line.startsWith('[+]'));
+        return send(
+          res,
+          ready ? 200 : 503,
+          'text/plain',
+          `${results.join('\n')}\n${ready ? 'ok' : 'not ready'}\n`,
+        );
+      }
+      if (path === '/metrics') {
+        return send(res, 200, options.registry.contentType, await options.registry.metrics());
+      }
+      return send(res, 404, 'text/plain', 'not found; try /metrics, /livez or /readyz\n');
+    })().catch((err: unknown) => {
+      options.logger.error({ err }, 'observability request failed');
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+      else res.destroy();
+    });
+  });
+}

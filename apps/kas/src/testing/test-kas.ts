@@ -1,0 +1,81 @@
+// Starts a real kas (real listeners on port 0, a real database) for integration tests.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../config';
+import { startKas, type RunningKas } from '../kas';
+import { createLogger } from '../logger';
+import type { KasModule } from '../module';
+// The db package exports only its runtime; its test helpers are reached by path.
+import { startTestPostgres } from '../../../../packages/db/src/testing/postgres';
+
+export type TestBackend = 'pglite' | 'postgres';
+export const testBackends: readonly TestBackend[] = ['pglite', 'postgres'];
+
+export interface TestKas {
+  kas: RunningKas;
+  backend: TestBackend;
+  apiUrl: string;
+  observabilityUrl: string;
+  adminUsername: string;
+  adminPassword: string;
+  dataDir: string;
+  /** Every JSON log line kas wrote, for assertions such as "no secret was logged". */
+  logLines: string[];
+  dispose(): Promise<void>;
+}
+
+export const testAdminPassword = 'admin-password-for-tests';
+
+export async function startTestKas(
+  backend: TestBackend,
+  options: { modules?: KasModule[]; env?: Record<string, string> } = {},
+): Promise<TestKas> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-kas-test-'));
+  const pg = backend === 'postgres' ? await startTestPostgres() : undefined;
+  const logLines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  try {
+    const config = loadConfig({
+      MOORING_DATA_DIR: dataDir,
+      MOORING_API_PORT: '0',
+      MOORING_OBSERVABILITY_PORT: '0',
+      MOORING_AGENT_PORT: '0',
+      MOORING_PROXY_PORT: '0',
+      MOORING_PRIVATE_API_PORT: '0',
+      MOORING_ADMIN_PASSWORD: testAdminPassword,
+      MOORING_LOG_LEVEL: 'debug',
+      ...(pg ? { DATABASE_URL: pg.url } : {}),
+      ...options.env,
+    });
+    const kas = await startKas(config, {
+      modules: options.modules ?? [],
+      logger: createLogger({ level: 'debug', destination }),
+    });
+    return {
+      kas,
+      backend,
+      apiUrl: kas.urls.api,
+      observabilityUrl: kas.urls.observability,
+      adminUsername: 'admin',
+      adminPassword: testAdminPassword,
+      dataDir,
+      logLines,
+      async dispose() {
+        await kas.stop();
+        await pg?.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await pg?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}

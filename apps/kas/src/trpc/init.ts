@@ -1,0 +1,74 @@
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
+import { ZodError } from 'zod';
+import { ApiError, fromIssues, toApiError, type ApiErrorBody } from '../api/errors';
+import { getRequestState, type RequestState } from '../api/request-state';
+import type { KasServices } from '../api/services-adapter';
+import type { KasInfo } from '../api/operation';
+
+export interface TrpcContext {
+  req: CreateHTTPContextOptions['req'];
+  res: CreateHTTPContextOptions['res'];
+  state: RequestState;
+  services: KasServices;
+  kasInfo: KasInfo;
+}
+
+export function createTrpcContextFactory(services: KasServices, kasInfo: KasInfo) {
+  return ({ req, res }: CreateHTTPContextOptions): TrpcContext => ({
+    req,
+    res,
+    state: getRequestState(req),
+    services,
+    kasInfo,
+  });
+}
+
+const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+/** Wraps an ApiError so tRPC answers with the matching status and our body in `error.data`. */
+export function toTrpcError(error: ApiError): TRPCError {
+  return new TRPCError({
+    code: trpcCodeByStatus[error.status] ?? 'INTERNAL_SERVER_ERROR',
+    message: error.message,
+    cause: error,
+  });
+}
+
+function apiErrorOf(error: TRPCError): ApiError {
+  const cause = error.cause;
+  if (cause instanceof ApiError) return cause;
+  if (cause instanceof ZodError) return fromIssues(cause.issues);
+  const issues = (cause as { issues?: unknown } | undefined)?.issues;
+  if (Array.isArray(issues)) return fromIssues(issues);
+  if (error.code === 'PAYLOAD_TOO_LARGE') {
+    return new ApiError(413, 'payload_too_large', 'request body is larger than 1 MiB');
+  }
+  if (error.code === 'NOT_FOUND') return new ApiError(404, 'not_found', error.message);
+  if (error.code === 'METHOD_NOT_SUPPORTED' || error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') {
+    return new ApiError(400, 'bad_request', error.message);
+  }
+  return cause ? toApiError(cause) : new ApiError(500, 'internal', 'internal error');
+}
+
+export const t = initTRPC.context<TrpcContext>().create({
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const apiError = apiErrorOf(error);
+    const body: ApiErrorBody = apiError.body(ctx?.state.traceId);
+    if (apiError.status >= 500) body.message = `internal error; trace id ${ctx?.state.traceId ?? 'unknown'}`;
+    return {
+      code: shape.code,
+      message: body.message,
+      data: { ...body, httpStatus: apiError.status, path: shape.data.path },
+    };
+  },
+});

@@ -1,0 +1,26 @@
+// The console's API. The console imports `type AppRouter` from here; procedures are derived from
+// the operations in api/operations (the same ones REST serves under /api/v1).
+import { operationGroups } from '../api/operations/index';
+import { proceduresFor } from './from-operations';
+import { t } from './init';
+
+export const appRouter = t.router({
+  meta: t.router(proceduresFor(operationGroups.meta)),
+  session: t.router(proceduresFor(operationGroups.session)),
+  users: t.router(proceduresFor(operationGroups.users)),
+  personalAccessTokens: t.router(proceduresFor(operationGroups.personalAccessTokens)),
+  groups: t.router(proceduresFor(operationGroups.groups)),
+  projects: t.router(proceduresFor(operationGroups.projects)),
+  members: t.router({
+    group: t.router(proceduresFor(operationGroups.groupMembers)),
+    project: t.router(proceduresFor(operationGroups.projectMembers)),
+  }),
+  agents: t.router(proceduresFor(operationGroups.agents)),
+  agentTokens: t.router(proceduresFor(operationGroups.agentTokens)),
+  agentConfigs: t.router(proceduresFor(operationGroups.agentConfigs)),
+  activity: t.router(proceduresFor(operationGroups.activity)),
+  receptive: t.router(proceduresFor(operationGroups.receptive)),
+  audit: t.router(proceduresFor(operationGroups.audit)),
+});
+
+export type AppRouter = typeof appRouter;
