@@ -140,33 +140,29 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
           .from(agentConfigs)
           .where(eq(agentConfigs.agentId, agentId));
         const next = (current ?? 0) + 1;
-        await tx
-          .insert(agentConfigs)
-          .values({
-            agentId,
-            version: next,
-            yaml,
-            authorId: actor.userId,
-            createdAt: now,
-            valid: parsed.ok,
-            errors: parsed.ok ? [] : parsed.errors,
-          });
+        await tx.insert(agentConfigs).values({
+          agentId,
+          version: next,
+          yaml,
+          authorId: actor.userId,
+          createdAt: now,
+          valid: parsed.ok,
+          errors: parsed.ok ? [] : parsed.errors,
+        });
         if (parsed.ok) {
           await tx.delete(agentAuthorizations).where(eq(agentAuthorizations.agentId, agentId));
           const derived = deriveAuthorizations(parsed.config);
           if (derived.length > 0) {
-            await tx
-              .insert(agentAuthorizations)
-              .values(
-                derived.map((d) => ({
-                  agentId,
-                  configVersion: next,
-                  kind: d.kind,
-                  targetType: d.targetType,
-                  targetPath: d.targetPath,
-                  settings: d.settings,
-                })),
-              );
+            await tx.insert(agentAuthorizations).values(
+              derived.map((d) => ({
+                agentId,
+                configVersion: next,
+                kind: d.kind,
+                targetType: d.targetType,
+                targetPath: d.targetPath,
+                settings: d.settings,
+              })),
+            );
           }
           await recordActivity(tx, {
             agentId,

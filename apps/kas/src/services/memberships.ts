@@ -75,15 +75,13 @@ export function createMembershipService(ctx: ServiceContext) {
           .where(and(eq(memberships.userId, userId), eq(column(target), target.id)));
         if (existing) await tx.update(memberships).set({ role }).where(eq(memberships.id, existing.id));
         else
-          await tx
-            .insert(memberships)
-            .values({
-              userId,
-              role,
-              groupId: target.type === 'group' ? target.id : null,
-              projectId: target.type === 'project' ? target.id : null,
-              createdAt: clock.now(),
-            });
+          await tx.insert(memberships).values({
+            userId,
+            role,
+            groupId: target.type === 'group' ? target.id : null,
+            projectId: target.type === 'project' ? target.id : null,
+            createdAt: clock.now(),
+          });
         await writeAudit(
           tx,
           actor,
