@@ -7,8 +7,7 @@ import { loadConfig } from '../config';
 import { startKas, type RunningKas } from '../kas';
 import { createLogger } from '../logger';
 import type { KasModule } from '../module';
-// The db package exports only its runtime; its test helpers are reached by path.
-import { startTestPostgres } from '../../../../packages/db/src/testing/postgres';
+import { startTestPostgres } from '@mooring/db/testing/postgres';
 
 export type TestBackend = 'pglite' | 'postgres';
 export const testBackends: readonly TestBackend[] = ['pglite', 'postgres'];
