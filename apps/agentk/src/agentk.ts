@@ -61,6 +61,8 @@ export interface Agentk {
 
 export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
   const logger = options.logger ?? pino({ level: 'info', base: { pod: options.podName } });
+  // Without observability.logging.level in the configuration, agentk logs at the level it started with.
+  const startLevel = logger.level;
   const metrics = options.metrics ?? new Registry();
   // Below 2^53 so the proto int64 survives as a JavaScript number.
   const podId = randomInt(1, 2 ** 48);
@@ -161,7 +163,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     metadata: kas.metadata,
     meta: () => ({ ...meta, kubernetesVersion }),
     logger,
-    onConfig: (received) => applyLogLevel(logger, received.config),
+    onConfig: (received) => applyLogLevel(logger, received.config, startLevel),
   });
 
   const observability = options.observability
@@ -207,10 +209,10 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
 
 /** observability.logging.level of the agent configuration applies at once. */
-function applyLogLevel(logger: Logger, config: Record<string, unknown>): void {
+function applyLogLevel(logger: Logger, config: Record<string, unknown>, defaultLevel: string): void {
   const observability = config.observability as { logging?: { level?: unknown } } | undefined;
   const level = observability?.logging?.level;
-  const next = typeof level === 'string' && LEVELS.has(level) ? level : 'info';
+  const next = typeof level === 'string' && LEVELS.has(level) ? level : defaultLevel;
   if (logger.level !== next) {
     logger.info({ from: logger.level, to: next }, 'log level changed by the agent configuration');
     logger.level = next;

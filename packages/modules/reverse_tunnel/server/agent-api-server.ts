@@ -20,8 +20,8 @@ import {
   noStorageRecorder,
 } from '../../agent_registrar/server/index';
 import type { AgentDialer } from '../shared/tunnel-api';
-import { authenticateAgent, type OnTokenRevoked, type VerifyAgentToken } from './agent-auth';
-import { createConnectHandler } from './connect-handler';
+import { AgentCallError, authenticateAgent, type OnTokenRevoked, type VerifyAgentToken } from './agent-auth';
+import { createConnectHandler, REVOKED_MESSAGE } from './connect-handler';
 import { createAgentDialer } from './dialer';
 import { createAgentApiMetrics } from './metrics';
 import { TunnelRegistry } from './registry';
@@ -114,8 +114,14 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
     lastSeen: async (agentId) =>
       connectedAgents.lastSeen(agentId) ?? (await options.lastSeen?.(agentId)) ?? null,
   });
-  const authenticate = (call: { metadata: Metadata }) =>
-    authenticateAgent(call.metadata, options.verifyAgentToken, metrics);
+  // Tokens revoked recently: a call authenticated just before the revocation event must not slip through.
+  const revokedAt = new Map<number, number>();
+  const isRevoked = (tokenId: number) => revokedAt.has(tokenId);
+  const authenticate = async (call: { metadata: Metadata }) => {
+    const identity = await authenticateAgent(call.metadata, options.verifyAgentToken, metrics);
+    if (isRevoked(identity.tokenId)) throw new AgentCallError(status.UNAUTHENTICATED, REVOKED_MESSAGE);
+    return identity;
+  };
   const configStreams = new Set<ConfigStreamHandle>();
 
   const server = new Server({
@@ -133,6 +139,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
       metrics,
       logger,
       idleTunnelMaxAgeMs: longPollMaxAgeMs,
+      isRevoked,
     }),
   });
   server.addService(AgentRegistrarService, {
@@ -149,8 +156,11 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
   });
 
   const unsubscribeRevoked = options.onRevoked?.(({ tokenId }) => {
-    const message =
-      'the agent token was revoked; create a new token for the agent and restart agentk with it';
+    const message = REVOKED_MESSAGE;
+    const now = Date.now();
+    revokedAt.set(tokenId, now);
+    // Longer than any verifier cache TTL; after that the verifier itself answers "revoked".
+    for (const [id, at] of revokedAt) if (now - at > 60 * 60_000) revokedAt.delete(id);
     const tunnels = registry.tunnelsOfToken(tokenId);
     for (const tunnel of tunnels) {
       registry.unregister(tunnel);

@@ -7,6 +7,9 @@ import type { AgentApiMetrics } from './metrics';
 import type { TunnelRegistry } from './registry';
 import { type ConnectStream, ServerTunnel } from './server-tunnel';
 
+export const REVOKED_MESSAGE =
+  'the agent token was revoked; create a new token for the agent and restart agentk with it';
+
 export interface ConnectHandlerDeps {
   registry: TunnelRegistry<ServerTunnel>;
   verifyAgentToken: VerifyAgentToken;
@@ -15,6 +18,8 @@ export interface ConnectHandlerDeps {
   /** An idle tunnel is ended cleanly after this long, so agentk re-opens it on a fresh connection after a GOAWAY. */
   idleTunnelMaxAgeMs: number;
   descriptorTimeoutMs?: number;
+  /** A token revoked while its Connect was being set up must not register a tunnel. */
+  isRevoked: (tokenId: number) => boolean;
 }
 
 export function createConnectHandler(deps: ConnectHandlerDeps): (stream: ConnectStream) => void {
@@ -74,6 +79,13 @@ async function handleConnect(stream: ConnectStream, deps: ConnectHandlerDeps): P
   const methods: string[] = [];
   for (const service of descriptor.value.agentDescriptor?.services ?? [])
     for (const method of service.methods) methods.push(`/${service.name}/${method.name}`);
+  if (deps.isRevoked(tokenId)) {
+    registry.unreserve(agentId);
+    metrics.connectRejected('unauthenticated');
+    const message = REVOKED_MESSAGE;
+    stream.emit('error', { code: status.UNAUTHENTICATED, details: message, message });
+    return;
+  }
   const tunnel = new ServerTunnel(stream, agentId, tokenId, descriptor.value.podId, methods);
   registry.register(tunnel);
   // Headers tell agentk that kas accepted the tunnel (its backoff resets on that).
