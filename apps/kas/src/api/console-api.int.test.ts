@@ -81,7 +81,7 @@ describe.each(testBackends)('console API over real HTTP [%s]', (backend) => {
 
   it('refuses a cookie-authenticated mutation without a valid CSRF token and writes nothing', async () => {
     const path = uniqueName('csrf');
-    for (const headers of [{}, { 'x-csrf-token': 'forged' }]) {
+    for (const headers of [{}, { 'x-csrf-token': 'forged' }] as Record<string, string>[]) {
       const res = await w.admin.request(
         'POST',
         '/api/v1/groups',

@@ -7,7 +7,8 @@ import { handlerContext } from '../api/request-state';
 import { t, toTrpcError, type TrpcContext } from './init';
 
 /** Inputs whose fields are all optional may be omitted by tRPC callers (`trpc.users.list.query()`). */
-type ClientInput<I extends z.ZodObject> = object extends z.input<I> ? z.input<I> | undefined : z.input<I>;
+type ClientInput<I extends z.ZodObject> =
+  Record<never, never> extends z.input<I> ? z.input<I> | undefined : z.input<I>;
 
 type ProcedureFor<Op> =
   Op extends Operation<infer I, infer O, infer T>
