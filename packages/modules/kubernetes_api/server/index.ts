@@ -11,3 +11,13 @@ export { generateSelfSignedTls, type ProxyTls } from './tls';
 export { proxyMetrics, type ProxyMetrics } from './proxy-metrics';
 export { buildProxyKubeconfig, type ProxyKubeconfigInput } from '../shared/kubeconfig';
 export type { AuthorizedCaller, AuthorizedUser, AuthorizedCiJob } from '../shared/impersonation';
+export {
+  servicesAuthenticator,
+  type ProxyAuthServices,
+  type ServicesAuthenticatorOptions,
+} from './services-authenticator';
+export {
+  createKubernetesApiProxyModule,
+  type KubernetesApiProxyModuleOptions,
+  type ProxyModuleContext,
+} from './kas-module';

@@ -44,11 +44,25 @@ export interface AuthorizedCiJob {
     | { ci_job: Record<string, never> };
 }
 
-export type AuthorizedCaller = AuthorizedUser | AuthorizedCiJob;
+/**
+ * A caller whose access kas's services already resolved, impersonation included (kas's agent-access service
+ * computes the `user`/`ci_job`/`impersonate` identities from the live config). `impersonate: null` = act as agent.
+ */
+export interface AuthorizedGrant {
+  kind: 'grant';
+  agentId: number;
+  mode: AccessMode;
+  impersonate: { username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> } | null;
+  /** For logs: who is calling, e.g. `user alice (personal access token)`. */
+  caller: string;
+}
+
+export type AuthorizedCaller = AuthorizedUser | AuthorizedCiJob | AuthorizedGrant;
 
 export type AccessMode = 'agent' | 'impersonate' | 'ci_job' | 'user';
 
 export function accessMode(caller: AuthorizedCaller): AccessMode {
+  if (caller.kind === 'grant') return caller.mode;
   const accessAs = caller.accessAs;
   if ('user' in accessAs) return 'user';
   if ('impersonate' in accessAs) return 'impersonate';
@@ -60,6 +74,12 @@ const EXTRA_AGENT_ID = 'agent.mooring.dev/id';
 
 /** The identity kas asks agentk to impersonate; undefined means "act as the agent" (caller headers pass through). */
 export function impersonationFor(caller: AuthorizedCaller): ImpersonationConfig | undefined {
+  if (caller.kind === 'grant') {
+    const i = caller.impersonate;
+    if (caller.mode === 'agent' || !i) return undefined;
+    const extra = Object.entries(i.extra ?? {}).map(([key, val]) => ({ key, val }));
+    return { username: i.username, uid: i.uid ?? '', groups: i.groups, extra };
+  }
   const accessAs = caller.accessAs;
   if ('user' in accessAs && caller.kind === 'user') {
     const groups = ['mooring:user'];

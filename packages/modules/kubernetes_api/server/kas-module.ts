@@ -1,0 +1,54 @@
+// The proxy as a kas module: kas's composition root lists it after the agent listener and hands it the dialer.
+// Typed structurally against apps/kas/src/module.ts (KasModule) so the module does not import the app.
+import type { Registry } from 'prom-client';
+import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
+import { cachedAuthenticator } from './authenticator';
+import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
+import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
+import type { ProxyTls } from './tls';
+
+export interface ProxyModuleContext {
+  readonly config: { listenHost: string; proxyPort: number };
+  readonly logger: ProxyLog;
+  readonly metrics: Registry;
+  readonly services: ProxyAuthServices;
+}
+
+export interface KubernetesApiProxyModuleOptions {
+  /** The agent listener's dialer; called at start, after the agent module started. */
+  dialer: () => AgentDialer;
+  /** kas's certificate (e.g. the agent listener's self-signed material); omitted → generated. */
+  tls?: () => ProxyTls | undefined;
+  /** Auth answer cache; GitLab uses 60 s / 10 s. */
+  authCache?: { ttlMs: number; errorTtlMs: number };
+  routingTimeoutMs?: number;
+  credentialRecheckMs?: number;
+}
+
+export function createKubernetesApiProxyModule(options: KubernetesApiProxyModuleOptions) {
+  let proxy: KubernetesApiProxy | null = null;
+  return {
+    name: 'kubernetes_api',
+    /** The running proxy (URL, CA), once started. */
+    proxy: () => proxy,
+    async start(ctx: ProxyModuleContext) {
+      const cache = options.authCache ?? { ttlMs: 60_000, errorTtlMs: 10_000 };
+      proxy = await startKubernetesApiProxy({
+        host: ctx.config.listenHost,
+        port: ctx.config.proxyPort,
+        tls: options.tls?.(),
+        dialer: options.dialer(),
+        authenticate: cachedAuthenticator(servicesAuthenticator(ctx.services), cache),
+        metricsRegistry: ctx.metrics,
+        routingTimeoutMs: options.routingTimeoutMs,
+        credentialRecheckMs: options.credentialRecheckMs,
+        log: ctx.logger,
+      });
+      return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
+    },
+    async stop() {
+      await proxy?.stop();
+      proxy = null;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The proxy's authenticator backed by kas's services (apps/kas/src/services): PATs with the k8s_proxy scope,
+// browser sessions with their CSRF token, CI job tokens, and the agent-access grant computed from the agent's live
+// configuration. Typed structurally so this module does not import the app.
+import type { AuthorizedGrant } from '../shared/impersonation';
+import type { ProxyAuthenticator } from './authenticator';
+import { ProxyAuthError, type ProxyCredential } from './credentials';
+
+interface UserRef {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+interface Grant {
+  agentId: number;
+  mode: AuthorizedGrant['mode'];
+  impersonate: AuthorizedGrant['impersonate'];
+}
+
+export interface ProxyAuthServices {
+  personalAccessTokens: {
+    verify(token: string, requiredScope?: 'k8s_proxy'): Promise<{ user: UserRef } | null>;
+  };
+  sessions: {
+    resolve(sessionId: string): Promise<{ user: UserRef } | null>;
+    verifyCsrf(sessionId: string, token: string | null | undefined): boolean;
+  };
+  ciJobTokens: { verify(token: string): Promise<{ jobId: string; projectPath: string } | null> };
+  agentAccess: {
+    forUser(user: UserRef, agentId: number): Promise<Grant | null>;
+    // The job object is whatever ciJobTokens.verify returned.
+    forCiJob(job: never, agentId: number): Promise<Grant | null>;
+  };
+}
+
+export interface ServicesAuthenticatorOptions {
+  /** Default `mooring_session` (apps/kas/src/api/operations/session.ts). */
+  sessionCookieName?: string;
+}
+
+export function servicesAuthenticator(
+  services: ProxyAuthServices,
+  options: ServicesAuthenticatorOptions = {},
+): ProxyAuthenticator {
+  const cookieName = options.sessionCookieName ?? 'mooring_session';
+  const notShared = (agentId: number) =>
+    new ProxyAuthError(
+      `agent ${agentId} does not exist or is not shared with you: its configuration's user_access (or ci_access) ` +
+        'must list a project or group where you are at least Developer',
+    );
+
+  return async (credential: ProxyCredential): Promise<AuthorizedGrant> => {
+    if (credential.kind === 'ci_job') {
+      const job = await services.ciJobTokens.verify(credential.jobToken);
+      if (!job)
+        throw new ProxyAuthError(
+          'the CI job token is unknown or expired; it is valid only while the job runs',
+        );
+      const grant = await services.agentAccess.forCiJob(job as never, credential.agentId);
+      if (!grant) throw notShared(credential.agentId);
+      return { kind: 'grant', ...grant, caller: `CI job ${job.jobId} of ${job.projectPath}` };
+    }
+    let user: UserRef;
+    let via: string;
+    if (credential.kind === 'pat') {
+      const pat = await services.personalAccessTokens.verify(credential.token, 'k8s_proxy');
+      if (!pat) {
+        throw new ProxyAuthError(
+          'the personal access token is unknown, expired, revoked, or lacks the k8s_proxy scope; create one with scope k8s_proxy',
+        );
+      }
+      user = pat.user;
+      via = 'personal access token';
+    } else {
+      const sessionId = readCookie(credential.cookieHeader, cookieName);
+      if (!sessionId) throw new ProxyAuthError(`no ${cookieName} cookie: sign in to the console first`);
+      const session = await services.sessions.resolve(sessionId);
+      if (!session) throw new ProxyAuthError('the session has expired or was signed out: sign in again');
+      if (!services.sessions.verifyCsrf(sessionId, credential.csrfToken)) {
+        throw new ProxyAuthError('the CSRF token does not match the session: reload the console page');
+      }
+      user = session.user;
+      via = 'session';
+    }
+    const grant = await services.agentAccess.forUser(user, credential.agentId);
+    if (!grant) throw notShared(credential.agentId);
+    return { kind: 'grant', ...grant, caller: `user ${user.username} (${via})` };
+  };
+}
+
+function readCookie(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
