@@ -64,6 +64,10 @@ export function fromIssues(issues: readonly IssueLike[]): ApiError {
       return { field, text: `unknown field ${names}${parent ? ` in ${parent}` : ''}; remove it` };
     }
     const field = parent || '(input)';
+    const expected = (issue as { expected?: unknown }).expected;
+    if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
+      return { field, text: `${field}: is required (expected ${String(expected ?? 'a value')})` };
+    }
     return { field, text: `${field}: ${issue.message}` };
   };
   const described = issues.map(describe);

@@ -8,7 +8,11 @@ export const iso = (date: Date): string => date.toISOString();
 export const isoOrNull = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
 /** A positive integer id (path parameters are converted from text before validation). */
-export const id = z.number().int('must be an integer id').positive('must be a positive id');
+export const id = z
+  .number()
+  .int('must be an integer id')
+  .positive('must be a positive id')
+  .max(2147483647, 'must be at most 2147483647 (ids are 32-bit)');
 
 export const roleSchema = z.enum(['guest', 'reporter', 'developer', 'maintainer', 'owner']);
 

@@ -1,0 +1,104 @@
+// The real entry point, spawned with tsx: startup output, the data-dir lock, bad config, SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './config';
+
+const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
+const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+
+interface Spawned {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function spawnKas(env: Record<string, string>, args: string[] = []): Spawned {
+  const child = spawn(tsx, [mainFile, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ports = {
+  MOORING_API_PORT: '0',
+  MOORING_OBSERVABILITY_PORT: '0',
+  MOORING_AGENT_PORT: '0',
+  MOORING_PROXY_PORT: '0',
+  MOORING_PRIVATE_API_PORT: '0',
+};
+
+describe('kas main', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-kas-main-'));
+  const started: ChildProcess[] = [];
+
+  afterAll(() => {
+    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the generated admin password once, refuses a second kas on the same data dir, and stops on SIGTERM', async () => {
+    const first = spawnKas({ MOORING_DATA_DIR: dataDir, ...ports });
+    started.push(first.child);
+    await waitFor(() => first.stdout().includes('"kas is ready"'), 'the first kas to be ready');
+    const password = /First start: created admin user "admin" with password\n\n {4}(\S+)\n/.exec(
+      first.stderr(),
+    )?.[1];
+    expect(password).toBeDefined();
+    expect(first.stdout()).not.toContain(password!);
+    const apiUrl = /"api":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(first.stdout())![1]!;
+    const login = await fetch(`${apiUrl}/api/v1/session`, {
+      method: 'POST',
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    expect(login.status).toBe(200);
+
+    const second = spawnKas({ MOORING_DATA_DIR: dataDir, ...ports });
+    started.push(second.child);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toContain(`kas: could not start: another kas (pid `);
+    expect(second.stderr()).toContain(
+      `is using ${dataDir}; stop it or set MOORING_DATA_DIR to another directory`,
+    );
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.stdout()).toContain('"stopped"');
+    expect(fs.existsSync(path.join(dataDir, 'kas.lock'))).toBe(false);
+
+    // Restarting on the same data dir works and does not print a password again.
+    const third = spawnKas({ MOORING_DATA_DIR: dataDir, ...ports });
+    started.push(third.child);
+    await waitFor(() => third.stdout().includes('"kas is ready"'), 'the restarted kas to be ready');
+    expect(third.stderr()).not.toContain('First start');
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+  });
+
+  it('exits 2 naming the variable when a setting is bad', async () => {
+    const bad = spawnKas({ MOORING_DATA_DIR: dataDir, MOORING_API_PORT: 'eighty' });
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('MOORING_API_PORT (flag --api-port): expected a port number 0-65535');
+    const flag = spawnKas({ MOORING_DATA_DIR: dataDir }, ['--bogus']);
+    expect(await flag.exited).toBe(2);
+    expect(flag.stderr()).toContain('unknown argument "--bogus"');
+  });
+});
