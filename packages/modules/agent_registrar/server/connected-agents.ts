@@ -1,6 +1,7 @@
 // In-memory view of the agentk pods connected to this kas, for the console and for activity events.
 // A pod is connected from its first Register or tunnel; it is disconnected once it has had no tunnel for
-// `disconnectAfterMs` (agentk re-opens tunnels at once, so a short gap is not a disconnect).
+// `disconnectAfterMs` (agentk re-opens tunnels at once, so a short gap is not a disconnect). The store records
+// agent_connected when the first Register upserts the pod, and agent_disconnected through markDisconnected.
 import type { Logger } from 'pino';
 import type { AgentConnectionRecorder, KubernetesVersionInfo } from './recorder';
 
@@ -125,7 +126,6 @@ export class ConnectedAgents {
         tunnels: { idle: 0, active: 0 },
       };
       pods.set(podId, pod);
-      this.record(agentId, 'agent_connected', { podId, kasReplica: this.options.kasReplica });
     }
     pod.lastSeen = now;
     return pod;
@@ -135,11 +135,19 @@ export class ConnectedAgents {
     const pods = this.pods.get(pod.agentId);
     pods?.delete(pod.podId);
     if (pods?.size === 0) this.pods.delete(pod.agentId);
-    this.record(pod.agentId, 'agent_disconnected', {
+    // A pod that never registered has no record to close (its tunnels came and went within a heartbeat).
+    if (!pod.meta) return;
+    const ref = {
+      agentId: pod.agentId,
       podId: pod.podId,
-      podName: pod.meta?.podName ?? null,
-      reason,
-      kasReplica: pod.kasReplica,
+      podName: pod.meta.podName,
+      podNamespace: pod.meta.podNamespace,
+    };
+    this.options.recorder.markDisconnected(ref, reason).catch((error: unknown) => {
+      this.options.logger.warn(
+        { err: error, agent_id: pod.agentId },
+        'could not record the agent disconnect',
+      );
     });
   }
 
@@ -149,16 +157,6 @@ export class ConnectedAgents {
       for (const pod of [...pods.values()])
         if (pod.tunnels.idle + pod.tunnels.active === 0 && pod.lastSeen.getTime() < cutoff)
           this.disconnect(pod, 'no heartbeat');
-  }
-
-  private record(
-    agentId: number,
-    kind: 'agent_connected' | 'agent_disconnected',
-    detail: Record<string, unknown>,
-  ) {
-    this.options.recorder.recordActivity({ agentId, kind, detail }).catch((error: unknown) => {
-      this.options.logger.warn({ err: error, agent_id: agentId, kind }, 'could not record agent activity');
-    });
   }
 }
 

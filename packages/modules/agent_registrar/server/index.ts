@@ -7,7 +7,7 @@ export {
 export {
   type AgentConnectionRecorder,
   type AgentPodConnection,
-  type AgentActivityKind,
+  type AgentPodRef,
   type KubernetesVersionInfo,
   noStorageRecorder,
 } from './recorder';

@@ -1,4 +1,4 @@
-// What the registrar needs from storage. kas adapts the services helper's recorders to this interface.
+// What the registrar needs from storage. kas adapts its services (agentConnections.record/markDisconnected) to it.
 
 export interface KubernetesVersionInfo {
   major: string;
@@ -20,21 +20,22 @@ export interface AgentPodConnection {
   kasReplica: string;
 }
 
-export type AgentActivityKind = 'agent_connected' | 'agent_disconnected';
+export interface AgentPodRef {
+  agentId: number;
+  podId: number;
+  podName: string;
+  podNamespace: string;
+}
 
 export interface AgentConnectionRecorder {
-  /** Insert or refresh the per-pod connection record (agent_connections). */
+  /** Insert or refresh the pod's connection record; the store records agent_connected on first sight. */
   upsertConnection(connection: AgentPodConnection): Promise<void>;
-  /** Append an activity event (agent_activity). */
-  recordActivity(event: {
-    agentId: number;
-    kind: AgentActivityKind;
-    detail: Record<string, unknown>;
-  }): Promise<void>;
+  /** The pod went away (no tunnel for a while, or no heartbeat); the store records agent_disconnected. */
+  markDisconnected(pod: AgentPodRef, reason: string): Promise<void>;
 }
 
 /** Keeps nothing: for a standalone agent listener (tests, benchmarks) with no database. */
 export const noStorageRecorder: AgentConnectionRecorder = {
   upsertConnection: () => Promise.resolve(),
-  recordActivity: () => Promise.resolve(),
+  markDisconnected: () => Promise.resolve(),
 };

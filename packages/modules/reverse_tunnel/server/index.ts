@@ -17,3 +17,10 @@ export {
 } from './agent-auth';
 export { type AgentApiTls, ensureSelfSignedCertificate } from './tls';
 export * from '../shared/tunnel-api';
+export {
+  createAgentApiKasModule,
+  type AgentApiKasModule,
+  type AgentApiModuleContext,
+  type AgentApiModuleOptions,
+  type AgentApiServices,
+} from './kas-module';
