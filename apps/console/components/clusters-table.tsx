@@ -20,6 +20,7 @@ const columns: { key: SortKey; label: string; className?: string }[] = [
 ];
 
 const rowHeight = 44;
+const conns = (agent: AgentRow) => agent.live?.connections ?? [];
 const virtualiseAbove = 200;
 
 interface View {
@@ -36,10 +37,11 @@ function compare(a: View, b: View, key: SortKey): number {
     case 'status':
       return (
         a.status.rank - b.status.rank ||
-        (Date.parse(b.agent.lastSeenAt ?? '0') || 0) - (Date.parse(a.agent.lastSeenAt ?? '0') || 0)
+        (Date.parse(b.agent.live?.lastSeenAt ?? '0') || 0) -
+          (Date.parse(a.agent.live?.lastSeenAt ?? '0') || 0)
       );
     case 'pods':
-      return a.agent.connections.length - b.agent.connections.length;
+      return conns(a.agent).length - conns(b.agent).length;
     case 'streams':
       return a.streams.active - b.streams.active || a.streams.idle - b.streams.idle;
     case 'agentVersion':
@@ -53,7 +55,10 @@ function compare(a: View, b: View, key: SortKey): number {
         { numeric: true },
       );
     case 'lastContact':
-      return (Date.parse(a.agent.lastSeenAt ?? '0') || 0) - (Date.parse(b.agent.lastSeenAt ?? '0') || 0);
+      return (
+        (Date.parse(a.agent.live?.lastSeenAt ?? '0') || 0) -
+        (Date.parse(b.agent.live?.lastSeenAt ?? '0') || 0)
+      );
   }
 }
 
@@ -117,8 +122,8 @@ export function ClustersTable({
     return agents.map((agent) => ({
       agent,
       status: agentStatus(agent, now),
-      streams: streamTotals(agent.connections),
-      versions: versionView(agent.connections, kasVersion, date),
+      streams: streamTotals(conns(agent)),
+      versions: versionView(conns(agent), kasVersion, date),
     }));
   }, [agents, kasVersion, now, day]);
 
@@ -350,11 +355,11 @@ function ClusterRow({
         </Tooltip>
       </td>
       <td className="px-3 py-1.5 text-right tabular-nums">
-        {agent.connections.length ? (
+        {conns(agent).length ? (
           <Tooltip
             tip={
               <ul>
-                {agent.connections.map((c) => (
+                {conns(agent).map((c) => (
                   <li key={c.podName}>
                     {c.podName} → {c.kasReplica}, since {formatTime(c.connectedAt)}
                   </li>
@@ -363,9 +368,9 @@ function ClusterRow({
             }
           >
             <span>
-              {agent.connections.length}
+              {conns(agent).length}
               <span className="ml-1 text-xs text-zinc-500">
-                {[...new Set(agent.connections.map((c) => c.kasReplica))].join(', ')}
+                {[...new Set(conns(agent).map((c) => c.kasReplica))].join(', ')}
               </span>
             </span>
           </Tooltip>
@@ -374,7 +379,7 @@ function ClusterRow({
         )}
       </td>
       <td className="px-3 py-1.5 tabular-nums">
-        {agent.connections.length ? (
+        {conns(agent).length ? (
           <span className="inline-flex items-center gap-2">
             <span>
               {streams.active} / {streams.idle} / {streams.limit}
@@ -409,8 +414,8 @@ function ClusterRow({
           <span className="text-zinc-400">—</span>
         )}
       </td>
-      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400" title={formatTime(agent.lastSeenAt)}>
-        {agent.connections.length ? 'now' : ago(agent.lastSeenAt, now)}
+      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400" title={formatTime(agent.live?.lastSeenAt)}>
+        {conns(agent).length ? 'now' : ago(agent.live?.lastSeenAt, now)}
       </td>
     </tr>
   );

@@ -11,20 +11,61 @@ const roles = ['guest', 'reporter', 'developer', 'maintainer', 'owner'] as const
 export function Members({ target }: { target: { kind: 'group' | 'project'; id: number } }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const members = useQuery(trpc.members.list.queryOptions({ target }));
+  const isGroup = target.kind === 'group';
+  const groupKey = { groupId: target.id };
+  const projectKey = { projectId: target.id };
+  const groupMembers = useQuery({ ...trpc.members.group.list.queryOptions(groupKey), enabled: isGroup });
+  const projectMembers = useQuery({
+    ...trpc.members.project.list.queryOptions(projectKey),
+    enabled: !isGroup,
+  });
+  const members = isGroup ? groupMembers : projectMembers;
+  // Adding by username needs the user list, which only administrators may read.
+  const users = useQuery({ ...trpc.users.list.queryOptions({}), retry: false });
   const [role, setRole] = useState<(typeof roles)[number]>('developer');
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.members.list.queryKey({ target }) });
-  const add = useMutation(trpc.members.add.mutationOptions({ onSuccess: () => void refresh() }));
-  const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess: () => void refresh() }));
+  const [lookupError, setLookupError] = useState<string | null>(null);
+  const refresh = () =>
+    queryClient.invalidateQueries({
+      queryKey: isGroup
+        ? trpc.members.group.list.queryKey(groupKey)
+        : trpc.members.project.list.queryKey(projectKey),
+    });
+  const addGroup = useMutation(trpc.members.group.set.mutationOptions({ onSuccess: () => void refresh() }));
+  const addProject = useMutation(
+    trpc.members.project.set.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const removeGroup = useMutation(
+    trpc.members.group.remove.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const removeProject = useMutation(
+    trpc.members.project.remove.mutationOptions({ onSuccess: () => void refresh() }),
+  );
+  const add = isGroup ? addGroup : addProject;
+  const remove = isGroup ? removeGroup : removeProject;
   const errors = fieldErrors(add.error);
+
+  function removeMember(userId: number) {
+    if (isGroup) removeGroup.mutate({ groupId: target.id, userId });
+    else removeProject.mutate({ projectId: target.id, userId });
+  }
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
-    add.mutate(
-      { target, username: String(new FormData(form).get('username') ?? ''), role },
-      { onSuccess: () => form.reset() },
-    );
+    const username = String(new FormData(form).get('username') ?? '').trim();
+    const user = users.data?.find((u) => u.username === username);
+    if (!user) {
+      setLookupError(
+        users.error
+          ? `Only administrators can look users up by name (${errorMessage(users.error)}); ask an administrator to add ${username}.`
+          : `There is no user “${username}”; check the spelling or create the user under Admin → Users.`,
+      );
+      return;
+    }
+    setLookupError(null);
+    const onSuccess = () => form.reset();
+    if (isGroup) addGroup.mutate({ groupId: target.id, userId: user.id, role }, { onSuccess });
+    else addProject.mutate({ projectId: target.id, userId: user.id, role }, { onSuccess });
   }
 
   return (
@@ -52,22 +93,20 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
           </thead>
           <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
             {members.data.map((m) => (
-              <tr key={`${m.userId}-${m.inheritedFrom ?? ''}`}>
+              <tr key={m.userId}>
                 <td className="py-1.5">{m.username}</td>
                 <td>{m.role}</td>
-                <td className="text-zinc-500">
-                  {m.inheritedFrom ? `inherited from ${m.inheritedFrom}` : 'direct'}
-                </td>
+                <td className="text-zinc-500">{m.directRole ? 'direct' : `inherited from ${m.source}`}</td>
                 <td className="text-right">
-                  {m.inheritedFrom ? null : (
+                  {m.directRole ? (
                     <Button
                       variant="ghost"
                       aria-label={`Remove ${m.username}`}
-                      onClick={() => remove.mutate({ target, userId: m.userId })}
+                      onClick={() => removeMember(m.userId)}
                     >
                       Remove
                     </Button>
-                  )}
+                  ) : null}
                 </td>
               </tr>
             ))}
@@ -77,7 +116,18 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
       {remove.error ? <ErrorBanner message={errorMessage(remove.error)} /> : null}
       <form onSubmit={submit} className="flex max-w-2xl flex-wrap items-end gap-2">
         <div className="w-56">
-          <Field label="Username" name="username" required error={errors.username} />
+          <Field
+            label="Username"
+            name="username"
+            required
+            list="known-users"
+            error={lookupError ?? errors.userId}
+          />
+          <datalist id="known-users">
+            {(users.data ?? []).map((u) => (
+              <option key={u.id} value={u.username} />
+            ))}
+          </datalist>
         </div>
         <div className="space-y-1">
           <label htmlFor="member-role" className="block text-sm font-medium">

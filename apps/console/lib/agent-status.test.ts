@@ -16,7 +16,10 @@ const now = Date.parse('2026-11-25T12:00:00Z');
 describe('agentStatus', () => {
   it('says connected with the pods and kas replica', () => {
     const s = agentStatus(
-      { name: 'a', lastSeenAt: '2026-11-25T12:00:00Z', connections: [pod()], disconnectReason: null },
+      {
+        name: 'a',
+        live: { lastSeenAt: '2026-11-25T12:00:00Z', connections: [pod()], disconnectReason: null },
+      },
       now,
     );
     expect(s).toMatchObject({ kind: 'connected', label: 'Connected' });
@@ -28,9 +31,7 @@ describe('agentStatus', () => {
     const s = agentStatus(
       {
         name: 'a',
-        lastSeenAt: '2026-11-25T11:48:00Z',
-        connections: [],
-        disconnectReason: 'token ci revoked',
+        live: { lastSeenAt: '2026-11-25T11:48:00Z', connections: [], disconnectReason: 'token ci revoked' },
       },
       now,
     );
@@ -38,8 +39,15 @@ describe('agentStatus', () => {
     expect(s.reason).toContain('token ci revoked');
   });
 
+  it('says the state is unknown when kas reports no connection state', () => {
+    expect(agentStatus({ name: 'a', live: null }, now)).toMatchObject({ kind: 'unknown', label: 'Unknown' });
+  });
+
   it('tells a never-connected agent what to do', () => {
-    const s = agentStatus({ name: 'prod', lastSeenAt: null, connections: [], disconnectReason: null }, now);
+    const s = agentStatus(
+      { name: 'prod', live: { lastSeenAt: null, connections: [], disconnectReason: null } },
+      now,
+    );
     expect(s.kind).toBe('never');
     expect(s.reason).toContain('create a token');
   });

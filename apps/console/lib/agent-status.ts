@@ -17,15 +17,20 @@ export interface ConnectionLike {
   streams: { active: number; idle: number; limit: number };
 }
 
-export interface AgentLike {
-  name: string;
+export interface LiveLike {
   lastSeenAt: string | null;
   connections: ConnectionLike[];
   disconnectReason: string | null;
 }
 
+export interface AgentLike {
+  name: string;
+  /** null: kas does not report connection state. */
+  live: LiveLike | null;
+}
+
 export interface StatusView {
-  kind: 'connected' | 'disconnected' | 'never';
+  kind: 'connected' | 'disconnected' | 'never' | 'unknown';
   label: string;
   tone: Tone;
   reason: string;
@@ -34,7 +39,17 @@ export interface StatusView {
 }
 
 export function agentStatus(agent: AgentLike, now: number): StatusView {
-  const pods = agent.connections;
+  const live = agent.live;
+  if (!live) {
+    return {
+      kind: 'unknown',
+      label: 'Unknown',
+      tone: 'muted',
+      reason: 'kas does not report connection state (live.agents); the status appears once it does.',
+      rank: 3,
+    };
+  }
+  const pods = live.connections;
   if (pods.length > 0) {
     const replicas = [...new Set(pods.map((p) => p.kasReplica))].join(', ');
     return {
@@ -45,23 +60,23 @@ export function agentStatus(agent: AgentLike, now: number): StatusView {
       rank: 0,
     };
   }
-  if (!agent.lastSeenAt) {
+  if (!live.lastSeenAt) {
     return {
       kind: 'never',
       label: 'Never connected',
       tone: 'muted',
       reason:
-        agent.disconnectReason ??
+        live.disconnectReason ??
         `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster").`,
       rank: 2,
     };
   }
-  const seconds = Math.max(0, Math.round((now - Date.parse(agent.lastSeenAt)) / 1000));
+  const seconds = Math.max(0, Math.round((now - Date.parse(live.lastSeenAt)) / 1000));
   return {
     kind: 'disconnected',
     label: `Not connected for ${duration(seconds)}`,
     tone: 'bad',
-    reason: `Last seen ${duration(seconds)} ago. ${agent.disconnectReason ?? 'Check that agentk is running and its token is active.'}`,
+    reason: `Last seen ${duration(seconds)} ago. ${live.disconnectReason ?? 'Check that agentk is running and its token is active.'}`,
     rank: 1,
   };
 }

@@ -1,20 +1,28 @@
 'use client';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { inferRouterOutputs } from '@trpc/server';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 
 import type { AppRouter } from './app-router';
 import { useTRPC } from './trpc';
-import type { inferRouterOutputs } from '@trpc/server';
 
 type Outputs = inferRouterOutputs<AppRouter>;
-export type AgentRow = Outputs['agents']['list'][number];
-
-type AgentEvent = { type: 'upsert'; agent: AgentRow } | { type: 'removed'; agentId: number };
+export type KasAgent = Outputs['agents']['list'][number];
+export type AgentLiveState = Outputs['live']['agents'][number];
+export type PodConnection = AgentLiveState['connections'][number];
+/** An agent as kas registered it, plus its connection state (null while kas does not report it). */
+export type AgentRow = KasAgent & { live: AgentLiveState | null };
 
 /** tRPC hands tracked events over as {id, data}; accept both that and the bare event. */
-function unwrap<T>(value: unknown): T {
-  if (value && typeof value === 'object' && 'data' in value && 'id' in value && !('type' in value)) {
+export function unwrapTracked<T>(value: unknown): T {
+  if (
+    value &&
+    typeof value === 'object' &&
+    'data' in value &&
+    'id' in value &&
+    Object.keys(value).length === 2
+  ) {
     return (value as { data: T }).data;
   }
   return value as T;
@@ -24,48 +32,6 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'error';
 
 const historyLength = 60;
 
-/**
- * Keeps the agents list query up to date from the agents.onChange subscription (one event stream),
- * and remembers recent active-stream counts per agent for the sparklines.
- */
-export function useLiveAgents(agentId?: number) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const history = useRef(new Map<number, number[]>());
-  const [, setTick] = useState(0);
-
-  const subscription = useSubscription(
-    trpc.agents.onChange.subscriptionOptions(agentId ? { agentId } : undefined, {
-      onData: (raw) => {
-        const event = unwrap<AgentEvent>(raw);
-        const listKey = trpc.agents.list.queryKey();
-        if (event.type === 'removed') {
-          queryClient.setQueryData(listKey, (rows) => rows?.filter((r) => r.id !== event.agentId));
-          return;
-        }
-        const agent = event.agent;
-        queryClient.setQueryData(listKey, (rows) => {
-          if (!rows) return rows;
-          const i = rows.findIndex((r) => r.id === agent.id);
-          if (i < 0) return [...rows, agent];
-          const next = rows.slice();
-          next[i] = agent;
-          return next;
-        });
-        queryClient.setQueryData(trpc.agents.get.queryKey({ agentId: agent.id }), agent);
-        const active = agent.connections.reduce((sum, c) => sum + c.streams.active, 0);
-        const series = history.current.get(agent.id) ?? [];
-        series.push(active);
-        if (series.length > historyLength) series.shift();
-        history.current.set(agent.id, series);
-        setTick((t) => t + 1);
-      },
-    }),
-  );
-
-  return { state: useLiveState(subscription.status), error: subscription.error, history: history.current };
-}
-
 /** 'pending' in tRPC's terms means the stream is open and waiting for the next event. */
 export function useLiveState(status: 'idle' | 'connecting' | 'pending' | 'error'): LiveState {
   const wasLive = useRef(false);
@@ -73,4 +39,65 @@ export function useLiveState(status: 'idle' | 'connecting' | 'pending' | 'error'
   if (status === 'pending') return 'live';
   if (status === 'error') return 'error';
   return wasLive.current ? 'reconnecting' : 'connecting';
+}
+
+/**
+ * Agents with their connection state: registrations from agents.list, connection state from live.agents,
+ * kept current by the live.onAgents subscription (one event stream) that patches the query cache in place.
+ * Also remembers recent active-stream counts per agent for the sparklines.
+ */
+export function useLiveAgents(agentId?: number) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const agents = useQuery(trpc.agents.list.queryOptions({}));
+  const liveStates = useQuery({ ...trpc.live.agents.queryOptions({}), retry: false });
+  const history = useRef(new Map<number, number[]>());
+  const [, setTick] = useState(0);
+
+  const subscription = useSubscription(
+    trpc.live.onAgents.subscriptionOptions(agentId ? { agentId } : {}, {
+      enabled: !liveStates.isError,
+      onData: (raw) => {
+        const state = unwrapTracked<AgentLiveState>(raw);
+        queryClient.setQueryData(trpc.live.agents.queryKey({}), (rows) => {
+          const current = rows ?? [];
+          const i = current.findIndex((r) => r.agentId === state.agentId);
+          if (i < 0) return [...current, state];
+          const next = current.slice();
+          next[i] = state;
+          return next;
+        });
+        const active = state.connections.reduce((sum, c) => sum + c.streams.active, 0);
+        const series = history.current.get(state.agentId) ?? [];
+        series.push(active);
+        if (series.length > historyLength) series.shift();
+        history.current.set(state.agentId, series);
+        setTick((t) => t + 1);
+      },
+    }),
+  );
+
+  const rows = useMemo<AgentRow[] | undefined>(() => {
+    if (!agents.data) return undefined;
+    const byId = new Map((liveStates.data ?? []).map((s) => [s.agentId, s]));
+    return agents.data.map((a) => ({
+      ...a,
+      live:
+        byId.get(a.id) ??
+        (liveStates.data
+          ? { agentId: a.id, connections: [], lastSeenAt: null, disconnectReason: null }
+          : null),
+    }));
+  }, [agents.data, liveStates.data]);
+
+  const liveState = useLiveState(subscription.status);
+  return {
+    rows,
+    error: agents.error,
+    isPending: agents.isPending,
+    /** Why connection state is missing (e.g. kas does not serve live.agents yet). */
+    liveError: liveStates.error ?? subscription.error ?? null,
+    liveState: liveStates.isError ? ('error' as const) : liveState,
+    history: history.current,
+  };
 }

@@ -10,23 +10,25 @@ import { useTRPC } from '../../lib/trpc';
 
 export default function ClustersPage() {
   const trpc = useTRPC();
-  const agents = useQuery(trpc.agents.list.queryOptions());
-  const meta = useQuery(trpc.meta.version.queryOptions());
-  const live = useLiveAgents();
+  const meta = useQuery(trpc.meta.version.queryOptions({}));
+  const agents = useLiveAgents();
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between">
         <h1 className="text-xl font-semibold tracking-tight">Clusters</h1>
-        <LiveDot state={live.state} error={live.error} />
+        <LiveDot
+          state={agents.liveState}
+          error={agents.liveError ? { message: errorMessage(agents.liveError) } : null}
+        />
       </div>
       {agents.error ? (
         <ErrorBanner title="Could not load the clusters" message={errorMessage(agents.error)} />
       ) : null}
-      {agents.data ? (
+      {agents.rows ? (
         <ClustersTable
-          agents={agents.data}
+          agents={agents.rows}
           kasVersion={meta.data?.kasVersion ?? null}
-          history={live.history}
+          history={agents.history}
         />
       ) : agents.isPending ? (
         <p className="text-sm text-zinc-500">Loading clusters…</p>

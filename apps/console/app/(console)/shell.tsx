@@ -2,9 +2,9 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 
-import { setCsrfToken } from '../../lib/csrf';
+import { getCsrfToken, setCsrfToken } from '../../lib/csrf';
 import { useTRPC } from '../../lib/trpc';
 
 const nav = [
@@ -26,11 +26,18 @@ function isActive(pathname: string, href: string): boolean {
 export function Shell({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const pathname = usePathname();
-  const me = useQuery(trpc.session.me.queryOptions());
+  const me = useQuery(trpc.session.me.queryOptions({}));
   const user = me.data?.user;
+  // A new tab has no CSRF token in its sessionStorage; kas hands it out with the session.
+  useEffect(() => {
+    if (me.data?.csrfToken) setCsrfToken(me.data.csrfToken);
+  }, [me.data?.csrfToken]);
 
   async function logout() {
-    await fetch('/api/v1/session', { method: 'DELETE' }).catch(() => undefined);
+    const csrf = getCsrfToken();
+    await fetch('/api/v1/session', { method: 'DELETE', headers: csrf ? { 'x-csrf-token': csrf } : {} }).catch(
+      () => undefined,
+    );
     setCsrfToken(null);
     window.location.assign('/login');
   }

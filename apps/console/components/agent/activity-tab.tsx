@@ -5,7 +5,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 
 import { errorMessage } from '../../lib/errors';
-import { useLiveState } from '../../lib/live';
+import { unwrapTracked, useLiveState } from '../../lib/live';
 import { ago, formatTime } from '../../lib/time';
 import { useTRPC } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
@@ -20,24 +20,40 @@ const icons: Record<string, string> = {
   config_rejected: '✕',
 };
 
+interface ActivityRow {
+  id: number;
+  kind: string;
+  actorId: number | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+function describe(details: Record<string, unknown>): string {
+  return Object.entries(details)
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(
+      ([k, v]) =>
+        `${k.replace(/([A-Z])/g, ' $1').toLowerCase()}: ${typeof v === 'string' ? v : JSON.stringify(v)}`,
+    )
+    .join(' · ');
+}
+
 export function ActivityTab({ agentId }: { agentId: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow();
   const [kind, setKind] = useState('');
-  const activity = useQuery(trpc.agents.activity.queryOptions({ agentId }));
+  const activity = useQuery(trpc.activity.list.queryOptions({ agentId }));
   const sub = useSubscription(
-    trpc.agents.onActivity.subscriptionOptions(
+    trpc.live.onActivity.subscriptionOptions(
       { agentId },
       {
         onData: (raw) => {
-          const entry = (
-            raw && typeof raw === 'object' && 'data' in raw && !('kind' in raw)
-              ? (raw as { data: unknown }).data
-              : raw
-          ) as NonNullable<typeof activity.data>[number];
-          queryClient.setQueryData(trpc.agents.activity.queryKey({ agentId }), (rows) =>
-            rows?.some((r) => r.id === entry.id) ? rows : [entry, ...(rows ?? [])],
+          const entry = unwrapTracked<ActivityRow>(raw);
+          queryClient.setQueryData(trpc.activity.list.queryKey({ agentId }), (rows) =>
+            rows?.some((r) => r.id === entry.id)
+              ? rows
+              : [entry as NonNullable<typeof rows>[number], ...(rows ?? [])],
           );
         },
       },
@@ -46,7 +62,7 @@ export function ActivityTab({ agentId }: { agentId: number }) {
   const state = useLiveState(sub.status);
   if (activity.error)
     return <ErrorBanner title="Could not load the activity" message={errorMessage(activity.error)} />;
-  const rows = activity.data ?? [];
+  const rows = (activity.data ?? []) as ActivityRow[];
   const kinds = [...new Set(rows.map((r) => r.kind))].sort();
   const shown = kind ? rows.filter((r) => r.kind === kind) : rows;
   return (
@@ -68,26 +84,32 @@ export function ActivityTab({ agentId }: { agentId: number }) {
             </option>
           ))}
         </select>
-        <LiveDot state={state} error={sub.error} />
+        <LiveDot state={state} error={sub.error ? { message: errorMessage(sub.error) } : null} />
       </div>
       {shown.length === 0 ? (
         <EmptyState title="No activity yet">
           Token changes, connections and configuration changes of this agent appear here as they happen.
         </EmptyState>
       ) : (
-        <ol className="divide-y divide-zinc-100 rounded border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900">
+        <ol
+          className="divide-y divide-zinc-100 rounded border border-zinc-200 bg-white dark:divide-zinc-800 dark:border-zinc-800 dark:bg-zinc-900"
+          data-testid="activity-list"
+        >
           {shown.map((r) => (
-            <li key={r.id} className="flex items-start gap-3 px-3 py-2 text-sm">
+            <li key={r.id} className="flex items-start gap-3 px-3 py-2 text-sm" data-kind={r.kind}>
               <span aria-hidden="true" className="w-4 text-center text-zinc-500">
                 {icons[r.kind] ?? '•'}
               </span>
               <span className="min-w-0 flex-1">
                 <span className="font-medium">{r.kind.replaceAll('_', ' ')}</span>{' '}
-                <span className="text-zinc-600 dark:text-zinc-400">{r.message}</span>
-                {r.actor ? <span className="text-zinc-500"> — {r.actor}</span> : null}
+                <span className="text-zinc-600 dark:text-zinc-400">{describe(r.details)}</span>
               </span>
-              <time dateTime={r.at} title={formatTime(r.at)} className="shrink-0 text-xs text-zinc-500">
-                {ago(r.at, now)}
+              <time
+                dateTime={r.createdAt}
+                title={formatTime(r.createdAt)}
+                className="shrink-0 text-xs text-zinc-500"
+              >
+                {ago(r.createdAt, now)}
               </time>
             </li>
           ))}

@@ -7,7 +7,7 @@ import { Suspense, useState } from 'react';
 
 import { agentStatus, supportLabel, supportTone, versionView } from '../../lib/agent-status';
 import { errorMessage } from '../../lib/errors';
-import { useLiveAgents } from '../../lib/live';
+import { useLiveAgents, type AgentRow } from '../../lib/live';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
 import { LiveDot } from '../live-dot';
@@ -44,7 +44,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   const now = useNow();
   const tab: TabId = tabs.some((t) => t.id === search.get('tab')) ? (search.get('tab') as TabId) : 'overview';
   const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
-  const meta = useQuery(trpc.meta.version.queryOptions());
+  const meta = useQuery(trpc.meta.version.queryOptions({}));
   const live = useLiveAgents(agentId);
   const history = live.history.get(agentId) ?? [];
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -58,14 +58,15 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   if (agent.error)
     return <ErrorBanner title={`Could not load agent ${agentId}`} message={errorMessage(agent.error)} />;
   if (!agent.data) return <p className="text-sm text-zinc-500">Loading agent…</p>;
-  const a = agent.data;
+  const a: AgentRow = { ...agent.data, live: live.rows?.find((r) => r.id === agentId)?.live ?? null };
+  const connections = a.live?.connections ?? [];
   const status = agentStatus(a, now);
-  const versions = versionView(a.connections, meta.data?.kasVersion ?? null, new Date(now));
+  const versions = versionView(connections, meta.data?.kasVersion ?? null, new Date(now));
 
   async function downloadKubeconfig() {
     setDownloadError(null);
     try {
-      const { filename, yaml } = await client.agents.kubeconfig.query({ agentId });
+      const { filename, yaml } = await client.kubeconfig.forAgent.query({ agentId });
       const url = URL.createObjectURL(new Blob([yaml], { type: 'application/yaml' }));
       const link = document.createElement('a');
       link.href = url;
@@ -114,7 +115,10 @@ function AgentPageInner({ agentId }: { agentId: number }) {
               </Tooltip>
             ) : null}
             {a.receptive ? <Badge tone="info">Receptive</Badge> : null}
-            <LiveDot state={live.state} error={live.error} />
+            <LiveDot
+              state={live.liveState}
+              error={live.liveError ? { message: errorMessage(live.liveError) } : null}
+            />
           </div>
         </div>
         <div className="flex gap-2">
@@ -152,7 +156,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
         {tab === 'tokens' ? (
           <TokensTab agentId={agentId} agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} />
         ) : null}
-        {tab === 'configuration' ? <ConfigTab agentId={agentId} connections={a.connections} /> : null}
+        {tab === 'configuration' ? <ConfigTab agentId={agentId} connections={connections} /> : null}
         {tab === 'receptive' ? <ReceptiveTab agentId={agentId} /> : null}
         {tab === 'connect' ? (
           <ConnectTab agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} agentId={agentId} />

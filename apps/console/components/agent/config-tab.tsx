@@ -5,8 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { validateConfigLocally } from '../../lib/config-validate';
 import { errorMessage } from '../../lib/errors';
-import { lineDiff } from '../../lib/line-diff';
-import type { AgentRow } from '../../lib/live';
+import type { PodConnection } from '../../lib/live';
 import { ago, formatTime } from '../../lib/time';
 import { useTRPC } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
@@ -30,18 +29,12 @@ interface ConfigProblem {
   message: string;
 }
 
-export function ConfigTab({
-  agentId,
-  connections,
-}: {
-  agentId: number;
-  connections: AgentRow['connections'];
-}) {
+export function ConfigTab({ agentId, connections }: { agentId: number; connections: PodConnection[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow();
-  const current = useQuery(trpc.agentConfig.get.queryOptions({ agentId }));
-  const history = useQuery(trpc.agentConfig.history.queryOptions({ agentId }));
+  const current = useQuery(trpc.agentConfigs.get.queryOptions({ agentId }));
+  const history = useQuery(trpc.agentConfigs.history.queryOptions({ agentId }));
   const [text, setText] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<ConfigProblem[] | null>(null);
   const [savedVersion, setSavedVersion] = useState<number | null>(null);
@@ -60,15 +53,16 @@ export function ConfigTab({
   const problems = serverErrors ?? localErrors;
 
   const save = useMutation(
-    trpc.agentConfig.save.mutationOptions({
+    trpc.agentConfigs.save.mutationOptions({
+      onError: (error) => {
+        // kas answers 400 invalid_config with every problem (line, column, field) in data.errors.
+        const data = (error as { data?: { errors?: unknown } }).data;
+        if (Array.isArray(data?.errors)) setServerErrors(data.errors as ConfigProblem[]);
+      },
       onSuccess: (result) => {
-        if (result.errors.length) {
-          setServerErrors(result.errors);
-          return;
-        }
-        setSavedVersion(result.saved?.version ?? null);
-        void queryClient.invalidateQueries({ queryKey: trpc.agentConfig.history.queryKey({ agentId }) });
-        void queryClient.invalidateQueries({ queryKey: trpc.agentConfig.get.queryKey({ agentId }) });
+        setSavedVersion(result.version);
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.history.queryKey({ agentId }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.get.queryKey({ agentId }) });
       },
     }),
   );
@@ -77,6 +71,7 @@ export function ConfigTab({
     return <ErrorBanner title="Could not load the configuration" message={errorMessage(current.error)} />;
   if (text === null) return <p className="text-sm text-zinc-500">Loading configuration…</p>;
 
+  const latest = history.data?.find((v) => v.version === current.data?.version);
   const applied = connections.map((c) => `${c.podName}: ${c.configVersion ?? 'none'}`).join(', ');
 
   return (
@@ -85,7 +80,7 @@ export function ConfigTab({
         <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
           <span className="text-zinc-600 dark:text-zinc-400">
             {current.data
-              ? `Version ${current.data.version} by ${current.data.author}, ${ago(current.data.createdAt, now)}`
+              ? `Live: version ${current.data.version}${latest ? ` by ${latest.authorName ?? 'unknown'}, ${ago(latest.createdAt, now)}` : ''}`
               : 'No configuration saved yet: CI jobs of this agent’s project may use it as the agent.'}
             {applied ? <span className="ml-2">Applied — {applied}</span> : null}
           </span>
@@ -163,30 +158,24 @@ function History({
   error,
 }: {
   agentId: number;
-  versions: { version: number; author: string; createdAt: string }[];
+  versions: { version: number; valid: boolean; authorName: string | null; createdAt: string }[];
   error: unknown;
 }) {
   const trpc = useTRPC();
   const now = useNow();
   const [from, setFrom] = useState<number | null>(null);
   const [to, setTo] = useState<number | null>(null);
-  const newest = versions[0]?.version ?? null;
   const left = from ?? versions[1]?.version ?? null;
-  const right = to ?? newest;
-  const a = useQuery({
-    ...trpc.agentConfig.version.queryOptions({ agentId, version: left ?? 0 }),
-    enabled: left !== null,
-  });
-  const b = useQuery({
-    ...trpc.agentConfig.version.queryOptions({ agentId, version: right ?? 0 }),
-    enabled: right !== null,
+  const right = to ?? versions[0]?.version ?? null;
+  const diff = useQuery({
+    ...trpc.agentConfigs.diff.queryOptions({ agentId, from: left ?? 1, to: right ?? 1 }),
+    enabled: left !== null && right !== null,
   });
   if (error) return <ErrorBanner title="Could not load the history" message={errorMessage(error)} />;
   if (versions.length === 0)
     return (
       <EmptyState title="No versions yet">Each save creates a version; compare any two here.</EmptyState>
     );
-  const diff = a.data && b.data ? lineDiff(a.data.yaml, b.data.yaml) : [];
   return (
     <aside className="space-y-3" aria-label="Configuration history">
       <h2 className="text-sm font-semibold">History</h2>
@@ -195,9 +184,12 @@ function History({
         data-testid="config-history"
       >
         {versions.map((v) => (
-          <li key={v.version} className="flex justify-between px-2 py-1">
+          <li key={v.version} className="flex items-center justify-between gap-2 px-2 py-1">
             <span>
-              v{v.version} <span className="text-zinc-500">{v.author}</span>
+              v{v.version} <span className="text-zinc-500">{v.authorName ?? 'unknown'}</span>
+              {v.valid ? null : (
+                <span className="ml-1 text-xs text-red-700 dark:text-red-400">✕ rejected</span>
+              )}
             </span>
             <time dateTime={v.createdAt} title={formatTime(v.createdAt)} className="text-xs text-zinc-500">
               {ago(v.createdAt, now)}
@@ -235,23 +227,23 @@ function History({
               ))}
             </select>
           </div>
+          {diff.error ? <ErrorBanner message={errorMessage(diff.error)} /> : null}
           <pre
             className="max-h-80 overflow-auto rounded border border-zinc-200 bg-white p-1 text-xs dark:border-zinc-800 dark:bg-zinc-900"
             data-testid="config-diff"
           >
-            {diff.map((d, i) => (
+            {(diff.data?.lines ?? []).map((d, i) => (
               <div
                 key={i}
                 className={
-                  d.kind === 'added'
+                  d.op === '+'
                     ? 'bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200'
-                    : d.kind === 'removed'
+                    : d.op === '-'
                       ? 'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200'
                       : ''
                 }
               >
-                {d.kind === 'added' ? '+ ' : d.kind === 'removed' ? '- ' : '  '}
-                {d.text}
+                {d.op} {d.text}
               </div>
             ))}
           </pre>

@@ -7,12 +7,22 @@ import { useNow } from '../../lib/use-now';
 
 export function OverviewTab({ agent, history }: { agent: AgentRow; history: number[] }) {
   const now = useNow();
-  if (agent.connections.length === 0) {
+  const live = agent.live;
+  if (!live) {
+    return (
+      <EmptyState title="Connection state unavailable">
+        <p>
+          kas does not report which agentk pods are connected (live.agents); this tab fills in once it does.
+        </p>
+      </EmptyState>
+    );
+  }
+  if (live.connections.length === 0) {
     return (
       <EmptyState title="No agentk pod is connected">
         <p>
-          {agent.lastSeenAt ? `Last seen ${ago(agent.lastSeenAt, now)}.` : 'This agent has never connected.'}{' '}
-          {agent.disconnectReason ?? ''} Create a token in the Tokens tab and follow “Connect a cluster”.
+          {live.lastSeenAt ? `Last seen ${ago(live.lastSeenAt, now)}.` : 'This agent has never connected.'}{' '}
+          {live.disconnectReason ?? ''} Create a token in the Tokens tab and follow “Connect a cluster”.
         </p>
       </EmptyState>
     );
@@ -45,7 +55,7 @@ export function OverviewTab({ agent, history }: { agent: AgentRow; history: numb
             </tr>
           </thead>
           <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
-            {agent.connections.map((c) => (
+            {live.connections.map((c) => (
               <tr key={c.podName} data-pod={c.podName}>
                 <td className="px-3 py-1.5 font-mono text-xs">{c.podName}</td>
                 <td className="px-3 py-1.5">{c.podNamespace}</td>

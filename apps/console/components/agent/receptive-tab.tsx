@@ -83,14 +83,19 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
       setValues((v) => ({
         ...v,
         url: endpoint.data!.url,
-        authType: endpoint.data!.auth.type,
-        tlsServerName: endpoint.data!.auth.type === 'mtls' ? endpoint.data!.auth.tlsServerName : '',
+        authType: endpoint.data!.auth,
+        tlsServerName: endpoint.data!.mtls?.serverName ?? '',
+        clientCert: endpoint.data!.mtls?.clientCert ?? '',
+        caCert: endpoint.data!.mtls?.caCert ?? '',
       }));
     }
   }
   const remote = fieldErrors(save.error);
   // kas names nested fields as auth.clientCert; the form uses the last segment.
-  const remoteByField = Object.fromEntries(Object.entries(remote).map(([k, v]) => [k.split('.').at(-1)!, v]));
+  const formField = (name: string) => (name === 'serverName' ? 'tlsServerName' : name);
+  const remoteByField = Object.fromEntries(
+    Object.entries(remote).map(([k, v]) => [formField(k.split('.').at(-1)!), v]),
+  );
   const errors = { ...remoteByField, ...localErrors };
   const set = (patch: Partial<ReceptiveFormValues>) => {
     setValues((v) => ({ ...v, ...patch }));
@@ -113,7 +118,7 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
               clientCert: values.clientCert,
               clientKey: values.clientKey,
               caCert: values.caCert,
-              tlsServerName: values.tlsServerName.trim(),
+              serverName: values.tlsServerName.trim(),
             },
     });
   }
@@ -217,17 +222,17 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
             <p>
               <span className="text-zinc-500">URL</span> <code>{saved.url}</code>
             </p>
-            {saved.auth.type === 'jwt' ? (
+            {saved.auth === 'jwt' ? (
               <div className="space-y-1">
                 <p>Install this public key in agentk (receptive API) so it accepts kas&apos;s JWTs:</p>
                 <pre className="overflow-x-auto rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-800">
-                  {saved.auth.publicKey}
+                  {saved.jwtPublicKey}
                 </pre>
-                <CopyButton value={saved.auth.publicKey} label="Copy public key" />
+                <CopyButton value={saved.jwtPublicKey ?? ''} label="Copy public key" />
               </div>
             ) : (
               <p>
-                Mutual TLS, server name <code>{saved.auth.tlsServerName}</code>
+                Mutual TLS, server name <code>{saved.mtls?.serverName ?? '(from the URL)'}</code>
               </p>
             )}
           </div>

@@ -10,15 +10,15 @@ import { useTRPC } from '../../../lib/trpc';
 export default function GroupsPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const groups = useQuery(trpc.groups.list.queryOptions());
+  const groups = useQuery(trpc.groups.list.queryOptions({}));
   const [selected, setSelected] = useState<number | null>(null);
   const create = useMutation(
     trpc.groups.create.mutationOptions({
-      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.groups.list.queryKey() }),
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.groups.list.queryKey({}) }),
     }),
   );
   const errors = fieldErrors(create.error);
-  const rows = (groups.data ?? []).slice().sort((a, b) => a.path.localeCompare(b.path));
+  const rows = (groups.data ?? []).slice().sort((a, b) => a.fullPath.localeCompare(b.fullPath));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -49,14 +49,14 @@ export default function GroupsPage() {
       <div className="grid gap-6 lg:grid-cols-[18rem_minmax(0,1fr)]">
         <ul className="space-y-0.5 text-sm" aria-label="Groups">
           {rows.map((g) => (
-            <li key={g.id} style={{ paddingLeft: `${(g.path.split('/').length - 1) * 1}rem` }}>
+            <li key={g.id} style={{ paddingLeft: `${(g.fullPath.split('/').length - 1) * 1}rem` }}>
               <button
                 type="button"
                 aria-pressed={selected === g.id}
                 onClick={() => setSelected(g.id)}
                 className="w-full rounded px-2 py-1 text-left hover:bg-zinc-100 aria-pressed:bg-zinc-200 dark:hover:bg-zinc-800 dark:aria-pressed:bg-zinc-800"
               >
-                {g.name} <span className="text-xs text-zinc-500">{g.path}</span>
+                {g.name} <span className="text-xs text-zinc-500">{g.fullPath}</span>
               </button>
             </li>
           ))}
@@ -87,7 +87,7 @@ export default function GroupsPage() {
               <option value="">(top level)</option>
               {rows.map((g) => (
                 <option key={g.id} value={g.id}>
-                  {g.path}
+                  {g.fullPath}
                 </option>
               ))}
             </select>

@@ -10,12 +10,12 @@ import { useTRPC } from '../../../lib/trpc';
 export default function ProjectsPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const projects = useQuery(trpc.projects.list.queryOptions());
-  const groups = useQuery(trpc.groups.list.queryOptions());
-  const agents = useQuery(trpc.agents.list.queryOptions());
+  const projects = useQuery(trpc.projects.list.queryOptions({}));
+  const groups = useQuery(trpc.groups.list.queryOptions({}));
+  const agents = useQuery(trpc.agents.list.queryOptions({}));
   const create = useMutation(
     trpc.projects.create.mutationOptions({
-      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey() }),
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.projects.list.queryKey({}) }),
     }),
   );
   const errors = fieldErrors(create.error);
@@ -64,7 +64,7 @@ export default function ProjectsPage() {
                     href={`/projects/${p.id}`}
                     className="font-medium text-sky-700 hover:underline dark:text-sky-400"
                   >
-                    {p.path}
+                    {p.fullPath}
                   </Link>
                 </td>
                 <td>{p.name}</td>
@@ -89,7 +89,7 @@ export default function ProjectsPage() {
             <select id="project-group" name="groupId" required className={inputClass}>
               {(groups.data ?? []).map((g) => (
                 <option key={g.id} value={g.id}>
-                  {g.path}
+                  {g.fullPath}
                 </option>
               ))}
             </select>

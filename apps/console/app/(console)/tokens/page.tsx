@@ -18,13 +18,18 @@ export default function TokensPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow();
-  const pats = useQuery(trpc.pats.list.queryOptions());
+  const pats = useQuery(trpc.personalAccessTokens.list.queryOptions({}));
   const [secret, setSecret] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pats.list.queryKey() });
+  const refresh = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.personalAccessTokens.list.queryKey({}) });
   const create = useMutation(
-    trpc.pats.create.mutationOptions({ onSuccess: (r) => (setSecret(r.secret), void refresh()) }),
+    trpc.personalAccessTokens.create.mutationOptions({
+      onSuccess: (r) => (setSecret(r.secret), void refresh()),
+    }),
   );
-  const revoke = useMutation(trpc.pats.revoke.mutationOptions({ onSuccess: () => void refresh() }));
+  const revoke = useMutation(
+    trpc.personalAccessTokens.revoke.mutationOptions({ onSuccess: () => void refresh() }),
+  );
   const errors = fieldErrors(create.error);
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -34,9 +39,18 @@ export default function TokensPage() {
     setSecret(null);
     create.mutate({
       name: String(data.get('name') ?? ''),
-      scopes: data.getAll('scopes').map(String),
+      scopes: data.getAll('scopes').map(String) as ('api' | 'read_api' | 'k8s_proxy')[],
       expiresAt: expires ? new Date(`${expires}T00:00:00Z`).toISOString() : null,
     });
+  }
+
+  function statusOf(t: {
+    revokedAt: string | null;
+    expiresAt: string | null;
+  }): 'active' | 'revoked' | 'expired' {
+    if (t.revokedAt) return 'revoked';
+    if (t.expiresAt && Date.parse(t.expiresAt) <= now) return 'expired';
+    return 'active';
   }
 
   return (
@@ -72,16 +86,16 @@ export default function TokensPage() {
                 <td>{t.expiresAt ? t.expiresAt.slice(0, 10) : 'never'}</td>
                 <td>{ago(t.lastUsedAt, now)}</td>
                 <td>
-                  <Badge tone={t.status === 'active' ? 'ok' : 'muted'}>{t.status}</Badge>
+                  <Badge tone={statusOf(t) === 'active' ? 'ok' : 'muted'}>{statusOf(t)}</Badge>
                 </td>
                 <td className="text-right">
-                  {t.status === 'active' ? (
+                  {statusOf(t) === 'active' ? (
                     <Button
                       variant="ghost"
                       aria-label={`Revoke ${t.name}`}
                       onClick={() => {
                         if (window.confirm(`Revoke ${t.name}? Scripts using it stop working at once.`))
-                          revoke.mutate({ id: t.id });
+                          revoke.mutate({ tokenId: t.id });
                       }}
                     >
                       Revoke

@@ -7,20 +7,30 @@ import { errorMessage } from '../../../../lib/errors';
 import { formatTime } from '../../../../lib/time';
 import { useTRPC } from '../../../../lib/trpc';
 
-function toCsv(
-  rows: {
-    at: string;
-    actor: string;
-    action: string;
-    target: string;
-    address: string | null;
-    details: string | null;
-  }[],
-): string {
+interface AuditRow {
+  createdAt: string;
+  actorName: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  address: string | null;
+  details: Record<string, unknown>;
+}
+
+const detailsText = (details: Record<string, unknown>) =>
+  Object.entries(details)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+
+function toCsv(rows: AuditRow[]): string {
   const cell = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`;
   return [
     'at,actor,action,target,address,details',
-    ...rows.map((r) => [r.at, r.actor, r.action, r.target, r.address, r.details].map(cell).join(',')),
+    ...rows.map((r) =>
+      [r.createdAt, r.actorName, r.action, `${r.targetType} ${r.targetId}`, r.address, detailsText(r.details)]
+        .map(cell)
+        .join(','),
+    ),
   ].join('\n');
 }
 
@@ -39,10 +49,16 @@ export default function AuditPage() {
     <div className="space-y-4">
       <h1 className="text-xl font-semibold tracking-tight">Audit log</h1>
       <div className="flex flex-wrap items-end gap-3">
-        {(['actor', 'action', 'target'] as const).map((key) => (
+        {(
+          [
+            ['actor', 'Actor', 'username'],
+            ['action', 'Action', 'e.g. agent_token.create'],
+            ['target', 'Target type', 'e.g. agent'],
+          ] as const
+        ).map(([key, label, placeholder]) => (
           <div key={key} className="space-y-1">
-            <label htmlFor={`audit-${key}`} className="block text-sm font-medium capitalize">
-              {key}
+            <label htmlFor={`audit-${key}`} className="block text-sm font-medium">
+              {label}
             </label>
             <input
               id={`audit-${key}`}
@@ -50,7 +66,7 @@ export default function AuditPage() {
               className={`${inputClass} w-48`}
               value={filters[key]}
               onChange={(e) => setFilters((f) => ({ ...f, [key]: e.target.value }))}
-              placeholder={key === 'action' ? 'e.g. agent_token.create' : ''}
+              placeholder={placeholder}
             />
           </div>
         ))}
@@ -90,13 +106,17 @@ export default function AuditPage() {
             </thead>
             <tbody className="divide-y divide-zinc-100 bg-white dark:divide-zinc-800 dark:bg-zinc-900">
               {audit.data.map((r) => (
-                <tr key={r.id}>
-                  <td className="whitespace-nowrap px-3 py-1.5 text-xs">{formatTime(r.at)}</td>
-                  <td className="px-3 py-1.5">{r.actor}</td>
+                <tr key={`${r.createdAt}-${r.action}-${r.targetId}`}>
+                  <td className="whitespace-nowrap px-3 py-1.5 text-xs">{formatTime(r.createdAt)}</td>
+                  <td className="px-3 py-1.5">{r.actorName}</td>
                   <td className="px-3 py-1.5 font-mono text-xs">{r.action}</td>
-                  <td className="px-3 py-1.5">{r.target}</td>
+                  <td className="px-3 py-1.5">
+                    {r.targetType} {r.targetId}
+                  </td>
                   <td className="px-3 py-1.5 text-xs text-zinc-500">{r.address ?? '—'}</td>
-                  <td className="px-3 py-1.5 text-xs text-zinc-600 dark:text-zinc-400">{r.details ?? ''}</td>
+                  <td className="px-3 py-1.5 text-xs text-zinc-600 dark:text-zinc-400">
+                    {detailsText(r.details)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -9,8 +9,8 @@ import { useTRPC } from '../../../../lib/trpc';
 export default function UsersPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const users = useQuery(trpc.users.list.queryOptions());
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
+  const users = useQuery(trpc.users.list.queryOptions({}));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey({}) });
   const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: () => void refresh() }));
   const update = useMutation(trpc.users.update.mutationOptions({ onSuccess: () => void refresh() }));
   const errors = fieldErrors(create.error);

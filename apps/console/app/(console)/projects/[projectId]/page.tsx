@@ -15,12 +15,12 @@ export default function ProjectPage() {
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
-  const projects = useQuery(trpc.projects.list.queryOptions());
-  const agents = useQuery(trpc.agents.list.queryOptions());
+  const projects = useQuery(trpc.projects.list.queryOptions({}));
+  const agents = useQuery(trpc.agents.list.queryOptions({}));
   const register = useMutation(
     trpc.agents.register.mutationOptions({
       onSuccess: (agent) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.agents.list.queryKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.agents.list.queryKey({}) });
         router.push(`/agents/${agent.id}?tab=tokens`);
       },
     }),
@@ -49,7 +49,7 @@ export default function ProjectPage() {
         <Link href="/projects" className="hover:underline">
           Projects
         </Link>{' '}
-        / <span aria-current="page">{project.path}</span>
+        / <span aria-current="page">{project.fullPath}</span>
       </nav>
       <h1 className="text-xl font-semibold tracking-tight">{project.name}</h1>
       <section className="space-y-3" aria-labelledby="agents-title">
