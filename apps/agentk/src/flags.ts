@@ -1,5 +1,6 @@
 // agentk's command line (GitLab-style flags), validated with zod. Errors name the flag and what was expected.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
@@ -56,7 +57,9 @@ const schema = z.object({
   'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
-export function parseAgentkFlags(argv: string[], env: NodeJS.ProcessEnv): AgentkFlags {
+/** `cwd` resolves relative file flags (pnpm runs scripts in the package dir; main.ts passes INIT_CWD). */
+export function parseAgentkFlags(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): AgentkFlags {
+  const file = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({
@@ -85,7 +88,12 @@ export function parseAgentkFlags(argv: string[], env: NodeJS.ProcessEnv): Agentk
     const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
     throw new FlagError(`invalid agentk flags:\n  ${problems.join('\n  ')}`);
   }
-  const f = parsed.data;
+  const f = {
+    ...parsed.data,
+    'token-file': file(parsed.data['token-file']),
+    'ca-cert-file': file(parsed.data['ca-cert-file']),
+    kubeconfig: file(parsed.data.kubeconfig),
+  };
   const envToken = env.MOORING_AGENT_TOKEN;
   if (f['token-file'] && envToken)
     throw new FlagError('give the agent token either with --token-file or MOORING_AGENT_TOKEN, not both');
