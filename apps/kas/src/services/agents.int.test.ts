@@ -71,6 +71,19 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     );
   });
 
+  it('holds the 2-token limit under concurrent creates and keeps unicode token names verbatim', async () => {
+    const agent = await newAgent();
+    const names = Array.from({ length: 6 }, (_, i) => `tök ${i} 🚀 '); drop table agent_tokens;--`);
+    const results = await Promise.allSettled(
+      names.map((name) => w.services.agentTokens.create(w.actors.maintainer, agent.id, { name })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+    const listed = await w.services.agentTokens.list(w.actors.maintainer, agent.id);
+    expect(listed).toHaveLength(2);
+    for (const t of listed) expect(names).toContain(t.name);
+  });
+
   it('refuses token creation to a reporter with a reason, and to an outsider as not found', async () => {
     const agent = await newAgent();
     const e = await w.services.agentTokens

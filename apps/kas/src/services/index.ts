@@ -115,6 +115,8 @@ export function createServices(options: CreateServicesOptions) {
     policy,
     agents,
     agentTokens,
+    /** The agent-token hot path, same as agentTokens.verify: `{agentId, tokenId, projectId} | null`. */
+    verifyAgentToken: agentTokens.verify,
     agentConfigs,
     agentConnections,
     agentActivity,

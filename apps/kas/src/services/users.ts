@@ -62,26 +62,32 @@ export function createUserService(
       if (opts.password !== undefined) parseField(passwordSchema, opts.password, 'MOORING_ADMIN_PASSWORD');
       const password = opts.password ?? randomBytes(18).toString('base64url');
       const passwordHash = await hashPassword(password);
-      return db.transaction(async (tx) => {
-        const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(users);
-        if (n > 0) return { created: false as const };
-        const [row] = await tx
-          .insert(users)
-          .values({ username, passwordHash, isAdmin: true, name: 'Administrator' })
-          .returning({ id: users.id });
-        await writeAudit(
-          tx,
-          { userId: null, username: 'system:kas', isAdmin: true },
-          {
-            action: 'user.create',
-            targetType: 'user',
-            targetId: row!.id,
-            details: { username, isAdmin: true, initialAdmin: true },
-          },
-          clock,
-        );
-        return { created: true as const, username, password, generated: opts.password === undefined };
-      });
+      // Two replicas starting together on one PostgreSQL: the loser hits the unique username.
+      return db
+        .transaction(async (tx) => {
+          const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(users);
+          if (n > 0) return { created: false as const };
+          const [row] = await tx
+            .insert(users)
+            .values({ username, passwordHash, isAdmin: true, name: 'Administrator' })
+            .returning({ id: users.id });
+          await writeAudit(
+            tx,
+            { userId: null, username: 'system:kas', isAdmin: true },
+            {
+              action: 'user.create',
+              targetType: 'user',
+              targetId: row!.id,
+              details: { username, isAdmin: true, initialAdmin: true },
+            },
+            clock,
+          );
+          return { created: true as const, username, password, generated: opts.password === undefined };
+        })
+        .catch((err: unknown) => {
+          if (isUniqueViolation(err)) return { created: false as const };
+          throw err;
+        });
     },
 
     get,
