@@ -45,6 +45,10 @@ describe('loadConfig', () => {
     expect([config.proxyPort, config.privateApiPort]).toEqual([9004, 9005]);
   });
 
+  it('ignores the -- separator pnpm may pass through', () => {
+    expect(loadConfig({}, ['--', '--api-port', '0']).apiPort).toBe(0);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ MOORING_API_PORT: '', DATABASE_URL: '' }).apiPort).toBe(8153);
   });

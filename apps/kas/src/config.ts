@@ -135,6 +135,8 @@ function parseFlags(argv: readonly string[]): Partial<Record<SettingKey, string>
   const values: Partial<Record<SettingKey, string>> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    // `pnpm start -- --flag` may pass the separator through.
+    if (arg === '--') continue;
     const eq = arg.indexOf('=');
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const key = byFlag.get(flag);
