@@ -19,7 +19,7 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-const PG_BIN = process.env.MOORING_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const DEFAULT_PG_BIN = '/usr/lib/postgresql/15/bin';
 
 interface Server {
   adminUrl: string;
@@ -41,8 +41,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function runAsPostgres(binary: string, args: string[]): void {
-  const exe = path.join(PG_BIN, binary);
+function runAsPostgres(pgBin: string, binary: string, args: string[]): void {
+  const exe = path.join(pgBin, binary);
   const isRoot = process.getuid?.() === 0;
   const [cmd, cmdArgs] = isRoot ? ['runuser', ['-u', 'postgres', '--', exe, ...args]] : [exe, args];
   const res = spawnSync(cmd, cmdArgs, { encoding: 'utf8', timeout: 60_000 });
@@ -53,16 +53,16 @@ function runAsPostgres(binary: string, args: string[]): void {
   }
 }
 
-async function startThrowawayServer(): Promise<Server> {
-  if (!fs.existsSync(path.join(PG_BIN, 'initdb'))) {
+async function startThrowawayServer(pgBin: string): Promise<Server> {
+  if (!fs.existsSync(path.join(pgBin, 'initdb'))) {
     throw new Error(
-      `PostgreSQL tests need a server: set MOORING_TEST_DATABASE_URL=postgres://… or install PostgreSQL 15 (${PG_BIN}/initdb not found)`,
+      `PostgreSQL tests need a server: set MOORING_TEST_DATABASE_URL=postgres://… or install PostgreSQL 15 (${pgBin}/initdb not found)`,
     );
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-pg-'));
   const dataDir = path.join(dir, 'data');
   if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
-  runAsPostgres('initdb', [
+  runAsPostgres(pgBin, 'initdb', [
     '-D',
     dataDir,
     '-U',
@@ -100,7 +100,7 @@ async function startThrowawayServer(): Promise<Server> {
     if (stopped) return;
     stopped = true;
     try {
-      runAsPostgres('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      runAsPostgres(pgBin, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -109,10 +109,25 @@ async function startThrowawayServer(): Promise<Server> {
   return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, users: 0, shutdown };
 }
 
-async function server(): Promise<Server> {
-  const configured = process.env.MOORING_TEST_DATABASE_URL;
+export interface StartTestPostgresOptions {
+  /** Defaults to MOORING_TEST_DATABASE_URL. */
+  url?: string;
+  /** Where initdb/pg_ctl live; defaults to MOORING_TEST_PG_BIN or /usr/lib/postgresql/15/bin. */
+  pgBin?: string;
+}
+
+async function server(options: StartTestPostgresOptions): Promise<Server> {
+  const configured = options.url ?? process.env.MOORING_TEST_DATABASE_URL;
   if (configured) return { adminUrl: configured, users: 0, shutdown() {} };
-  serverPromise ??= startThrowawayServer().catch((err: unknown) => {
+  const pgBin = options.pgBin ?? process.env.MOORING_TEST_PG_BIN ?? DEFAULT_PG_BIN;
+  if (options.pgBin)
+    return startThrowawayServer(pgBin).catch((err: unknown) => {
+      throw new Error(
+        `could not start a throwaway PostgreSQL (${(err as Error).message}); set MOORING_TEST_DATABASE_URL=postgres://user@host:port/db to use an existing server`,
+        { cause: err },
+      );
+    });
+  serverPromise ??= startThrowawayServer(pgBin).catch((err: unknown) => {
     serverPromise = undefined;
     throw new Error(
       `could not start a throwaway PostgreSQL (${(err as Error).message}); set MOORING_TEST_DATABASE_URL=postgres://user@host:port/db to use an existing server`,
@@ -138,8 +153,8 @@ async function adminQuery(adminUrl: string, text: string): Promise<void> {
 }
 
 /** A fresh, empty database on a real PostgreSQL server. */
-export async function startTestPostgres(): Promise<TestPostgres> {
-  const srv = await server();
+export async function startTestPostgres(options: StartTestPostgresOptions = {}): Promise<TestPostgres> {
+  const srv = await server(options);
   const databaseName = `mooring_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminQuery(srv.adminUrl, `create database ${databaseName}`);
   srv.users++;
@@ -155,8 +170,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       await adminQuery(srv.adminUrl, `drop database if exists ${databaseName} with (force)`).catch(
         () => undefined,
       );
-      if (--srv.users === 0 && !process.env.MOORING_TEST_DATABASE_URL) {
-        serverPromise = undefined;
+      if (--srv.users === 0) {
+        if (!options.pgBin) serverPromise = undefined;
         srv.shutdown();
       }
     },
