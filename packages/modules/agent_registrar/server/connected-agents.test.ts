@@ -1,0 +1,90 @@
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ConnectedAgents } from './connected-agents';
+import type { AgentConnectionRecorder, AgentPodConnection, AgentPodRef } from './recorder';
+
+/** Records what the registrar would write to the database (the real store is tested in kas). */
+function recordingStore() {
+  const upserts: AgentPodConnection[] = [];
+  const disconnects: Array<AgentPodRef & { reason: string }> = [];
+  const recorder: AgentConnectionRecorder = {
+    upsertConnection: async (c) => void upserts.push(c),
+    markDisconnected: async (pod, reason) => void disconnects.push({ ...pod, reason }),
+  };
+  return { recorder, upserts, disconnects };
+}
+
+const meta = (podName: string) => ({
+  podName,
+  podNamespace: 'mooring-system',
+  agentVersion: '0.1.0',
+  agentCommit: 'abc',
+  kubernetesVersion: { major: '1', minor: '36', gitVersion: 'v1.36.3', platform: 'linux/amd64' },
+});
+
+describe('ConnectedAgents', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('records each pod with its meta, tunnel counts and kas replica', async () => {
+    const store = recordingStore();
+    const agents = new ConnectedAgents({
+      recorder: store.recorder,
+      kasReplica: 'kas-a',
+      logger: pino({ level: 'silent' }),
+    });
+    agents.tunnelsChanged(7, 1, { idle: 2, active: 0 });
+    await agents.heartbeat(7, 1, meta('pod-1'));
+    await agents.heartbeat(7, 2, meta('pod-2'));
+    agents.tunnelsChanged(7, 2, { idle: 1, active: 3 });
+    expect(agents.list(7).map((p) => [p.meta?.podName, p.tunnels, p.kasReplica])).toEqual([
+      ['pod-1', { idle: 2, active: 0 }, 'kas-a'],
+      ['pod-2', { idle: 1, active: 3 }, 'kas-a'],
+    ]);
+    expect(store.upserts.map((u) => [u.podName, u.kubernetesVersion?.gitVersion])).toEqual([
+      ['pod-1', 'v1.36.3'],
+      ['pod-2', 'v1.36.3'],
+    ]);
+    agents.stop();
+  });
+
+  it('disconnects a pod only after it has had no tunnel for the grace period', async () => {
+    const store = recordingStore();
+    const agents = new ConnectedAgents({
+      recorder: store.recorder,
+      kasReplica: 'kas-a',
+      logger: pino({ level: 'silent' }),
+      disconnectAfterMs: 5_000,
+    });
+    await agents.heartbeat(7, 1, meta('pod-1'));
+    agents.tunnelsChanged(7, 1, { idle: 2, active: 0 });
+    agents.tunnelsChanged(7, 1, { idle: 0, active: 0 });
+    await vi.advanceTimersByTimeAsync(4_000);
+    agents.tunnelsChanged(7, 1, { idle: 1, active: 0 }); // agentk re-opened in time
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(store.disconnects).toEqual([]);
+    agents.tunnelsChanged(7, 1, { idle: 0, active: 0 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(store.disconnects).toEqual([
+      { agentId: 7, podId: 1, podName: 'pod-1', podNamespace: 'mooring-system', reason: 'no tunnel' },
+    ]);
+    expect(agents.list(7)).toEqual([]);
+    agents.stop();
+  });
+
+  it('keeps the latest last-seen time per agent', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const agents = new ConnectedAgents({
+      recorder: recordingStore().recorder,
+      kasReplica: 'kas-a',
+      logger: pino({ level: 'silent' }),
+      now: () => now,
+    });
+    await agents.heartbeat(3, 1, meta('a'));
+    now = new Date('2026-01-01T00:03:00Z');
+    await agents.heartbeat(3, 2, meta('b'));
+    expect(agents.lastSeen(3)?.toISOString()).toBe('2026-01-01T00:03:00.000Z');
+    expect(agents.lastSeen(4)).toBeNull();
+    agents.stop();
+  });
+});
