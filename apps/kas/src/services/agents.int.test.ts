@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describeWithDatabases } from '@mooring/db/testing/backends';
 import { agentActivity, agentAuthorizations, agentTokens, receptiveEndpoints } from '@mooring/db';
 import { eq } from 'drizzle-orm';
@@ -328,6 +328,20 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     const creds = await w.services.receptiveEndpoints.credentials(agent.id);
     expect(creds?.jwtPrivateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect((await w.services.agents.get(w.actors.developer, agent.id)).receptive).toBe(true);
+    const jwt = (await w.services.receptiveEndpoints.signJwt(agent.id, { ttlSeconds: 30 }))!;
+    const [h, p, sig] = jwt.split('.') as [string, string, string];
+    expect(
+      verify(
+        null,
+        Buffer.from(`${h}.${p}`),
+        createPublicKey(saved.jwtPublicKey!),
+        Buffer.from(sig, 'base64url'),
+      ),
+    ).toBe(true);
+    expect(JSON.parse(Buffer.from(p, 'base64url').toString())).toMatchObject({
+      sub: `agent:${agent.id}`,
+      aud: 'mooring-agentk',
+    });
     // Re-saving keeps the key unless asked to rotate.
     const again = await w.services.receptiveEndpoints.save(w.actors.maintainer, agent.id, {
       url: 'grpc://127.0.0.1:8082',

@@ -2,7 +2,7 @@
 // signed by kas with a per-agent Ed25519 key (the private key encrypted at rest with a key derived
 // from MOORING_SECRET; the public key is shown so agentk can be configured with it) or mTLS with
 // a client certificate, key (encrypted), CA and TLS server name.
-import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { agents, receptiveEndpoints } from '@mooring/db';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -238,6 +238,32 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
           serverName: r.tlsServerName,
         },
       };
+    },
+
+    /**
+     * Internal (the receptive dialer): a short-lived EdDSA JWT for dialing the agent, signed with the
+     * agent's private key; agentk verifies it with the public key shown in the console.
+     * Null when the agent has no JWT endpoint.
+     */
+    async signJwt(
+      agentId: number,
+      opts: { audience?: string; ttlSeconds?: number } = {},
+    ): Promise<string | null> {
+      const r = await row(agentId);
+      if (!r || r.auth !== 'jwt' || !r.jwtPrivateKeyEncrypted) return null;
+      const privateKey = createPrivateKey(decryptString(key, r.jwtPrivateKeyEncrypted));
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      const enc = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const signingInput = `${enc({ alg: 'EdDSA', typ: 'JWT' })}.${enc({
+        iss: 'mooring-kas',
+        aud: opts.audience ?? 'mooring-agentk',
+        sub: `agent:${agentId}`,
+        iat,
+        nbf: iat - 5,
+        exp: iat + (opts.ttlSeconds ?? 60),
+        jti: randomUUID(),
+      })}`;
+      return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString('base64url')}`;
     },
 
     /** Internal: every receptive agent's id (the dialer's work list). */

@@ -83,7 +83,7 @@ async function startThrowawayServer(pgBin: string): Promise<Server> {
     '-c full_page_writes=off',
     '-c max_connections=200',
   ].join(' ');
-  runAsPostgres('pg_ctl', [
+  runAsPostgres(pgBin, 'pg_ctl', [
     '-D',
     dataDir,
     '-o',
