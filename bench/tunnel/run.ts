@@ -1,0 +1,486 @@
+// Tunnel benchmark (`pnpm exec tsx bench/tunnel/run.ts [--agents 100] [--mib 100]`): every figure is measured on the
+// direct path (client → kube-apiserver) and through kas (client → proxy → gRPC tunnel → agentk process →
+// kube-apiserver) in the same run, and printed as a ratio. Not part of `pnpm test`; nothing here asserts speed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { ClientRequest } from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  appendPodLog,
+  criLogLine,
+  forwardPodPort,
+  podLogPath,
+  startCluster,
+  runKubectl,
+} from '@mooring/kube-dev';
+import { inTestTokenVerifier, startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/index';
+import { buildProxyKubeconfig, startKubernetesApiProxy } from '@mooring/modules/kubernetes_api/server/index';
+import pino from 'pino';
+import { fmt, printTable, summarize, type Row } from './stats';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const AGENTS = arg('agents', 100);
+const MIB = arg('mib', 100);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const agentkDir = fileURLToPath(new URL('../../apps/agentk', import.meta.url));
+const children: ChildProcess[] = [];
+const rows: Row[] = [];
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+interface Path {
+  name: string;
+  base: string;
+  agent: https.Agent;
+  auth: string;
+}
+
+function request(
+  path: Path,
+  url: string,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${path.base}${url}`,
+      {
+        method,
+        agent: path.agent,
+        headers: { authorization: path.auth, 'content-type': 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function latency(path: Path, n: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n + 30; i++) {
+    const t = performance.now();
+    const r = await request(path, '/api/v1/namespaces/default');
+    if (r.status !== 200)
+      throw new Error(`${path.name}: GET answered ${r.status}: ${r.body.toString().slice(0, 200)}`);
+    if (i >= 30) samples.push(performance.now() - t);
+  }
+  return samples;
+}
+
+async function throughputRps(path: Path, concurrency: number, ms: number): Promise<number> {
+  let done = 0;
+  const until = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        await request(path, '/api/v1/namespaces/default');
+        done++;
+      }
+    }),
+  );
+  return done / (ms / 1000);
+}
+
+async function streamBytes(path: Path, url: string): Promise<{ bytes: number; ms: number }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${path.base}${url}`, { agent: path.agent, headers: { authorization: path.auth } }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => resolve({ bytes, ms: performance.now() - t }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+function spawnTsx(
+  file: string,
+  args: string[],
+  cwd: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+) {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
+  return child;
+}
+
+function lines(child: ChildProcess): AsyncIterator<string> {
+  return createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+}
+
+async function portForwardThroughput(
+  kubectl: string,
+  kubeconfig: string,
+  ns: string,
+  bytes: number,
+): Promise<number> {
+  const pf = spawn(kubectl, ['port-forward', '-n', ns, 'pod/bench', ':9000'], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
+  children.push(pf);
+  let out = '';
+  pf.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  pf.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 30_000;
+  let local: number | undefined;
+  while (!(local = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined)) {
+    if (Date.now() > deadline) throw new Error(`port-forward did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const t = performance.now();
+  const received = await new Promise<number>((resolve, reject) => {
+    let n = 0;
+    const s = net.connect(local!, '127.0.0.1');
+    s.on('data', (d: Buffer) => {
+      n += d.length;
+      if (n >= bytes) {
+        s.destroy();
+        resolve(n);
+      }
+    });
+    s.on('error', reject);
+    s.on('close', () => resolve(n));
+  });
+  const ms = performance.now() - t;
+  pf.kill();
+  if (received < bytes) throw new Error(`port-forward delivered ${received} of ${bytes} bytes: ${out}`);
+  return bytes / 1024 / 1024 / (ms / 1000);
+}
+
+async function watchDelays(
+  direct: Path,
+  proxy: Path,
+  admin: Path,
+  ns: string,
+  events: number,
+): Promise<number[]> {
+  const arrivals = new Map<string, { direct?: number; proxy?: number }>();
+  const open = (path: Path, key: 'direct' | 'proxy') =>
+    new Promise<ClientRequest>((resolve) => {
+      const req = https.get(
+        `${path.base}/api/v1/namespaces/${ns}/configmaps?watch=1&allowWatchBookmarks=false`,
+        { agent: new https.Agent({ ca: path.agent.options.ca }), headers: { authorization: path.auth } },
+        (res) => {
+          let buffer = '';
+          res.on('data', (c: Buffer) => {
+            const now = performance.now();
+            buffer += c.toString();
+            let nl: number;
+            while ((nl = buffer.indexOf('\n')) >= 0) {
+              const event = JSON.parse(buffer.slice(0, nl)) as {
+                type: string;
+                object: { metadata: { name: string } };
+              };
+              buffer = buffer.slice(nl + 1);
+              if (event.type !== 'ADDED') continue;
+              const entry = arrivals.get(event.object.metadata.name) ?? {};
+              entry[key] = now;
+              arrivals.set(event.object.metadata.name, entry);
+            }
+          });
+          resolve(req);
+        },
+      );
+    });
+  const watches = [await open(direct, 'direct'), await open(proxy, 'proxy')];
+  await new Promise((r) => setTimeout(r, 500));
+  for (let i = 0; i < events; i++) {
+    const name = `w-${i}`;
+    await request(
+      admin,
+      `/api/v1/namespaces/${ns}/configmaps`,
+      'POST',
+      JSON.stringify({ metadata: { name } }),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const w of watches) w.destroy();
+  return [...arrivals.values()].filter((a) => a.direct && a.proxy).map((a) => a.proxy! - a.direct!);
+}
+
+async function idleAgentMemory(
+  count: number,
+): Promise<{ perAgentKiB: number; connections: number; idle: number }> {
+  const kas = spawnTsx('kas-idle.ts', [String(count)], here, ['--expose-gc']);
+  const kasLines = lines(kas);
+  const { url, caFile } = JSON.parse((await kasLines.next()).value as string) as {
+    url: string;
+    caFile: string;
+  };
+  const sample = async () => {
+    kas.stdin!.write('\n');
+    return JSON.parse((await kasLines.next()).value as string) as { rss: number; heap: number; idle: number };
+  };
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = await sample();
+  const agents = spawnTsx('agents-idle.ts', [url, caFile, String(count)], here);
+  await lines(agents).next();
+  let after = await sample();
+  const deadline = Date.now() + 120_000;
+  while (after.idle < count * 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    after = await sample();
+  }
+  await new Promise((r) => setTimeout(r, 3000));
+  after = await sample();
+  const port = new URL(url.replace(/^grpcs?:/, 'http:')).port;
+  const ss = await new Promise<string>((resolve) => {
+    const c = spawn('ss', ['-Htn', 'state', 'established', `( sport = :${port} )`]);
+    let o = '';
+    c.stdout.on('data', (d: Buffer) => (o += d.toString()));
+    c.on('close', () => resolve(o));
+    c.on('error', () => resolve(''));
+  });
+  agents.kill('SIGKILL');
+  kas.kill('SIGKILL');
+  return {
+    perAgentKiB: (after.rss - before.rss) / count / 1024,
+    connections: ss.split('\n').filter(Boolean).length,
+    idle: after.idle,
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tunnel-'));
+  log('starting the local cluster');
+  const cluster = await startCluster({ nodes: 1 });
+  try {
+    const clusterCa = Buffer.from(cluster.caData, 'base64').toString();
+    const agentToken = 'mgt-bench-agent';
+    const server = await startAgentApiServer({
+      port: 0,
+      tls: { mode: 'self-signed', dir: join(dir, 'kas-tls') },
+      verifyAgentToken: inTestTokenVerifier({ [agentToken]: { agentId: 1, tokenId: 1, projectId: 1 } }),
+      logger: pino({ level: 'silent' }),
+    });
+    // FAKE authenticator (the benchmark has no database): every caller is allowed on agent 1 as the agent.
+    const proxy = await startKubernetesApiProxy({
+      port: 0,
+      dialer: server.dialer,
+      authenticate: async (c) => ({
+        kind: 'grant',
+        agentId: c.agentId,
+        mode: 'agent',
+        impersonate: null,
+        caller: 'bench',
+      }),
+    });
+    writeFileSync(join(dir, 'token'), agentToken);
+    spawnTsx(
+      'src/main.ts',
+      [
+        '--kas-address',
+        server.url,
+        '--token-file',
+        join(dir, 'token'),
+        '--ca-cert-file',
+        server.caFile!,
+        '--kubeconfig',
+        cluster.agentKubeconfigPath,
+      ],
+      agentkDir,
+      [],
+      {
+        POD_NAME: 'bench-agentk',
+        POD_NAMESPACE: 'mooring-system',
+      },
+    );
+    while (server.dialer.streamCounts(1).idle < 2) await new Promise((r) => setTimeout(r, 100));
+    log(`agentk connected; proxy at ${proxy.url}`);
+
+    const direct: Path = {
+      name: 'direct',
+      base: cluster.server,
+      agent: new https.Agent({ keepAlive: true, ca: clusterCa }),
+      auth: `Bearer ${cluster.agentToken}`,
+    };
+    const viaKas: Path = {
+      name: 'proxy',
+      base: proxy.url,
+      agent: new https.Agent({ keepAlive: true, ca: proxy.caPem }),
+      auth: 'Bearer pat:1:bench',
+    };
+    const admin: Path = {
+      name: 'admin',
+      base: cluster.server,
+      agent: new https.Agent({ keepAlive: true, ca: clusterCa }),
+      auth: `Bearer ${cluster.adminToken}`,
+    };
+
+    log('latency of a small GET (300 sequential requests each)');
+    const d = summarize(await latency(direct, 300));
+    const p = summarize(await latency(viaKas, 300));
+    rows.push({
+      metric: 'small GET p50',
+      direct: fmt.ms(d.p50),
+      proxy: fmt.ms(p.p50),
+      ratio: `+${fmt.ms(p.p50 - d.p50)} (×${(p.p50 / d.p50).toFixed(2)})`,
+      goal: '≤ +1 ms',
+    });
+    rows.push({
+      metric: 'small GET p99',
+      direct: fmt.ms(d.p99),
+      proxy: fmt.ms(p.p99),
+      ratio: `+${fmt.ms(p.p99 - d.p99)} (×${(p.p99 / d.p99).toFixed(2)})`,
+      goal: '≤ +5 ms',
+    });
+
+    log('requests per second (16 concurrent, 3 s each)');
+    const rd = await throughputRps(direct, 16, 3000);
+    const rp = await throughputRps(viaKas, 16, 3000);
+    rows.push({
+      metric: 'small GET, 16 concurrent',
+      direct: fmt.rps(rd),
+      proxy: fmt.rps(rp),
+      ratio: `${((rp / rd) * 100).toFixed(0)} %`,
+      goal: 'n/a (2 cores shared by all processes)',
+    });
+
+    const ns = 'bench';
+    await runKubectl(cluster.kubectlPath, ['create', 'namespace', ns], {
+      kubeconfig: cluster.kubeconfigPath,
+    });
+    for (
+      let i = 0;
+      i < 100 &&
+      (
+        await runKubectl(cluster.kubectlPath, ['get', 'sa', 'default', '-n', ns], {
+          kubeconfig: cluster.kubeconfigPath,
+        })
+      ).code !== 0;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    await runKubectl(cluster.kubectlPath, ['run', 'bench', '-n', ns, '--image=x', '--restart=Never'], {
+      kubeconfig: cluster.kubeconfigPath,
+    });
+    await runKubectl(
+      cluster.kubectlPath,
+      ['wait', '-n', ns, '--for=condition=Ready', 'pod/bench', '--timeout=60s'],
+      { kubeconfig: cluster.kubeconfigPath },
+    );
+
+    log(`logs of a ${MIB} MiB log file`);
+    await appendPodLog(cluster, { namespace: ns, pod: 'bench', lines: ['start'] });
+    const logFile = podLogPath(cluster, { namespace: ns, pod: 'bench', container: 'bench' });
+    const line = criLogLine('x'.repeat(1000));
+    const block = line.repeat(1024);
+    for (let written = 0; written < MIB * 1024 * 1024; written += block.length)
+      appendFileSync(logFile, block);
+    const logUrl = `/api/v1/namespaces/${ns}/pods/bench/log`;
+    const ld = await streamBytes(direct, logUrl);
+    const lp = await streamBytes(viaKas, logUrl);
+    const mibs = (r: { bytes: number; ms: number }) => r.bytes / 1024 / 1024 / (r.ms / 1000);
+    rows.push({
+      metric: `logs, ${(ld.bytes / 1024 / 1024).toFixed(0)} MiB`,
+      direct: fmt.mibs(mibs(ld)),
+      proxy: fmt.mibs(mibs(lp)),
+      ratio: `${((mibs(lp) / mibs(ld)) * 100).toFixed(0)} %`,
+      goal: '≥ 80 %',
+    });
+
+    log(`port-forward of ${MIB} MiB from a loopback server`);
+    const payload = Buffer.alloc(1024 * 1024, 0x5a);
+    const source = net.createServer((s) => {
+      let left = MIB;
+      const pump = () => {
+        while (left > 0) {
+          left--;
+          if (!s.write(payload)) return void s.once('drain', pump);
+        }
+        s.end();
+      };
+      pump();
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
+    await forwardPodPort(cluster, {
+      namespace: ns,
+      pod: 'bench',
+      port: 9000,
+      to: { port: (source.address() as net.AddressInfo).port },
+    });
+    const proxyKubeconfig = join(dir, 'proxy.kubeconfig');
+    writeFileSync(
+      proxyKubeconfig,
+      buildProxyKubeconfig({ proxyUrl: proxy.url, caPem: proxy.caPem, agentId: 1, token: 'bench' }),
+    );
+    const pd = await portForwardThroughput(
+      cluster.kubectlPath,
+      cluster.agentKubeconfigPath,
+      ns,
+      MIB * 1024 * 1024,
+    );
+    const pp = await portForwardThroughput(cluster.kubectlPath, proxyKubeconfig, ns, MIB * 1024 * 1024);
+    source.close();
+    rows.push({
+      metric: `port-forward, ${MIB} MiB`,
+      direct: fmt.mibs(pd),
+      proxy: fmt.mibs(pp),
+      ratio: `${((pp / pd) * 100).toFixed(0)} %`,
+      goal: '≥ 80 %',
+    });
+
+    log('watch event delay (50 configmaps)');
+    const delays = summarize(await watchDelays(direct, viaKas, admin, ns, 50));
+    rows.push({
+      metric: 'watch event, added delay',
+      direct: '0 (reference)',
+      proxy: `p50 ${fmt.ms(delays.p50)}`,
+      ratio: `p99 +${fmt.ms(delays.p99)}`,
+      goal: '≤ +1 ms p50',
+    });
+
+    await proxy.stop();
+    await server.stop(500);
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    children.length = 0;
+    await cluster.stop();
+  }
+
+  for (const count of [AGENTS]) {
+    log(`kas memory with ${count} idle agents (each agentk with its pool)`);
+    const m = await idleAgentMemory(count);
+    rows.push({
+      metric: `kas RSS per idle agent (${count} agents)`,
+      direct: '-',
+      proxy: fmt.kib(m.perAgentKiB),
+      ratio: `${m.idle} idle tunnels, ${m.connections} TCP conns`,
+      goal: '≤ 64 KiB',
+    });
+  }
+  printTable(rows);
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    setTimeout(() => process.exit(), 500).unref();
+  });
