@@ -72,6 +72,14 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     const services = createKasServices({ database, secret, logger: logger.child({ module: 'services' }) });
     cleanups.push(() => services.close());
     const initialAdmin = await ensureAdmin(services, config.adminPassword);
+    // Expired sessions are refused anyway; this only keeps the table small.
+    const purge = setInterval(() => {
+      services.sessions
+        .purgeExpired()
+        .catch((err: unknown) => log.warn({ err }, 'purging expired sessions failed'));
+    }, 3_600_000);
+    purge.unref();
+    cleanups.push(async () => clearInterval(purge));
 
     const metrics = createMetricsRegistry();
     const httpMetrics = createHttpMetrics(metrics);

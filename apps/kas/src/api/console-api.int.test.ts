@@ -197,6 +197,25 @@ describe.each(testBackends)('console API over real HTTP [%s]', (backend) => {
     );
   });
 
+  it('mints CI job tokens for Maintainers only, shown once', async () => {
+    const minted = await w.as.maintainer.post<{ id: number; secret: string; expiresAt: string }>(
+      `/api/v1/projects/${w.projectId}/ci_job_tokens`,
+      { jobId: '1234', environment: 'review/feature-1', ttlSeconds: 600 },
+    );
+    expect(minted.status, minted.text).toBe(201);
+    expect(minted.body.secret).toMatch(/^mcj-[A-Za-z0-9]{40}$/);
+    expect(await kas.kas.services.ciJobTokens.verify(minted.body.secret)).toMatchObject({
+      projectId: w.projectId,
+      jobId: '1234',
+      environment: 'review/feature-1',
+    });
+    const denied = await w.as.developer.post(`/api/v1/projects/${w.projectId}/ci_job_tokens`, { jobId: '1' });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({
+      message: expect.stringMatching(/minting CI job tokens needs the Maintainer role/),
+    });
+  });
+
   it('answers a rejected configuration with every error, its line and field', async () => {
     const yaml = [
       'observability:',

@@ -19,6 +19,7 @@ export const appRouter = t.router({
   agentTokens: t.router(proceduresFor(operationGroups.agentTokens)),
   agentConfigs: t.router(proceduresFor(operationGroups.agentConfigs)),
   activity: t.router(proceduresFor(operationGroups.activity)),
+  ciJobTokens: t.router(proceduresFor(operationGroups.ciJobTokens)),
   receptive: t.router(proceduresFor(operationGroups.receptive)),
   audit: t.router(proceduresFor(operationGroups.audit)),
 });

@@ -5,6 +5,7 @@ import { activityOperations } from './activity';
 import { agentConfigOperations } from './agent-configs';
 import { agentOperations, agentTokenOperations } from './agents';
 import { auditOperations } from './audit';
+import { ciJobTokenOperations } from './ci-job-tokens';
 import { groupMemberOperations, projectMemberOperations } from './members';
 import { groupOperations, projectOperations } from './namespaces';
 import { personalAccessTokenOperations } from './personal-access-tokens';
@@ -26,6 +27,7 @@ export const operationGroups = {
   agentTokens: agentTokenOperations,
   agentConfigs: agentConfigOperations,
   activity: activityOperations,
+  ciJobTokens: ciJobTokenOperations,
   receptive: receptiveOperations,
   audit: auditOperations,
 } satisfies Record<string, OperationGroup>;
