@@ -72,6 +72,7 @@ export function createAgentTokenService(
       await db.update(agentTokens).set({ lastUsedAt: at }).where(inArray(agentTokens.id, ids));
     },
     deps.options.lastUsedFlushMs,
+    deps.events.onListenerError,
   );
   let lookups = 0;
 
