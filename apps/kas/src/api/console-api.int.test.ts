@@ -191,6 +191,11 @@ describe.each(testBackends)('console API over real HTTP [%s]', (backend) => {
     // With one active again, a new token is allowed.
     expect((await m.post(`/api/v1/agents/${w.agentId}/tokens`, { name: 'three' })).status).toBe(201);
 
+    const connections = await w.as.developer.get<unknown[]>(
+      `/api/v1/agents/${w.agentId}/connections?includeDisconnected=true`,
+    );
+    expect(connections.status, connections.text).toBe(200);
+    expect(connections.body).toEqual([]); // no agentk has connected in this test
     const activity = await m.get<{ kind: string }[]>(`/api/v1/agents/${w.agentId}/activity`);
     expect(activity.body.map((a) => a.kind)).toEqual(
       expect.arrayContaining(['token_created', 'token_revoked']),

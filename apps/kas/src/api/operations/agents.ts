@@ -73,6 +73,38 @@ export const agentOperations = {
       return toAgentView(await ctx.services.agents.get(actorOf(ctx), input.agentId));
     },
   }),
+  connections: defineOperation({
+    name: 'agents.connections',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/connections',
+    summary:
+      'The agent’s pods as kas saw them: versions, Kubernetes version, kas replica, connected and last seen',
+    input: z.strictObject({ agentId: id, includeDisconnected: z.boolean().optional() }),
+    output: z.array(
+      z.object({
+        podNamespace: z.string(),
+        podName: z.string(),
+        agentVersion: z.string(),
+        commit: z.string(),
+        kubernetesVersion: z.string(),
+        kasReplica: z.string(),
+        configVersion: z.number().int().nullable(),
+        connectedAt: timestamp,
+        lastSeenAt: timestamp,
+        disconnectedAt: timestamp.nullable(),
+      }),
+    ),
+    async handler({ agentId, ...opts }, ctx) {
+      const rows = await ctx.services.agentConnections.list(actorOf(ctx), agentId, opts);
+      return rows.map((row) => ({
+        ...row,
+        connectedAt: iso(row.connectedAt),
+        lastSeenAt: iso(row.lastSeenAt),
+        disconnectedAt: isoOrNull(row.disconnectedAt),
+      }));
+    },
+  }),
   delete: defineOperation({
     name: 'agents.delete',
     type: 'mutation',
