@@ -10,7 +10,16 @@ import {
 import { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import type { Agentk } from './agentk';
-import { roundTrip, startTestAgentk, startTestKas, TICKS, type TestKas, until, UPPER } from './test-support';
+import {
+  COUNT,
+  roundTrip,
+  startTestAgentk,
+  startTestKas,
+  TICKS,
+  type TestKas,
+  until,
+  UPPER,
+} from './test-support';
 
 const TOKENS = {
   'mgt-agent7': { agentId: 7, tokenId: 70, projectId: 1 },
@@ -60,6 +69,29 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
     // A fresh tunnel replaced the one the call used: the pool is back to its idle minimum or more.
     await until('idle tunnels back', () => k.server.dialer.streamCounts(7).idle >= 2);
     expect(k.server.dialer.streamCounts(7)).toMatchObject({ active: 0, limit: 500 });
+  });
+
+  it('streams a 32 MiB upload through one tunnel with flow control (drain) and 4000 small response messages', async () => {
+    const k = await kas();
+    await agentk(k, 'mgt-agent7', 'pod-bulk');
+    const call = await k.server.dialer.openCall(7, COUNT, { signal: AbortSignal.timeout(60_000) });
+    const chunk = Buffer.alloc(256 * 1024, 7);
+    for (let i = 0; i < 128; i++) {
+      call.sendMessage(chunk);
+      await call.drain?.();
+    }
+    call.closeSend();
+    const answer: string[] = [];
+    for await (const m of call.messages) answer.push(Buffer.from(m).toString());
+    expect(answer).toEqual([String(128 * chunk.length)]);
+
+    const ticks = await k.server.dialer.openCall(7, TICKS, {
+      signal: AbortSignal.timeout(60_000),
+      meta: { count: ['4000'], 'interval-ms': ['0'] },
+    });
+    let received = 0;
+    for await (const m of ticks.messages) received += m.byteLength > 0 ? 1 : 0;
+    expect(received).toBe(4000);
   });
 
   it('two agentk pods of one agent both receive calls and are both recorded', async () => {

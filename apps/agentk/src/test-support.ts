@@ -18,6 +18,7 @@ import { type Agentk, type AgentkOptions, startAgentk } from './agentk';
 
 export const UPPER = '/mooring.test.Echo/Upper';
 export const TICKS = '/mooring.test.Echo/Ticks';
+export const COUNT = '/mooring.test.Echo/Count';
 export const quietLogger = pino({ level: process.env.MOORING_TEST_LOG ?? 'silent' });
 
 /** Revocation events as kas's token service would emit them. */
@@ -81,6 +82,14 @@ export const ticksHandler: TunnelHandler = async (call) => {
   call.finish({});
 };
 
+/** Answers with the number of request bytes it received (an upload). */
+export const countHandler: TunnelHandler = async (call) => {
+  let bytes = 0;
+  for await (const m of call.messages) bytes += m.byteLength;
+  await call.sendMessage(Buffer.from(String(bytes)));
+  call.finish({});
+};
+
 /** The ServiceAccount kubeconfig of the run's real cluster (packages/kube-dev global setup). */
 export function agentKubeConfig(): KubeConfig {
   const cluster = inject('kubeCluster');
@@ -103,7 +112,7 @@ export function startTestAgentk(
     podName,
     podNamespace: 'mooring-system',
     logger: quietLogger.child({ pod: podName }),
-    tunnelHandlers: { [UPPER]: upperHandler(podName), [TICKS]: ticksHandler },
+    tunnelHandlers: { [UPPER]: upperHandler(podName), [TICKS]: ticksHandler, [COUNT]: countHandler },
     pool: { backoffInitialMs: 100, backoffMaxMs: 500 },
     ...overrides,
   });

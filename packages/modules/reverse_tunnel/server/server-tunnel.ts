@@ -19,7 +19,7 @@ export class ServerTunnel implements RegistryTunnel {
   readonly openedAt = new Date();
   state: 'idle' | 'forwarding' | 'done' = 'idle';
   private readonly methods: Set<string>;
-  private readonly doneListeners: Array<() => void> = [];
+  private readonly doneListeners = new Set<() => void>();
   private call: TunnelOutgoingCall | null = null;
 
   constructor(
@@ -42,9 +42,14 @@ export class ServerTunnel implements RegistryTunnel {
     return this.methods.has(fullMethod);
   }
 
-  onDone(listener: () => void): void {
-    if (this.state === 'done') listener();
-    else this.doneListeners.push(listener);
+  /** Calls `listener` once the stream is over (at once if it already is); returns the unsubscribe function. */
+  onDone(listener: () => void): () => void {
+    if (this.state === 'done') {
+      listener();
+      return () => undefined;
+    }
+    this.doneListeners.add(listener);
+    return () => this.doneListeners.delete(listener);
   }
 
   /** Sends RequestInfo and returns the call. Only on an idle tunnel taken from the registry. */
@@ -88,7 +93,9 @@ export class ServerTunnel implements RegistryTunnel {
 
   private markDone(): void {
     this.state = 'done';
-    for (const listener of this.doneListeners.splice(0)) listener();
+    const listeners = [...this.doneListeners];
+    this.doneListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   private onFrame(frame: ConnectRequest): void {
@@ -121,6 +128,7 @@ class TunnelOutgoingCall implements OutgoingCall {
   private settled = false;
   private headerSeen = false;
   private paused = false;
+  private full = false;
 
   constructor(
     private readonly tunnel: ServerTunnel,
@@ -154,7 +162,23 @@ class TunnelOutgoingCall implements OutgoingCall {
 
   sendMessage(data: Uint8Array): void {
     if (this.settled) return;
-    this.tunnel.write({ msg: { $case: 'message', value: { data: Buffer.from(data) } } });
+    if (!this.tunnel.write({ msg: { $case: 'message', value: { data: Buffer.from(data) } } }))
+      this.full = true;
+  }
+
+  drain(): Promise<void> {
+    if (!this.full || this.settled) return Promise.resolve();
+    return new Promise((resolve) => {
+      let stopWatchingDone = (): unknown => undefined;
+      const done = () => {
+        this.full = false;
+        this.tunnel.stream.off('drain', done);
+        stopWatchingDone();
+        resolve();
+      };
+      this.tunnel.stream.on('drain', done);
+      stopWatchingDone = this.tunnel.onDone(done);
+    });
   }
 
   closeSend(): void {

@@ -16,6 +16,11 @@ export interface TunnelStatus {
 export interface OutgoingCall {
   sendMessage(data: Uint8Array): void;
   closeSend(): void;
+  /**
+   * Resolves when the tunnel can take more request messages (HTTP/2 flow control towards agentk). Callers that
+   * stream large request bodies await it between messages; optional so in-memory test doubles need not have it.
+   */
+  drain?(): Promise<void>;
   readonly header: Promise<TunnelMeta>;
   /** Raw response messages; ends after the trailer; throws a TunnelCallError on an Error frame or a broken stream. */
   readonly messages: AsyncIterable<Uint8Array>;
