@@ -19,15 +19,15 @@ describe('versionLdflags', () => {
 
 describe('planBuild', () => {
   it('builds only the missing binaries, with the local toolchain and no cgo', () => {
-    const steps = planBuild(new Set(['kubectl', 'kwok']), kubeVersions, '/repo/go', '/cache/.build-x');
-    expect(steps.map((step) => step.outputs)).toEqual([['kubectl'], ['kwok']]);
-    const [kube, kwok] = steps;
+    const steps = planBuild(new Set(['kubectl', 'etcd']), kubeVersions, '/repo/go', '/cache/.build-x');
+    expect(steps.map((step) => step.outputs)).toEqual([['kubectl'], ['etcd']]);
+    const [kube, etcd] = steps;
     expect(kube!.cwd).toBe('/repo/go/kubernetes');
     expect(kube!.args).toContain('k8s.io/kubernetes/cmd/kubectl');
     expect(kube!.args).not.toContain('k8s.io/kubernetes/cmd/kube-apiserver');
     expect(kube!.env).toEqual({ GOTOOLCHAIN: 'local', CGO_ENABLED: '0' });
-    expect(kwok!.args).toContain(`sigs.k8s.io/kwok/cmd/kwok@${kubeVersions.kwok}`);
-    expect(kwok!.env.GOBIN).toBe('/cache/.build-x');
+    expect(etcd!.cwd).toBe('/repo/go/etcd');
+    expect(etcd!.args).toContain('go.etcd.io/etcd/server/v3');
   });
 
   it('plans nothing when nothing is missing', () => {

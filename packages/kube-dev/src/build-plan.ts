@@ -64,7 +64,10 @@ export function versionLdflags(kubernetesVersion: string): string {
   ].join(' ');
 }
 
-/** Builds only what is missing, each step writing into `outDir` (a temp dir beside the cache). */
+/**
+ * Builds only what is missing, each step writing into `outDir` (a temp dir beside the cache).
+ * kwok is built separately (build.ts) because it is patched first.
+ */
 export function planBuild(
   missing: ReadonlySet<KubeBinaryName | typeof kwokCrdDirName>,
   versions: KubeVersions,
@@ -106,15 +109,6 @@ export function planBuild(
       ],
       env,
       outputs: ['etcd'],
-    });
-  }
-  if (missing.has('kwok')) {
-    steps.push({
-      label: `kwok ${versions.kwok}`,
-      cwd: goModulesDir,
-      args: ['install', '-trimpath', '-ldflags', '-s -w', `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}`],
-      env: { ...env, GOBIN: outDir },
-      outputs: ['kwok'],
     });
   }
   return steps;

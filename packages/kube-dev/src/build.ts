@@ -1,6 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +23,7 @@ import {
   type BuildStep,
   type KubeBinaryName,
 } from './build-plan';
+import { applyKwokPatches, kwokPatchLevel } from './kwok-patches';
 import { kubeVersions, packageRoot } from './versions';
 
 export { kubeBinaryNames, type KubeBinaryName } from './build-plan';
@@ -61,6 +74,7 @@ export async function ensureKubeBinaries(options: EnsureOptions = {}): Promise<K
     kubeBinaryNames.filter((name) => !existsSync(join(dir, name))),
   );
   if (!kwokCrdFiles.every((file) => existsSync(join(dir, kwokCrdDirName, file)))) missing.add(kwokCrdDirName);
+  if (!(await kwokStampMatches(dir))) missing.add('kwok');
   if (missing.size === 0) return describeBinaries(dir);
 
   await mkdir(dir, { recursive: true });
@@ -73,7 +87,8 @@ export async function ensureKubeBinaries(options: EnsureOptions = {}): Promise<K
       await runStep(step, env, log);
       for (const output of step.outputs) await rename(join(tmp, output), join(dir, output));
     }
-    if (missing.has(kwokCrdDirName)) await copyKwokCrds(dir, tmp, env, log);
+    if (missing.has('kwok') || missing.has(kwokCrdDirName))
+      await buildKwok(dir, tmp, missing.has('kwok'), env, log);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -81,24 +96,69 @@ export async function ensureKubeBinaries(options: EnsureOptions = {}): Promise<K
   return describeBinaries(dir);
 }
 
-async function copyKwokCrds(dir: string, tmp: string, env: NodeJS.ProcessEnv, log: (line: string) => void) {
-  const step: BuildStep = {
-    label: `kwok ${kubeVersions.kwok} CRDs`,
+const kwokStampFile = 'kwok.build.json';
+
+function kwokStamp(): string {
+  return JSON.stringify({ kwok: kubeVersions.kwok, patches: kwokPatchLevel() });
+}
+
+async function kwokStampMatches(dir: string): Promise<boolean> {
+  try {
+    return (await readFile(join(dir, kwokStampFile), 'utf8')) === kwokStamp();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * kwok is built from a patched copy of its module source (see kwok-patches.ts); the same source
+ * provides the CRDs of its per-pod rules.
+ */
+async function buildKwok(dir: string, tmp: string, buildBinary: boolean, env: NodeJS.ProcessEnv, log: Log) {
+  const download: BuildStep = {
+    label: `kwok ${kubeVersions.kwok} source`,
     cwd: join(packageRoot, 'go'),
     args: ['mod', 'download', '-json', `sigs.k8s.io/kwok@${kubeVersions.kwok}`],
     env: { GOTOOLCHAIN: 'local' },
     outputs: [],
   };
-  const output = await runStep(step, env, log);
+  const output = await runStep(download, env, log);
   const moduleDir = (JSON.parse(output) as { Dir?: string }).Dir;
   if (!moduleDir)
     throw new Error(`go mod download did not report a directory for kwok: ${output.slice(0, 500)}`);
+
   const staged = join(tmp, kwokCrdDirName);
   await mkdir(staged);
   for (const file of kwokCrdFiles)
     await copyFile(join(moduleDir, 'kustomize', 'crd', 'bases', file), join(staged, file));
   await rm(join(dir, kwokCrdDirName), { recursive: true, force: true });
   await rename(staged, join(dir, kwokCrdDirName));
+  if (!buildBinary) return;
+
+  // The module cache is read-only; copy the source so it can be patched and built as a main module.
+  const source = join(tmp, 'kwok-src');
+  await cp(moduleDir, source, { recursive: true });
+  await makeWritable(source);
+  await applyKwokPatches(source);
+  await runStep(
+    {
+      label: `kwok ${kubeVersions.kwok} (patched: ${kwokPatchLevel()})`,
+      cwd: source,
+      args: ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(tmp, 'kwok'), './cmd/kwok'],
+      env: { GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
+      outputs: ['kwok'],
+    },
+    env,
+    log,
+  );
+  await rename(join(tmp, 'kwok'), join(dir, 'kwok'));
+  await writeFile(join(dir, kwokStampFile), kwokStamp());
+}
+
+async function makeWritable(path: string): Promise<void> {
+  const info = await stat(path);
+  await chmod(path, info.mode | 0o200);
+  if (info.isDirectory()) for (const entry of await readdir(path)) await makeWritable(join(path, entry));
 }
 
 async function checkGo(env: NodeJS.ProcessEnv): Promise<void> {
@@ -132,7 +192,9 @@ function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
 const progressEveryMs = 15_000;
 
 /** Runs one go command, printing elapsed time every 15 s; resolves with its stdout. */
-function runStep(step: BuildStep, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
+type Log = (line: string) => void;
+
+function runStep(step: BuildStep, env: NodeJS.ProcessEnv, log: Log): Promise<string> {
   const started = Date.now();
   log(`kube-dev: [${step.label}] go ${step.args.filter((arg) => !arg.startsWith('-X')).join(' ')}`);
   return new Promise((resolve, reject) => {

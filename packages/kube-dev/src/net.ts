@@ -1,5 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 
 /** A currently free loopback port (bind to 0, read it, close). */
@@ -74,4 +75,22 @@ export function isListening(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
     socket.connect(port, '127.0.0.1');
   });
+}
+
+/**
+ * Ports in LISTEN state on this machine, from /proc/net/tcp{,6}. Unlike a connect probe this
+ * cannot be fooled by TCP self-connect or by another process's outgoing connection.
+ */
+export function listeningPorts(): Set<number> | undefined {
+  const files = ['/proc/net/tcp', '/proc/net/tcp6'].filter((file) => existsSync(file));
+  if (files.length === 0) return undefined;
+  const ports = new Set<number>();
+  for (const file of files) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] !== '0A') continue; // 0A = TCP_LISTEN
+      ports.add(parseInt(fields[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
 }

@@ -93,9 +93,22 @@ export function liveGroupMembers(pgid: number): number[] {
     }
     // Fields after the parenthesised command name: state ppid pgrp ...
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
+    if (Number(fields[2]) !== pgid) continue;
+    if (fields[0] !== 'Z' || threadsStillExiting(entry)) members.push(Number(entry));
   }
   return members;
+}
+
+/**
+ * A multi-threaded process's leader turns zombie before its other threads have exited, and its
+ * sockets stay open until the last thread is gone.
+ */
+function threadsStillExiting(pid: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length > 1;
+  } catch {
+    return false;
+  }
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
