@@ -3,9 +3,10 @@
 // group listed in the live config's user_access. CI jobs: jobs of the agent's own project, and of
 // projects/groups listed in ci_access (with an environment filter). The grant carries the
 // impersonation identity agentk applies.
-import { agentAuthorizations, groups, projects } from '@mooring/db';
+import { agentAuthorizations, agents, groups, projects } from '@mooring/db';
 import type { CiAccessAs, UserAccessAs } from '@mooring/modules/agent_configuration/shared/config-schema';
-import { eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, or } from 'drizzle-orm';
+import type { Actor } from './actor';
 import type { AgentConfigService } from './agent-configs';
 import type { AgentService } from './agents';
 import type { VerifiedCiJob } from './ci-job-tokens';
@@ -43,6 +44,27 @@ function environmentMatches(patterns: readonly string[] | undefined, env: string
   );
 }
 
+export interface AgentAuthorizationInfo {
+  kind: 'ci_access' | 'user_access';
+  targetType: 'project' | 'group';
+  targetPath: string;
+  /** The project/group the path names today, or null when nothing has that path (a typo or a rename). */
+  targetId: number | null;
+  settings: Record<string, unknown>;
+  configVersion: number;
+}
+
+export interface SharedAgentInfo {
+  agentId: number;
+  agentName: string;
+  /** Full path of the project the agent is registered in. */
+  agentProjectPath: string;
+  /** How this project may use it: its own agent, or through ci_access/user_access of a path. */
+  via:
+    | { kind: 'own' }
+    | { kind: 'ci_access' | 'user_access'; targetType: 'project' | 'group'; targetPath: string };
+}
+
 export function createAgentAccessService(
   ctx: ServiceContext,
   deps: { agents: AgentService; configs: AgentConfigService },
@@ -59,6 +81,99 @@ export function createAgentAccessService(
   }
 
   return {
+    /** Which projects and groups the live config lets use the agent (the sharing page). Developer+. */
+    async authorizations(actor: Actor, agentId: number): Promise<AgentAuthorizationInfo[]> {
+      await policy.authorize(actor, 'agent:read', { type: 'agent', id: agentId });
+      const rows = await db
+        .select()
+        .from(agentAuthorizations)
+        .where(eq(agentAuthorizations.agentId, agentId))
+        .orderBy(asc(agentAuthorizations.id));
+      const paths = rows.map((r) => r.targetPath);
+      const [gs, ps] = paths.length
+        ? await Promise.all([
+            db
+              .select({ id: groups.id, fullPath: groups.fullPath })
+              .from(groups)
+              .where(inArray(groups.fullPath, paths)),
+            db
+              .select({ id: projects.id, fullPath: projects.fullPath })
+              .from(projects)
+              .where(inArray(projects.fullPath, paths)),
+          ])
+        : [[], []];
+      const groupIds = new Map(gs.map((g) => [g.fullPath, g.id]));
+      const projectIds = new Map(ps.map((p) => [p.fullPath, p.id]));
+      return rows.map((r) => ({
+        kind: r.kind as AgentAuthorizationInfo['kind'],
+        targetType: r.targetType as AgentAuthorizationInfo['targetType'],
+        targetPath: r.targetPath,
+        targetId: (r.targetType === 'group' ? groupIds : projectIds).get(r.targetPath) ?? null,
+        settings: r.settings,
+        configVersion: r.configVersion,
+      }));
+    },
+
+    /** Agents a project may use: its own and those shared with it or an ancestor group. Developer+. */
+    async sharedWithProject(actor: Actor, projectId: number): Promise<SharedAgentInfo[]> {
+      const { project } = await policy.authorize(actor, 'project:read_agents', {
+        type: 'project',
+        id: projectId,
+      });
+      const groupPath = project!.fullPath.slice(0, project!.fullPath.lastIndexOf('/'));
+      const groupPaths = pathPrefixes(groupPath);
+      const own = await db
+        .select({ id: agents.id, name: agents.name })
+        .from(agents)
+        .where(eq(agents.projectId, projectId))
+        .orderBy(asc(agents.name));
+      const shared = await db
+        .select({
+          agentId: agents.id,
+          agentName: agents.name,
+          agentProjectPath: projects.fullPath,
+          kind: agentAuthorizations.kind,
+          targetType: agentAuthorizations.targetType,
+          targetPath: agentAuthorizations.targetPath,
+        })
+        .from(agentAuthorizations)
+        .innerJoin(agents, eq(agents.id, agentAuthorizations.agentId))
+        .innerJoin(projects, eq(projects.id, agents.projectId))
+        .where(
+          or(
+            and(
+              eq(agentAuthorizations.targetType, 'project'),
+              eq(agentAuthorizations.targetPath, project!.fullPath),
+            ),
+            and(
+              eq(agentAuthorizations.targetType, 'group'),
+              inArray(agentAuthorizations.targetPath, groupPaths),
+            ),
+          ),
+        )
+        .orderBy(asc(projects.fullPath), asc(agents.name));
+      return [
+        ...own.map((a) => ({
+          agentId: a.id,
+          agentName: a.name,
+          agentProjectPath: project!.fullPath,
+          via: { kind: 'own' as const },
+        })),
+        ...shared
+          .filter((s) => !own.some((o) => o.id === s.agentId))
+          .map((s) => ({
+            agentId: s.agentId,
+            agentName: s.agentName,
+            agentProjectPath: s.agentProjectPath,
+            via: {
+              kind: s.kind as 'ci_access' | 'user_access',
+              targetType: s.targetType as 'project' | 'group',
+              targetPath: s.targetPath,
+            },
+          })),
+      ];
+    },
+
     /** The grant for a signed-in user (session or k8s_proxy PAT), or null (the proxy answers 401). */
     async forUser(
       user: { id: number; username: string; isAdmin: boolean },

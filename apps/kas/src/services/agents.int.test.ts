@@ -437,5 +437,38 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     ).rejects.toBeInstanceOf(ForbiddenError);
     w.clock.advance(3601_000);
     expect(await w.services.ciJobTokens.verify(minted.token)).toBeNull();
+
+    // Sharing: the config names this project; another project in the group sees it through a group entry.
+    const auths = await w.services.agentAccess.authorizations(w.actors.developer, agent.id);
+    expect(auths.map((a) => [a.kind, a.targetType, a.targetPath, a.targetId])).toEqual([
+      ['ci_access', 'project', project.fullPath, w.projectId],
+      ['user_access', 'project', project.fullPath, w.projectId],
+    ]);
+    const group = await w.services.groups.get(w.admin, w.groupId);
+    const other = await w.services.projects.create(w.actors.maintainer, {
+      groupId: w.groupId,
+      name: 'Other',
+      path: uniq('other'),
+    });
+    expect(await w.services.agentAccess.sharedWithProject(w.actors.developer, other.id)).toEqual([]);
+    await w.services.agentConfigs.save(
+      w.actors.maintainer,
+      agent.id,
+      `ci_access:\n  groups: [{id: ${group.fullPath}}, {id: no/such-group}]\n`,
+    );
+    expect(await w.services.agentAccess.sharedWithProject(w.actors.developer, other.id)).toEqual([
+      {
+        agentId: agent.id,
+        agentName: agent.name,
+        agentProjectPath: project.fullPath,
+        via: { kind: 'ci_access', targetType: 'group', targetPath: group.fullPath },
+      },
+    ]);
+    expect(
+      (await w.services.agentAccess.authorizations(w.actors.developer, agent.id)).map((a) => a.targetId),
+    ).toEqual([w.groupId, null]);
+    await expect(
+      w.services.agentAccess.sharedWithProject(w.actors.reporter, other.id),
+    ).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

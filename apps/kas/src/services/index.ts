@@ -24,7 +24,8 @@
  * - agents (register/get/list/getById/delete), agentTokens (create/list/revoke/verify/onRevoked)
  * - agentConfigs (save/validate/live/getLive/getVersion/history/diff/onChanged)
  * - agentConnections (record/markDisconnected/expireStale/list), agentActivity (list)
- * - receptiveEndpoints (save/get/delete/credentials), ciJobTokens (mint/verify), agentAccess (forUser/forCiJob)
+ * - receptiveEndpoints (save/get/delete/credentials), ciJobTokens (mint/verify),
+ *   agentAccess (forUser/forCiJob/authorizations/sharedWithProject)
  * - audit (list), events (in-process topics)
  */
 import type { Database } from '@mooring/db';
@@ -146,7 +147,12 @@ export type { AgentTokenInfo, VerifiedAgentToken } from './agent-tokens';
 export type { AgentConfigVersion, LiveAgentConfig } from './agent-configs';
 export type { AgentConnectionInfo, ConnectionReport, PodRef } from './agent-connections';
 export type { ActivityEvent, ActivityKind } from './agent-activity';
-export type { AgentAccessGrant, Impersonation } from './agent-access';
+export type {
+  AgentAccessGrant,
+  AgentAuthorizationInfo,
+  Impersonation,
+  SharedAgentInfo,
+} from './agent-access';
 export type { VerifiedCiJob } from './ci-job-tokens';
 export type { GroupInfo, ProjectInfo } from './namespaces';
 export type { MemberInfo, MembershipTarget } from './memberships';
