@@ -24,6 +24,19 @@ export function TokensTab({
   const queryClient = useQueryClient();
   const now = useNow();
   const tokens = useQuery(trpc.agentTokens.list.queryOptions({ agentId }));
+  const me = useQuery(trpc.session.me.queryOptions({}));
+  // Only administrators may list users; everyone else sees "you" or the user id.
+  const users = useQuery({
+    ...trpc.users.list.queryOptions({}),
+    retry: false,
+    enabled: me.data?.user.isAdmin === true,
+  });
+  const userName = (id: number | null) =>
+    id === null
+      ? '—'
+      : id === me.data?.user.id
+        ? `${me.data.user.username} (you)`
+        : (users.data?.find((u) => u.id === id)?.username ?? `user ${id}`);
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [revoking, setRevoking] = useState<{ id: number; name: string } | null>(null);
@@ -107,7 +120,7 @@ export function TokensTab({
                 <tr key={t.id} data-token={t.name}>
                   <td className="px-3 py-1.5 font-medium">{t.name}</td>
                   <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">{t.description || '—'}</td>
-                  <td className="px-3 py-1.5">{t.createdBy}</td>
+                  <td className="px-3 py-1.5">{userName(t.createdBy)}</td>
                   <td className="px-3 py-1.5" title={formatTime(t.createdAt)}>
                     {ago(t.createdAt, now)}
                   </td>

@@ -70,7 +70,7 @@ export default function ProjectPage() {
             </li>
           ))}
         </ul>
-        <form onSubmit={submit} className="flex max-w-lg items-end gap-2" aria-label="Register an agent">
+        <form onSubmit={submit} className="flex max-w-lg items-start gap-2" aria-label="Register an agent">
           <div className="flex-1">
             <Field
               label="Agent name"
@@ -81,7 +81,7 @@ export default function ProjectPage() {
               hint="a DNS label: lower-case letters, digits and dashes, at most 63"
             />
           </div>
-          <Button type="submit" variant="primary" disabled={register.isPending}>
+          <Button type="submit" variant="primary" disabled={register.isPending} className="mt-6">
             Register agent
           </Button>
         </form>

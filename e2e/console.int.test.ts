@@ -1,0 +1,201 @@
+// The console in a real Chromium against a real kas and the real Next.js server.
+// Each step saves a screenshot to e2e/artifacts/ (empty, populated and error states) for a person to look at.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { AgentPage } from './pages/agent-page';
+import { ClustersPage } from './pages/clusters-page';
+import { LoginPage } from './pages/login-page';
+import { NamespacesPage } from './pages/namespaces-page';
+import { launchChromium, newContext, screenshot } from './support/browser';
+import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
+
+describe('console in Chromium against real kas', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let agent: AgentPage;
+  const agentName = 'e2e-cluster';
+
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchChromium();
+    context = await newContext(browser, stack.consoleUrl);
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  }, 300_000);
+
+  afterEach(async (ctx) => {
+    // A failing step leaves a picture of what the browser showed.
+    if (ctx.task.result?.state === 'fail' && page) {
+      await screenshot(page, `failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('sends a signed-out visitor to login and back to the page they asked for', async () => {
+    await page.goto('/projects');
+    await page.waitForURL(/\/login\?next=%2Fprojects/);
+    const login = new LoginPage(page);
+    await login.logIn(adminUsername, 'wrong-password');
+    expect(await login.errorText()).toMatch(/wrong username or password/i);
+    await screenshot(page, 'login-error');
+    await login.logIn(adminUsername, adminPassword);
+    await page.waitForURL((url) => url.pathname === '/projects');
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  });
+
+  it('shows an empty clusters page that says what to do', async () => {
+    const clusters = new ClustersPage(page);
+    await clusters.open();
+    await page.getByText('No clusters yet — connect one').waitFor();
+    await screenshot(page, 'clusters-empty');
+  });
+
+  it('registers an agent in a new group and project', async () => {
+    const namespaces = new NamespacesPage(page);
+    await namespaces.createGroup('Platform', 'platform');
+    await namespaces.createProject('platform', 'Infra', 'infra');
+    await screenshot(page, 'projects-populated');
+    await namespaces.openProject('platform/infra');
+    const id = await namespaces.registerAgent(agentName);
+    agent = new AgentPage(page, id);
+    await page.getByText('No tokens yet').waitFor();
+    await screenshot(page, 'agent-tokens-empty');
+  });
+
+  it('refuses an agent name that is not a DNS label, with kas’s message', async () => {
+    await new NamespacesPage(page).openProject('platform/infra');
+    const form = page.getByRole('form', { name: 'Register an agent' });
+    await form.getByLabel('Agent name').fill('Not_A_Label');
+    await form.getByRole('button', { name: 'Register agent' }).click();
+    // kas names the field; the console puts its message under the input.
+    const message = await form.getByRole('alert').innerText();
+    expect(message).toContain('must be a DNS label');
+    expect(await form.getByLabel('Agent name').getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'project-register-agent-error');
+  });
+
+  it('creates a token, shows it once with the install command, and lists it', async () => {
+    await agent.openTab('tokens');
+    await agent.submitNewToken('first', 'created by the e2e test');
+    const value = await agent.shownTokenValue();
+    expect(value).toMatch(/^mgt-[A-Za-z0-9_-]{50}$/);
+    expect(await page.getByRole('dialog').innerText()).toContain(
+      `MOORING_AGENT_TOKEN='${value}' agentk --kas-address`,
+    );
+    await screenshot(page, 'agent-token-created');
+    await agent.closeDialog('Done');
+    await expect.poll(() => agent.tokenRow('first').innerText()).toContain('Active');
+    // The value is not shown anywhere once the dialog is closed.
+    expect(await page.content()).not.toContain(value);
+  });
+
+  it('refuses a third active token and says why', async () => {
+    await agent.submitNewToken('second');
+    await agent.shownTokenValue();
+    await agent.closeDialog('Done');
+    await page.getByText('This agent already has 2 active tokens').waitFor();
+    await agent.submitNewToken('third');
+    const refusal = await agent.dialogAlert().innerText();
+    expect(refusal).toContain('already has 2 active tokens; revoke one (first, second)');
+    await screenshot(page, 'agent-token-refused');
+    await agent.closeDialog('Cancel');
+    await screenshot(page, 'agent-tokens-populated');
+  });
+
+  it('marks a configuration error at its line, then saves the fixed version', async () => {
+    await agent.openTab('configuration');
+    await agent.typeConfig('observability:\n  logging:\n    level: loud\n');
+    await expect.poll(() => agent.errorLines()).toEqual([3]);
+    expect(await agent.configErrors().innerText()).toMatch(/line 3/);
+    await screenshot(page, 'agent-config-error');
+    expect(await page.getByRole('button', { name: 'Save as new version' }).isDisabled()).toBe(true);
+
+    await agent.typeConfig('observability:\n  logging:\n    level: debug\n');
+    await expect.poll(() => agent.errorLines()).toEqual([]);
+    await agent.saveConfig();
+    await page.getByText('Saved as version 1').waitFor();
+    await page.getByTestId('config-history').getByText('v1').waitFor();
+
+    await agent.typeConfig('observability:\n  logging:\n    level: warn\n');
+    await agent.saveConfig();
+    await page.getByText('Saved as version 2').waitFor();
+    await page.getByTestId('config-diff').getByText('level: warn').waitFor();
+    await screenshot(page, 'agent-config-saved');
+  });
+
+  it('gives field-level messages for a bad receptive endpoint and saves a good one', async () => {
+    await agent.openTab('receptive');
+    await agent.fillReceptive('https://agent.example.com');
+    expect(await agent.fieldError('Agent URL').innerText()).toContain('grpc:// or grpcs://');
+    await screenshot(page, 'agent-receptive-error');
+    await agent.fillReceptive('grpcs://agent.example.com:8082');
+    const saved = page.getByTestId('receptive-saved');
+    await saved.getByText('grpcs://agent.example.com:8082').waitFor();
+    expect(await saved.innerText()).toContain('BEGIN PUBLIC KEY');
+    await screenshot(page, 'agent-receptive-saved');
+  });
+
+  it('shows the activity, connect instructions and overview of the agent', async () => {
+    await agent.openTab('activity');
+    await page.getByTestId('activity-list').locator('[data-kind="token_created"]').first().waitFor();
+    await screenshot(page, 'agent-activity');
+    await agent.openTab('connect');
+    expect(await page.getByRole('tabpanel').innerText()).toContain('--kas-address');
+    await screenshot(page, 'agent-connect');
+    await agent.openTab('overview');
+    await screenshot(page, 'agent-overview');
+  });
+
+  it('lists the agent on the clusters page and filters as you type', async () => {
+    const clusters = new ClustersPage(page);
+    await clusters.open();
+    await clusters.row(agentName).waitFor();
+    await screenshot(page, 'clusters-populated');
+    await clusters.filter('no-such-agent');
+    await page.getByText('No agent matches').waitFor();
+    await clusters.filter('e2e');
+    await clusters.row(agentName).waitFor();
+    expect(page.url()).toContain('q=e2e');
+  });
+
+  it('shows the version policy, personal tokens, users and the audit log', async () => {
+    await page.goto('/versions');
+    await page.getByTestId('version-policy').getByText('1.36', { exact: true }).waitFor();
+    await screenshot(page, 'versions');
+
+    await page.goto('/tokens');
+    await page.getByLabel('Name').fill('laptop');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    expect(await page.getByTestId('new-pat').innerText()).toMatch(/^mpat-/);
+    await screenshot(page, 'personal-tokens');
+
+    await page.goto('/admin/users');
+    await page.getByRole('cell', { name: adminUsername, exact: true }).waitFor();
+    await screenshot(page, 'admin-users');
+
+    await page.goto('/admin/audit');
+    await page.getByTestId('audit-table').waitFor();
+    await page.getByLabel('Action').fill('no_such_action');
+    await page.getByText('No matching entries').waitFor();
+    await page.getByLabel('Action').fill('');
+    await page.getByTestId('audit-table').waitFor();
+    await screenshot(page, 'admin-audit');
+  });
+
+  it('renders in dark mode from the system setting', async () => {
+    const dark = await newContext(browser, stack.consoleUrl, 'dark');
+    await dark.addCookies(await context.cookies());
+    const darkPage = await dark.newPage();
+    await darkPage.goto(`/agents/${agent.agentId}?tab=tokens`);
+    await darkPage.locator('tr[data-token="first"]').waitFor();
+    await screenshot(darkPage, 'agent-tokens-dark');
+    await dark.close();
+  });
+});
