@@ -36,11 +36,13 @@ export async function bridgeHttp(
   })().catch(() => call.cancel('the client request body broke off'));
 
   let code = 0;
+  let contentType = '';
   try {
     for await (const bytes of call.messages) {
       const m = decodeResponse(bytes);
       if (m.$case === 'header' && m.value.response && !res.headersSent) {
         code = m.value.response.statusCode;
+        contentType = m.value.response.header['content-type']?.value[0] ?? '';
         res.writeHead(code, m.value.response.status || undefined, responseHeaders(m.value.response.header));
         res.flushHeaders();
       } else if (m.$case === 'data') {
@@ -51,7 +53,14 @@ export async function bridgeHttp(
     }
   } catch (error) {
     if (!res.headersSent) return { code: sendStatus(res, 502, agentFailed(agentId, error)) };
-    res.destroy();
+    // Mid-stream: say why in the stream's own format, then break the connection so the client sees a failure.
+    const note = midStreamNote(
+      req,
+      contentType,
+      `agent ${agentId} stopped serving this stream: ${describeError(error)}`,
+    );
+    if (note && !res.destroyed) res.write(note, () => res.destroy());
+    else res.destroy();
     return { code };
   }
   if (!res.headersSent)
@@ -116,6 +125,15 @@ export async function bridgeUpgrade(
   }
   socket.end();
   return { code };
+}
+
+/** A watch gets an ERROR event with a Status (what client-go expects); text streams such as logs get a line. */
+function midStreamNote(req: IncomingMessage, type: string, message: string): string | null {
+  const watch = /[?&]watch=(true|1)(&|$)/.test(req.url ?? '');
+  if (watch && type.includes('json'))
+    return `${JSON.stringify({ type: 'ERROR', object: JSON.parse(kubeStatusBody(503, message).toString()) })}\n`;
+  if (type.startsWith('text/plain')) return `\n[mooring] ${message}\n`;
+  return null;
 }
 
 function agentFailed(agentId: number, error: unknown): string {

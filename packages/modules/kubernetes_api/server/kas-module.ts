@@ -1,6 +1,8 @@
 // The proxy as a kas module: kas's composition root lists it after the agent listener and hands it the dialer.
 // Typed structurally against apps/kas/src/module.ts (KasModule) so the module does not import the app.
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { ensureSelfSignedCertificate } from '../../reverse_tunnel/server/tls';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
@@ -8,7 +10,7 @@ import { servicesAuthenticator, type ProxyAuthServices } from './services-authen
 import type { ProxyTls } from './tls';
 
 export interface ProxyModuleContext {
-  readonly config: { listenHost: string; proxyPort: number };
+  readonly config: { listenHost: string; proxyPort: number; dataDir?: string };
   readonly logger: ProxyLog;
   readonly metrics: Registry;
   readonly services: ProxyAuthServices;
@@ -17,7 +19,10 @@ export interface ProxyModuleContext {
 export interface KubernetesApiProxyModuleOptions {
   /** The agent listener's dialer; called at start, after the agent module started. */
   dialer: () => AgentDialer;
-  /** kas's certificate (e.g. the agent listener's self-signed material); omitted → generated. */
+  /**
+   * kas's certificate. Omitted: the agent listener's self-signed CA and certificate in <dataDir>/tls/agent-api
+   * (one CA for the whole kas), or, without a data dir, a throwaway one generated with openssl.
+   */
   tls?: () => ProxyTls | undefined;
   /** Auth answer cache; GitLab uses 60 s / 10 s. */
   authCache?: { ttlMs: number; errorTtlMs: number };
@@ -36,7 +41,7 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
         port: ctx.config.proxyPort,
-        tls: options.tls?.(),
+        tls: options.tls?.() ?? defaultTls(ctx.config.dataDir),
         dialer: options.dialer(),
         authenticate: cachedAuthenticator(servicesAuthenticator(ctx.services), cache),
         metricsRegistry: ctx.metrics,
@@ -50,5 +55,16 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       await proxy?.stop();
       proxy = null;
     },
+  };
+}
+
+function defaultTls(dataDir: string | undefined): ProxyTls | undefined {
+  if (!dataDir) return undefined;
+  const material = ensureSelfSignedCertificate(join(dataDir, 'tls', 'agent-api'));
+  if (!material.caPem) return undefined;
+  return {
+    certPem: material.certPem.toString(),
+    keyPem: material.keyPem.toString(),
+    caPem: material.caPem.toString(),
   };
 }
