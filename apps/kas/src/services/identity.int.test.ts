@@ -126,6 +126,36 @@ describeWithDatabases('identity services', ({ backend, database }) => {
     await w.services.users.update(w.admin, target.userId!, { disabled: false });
   });
 
+  it('changes passwords: users need their current one, and other sessions end', async () => {
+    const actor = w.actors.reporter;
+    const old = w.passwords[actor.username]!;
+    const session = await w.services.sessions.login({
+      username: actor.username,
+      password: old,
+      address: 'p',
+    });
+    const wrong = await w.services.users
+      .changePassword(actor, actor.userId!, { currentPassword: 'wrong-one', newPassword: 'new-password-1' })
+      .catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(ValidationError);
+    expect((wrong as ValidationError).field).toBe('currentPassword');
+    await w.services.users.changePassword(actor, actor.userId!, {
+      currentPassword: old,
+      newPassword: 'new-password-1',
+    });
+    expect(await w.services.sessions.resolve(session.sessionId)).toBeNull();
+    await expect(
+      w.services.sessions.login({ username: actor.username, password: old, address: 'p' }),
+    ).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(
+      w.services.sessions.login({ username: actor.username, password: 'new-password-1', address: 'p' }),
+    ).resolves.toBeTruthy();
+    await expect(
+      w.services.users.changePassword(w.actors.owner, actor.userId!, { newPassword: 'hijacked-pw' }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await w.services.users.changePassword(w.admin, actor.userId!, { newPassword: old });
+  });
+
   it('validates user input and keeps unicode names verbatim', async () => {
     const e = await w.services.users
       .create(w.admin, { username: "x'; drop table users;--", password: 'longenough' })

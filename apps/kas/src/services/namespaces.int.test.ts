@@ -47,6 +47,29 @@ describeWithDatabases('groups, projects, memberships and policy', ({ database })
     );
   });
 
+  it('moves and renames projects, keeping paths unique', async () => {
+    const target = await w.services.groups.create(w.actors.owner, { name: 'Target', path: uniq('target') });
+    const p = await w.services.projects.create(w.actors.maintainer, {
+      groupId: w.groupId,
+      name: 'Mover',
+      path: uniq('mover'),
+    });
+    const moved = await w.services.projects.move(w.actors.owner, p.id, target.id);
+    expect(moved).toMatchObject({ groupId: target.id, fullPath: `${target.fullPath}/${p.path}` });
+    await expect(w.services.projects.move(w.actors.maintainer, p.id, w.groupId)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    const renamed = await w.services.projects.update(w.actors.owner, p.id, {
+      name: 'Renamed ✓',
+      path: 'renamed',
+    });
+    expect(renamed).toMatchObject({ name: 'Renamed ✓', fullPath: `${target.fullPath}/renamed` });
+    await w.services.projects.create(w.actors.owner, { groupId: target.id, name: 'Second', path: 'second' });
+    await expect(w.services.projects.update(w.actors.owner, p.id, { path: 'second' })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+  });
+
   it('refuses deleting a project with agents until they are deleted', async () => {
     const project = await w.services.projects.create(w.actors.maintainer, {
       groupId: w.groupId,
