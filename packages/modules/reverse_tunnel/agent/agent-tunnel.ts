@@ -8,7 +8,7 @@ import type {
 } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
 import { AsyncQueue } from '../shared/async-queue';
-import { metaFromProto, metaToProto } from '../shared/meta';
+import { asBuffer, metaFromProto, metaToProto } from '../shared/meta';
 import type { IncomingCall, TunnelMeta, TunnelStatus } from '../shared/tunnel-api';
 import type { TunnelHandlerRegistry } from './handler-registry';
 
@@ -168,7 +168,7 @@ class TunnelIncomingCall implements IncomingCall {
 
   async sendMessage(data: Uint8Array): Promise<void> {
     if (this.finished || this.signal.aborted) throw new Error(`the ${this.method} call is over`);
-    const ok = this.stream.write({ msg: { $case: 'message', value: { data: Buffer.from(data) } } });
+    const ok = this.stream.write({ msg: { $case: 'message', value: { data: asBuffer(data) } } });
     if (ok) return;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -200,7 +200,7 @@ class TunnelIncomingCall implements IncomingCall {
   onFrame(frame: ConnectResponse): void {
     const msg = frame.msg;
     if (msg?.$case === 'message') {
-      this.queue.push(new Uint8Array(msg.value.data));
+      this.queue.push(msg.value.data);
       if (!this.paused && this.queue.size >= BUFFERED_MESSAGES) {
         this.paused = true;
         this.stream.pause();

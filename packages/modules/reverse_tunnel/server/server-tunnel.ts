@@ -3,7 +3,7 @@
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { ConnectRequest, ConnectResponse } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { AsyncQueue } from '../shared/async-queue';
-import { metaFromProto, metaToProto } from '../shared/meta';
+import { asBuffer, metaFromProto, metaToProto } from '../shared/meta';
 import { type OutgoingCall, TunnelCallError, type TunnelMeta } from '../shared/tunnel-api';
 import type { RegistryTunnel } from './registry';
 
@@ -162,8 +162,7 @@ class TunnelOutgoingCall implements OutgoingCall {
 
   sendMessage(data: Uint8Array): void {
     if (this.settled) return;
-    if (!this.tunnel.write({ msg: { $case: 'message', value: { data: Buffer.from(data) } } }))
-      this.full = true;
+    if (!this.tunnel.write({ msg: { $case: 'message', value: { data: asBuffer(data) } } })) this.full = true;
   }
 
   drain(): Promise<void> {
@@ -201,7 +200,7 @@ class TunnelOutgoingCall implements OutgoingCall {
         this.resolveHeader(metaFromProto(msg.value.meta));
         return;
       case 'message':
-        this.queue.push(new Uint8Array(msg.value.data));
+        this.queue.push(msg.value.data);
         if (!this.paused && this.queue.size >= BUFFERED_MESSAGES) {
           this.paused = true;
           this.tunnel.stream.pause();

@@ -23,3 +23,8 @@ export function metaFromGrpc(metadata: Metadata): TunnelMeta {
   }
   return out;
 }
+
+/** A Buffer view of the bytes, without copying (the proto types say Buffer; callers hand any Uint8Array). */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

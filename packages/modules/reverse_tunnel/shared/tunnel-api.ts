@@ -14,6 +14,7 @@ export interface TunnelStatus {
 
 /** One RPC that kas makes to an agent through one tunnel stream. */
 export interface OutgoingCall {
+  /** Queues one request message. The bytes are not copied: do not modify `data` afterwards. */
   sendMessage(data: Uint8Array): void;
   closeSend(): void;
   /**
@@ -62,7 +63,7 @@ export interface IncomingCall {
   /** Aborted when kas cancels the call or the tunnel breaks (never by a pool shrink). */
   readonly signal: AbortSignal;
   sendHeader(meta: TunnelMeta): void;
-  /** Resolves when the tunnel can take more (backpressure). */
+  /** Resolves when the tunnel can take more (backpressure). The bytes are not copied: do not modify `data` afterwards. */
   sendMessage(data: Uint8Array): Promise<void>;
   finish(trailer?: TunnelMeta): void;
   fail(status: TunnelStatus): void;
