@@ -1,14 +1,11 @@
-// The type the console's tRPC client is checked against: kas's router plus the procedures proposed in
-// server/live-contract.ts that kas does not serve yet. Type-only: nothing from kas is bundled.
+// The type the console's tRPC client is checked against: kas's router plus the fragments in
+// server/live-router.ts that kas does not mount yet. Type-only: nothing from kas is bundled.
 import type { appRouter } from '../../kas/src/trpc/router';
 import type { t } from '../../kas/src/trpc/init';
-import type { kubeconfigRouterProposal, liveRouterProposal } from '../server/live-contract';
+import type { KubeconfigRouter, LiveRouter } from '../server/live-router';
 
 type KasRecord = (typeof appRouter)['_def']['record'];
-type ConsoleRouter = ReturnType<
-  typeof t.router<
-    KasRecord & { live: typeof liveRouterProposal; kubeconfig: typeof kubeconfigRouterProposal }
-  >
->;
+type Extras = ('live' extends keyof KasRecord ? object : { live: LiveRouter }) &
+  ('kubeconfig' extends keyof KasRecord ? object : { kubeconfig: KubeconfigRouter });
 
-export type AppRouter = ConsoleRouter;
+export type AppRouter = ReturnType<typeof t.router<KasRecord & Extras>>;

@@ -1,0 +1,109 @@
+// The change feed behind live.onAgents: at most one event per agent per second (the newest state wins), each
+// with a sequential id, and a ring of recent events so a reconnecting client resumes after its last event id.
+
+export interface FeedEvent<T> {
+  id: number;
+  key: number;
+  value: T;
+}
+
+export interface LiveFeedOptions {
+  minIntervalMs?: number;
+  /** Events kept for resuming; older last-event ids get a fresh snapshot instead. */
+  keep?: number;
+  now?: () => number;
+}
+
+export class LiveFeed<T> {
+  private seq = 0;
+  private readonly ring: FeedEvent<T>[] = [];
+  private readonly lastSent = new Map<number, number>();
+  private readonly pending = new Map<number, { value: T; timer: ReturnType<typeof setTimeout> }>();
+  private readonly listeners = new Set<(event: FeedEvent<T>) => void>();
+  private readonly minIntervalMs: number;
+  private readonly keep: number;
+  private readonly now: () => number;
+
+  constructor(options: LiveFeedOptions = {}) {
+    this.minIntervalMs = options.minIntervalMs ?? 1_000;
+    this.keep = options.keep ?? 2_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A new state for `key`; sent now, or at the end of the key's 1 s window with whatever is newest then. */
+  publish(key: number, value: T): void {
+    const waiting = this.pending.get(key);
+    if (waiting) {
+      waiting.value = value;
+      return;
+    }
+    const since = this.now() - (this.lastSent.get(key) ?? -Infinity);
+    if (since >= this.minIntervalMs) {
+      this.emit(key, value);
+      return;
+    }
+    const timer = setTimeout(() => {
+      const latest = this.pending.get(key);
+      this.pending.delete(key);
+      if (latest) this.emit(key, latest.value);
+    }, this.minIntervalMs - since);
+    timer.unref?.();
+    this.pending.set(key, { value, timer });
+  }
+
+  /** Events after `lastEventId`, or null when that id is older than what is kept (the caller re-sends a snapshot). */
+  since(lastEventId: number): FeedEvent<T>[] | null {
+    const oldest = this.ring[0]?.id ?? this.seq + 1;
+    if (lastEventId < oldest - 1) return null;
+    return this.ring.filter((e) => e.id > lastEventId);
+  }
+
+  get lastId(): number {
+    return this.seq;
+  }
+
+  subscribe(listener: (event: FeedEvent<T>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Yields events as they are emitted until `signal` aborts. */
+  async *stream(signal: AbortSignal): AsyncGenerator<FeedEvent<T>> {
+    const queue: FeedEvent<T>[] = [];
+    let wake: (() => void) | null = null;
+    const unsubscribe = this.subscribe((event) => {
+      queue.push(event);
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } finally {
+      unsubscribe();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  stop(): void {
+    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+    this.listeners.clear();
+  }
+
+  private emit(key: number, value: T): void {
+    const event = { id: ++this.seq, key, value };
+    this.lastSent.set(key, this.now());
+    this.ring.push(event);
+    if (this.ring.length > this.keep) this.ring.shift();
+    for (const listener of [...this.listeners]) listener(event);
+  }
+}
