@@ -33,8 +33,13 @@ export function closeGracefully(server: HttpServer, graceMs = 10_000): Promise<v
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     timer.unref();
+    // A keep-alive connection turns idle once its last response is written; close it then rather
+    // than waiting for the keep-alive timeout.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();
