@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,26 @@ describe('PGlite data dir lock', () => {
       await again.ping();
     } finally {
       await again.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a second kas process on the same data dir with a clear message', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-lock2-'));
+    const first = await openDatabase({ dataDir: dir });
+    try {
+      const openTs = new URL('./open.ts', import.meta.url).pathname;
+      const code = `import(${JSON.stringify(openTs)}).then((m) => m.openDatabase({ dataDir: ${JSON.stringify(dir)} })).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); });`;
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.status).toBe(3);
+      expect(child.stderr.trim()).toBe(
+        `another kas (pid ${process.pid}) is using ${dir}; stop it or set MOORING_DATA_DIR to another directory`,
+      );
+    } finally {
+      await first.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
