@@ -23,6 +23,7 @@ import {
 } from './kwok';
 import { clusterLayout, type ClusterLayout, type ClusterPorts } from './layout';
 import { freePorts, httpGet } from './net';
+import { recordOwner, reapOrphanedClusters, tempClusterPrefix } from './orphans';
 import { createClusterPki, type ClusterPki } from './pki';
 import { startProcess, stopProcessGroups, type SupervisedProcess } from './processes';
 import { waitUntil } from './readiness';
@@ -84,7 +85,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
     throw new Error(`startCluster: name must be lowercase letters, digits and dashes, got "${name}"`);
   }
   const binaries = options.binaries ?? (await ensureKubeBinaries({ log: options.log }));
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `mooring-kube-${name}-`)));
+  for (const dir of await reapOrphanedClusters()) log(`kube-dev: stopped an orphaned cluster left in ${dir}`);
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `${tempClusterPrefix}${name}-`)));
   const removeDataDir = options.removeDataDirOnStop ?? options.dataDir === undefined;
   const layout = clusterLayout(dataDir);
   const processes: SupervisedProcess[] = [];
@@ -145,6 +147,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
       });
       processes.push(process);
       pgids.push(process.pid);
+      if (!options.outliveParent) recordOwner(dataDir, pgids);
       return process;
     };
     const waitFor = <T>(what: string, component: SupervisedProcess, check: () => Promise<T | undefined>) =>

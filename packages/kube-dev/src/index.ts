@@ -1,6 +1,7 @@
 export { ensureKubeBinaries, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
 export type { KubeBinaries, KubeBinaryName } from './build';
 export { startCluster } from './cluster';
+export { reapOrphanedClusters } from './orphans';
 export type { StartClusterOptions } from './cluster';
 export { clusterInfo } from './cluster-info';
 export type { KubeCluster, KubeClusterInfo } from './cluster-info';
