@@ -1,0 +1,104 @@
+// Clusters overview in Chromium with 1,000 registered agents: time to first row and to interactive (the
+// filter answers), from navigation start, over several warm page loads. Prints figures; asserts nothing.
+// Goals from issue 6: first row ≤ 300 ms, interactive ≤ 1.5 s.
+// Run: pnpm exec tsx bench/console/overview.ts   (BENCH_AGENTS, BENCH_LOADS to change the sizes)
+// Not yet measured: 500 of them connected through real gRPC clients — kas does not serve live.agents yet.
+import { launchChromium, newContext } from '../../e2e/support/browser';
+import { adminPassword, adminUsername, startStack } from '../../e2e/support/stack';
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
+const LOADS = Number(process.env.BENCH_LOADS ?? 7);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const stack = await startStack();
+  console.log(
+    `[bench] kas ${stack.kasUrl}, console ${stack.consoleUrl} up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const browser = await launchChromium();
+  try {
+    const login = await fetch(`${stack.kasUrl}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: adminUsername, password: adminPassword }),
+    });
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    // Plain tRPC-over-HTTP mutations (POST /trpc/<path> with the input as the body).
+    const mutate = async <T>(path: string, input: unknown): Promise<T> => {
+      const response = await fetch(`${stack.kasUrl}/trpc/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify(input),
+      });
+      const body = (await response.json()) as { result?: { data: T }; error?: { message: string } };
+      if (!body.result) throw new Error(`${path}: ${body.error?.message ?? response.status}`);
+      return body.result.data;
+    };
+    const group = await mutate<{ id: number }>('groups.create', { name: 'Bench', path: 'bench' });
+    const projects = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        mutate<{ id: number }>('projects.create', {
+          groupId: group.id,
+          name: `Fleet ${i}`,
+          path: `fleet-${i}`,
+        }),
+      ),
+    );
+    const t0 = Date.now();
+    for (let i = 0; i < AGENTS; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, AGENTS - i) }, (_, j) =>
+          mutate('agents.register', {
+            projectId: projects[(i + j) % projects.length]!.id,
+            name: `agent-${String(i + j).padStart(4, '0')}`,
+          }),
+        ),
+      );
+    }
+    console.log(`[bench] registered ${AGENTS} agents in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const context = await newContext(browser, stack.consoleUrl);
+    const [name, value] = cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: stack.consoleUrl }]);
+    const page = await context.newPage();
+    const firstRow: number[] = [];
+    const interactive: number[] = [];
+    for (let load = 0; load <= LOADS; load++) {
+      const navStart = Date.now();
+      await page.goto('/', { waitUntil: 'commit' });
+      await page.locator('tr[data-agent]').first().waitFor();
+      const rowAt = Date.now() - navStart;
+      const target = `agent-${String(AGENTS - 1).padStart(4, '0')}`;
+      await page.getByLabel('Filter clusters').fill(target);
+      await page.waitForFunction(() => document.querySelectorAll('tr[data-agent]').length === 1);
+      const readyAt = Date.now() - navStart;
+      const rendered = await page.evaluate(() => document.querySelectorAll('tr').length);
+      if (load === 0) {
+        console.log(`[bench] cold load (not counted): first row ${rowAt} ms, interactive ${readyAt} ms`);
+        continue;
+      }
+      firstRow.push(rowAt);
+      interactive.push(readyAt);
+      if (load === 1)
+        console.log(`[bench] rows in the DOM after filtering: ${rendered} (virtualised above 200)`);
+    }
+    console.log(`[bench] clusters overview, ${AGENTS} agents, ${LOADS} warm loads in Chromium (1280×800):`);
+    console.log(
+      `[bench]   time to first row:   median ${median(firstRow)} ms, min ${Math.min(...firstRow)}, max ${Math.max(...firstRow)}  (goal ≤ 300 ms)`,
+    );
+    console.log(
+      `[bench]   time to interactive: median ${median(interactive)} ms, min ${Math.min(...interactive)}, max ${Math.max(...interactive)}  (goal ≤ 1500 ms)`,
+    );
+  } finally {
+    await browser.close();
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
