@@ -73,9 +73,9 @@ async function main(): Promise<void> {
       const rowAt = Date.now() - navStart;
       const target = `agent-${String(AGENTS - 1).padStart(4, '0')}`;
       await page.getByLabel('Filter clusters').fill(target);
-      await page.waitForFunction(() => document.querySelectorAll('tr[data-agent]').length === 1);
+      await page.waitForFunction("document.querySelectorAll('tr[data-agent]').length === 1");
       const readyAt = Date.now() - navStart;
-      const rendered = await page.evaluate(() => document.querySelectorAll('tr').length);
+      const rendered = await page.evaluate<number>("document.querySelectorAll('tr').length");
       if (load === 0) {
         console.log(`[bench] cold load (not counted): first row ${rowAt} ms, interactive ${readyAt} ms`);
         continue;
