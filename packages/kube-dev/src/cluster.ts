@@ -86,6 +86,27 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
   }
   const binaries = options.binaries ?? (await ensureKubeBinaries({ log: options.log }));
   for (const dir of await reapOrphanedClusters()) log(`kube-dev: stopped an orphaned cluster left in ${dir}`);
+  const removable = options.removeDataDirOnStop ?? options.dataDir === undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, name, nodes, binaries, started);
+    } catch (error) {
+      // Free ports are picked before the components bind them; another process can take one meanwhile.
+      if (attempt >= 3 || !removable || !/address already in use/i.test((error as Error).message))
+        throw error;
+      log(`kube-dev: ${name}: a port was taken by someone else during startup; retrying with new ports`);
+    }
+  }
+}
+
+async function startOnce(
+  options: StartClusterOptions,
+  name: string,
+  nodes: number,
+  binaries: KubeBinaries,
+  started: number,
+): Promise<KubeCluster> {
+  const log = options.log ?? (() => {});
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), `${tempClusterPrefix}${name}-`)));
   const removeDataDir = options.removeDataDirOnStop ?? options.dataDir === undefined;
   const layout = clusterLayout(dataDir);
