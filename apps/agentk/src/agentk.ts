@@ -162,6 +162,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     client: kas.configuration,
     metadata: kas.metadata,
     meta: () => ({ ...meta, kubernetesVersion }),
+    podId,
     logger,
     onConfig: (received) => applyLogLevel(logger, received.config, startLevel),
   });

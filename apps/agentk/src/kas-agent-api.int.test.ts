@@ -84,6 +84,12 @@ describe('agent listener as a kas module (real database)', () => {
 
     await kas.services.agentConfigs.save(actor, agent.id, 'observability:\n  logging:\n    level: debug\n');
     await until('config pushed', () => agentk.logger.level === 'debug', 3_000);
+    await until(
+      'config version recorded',
+      async () => (await kas.services.agentConnections.listInternal(agent.id))[0]?.configVersion === 1,
+      3_000,
+    );
+    expect(agentApi.connectedAgents().list(agent.id)[0]?.configVersion).toBe('1');
 
     const metrics = await kas.metrics.metrics();
     expect(metrics).toMatch(/mooring_kas_agent_auth_total\{result="ok",cache="(hit|miss)"\} \d+/);

@@ -18,6 +18,7 @@ export interface ConfigWatcherOptions {
   client: AgentConfigurationClient;
   metadata: () => Metadata;
   meta: () => AgentMeta;
+  podId: number;
   logger: Logger;
   onConfig: (config: ReceivedConfig) => void;
   retryMinMs?: number;
@@ -42,7 +43,7 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
   const open = () => {
     if (stopped) return;
     const s = options.client.getConfiguration(
-      { version: current?.version ?? '', agentMeta: options.meta() },
+      { version: current?.version ?? '', agentMeta: options.meta(), podId: options.podId },
       options.metadata(),
     );
     stream = s;

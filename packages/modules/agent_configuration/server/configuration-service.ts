@@ -25,6 +25,8 @@ export function createGetConfigurationHandler(deps: {
   maxStreamAgeMs: number;
   /** Open streams, so kas can close those of a revoked token. */
   openStreams: Set<ConfigStreamHandle>;
+  /** Told after a configuration version was written to a pod's stream. */
+  onSent?: (agentId: number, podId: number, version: string) => void;
 }) {
   return (call: ServerWritableStream<ConfigurationRequest, ConfigurationResponse>) => {
     call.on('error', () => undefined);
@@ -50,6 +52,7 @@ export function createGetConfigurationHandler(deps: {
         if (response.version === sentVersion) return;
         sentVersion = response.version;
         call.write(response);
+        deps.onSent?.(agentId, call.request.podId, response.version);
       };
       const refresh = () => {
         pending = pending.then(async () => {

@@ -66,9 +66,34 @@ describe('ConnectedAgents', () => {
     agents.tunnelsChanged(7, 1, { idle: 0, active: 0 });
     await vi.advanceTimersByTimeAsync(5_000);
     expect(store.disconnects).toEqual([
-      { agentId: 7, podId: 1, podName: 'pod-1', podNamespace: 'mooring-system', reason: 'no tunnel' },
+      { agentId: 7, podId: 1, podName: 'pod-1', podNamespace: 'mooring-system', reason: 'no tunnel for 5 s' },
     ]);
     expect(agents.list(7)).toEqual([]);
+    expect(agents.lastDisconnect(7)?.reason).toBe('no tunnel for 5 s');
+    agents.stop();
+  });
+
+  it('tells listeners about every change and carries a noted reason into the disconnect', async () => {
+    const store = recordingStore();
+    const agents = new ConnectedAgents({
+      recorder: store.recorder,
+      kasReplica: 'kas-a',
+      logger: pino({ level: 'silent' }),
+      disconnectAfterMs: 100,
+    });
+    const changes: number[] = [];
+    agents.onChange((agentId) => changes.push(agentId));
+    await agents.heartbeat(8, 1, meta('pod-1'));
+    agents.tunnelsChanged(8, 1, { idle: 2, active: 0 });
+    agents.configSent(8, 1, '3');
+    expect(agents.list(8)[0]?.configVersion).toBe('3');
+    agents.noteDisconnectReason(8, 'token 80 was revoked');
+    agents.tunnelsChanged(8, 1, { idle: 0, active: 0 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(store.disconnects.map((d) => d.reason)).toEqual(['token 80 was revoked']);
+    expect(agents.lastDisconnect(8)?.reason).toBe('token 80 was revoked');
+    expect(changes.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(changes)).toEqual(new Set([8]));
     agents.stop();
   });
 

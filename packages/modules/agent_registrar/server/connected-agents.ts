@@ -21,6 +21,8 @@ export interface ConnectedPod {
   lastSeen: Date;
   kasReplica: string;
   tunnels: { idle: number; active: number };
+  /** The configuration version kas last sent this pod (it applies it at once); null before any. */
+  configVersion: string | null;
 }
 
 export interface ConnectedAgentsOptions {
@@ -40,6 +42,9 @@ export class ConnectedAgents {
   private readonly disconnectAfterMs: number;
   private readonly staleAfterMs: number;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly changeListeners = new Set<(agentId: number) => void>();
+  private readonly pendingReasons = new Map<number, string>();
+  private readonly lastDisconnects = new Map<number, { at: Date; reason: string }>();
 
   constructor(private readonly options: ConnectedAgentsOptions) {
     this.now = options.now ?? (() => new Date());
@@ -49,24 +54,48 @@ export class ConnectedAgents {
     this.sweeper.unref();
   }
 
+  /** Called after every change of an agent's pods (connect, disconnect, tunnel counts, meta, config version). */
+  onChange(listener: (agentId: number) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** The reason the next disconnect of the agent's pods will carry (e.g. its token was revoked). */
+  noteDisconnectReason(agentId: number, reason: string): void {
+    this.pendingReasons.set(agentId, reason);
+  }
+
+  /** When and why the agent's last pod went away; null if none did since kas started. */
+  lastDisconnect(agentId: number): { at: Date; reason: string } | null {
+    return this.lastDisconnects.get(agentId) ?? null;
+  }
+
+  /** The GetConfiguration stream sent `version` to the pod. */
+  configSent(agentId: number, podId: number, version: string): void {
+    if (!podId) return;
+    const pod = this.touch(agentId, podId);
+    pod.configVersion = version;
+    this.changed(agentId);
+    // Keep the stored record's config version current without waiting for the next heartbeat.
+    if (pod.meta)
+      this.upsert(pod).catch((error: unknown) =>
+        this.options.logger.warn({ err: error, agent_id: agentId }, 'could not record the config version'),
+      );
+  }
+
   /** A Register heartbeat: records the pod's meta and refreshes the connection record. */
   async heartbeat(agentId: number, podId: number, meta: PodMeta): Promise<void> {
     const pod = this.touch(agentId, podId);
     pod.meta = meta;
-    await this.options.recorder.upsertConnection({
-      agentId,
-      podId,
-      ...meta,
-      connectedAt: pod.connectedAt,
-      lastSeen: pod.lastSeen,
-      kasReplica: pod.kasReplica,
-    });
+    this.changed(agentId);
+    await this.upsert(pod);
   }
 
   /** The tunnel registry reports a pod's tunnel counts after every change. */
   tunnelsChanged(agentId: number, podId: number, counts: { idle: number; active: number }): void {
     const pod = this.touch(agentId, podId);
     pod.tunnels = { ...counts };
+    this.changed(agentId);
     const key = `${agentId}:${podId}`;
     const timer = this.disconnectTimers.get(key);
     if (counts.idle + counts.active > 0) {
@@ -79,7 +108,7 @@ export class ConnectedAgents {
       this.disconnectTimers.delete(key);
       const current = this.pods.get(agentId)?.get(podId);
       if (current && current.tunnels.idle + current.tunnels.active === 0)
-        this.disconnect(current, 'no tunnel');
+        this.disconnect(current, `no tunnel for ${this.disconnectAfterMs / 1000} s`);
     }, this.disconnectAfterMs);
     t.unref();
     this.disconnectTimers.set(key, t);
@@ -110,6 +139,18 @@ export class ConnectedAgents {
     this.disconnectTimers.clear();
   }
 
+  private upsert(pod: ConnectedPod): Promise<void> {
+    return this.options.recorder.upsertConnection({
+      agentId: pod.agentId,
+      podId: pod.podId,
+      ...pod.meta!,
+      connectedAt: pod.connectedAt,
+      lastSeen: pod.lastSeen,
+      kasReplica: pod.kasReplica,
+      configVersion: pod.configVersion,
+    });
+  }
+
   private touch(agentId: number, podId: number): ConnectedPod {
     let pods = this.pods.get(agentId);
     if (!pods) this.pods.set(agentId, (pods = new Map()));
@@ -124,6 +165,7 @@ export class ConnectedAgents {
         lastSeen: now,
         kasReplica: this.options.kasReplica,
         tunnels: { idle: 0, active: 0 },
+        configVersion: null,
       };
       pods.set(podId, pod);
     }
@@ -131,10 +173,16 @@ export class ConnectedAgents {
     return pod;
   }
 
-  private disconnect(pod: ConnectedPod, reason: string): void {
+  private disconnect(pod: ConnectedPod, why: string): void {
     const pods = this.pods.get(pod.agentId);
     pods?.delete(pod.podId);
-    if (pods?.size === 0) this.pods.delete(pod.agentId);
+    const reason = this.pendingReasons.get(pod.agentId) ?? why;
+    if (!pods || pods.size === 0) {
+      this.pods.delete(pod.agentId);
+      this.pendingReasons.delete(pod.agentId);
+      this.lastDisconnects.set(pod.agentId, { at: this.now(), reason });
+    }
+    this.changed(pod.agentId);
     // A pod that never registered has no record to close (its tunnels came and went within a heartbeat).
     if (!pod.meta) return;
     const ref = {
@@ -157,6 +205,16 @@ export class ConnectedAgents {
       for (const pod of [...pods.values()])
         if (pod.tunnels.idle + pod.tunnels.active === 0 && pod.lastSeen.getTime() < cutoff)
           this.disconnect(pod, 'no heartbeat');
+  }
+
+  private changed(agentId: number): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(agentId);
+      } catch (error) {
+        this.options.logger.warn({ err: error, agent_id: agentId }, 'a connected-agents listener failed');
+      }
+    }
   }
 }
 

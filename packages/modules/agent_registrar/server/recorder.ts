@@ -18,6 +18,8 @@ export interface AgentPodConnection {
   connectedAt: Date;
   lastSeen: Date;
   kasReplica: string;
+  /** The configuration version last sent to the pod, as a string; null before any. */
+  configVersion: string | null;
 }
 
 export interface AgentPodRef {

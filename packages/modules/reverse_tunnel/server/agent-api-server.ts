@@ -152,6 +152,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
       logger,
       maxStreamAgeMs: longPollMaxAgeMs,
       openStreams: configStreams,
+      onSent: (agentId, podId, version) => connectedAgents.configSent(agentId, podId, version),
     }),
   });
 
@@ -162,6 +163,8 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
     // Longer than any verifier cache TTL; after that the verifier itself answers "revoked".
     for (const [id, at] of revokedAt) if (now - at > 60 * 60_000) revokedAt.delete(id);
     const tunnels = registry.tunnelsOfToken(tokenId);
+    for (const agentId of new Set(tunnels.map((t) => t.agentId)))
+      connectedAgents.noteDisconnectReason(agentId, `its token (id ${tokenId}) was revoked`);
     for (const tunnel of tunnels) {
       registry.unregister(tunnel);
       if (tunnel.state === 'idle') tunnel.fail(status.UNAUTHENTICATED, message);

@@ -29,6 +29,7 @@ export interface AgentApiServices {
       commit?: string;
       kubernetesVersion?: string;
       kasReplica?: string;
+      configVersion?: number | null;
     }): Promise<unknown>;
     markDisconnected(
       pod: { agentId: number; podNamespace: string; podName: string },
@@ -147,6 +148,8 @@ export function createAgentApiKasModule(options: AgentApiModuleOptions = {}): Ag
             commit: c.agentCommit,
             kubernetesVersion: kv ? kv.gitVersion || `v${kv.major}.${kv.minor}` : '',
             kasReplica: c.kasReplica,
+            ...(c.configVersion !== null &&
+              /^\d+$/.test(c.configVersion) && { configVersion: Number(c.configVersion) }),
           });
         },
         markDisconnected: (pod, reason) =>
@@ -207,6 +210,7 @@ export function createAgentApiKasModule(options: AgentApiModuleOptions = {}): Ag
           agentDeleted.subscribe(({ agentId }) => {
             for (const tunnel of running.registry.allTunnels())
               if (tunnel.agentId === agentId) {
+                running.connectedAgents.noteDisconnectReason(agentId, `agent ${agentId} was deleted`);
                 running.registry.unregister(tunnel);
                 tunnel.close(`agent ${agentId} was deleted`);
               }

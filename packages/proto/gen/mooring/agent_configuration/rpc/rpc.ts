@@ -27,6 +27,8 @@ export interface ConfigurationRequest {
   /** The configuration version agentk already applied ("" for none): kas sends only newer ones. */
   version: string;
   agentMeta?: AgentMeta | undefined;
+  /** The agentk process (pod) asking; the same pod_id it sends to AgentRegistrar.Register. */
+  podId: number;
 }
 
 export interface ConfigurationResponse {
@@ -39,7 +41,7 @@ export interface ConfigurationResponse {
 }
 
 function createBaseConfigurationRequest(): ConfigurationRequest {
-  return { version: '', agentMeta: undefined };
+  return { version: '', agentMeta: undefined, podId: 0 };
 }
 
 export const ConfigurationRequest: MessageFns<ConfigurationRequest> = {
@@ -49,6 +51,9 @@ export const ConfigurationRequest: MessageFns<ConfigurationRequest> = {
     }
     if (message.agentMeta !== undefined) {
       AgentMeta.encode(message.agentMeta, writer.uint32(18).fork()).join();
+    }
+    if (message.podId !== 0) {
+      writer.uint32(24).int64(message.podId);
     }
     return writer;
   },
@@ -82,6 +87,14 @@ export const ConfigurationRequest: MessageFns<ConfigurationRequest> = {
             message.agentMeta = AgentMeta.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.podId = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -102,6 +115,11 @@ export const ConfigurationRequest: MessageFns<ConfigurationRequest> = {
         : isSet(object.agent_meta)
           ? AgentMeta.fromJSON(object.agent_meta)
           : undefined,
+      podId: isSet(object.podId)
+        ? globalThis.Number(object.podId)
+        : isSet(object.pod_id)
+          ? globalThis.Number(object.pod_id)
+          : 0,
     };
   },
 
@@ -112,6 +130,9 @@ export const ConfigurationRequest: MessageFns<ConfigurationRequest> = {
     }
     if (message.agentMeta !== undefined) {
       obj.agentMeta = AgentMeta.toJSON(message.agentMeta);
+    }
+    if (message.podId !== 0) {
+      obj.podId = Math.round(message.podId);
     }
     return obj;
   },
@@ -126,6 +147,7 @@ export const ConfigurationRequest: MessageFns<ConfigurationRequest> = {
       object.agentMeta !== undefined && object.agentMeta !== null
         ? AgentMeta.fromPartial(object.agentMeta)
         : undefined;
+    message.podId = object.podId ?? 0;
     return message;
   },
 };
@@ -296,6 +318,17 @@ export type DeepPartial<T> = T extends Builtin
         : T extends {}
           ? { [K in keyof T]?: DeepPartial<T[K]> }
           : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error('Value is larger than Number.MAX_SAFE_INTEGER');
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error('Value is smaller than Number.MIN_SAFE_INTEGER');
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
