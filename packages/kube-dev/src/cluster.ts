@@ -117,7 +117,8 @@ async function startOnce(
     : registerForCleanup(pgids, removeDataDir ? [dataDir] : []);
 
   const stop = async (): Promise<void> => {
-    await stopProcessGroups([...pgids].reverse());
+    // Data is disposable: a short grace period, then SIGKILL (the apiserver drains watches for long).
+    await stopProcessGroups([...pgids].reverse(), 1_500);
     unregister();
     if (removeDataDir) await rm(dataDir, { recursive: true, force: true });
   };
