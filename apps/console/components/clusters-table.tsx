@@ -237,7 +237,7 @@ export function ClustersTable({
             setSelected(0);
           }}
           placeholder="Filter by name, project, status or version  ( / )"
-          className={`${inputClass} max-w-md`}
+          className={`${inputClass} w-full max-w-md`}
         />
         <span className="text-xs text-zinc-500" aria-live="polite">
           {rows.length === views.length

@@ -14,7 +14,7 @@ import { LiveDot } from '../live-dot';
 const icons: Record<string, string> = {
   agent_connected: '⇡',
   agent_disconnected: '⇣',
-  token_created: '＋',
+  token_created: '+',
   token_revoked: '⊘',
   config_applied: '✓',
   config_rejected: '✕',

@@ -83,7 +83,7 @@ export default function GroupsPage() {
             <label htmlFor="group-parent" className="block text-sm font-medium">
               Parent group
             </label>
-            <select id="group-parent" name="parentId" className={inputClass}>
+            <select id="group-parent" name="parentId" className={`${inputClass} w-full`}>
               <option value="">(top level)</option>
               {rows.map((g) => (
                 <option key={g.id} value={g.id}>

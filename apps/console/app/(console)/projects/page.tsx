@@ -86,7 +86,7 @@ export default function ProjectsPage() {
             <label htmlFor="project-group" className="block text-sm font-medium">
               Group
             </label>
-            <select id="project-group" name="groupId" required className={inputClass}>
+            <select id="project-group" name="groupId" required className={`${inputClass} w-full`}>
               {(groups.data ?? []).map((g) => (
                 <option key={g.id} value={g.id}>
                   {g.fullPath}
