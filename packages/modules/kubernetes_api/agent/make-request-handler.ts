@@ -21,7 +21,7 @@ import {
 } from '../shared/http-frames';
 import { impersonationHeaders, isImpersonationHeader } from '../shared/impersonation';
 import { kubeStatusBody } from '../shared/kube-status';
-import { describeError, writeWithBackpressure } from '../shared/streams';
+import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
 import type { KubeApiTarget } from './kube-api-target';
 
 const GRPC_INVALID_ARGUMENT = 3;
@@ -157,7 +157,7 @@ async function relayHttp(
     }),
   );
   try {
-    for await (const chunk of res as AsyncIterable<Buffer>) await call.sendMessage(encodeResponseData(chunk));
+    for await (const chunk of readCoalesced(res)) await call.sendMessage(encodeResponseData(chunk));
   } catch (error) {
     if (call.signal.aborted) return;
     options.log?.warn({ err: describeError(error) }, 'Kubernetes API server response broke off');
@@ -229,7 +229,7 @@ async function relayUpgrade(
         header: headersToValues(res.headersDistinct),
       }),
     );
-    for await (const chunk of res as AsyncIterable<Buffer>) await call.sendMessage(encodeResponseData(chunk));
+    for await (const chunk of readCoalesced(res)) await call.sendMessage(encodeResponseData(chunk));
     await call.sendMessage(encodeResponseTrailer());
     call.finish();
     return;
@@ -252,8 +252,7 @@ async function relayUpgrade(
     );
     await call.sendMessage(encodeResponseTrailer());
     if (head.length) await call.sendMessage(encodeResponseUpgradeData(head));
-    for await (const chunk of socket as AsyncIterable<Buffer>)
-      await call.sendMessage(encodeResponseUpgradeData(chunk));
+    for await (const chunk of readCoalesced(socket)) await call.sendMessage(encodeResponseUpgradeData(chunk));
   } catch (error) {
     options.log?.debug({ err: describeError(error) }, 'upgraded connection ended with an error');
   } finally {

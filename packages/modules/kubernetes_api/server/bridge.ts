@@ -29,11 +29,21 @@ export async function bridgeHttp(
   res.on('close', () => {
     if (!res.writableFinished) call.cancel('the client closed the connection');
   });
-  void (async () => {
-    for await (const chunk of req as AsyncIterable<Buffer>) call.sendMessage(encodeRequestData(chunk));
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody) {
+    // GET, DELETE without a body…: end the request at once instead of waiting for the empty body's end event
+    // (that wait costs milliseconds per request).
     call.sendMessage(encodeRequestTrailer());
     call.closeSend();
-  })().catch(() => call.cancel('the client request body broke off'));
+    req.resume();
+  } else {
+    void (async () => {
+      for await (const chunk of req as AsyncIterable<Buffer>) call.sendMessage(encodeRequestData(chunk));
+      call.sendMessage(encodeRequestTrailer());
+      call.closeSend();
+    })().catch(() => call.cancel('the client request body broke off'));
+  }
 
   let code = 0;
   let contentType = '';
