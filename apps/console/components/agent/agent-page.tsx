@@ -100,13 +100,13 @@ function AgentPageInner({ agentId }: { agentId: number }) {
             </span>
           </div>
           <div className="flex flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
-            <span>agentk {versions.agentVersion ?? '—'}</span>
+            {versions.agentVersion ? <span>agentk {versions.agentVersion}</span> : null}
             {versions.agentWarnings.length ? (
               <Tooltip tip={versions.agentWarnings.join(' ')}>
                 <Badge tone="warn">Version skew</Badge>
               </Tooltip>
             ) : null}
-            <span>· Kubernetes {versions.kubernetesVersion ?? '—'}</span>
+            {versions.kubernetesVersion ? <span>Kubernetes {versions.kubernetesVersion}</span> : null}
             {versions.support ? (
               <Tooltip tip={versions.support.reason}>
                 <Badge tone={supportTone[versions.support.status]}>
