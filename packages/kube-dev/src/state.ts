@@ -52,7 +52,7 @@ export async function stopDevCluster(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const paths = devClusterPaths(env);
-  await stopProcessGroups(Object.values(state.cluster.pids).reverse());
+  await stopProcessGroups(Object.values(state.cluster.pids).reverse(), 1_500);
   await rm(state.cluster.dataDir, { recursive: true, force: true });
   for (const file of [paths.stateFile, paths.demoAdminKubeconfig, paths.demoAgentKubeconfig])
     await rm(file, { force: true });

@@ -1,3 +1,4 @@
+import { runKubectl } from '../kubectl';
 import { componentHealth, devClusterPaths, readDevClusterState } from '../state';
 
 try {
@@ -16,6 +17,15 @@ try {
         `  ${component.component.padEnd(24)} pid ${String(component.pid).padEnd(8)} ${mark.padEnd(10)} ${component.detail}`,
       );
     }
+    const nodes = await runKubectl(state.cluster.kubectlPath, ['get', 'nodes', '--no-headers'], {
+      kubeconfig: state.cluster.kubeconfigPath,
+      timeoutMs: 10_000,
+    }).catch((error: Error) => ({ code: 1, stdout: '', stderr: error.message }));
+    console.log(
+      nodes.code === 0
+        ? `  nodes:\n${nodes.stdout.replace(/^/gm, '    ').trimEnd()}`
+        : `  nodes: ${nodes.stderr.trim()}`,
+    );
     console.log(`  admin kubeconfig: ${devClusterPaths().demoAdminKubeconfig}`);
     if (!health.every((component) => component.healthy)) {
       console.log(
