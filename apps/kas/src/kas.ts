@@ -114,6 +114,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
           config.kasUrl ??
           (ports.agent !== undefined ? `grpc://${config.listenHost}:${ports.agent}` : undefined),
       },
+      shutdown: shutdown.signal,
       authenticate: createAuthenticate(services),
       logger: logger.child({ module: 'api' }),
       httpMetrics,

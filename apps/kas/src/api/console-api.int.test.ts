@@ -258,6 +258,73 @@ describe.each(testBackends)('console API over real HTTP [%s]', (backend) => {
     expect(history.body.map((h) => h.valid)).toEqual([true, false]);
   });
 
+  it('streams live configuration versions over SSE (tRPC subscription), resuming after lastEventId', async () => {
+    const open = (client: RestClient, input: object, signal: AbortSignal) =>
+      fetch(`${kas.apiUrl}/trpc/agentConfigs.onChanged?input=${encodeURIComponent(JSON.stringify(input))}`, {
+        headers: { cookie: client.cookie!, accept: 'text/event-stream' },
+        signal,
+      });
+    const save = (level: string) =>
+      w.as.maintainer.post<{ version: number }>(`/api/v1/agents/${w.agentId}/configs`, {
+        yaml: `observability:\n  logging:\n    level: ${level}\n`,
+      });
+    const before = await save('info');
+    expect(before.status, before.text).toBe(201);
+    const abort = new AbortController();
+    const res = await open(w.as.developer, { agentId: w.agentId }, abort.signal);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    const nextVersion = async (): Promise<number> => {
+      for (;;) {
+        // tRPC writes each tracked event as `data: <json>` then `id: <id>`.
+        const match = /data: ?(\{"agentId".*)\nid: ?(\d+)\n/.exec(buffered);
+        if (match) {
+          buffered = buffered.slice(match.index + match[0].length);
+          const data = JSON.parse(match[1]!) as { version: number };
+          expect(String(data.version)).toBe(match[2]);
+          return data.version;
+        }
+        const { value, done } = await Promise.race([
+          reader.read(),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error(`no event within 10 s; got ${buffered}`)), 10_000),
+          ),
+        ]);
+        if (done) throw new Error(`stream ended; got ${buffered}`);
+        buffered += value;
+      }
+    };
+    expect(await nextVersion()).toBe(before.body.version);
+    const saved = await save('warn');
+    expect(saved.status, saved.text).toBe(201);
+    expect(await nextVersion()).toBe(saved.body.version);
+    abort.abort();
+
+    // Resuming after the newest version sends nothing old; a reporter may not subscribe at all.
+    const resumed = new AbortController();
+    const again = await open(
+      w.as.developer,
+      { agentId: w.agentId, lastEventId: String(saved.body.version) },
+      resumed.signal,
+    );
+    const first = await Promise.race([
+      again
+        .body!.pipeThrough(new TextDecoderStream())
+        .getReader()
+        .read()
+        .then((r) => r.value ?? ''),
+      new Promise<string>((r) => setTimeout(() => r('(nothing)'), 500)),
+    ]);
+    expect(first).not.toMatch(/^id:/m);
+    expect(first).not.toContain('"version"');
+    resumed.abort();
+    const denied = await open(w.as.reporter, { agentId: w.agentId }, new AbortController().signal);
+    const deniedText = await denied.text();
+    expect(deniedText).toMatch(/viewing agent configuration needs the Developer role/);
+  });
+
   it('shows audit rows with the caller address to an administrator only', async () => {
     const rows =
       await w.admin.get<{ action: string; actorName: string; address: string | null }[]>(

@@ -21,6 +21,8 @@ export interface ConsoleApiServerOptions {
   routes: readonly RestRoute[];
   services: KasServices;
   kasInfo: KasInfo;
+  /** Aborted when kas shuts down; ends streaming subscriptions. */
+  shutdown: AbortSignal;
   authenticate: Authenticate;
   logger: Logger;
   httpMetrics: HttpMetrics;
@@ -35,7 +37,7 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     maxBodySize: maxBodyBytes,
     // Queries with large inputs (agentConfigs.validate) may be sent as POST.
     allowMethodOverride: true,
-    createContext: createTrpcContextFactory(options.services, options.kasInfo),
+    createContext: createTrpcContextFactory(options.services, options.kasInfo, options.shutdown),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         options.logger.error({ err: error.cause ?? error, procedure: path }, 'tRPC procedure failed');

@@ -12,15 +12,18 @@ export interface TrpcContext {
   state: RequestState;
   services: KasServices;
   kasInfo: KasInfo;
+  /** Aborted when kas shuts down: subscriptions end so the listener can close. */
+  shutdown: AbortSignal;
 }
 
-export function createTrpcContextFactory(services: KasServices, kasInfo: KasInfo) {
+export function createTrpcContextFactory(services: KasServices, kasInfo: KasInfo, shutdown: AbortSignal) {
   return ({ req, res }: CreateHTTPContextOptions): TrpcContext => ({
     req,
     res,
     state: getRequestState(req),
     services,
     kasInfo,
+    shutdown,
   });
 }
 
@@ -61,6 +64,12 @@ function apiErrorOf(error: TRPCError): ApiError {
 
 export const t = initTRPC.context<TrpcContext>().create({
   isDev: false,
+  // Subscriptions stream over SSE; pings keep proxies from closing quiet streams and let the
+  // client notice a dead one and reconnect (resuming after its lastEventId).
+  sse: {
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 20_000 },
+  },
   errorFormatter({ shape, error, ctx }) {
     const apiError = apiErrorOf(error);
     const body: ApiErrorBody = apiError.body(ctx?.state.traceId);

@@ -7,7 +7,10 @@ import { appRouter } from './router';
 describe('one operation list, three surfaces', () => {
   it('exposes every operation as the tRPC procedure named after it', () => {
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
-    expect(Object.keys(procedures).sort()).toEqual(allOperations.map((op) => op.name).sort());
+    const subscriptions = ['agentConfigs.onChanged'];
+    expect(Object.keys(procedures).sort()).toEqual(
+      [...allOperations.map((op) => op.name), ...subscriptions].sort(),
+    );
     for (const op of allOperations) expect(procedures[op.name]!._def.type).toBe(op.type);
   });
 

@@ -3,6 +3,7 @@
 import { operationGroups } from '../api/operations/index';
 import { proceduresFor } from './from-operations';
 import { t } from './init';
+import { agentConfigSubscriptions } from './subscriptions';
 
 export const appRouter = t.router({
   meta: t.router(proceduresFor(operationGroups.meta)),
@@ -17,7 +18,10 @@ export const appRouter = t.router({
   }),
   agents: t.router(proceduresFor(operationGroups.agents)),
   agentTokens: t.router(proceduresFor(operationGroups.agentTokens)),
-  agentConfigs: t.router(proceduresFor(operationGroups.agentConfigs)),
+  agentConfigs: t.router({
+    ...proceduresFor(operationGroups.agentConfigs),
+    ...agentConfigSubscriptions,
+  }),
   activity: t.router(proceduresFor(operationGroups.activity)),
   ciJobTokens: t.router(proceduresFor(operationGroups.ciJobTokens)),
   receptive: t.router(proceduresFor(operationGroups.receptive)),
