@@ -189,6 +189,24 @@ describe('console in Chromium against real kas', () => {
     await screenshot(page, 'admin-audit');
   });
 
+  it('sends a user whose session ended to login, then back to the page they were on', async () => {
+    const target = `/agents/${agent.agentId}?tab=configuration`;
+    await page.goto(target);
+    await page.getByLabel('Agent configuration (YAML)').waitFor();
+    // The session ends behind the console's back (expired, or logged out in another tab).
+    await context.clearCookies();
+    await page.getByRole('tab', { name: 'Tokens' }).click();
+    await page.waitForURL(/\/login\?next=/);
+    expect(decodeURIComponent(new URL(page.url()).searchParams.get('next') ?? '')).toBe(
+      `/agents/${agent.agentId}?tab=tokens`,
+    );
+    await new LoginPage(page).logIn(adminUsername, adminPassword);
+    await page.waitForURL(
+      (url) => url.pathname === `/agents/${agent.agentId}` && url.search === '?tab=tokens',
+    );
+    await agent.tokenRow('first').waitFor();
+  });
+
   it('renders in dark mode from the system setting', async () => {
     const dark = await newContext(browser, stack.consoleUrl, 'dark');
     await dark.addCookies(await context.cookies());

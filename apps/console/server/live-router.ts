@@ -10,8 +10,9 @@
 import { tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 
+import { unauthenticated } from '../../kas/src/api/errors';
 import type { TrpcContext } from '../../kas/src/trpc/init';
-import { t } from '../../kas/src/trpc/init';
+import { t, toTrpcError } from '../../kas/src/trpc/init';
 import type { LiveFeed } from './live-feed';
 
 const id = z.number().int().positive();
@@ -66,7 +67,10 @@ export interface LiveSource {
 
 const signedIn = t.middleware(({ ctx, next }) => {
   if (ctx.state.principal.kind === 'anonymous' || ctx.state.authError) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.state.authError?.message ?? 'log in first' });
+    // kas's error formatter keeps the status of an ApiError cause (401 here, not 500).
+    throw toTrpcError(
+      ctx.state.authError ?? unauthenticated('log in to the console or send a personal access token'),
+    );
   }
   return next();
 });
