@@ -29,6 +29,8 @@ const arg = (name: string, fallback: number) => {
 };
 const AGENTS = arg('agents', 100);
 const MIB = arg('mib', 100);
+/** `--only-memory`: skip the cluster figures (e.g. `--only-memory --agents 1000`). */
+const ONLY_MEMORY = process.argv.includes('--only-memory');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const agentkDir = fileURLToPath(new URL('../../apps/agentk', import.meta.url));
 const children: ChildProcess[] = [];
@@ -263,6 +265,22 @@ async function idleAgentMemory(
 }
 
 async function main(): Promise<void> {
+  if (!ONLY_MEMORY) await clusterFigures();
+  for (const count of [AGENTS]) {
+    log(`kas memory with ${count} idle agents (each agentk with its pool)`);
+    const m = await idleAgentMemory(count);
+    rows.push({
+      metric: `kas RSS per idle agent (${count} agents)`,
+      direct: '-',
+      proxy: fmt.kib(m.perAgentKiB),
+      ratio: `${m.idle} idle tunnels, ${m.connections} TCP conns`,
+      goal: '≤ 64 KiB',
+    });
+  }
+  printTable(rows);
+}
+
+async function clusterFigures(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tunnel-'));
   log('starting the local cluster');
   const cluster = await startCluster({ nodes: 1 });
@@ -460,19 +478,6 @@ async function main(): Promise<void> {
     children.length = 0;
     await cluster.stop();
   }
-
-  for (const count of [AGENTS]) {
-    log(`kas memory with ${count} idle agents (each agentk with its pool)`);
-    const m = await idleAgentMemory(count);
-    rows.push({
-      metric: `kas RSS per idle agent (${count} agents)`,
-      direct: '-',
-      proxy: fmt.kib(m.perAgentKiB),
-      ratio: `${m.idle} idle tunnels, ${m.connections} TCP conns`,
-      goal: '≤ 64 KiB',
-    });
-  }
-  printTable(rows);
 }
 
 main()

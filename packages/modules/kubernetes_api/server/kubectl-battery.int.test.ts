@@ -443,6 +443,59 @@ describe('impersonation modes', () => {
   }
 });
 
+describe('browser session credentials (real sessions and CSRF)', () => {
+  const get = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      https
+        .get(`${world.proxy.url}${path}`, { ca: world.proxy.caPem, headers }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+
+  it('accepts cookie + agent id + CSRF (header or query) and answers 401 naming the fix otherwise', async () => {
+    const login = await world.services.sessions.login({
+      username: 'alice',
+      password: 'alice-password-1',
+      address: '127.0.0.1',
+    });
+    const cookie = `other=1; mooring_session=${login.sessionId}`;
+    const byHeader = await get(`/api/v1/namespaces/${NS}/pods`, {
+      cookie,
+      'mooring-agent-id': String(world.agentId),
+      'x-csrf-token': login.csrfToken,
+    });
+    expect(byHeader.status).toBe(200);
+    expect(
+      JSON.parse(byHeader.body).items.map((p: { metadata: { name: string } }) => p.metadata.name),
+    ).toContain('p1');
+    const byQuery = await get(
+      `/api/v1/namespaces/${NS}/pods?mooring-agent-id=${world.agentId}&mooring-csrf-token=${encodeURIComponent(login.csrfToken)}`,
+      { cookie },
+    );
+    expect(byQuery.status).toBe(200);
+    const badCsrf = await get('/api', {
+      cookie,
+      'mooring-agent-id': String(world.agentId),
+      'x-csrf-token': 'forged',
+    });
+    expect(badCsrf.status).toBe(401);
+    expect(JSON.parse(badCsrf.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect(JSON.parse(badCsrf.body).message).toContain('CSRF token does not match');
+    const noAgent = await get('/api', { cookie, 'x-csrf-token': login.csrfToken });
+    expect(noAgent.status).toBe(401);
+    expect(JSON.parse(noAgent.body).message).toContain('Mooring-Agent-Id');
+    const otherAgent = await get('/api', {
+      cookie,
+      'mooring-agent-id': '999999',
+      'x-csrf-token': login.csrfToken,
+    });
+    expect(otherAgent.status).toBe(401);
+  });
+});
+
 describe('faults', () => {
   it('agent not connected: 503 naming the agent, without Retry-After', async () => {
     const started = Date.now();
