@@ -197,6 +197,27 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
     await until('pod disconnected', () => k.server.connectedAgents.list(9).length === 0);
   });
 
+  it('reconnects to a restarted kas: the pod is registered again and the next call works', async () => {
+    const first = await kas();
+    const a = await agentk(first, 'mgt-agent7', 'pod-restart');
+    await a.registered;
+    const port = first.server.port;
+    await first.server.stop(1_000);
+    const second = await startTestKas(TOKENS, {
+      port,
+      tls: { mode: 'self-signed', dir: first.tlsDir },
+      limits: { routingTimeoutMs: 10_000 },
+    });
+    kases.push(second);
+    const started = Date.now();
+    expect((await roundTrip(second, 7, ['again'])).messages).toEqual(['AGAIN']);
+    await until(
+      'registered again',
+      () => second.server.connectedAgents.list(7)[0]?.meta?.podName === 'pod-restart',
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('enforces the per-agent stream limit with a clear error', async () => {
     const k = await kas({ limits: { streamsPerAgent: 3, routingTimeoutMs: 2_000 } });
     await agentk(k, 'mgt-agent7', 'pod-limit');
@@ -215,6 +236,24 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
       .catch((e: unknown) => e);
     expect(over).toBeInstanceOf(AgentStreamLimitError);
     expect((over as Error).message).toContain('agent 7 reached its limit of 3 concurrent tunnel streams');
+    // A Connect over the limit is refused with RESOURCE_EXHAUSTED naming the limit.
+    const refused = await new Promise<{ code: number; details: string }>((resolve) => {
+      const c = new ReverseTunnelClient(
+        k.server.url.replace('grpcs://', ''),
+        credentials.createSsl(k.server.caPem),
+      );
+      const metadata = new Metadata();
+      metadata.set('authorization', 'Bearer mgt-agent7');
+      const stream = c.connect(metadata);
+      stream.on('error', () => undefined);
+      stream.on('status', (st) => {
+        c.close();
+        resolve(st);
+      });
+      stream.write({ msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] } } } });
+    });
+    expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(refused.details).toContain('agent 7 reached its limit of 3 concurrent tunnel streams');
     for (const c of calls) c.cancel('test done');
   });
 

@@ -1,5 +1,6 @@
 // agentk's side of GetConfiguration: keeps the stream open, hands every new configuration to the listener, and
-// re-opens the stream (at once after a clean end, with backoff 10 s → 5 min after an error).
+// re-opens the stream (at once after a clean end, with backoff 10 s → 5 min after an error). Opening the stream also
+// registers the pod (agent_meta, pod_id), so a restarted kas knows it before the next heartbeat.
 import { type Metadata, status } from '@grpc/grpc-js';
 import type {
   AgentConfigurationClient,
@@ -42,9 +43,12 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
 
   const open = () => {
     if (stopped) return;
+    const metadata = options.metadata();
+    // Wait for kas while it is unreachable (e.g. restarting) instead of failing into the error backoff.
+    metadata.setOptions({ waitForReady: true });
     const s = options.client.getConfiguration(
       { version: current?.version ?? '', agentMeta: options.meta(), podId: options.podId },
-      options.metadata(),
+      metadata,
     );
     stream = s;
     s.on('data', (response: ConfigurationResponse) => {

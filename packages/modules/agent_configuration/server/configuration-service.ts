@@ -25,6 +25,8 @@ export function createGetConfigurationHandler(deps: {
   maxStreamAgeMs: number;
   /** Open streams, so kas can close those of a revoked token. */
   openStreams: Set<ConfigStreamHandle>;
+  /** Told when a pod opens its stream (the request carries its agent_meta), so kas knows the pod at once. */
+  onOpened?: (agentId: number, request: ConfigurationRequest) => void;
   /** Told after a configuration version was written to a pod's stream. */
   onSent?: (agentId: number, podId: number, version: string) => void;
 }) {
@@ -81,6 +83,7 @@ export function createGetConfigurationHandler(deps: {
         else call.end();
       };
       deps.openStreams.add(handle);
+      deps.onOpened?.(agentId, call.request);
       call.on('cancelled', () => finish(null));
       call.on('close', () => finish(null));
       refresh();

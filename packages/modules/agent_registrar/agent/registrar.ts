@@ -1,5 +1,6 @@
 // agentk's heartbeat: AgentRegistrar.Register now and every `intervalMs` (default 5 min), with the Kubernetes version
-// read from discovery before each call. On error it retries with backoff (10 s → 5 min).
+// read from discovery before each call. While kas is unreachable the call waits for it (up to the call timeout),
+// so a restarted kas sees the pod at once; on errors it retries with backoff (10 s → 1 min).
 import type { Metadata } from '@grpc/grpc-js';
 import type {
   AgentRegistrarClient,
@@ -23,6 +24,11 @@ export interface RegistrarOptions {
   onRegistered?: () => void;
 }
 
+function waitingMetadata(metadata: Metadata): Metadata {
+  metadata.setOptions({ waitForReady: true });
+  return metadata;
+}
+
 export interface Registrar {
   /** Resolves after the first successful Register (for readiness). */
   readonly firstRegistration: Promise<void>;
@@ -33,7 +39,7 @@ export function startRegistrar(options: RegistrarOptions): Registrar {
   const logger = options.logger.child({ module: 'agent_registrar' });
   const intervalMs = options.intervalMs ?? 5 * 60_000;
   const retryMinMs = options.retryMinMs ?? 10_000;
-  const retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
+  const retryMaxMs = options.retryMaxMs ?? 60_000;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let failures = 0;
@@ -63,7 +69,7 @@ export function startRegistrar(options: RegistrarOptions): Registrar {
       await new Promise<void>((resolve, reject) =>
         options.client.register(
           request,
-          options.metadata(),
+          waitingMetadata(options.metadata()),
           { deadline: Date.now() + (options.callTimeoutMs ?? 30_000) },
           (error) => (error ? reject(error) : resolve()),
         ),

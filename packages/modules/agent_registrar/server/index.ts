@@ -11,4 +11,4 @@ export {
   type KubernetesVersionInfo,
   noStorageRecorder,
 } from './recorder';
-export { createRegisterHandler } from './registrar-service';
+export { createRegisterHandler, podMetaFromProto } from './registrar-service';

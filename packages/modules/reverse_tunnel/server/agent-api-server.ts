@@ -18,6 +18,7 @@ import {
   ConnectedAgents,
   createRegisterHandler,
   noStorageRecorder,
+  podMetaFromProto,
 } from '../../agent_registrar/server/index';
 import type { AgentDialer } from '../shared/tunnel-api';
 import { AgentCallError, authenticateAgent, type OnTokenRevoked, type VerifyAgentToken } from './agent-auth';
@@ -153,6 +154,14 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
       maxStreamAgeMs: longPollMaxAgeMs,
       openStreams: configStreams,
       onSent: (agentId, podId, version) => connectedAgents.configSent(agentId, podId, version),
+      onOpened: (agentId, request) => {
+        if (!request.podId || !request.agentMeta?.podName) return;
+        connectedAgents
+          .heartbeat(agentId, request.podId, podMetaFromProto(request.agentMeta))
+          .catch((error: unknown) =>
+            logger.warn({ err: error, agent_id: agentId }, 'could not record the connection of a pod'),
+          );
+      },
     }),
   });
 
