@@ -63,6 +63,12 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
     const secret = loadOrCreateSecret(config.dataDir, config.secret);
+    if (config.databaseUrl && !config.secret) {
+      log.warn(
+        { data_dir: config.dataDir },
+        'MOORING_SECRET is not set: using the secret kept in the data dir; every kas replica sharing this database must use the same MOORING_SECRET, or sessions and encrypted keys break between them',
+      );
+    }
     const database = await openDatabase(
       config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
     );
@@ -110,9 +116,8 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       routes,
       services,
       kasInfo: {
-        agentAddress: () =>
-          config.kasUrl ??
-          (ports.agent !== undefined ? `grpc://${config.listenHost}:${ports.agent}` : undefined),
+        // The agent listener module reports its URL (scheme reflects TLS) once started.
+        agentAddress: () => config.kasUrl ?? urls.agent,
       },
       shutdown: shutdown.signal,
       authenticate: createAuthenticate(services),
