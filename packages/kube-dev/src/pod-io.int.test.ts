@@ -100,6 +100,18 @@ describe('pods on kwok nodes do real work', () => {
     expect(attach.output()).not.toContain('before attach');
   });
 
+  it('the helpers reject bad input with the reason', async () => {
+    await expect(
+      appendPodLog(cluster, { namespace: namespace.name, pod, container: 'nope', lines: 'x' }),
+    ).rejects.toThrow(`has no container "nope"; it has ${pod}`);
+    await expect(
+      appendPodLog(cluster, { namespace: namespace.name, pod: 'missing', lines: 'x' }),
+    ).rejects.toThrow(/cannot read pod .*missing \(HTTP 404\)/);
+    await expect(
+      forwardPodPort(cluster, { namespace: namespace.name, pod, port: 70000, to: { port: 1 } }),
+    ).rejects.toThrow(/port must be 1-65535/);
+  });
+
   describe('kubectl port-forward', () => {
     let server: Server;
     const sockets = new Set<Socket>();

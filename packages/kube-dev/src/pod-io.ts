@@ -54,16 +54,24 @@ interface PodJson {
 
 const registered = new Set<string>();
 
+/** Reads the pod straight from the API (cheaper than spawning kubectl for every appended line). */
 async function podContainers(
   cluster: ClusterForPods,
   ref: PodRef,
 ): Promise<{ uid: string; containers: string[] }> {
-  const pod = JSON.parse(
-    await kubectlOrThrow(cluster.kubectlPath, ['get', 'pod', ref.pod, '-n', ref.namespace, '-o', 'json'], {
-      kubeconfig: cluster.kubeconfigPath,
-    }),
-  ) as PodJson;
+  const url = `${cluster.server}/api/v1/namespaces/${ref.namespace}/pods/${ref.pod}`;
+  const response = await httpGet(url, { ca: caPem(cluster), token: cluster.adminToken });
+  if (response.status !== 200) {
+    throw new Error(
+      `kube-dev pod-io: cannot read pod ${ref.namespace}/${ref.pod} (HTTP ${response.status}): ${response.body.slice(0, 300)}`,
+    );
+  }
+  const pod = JSON.parse(response.body) as PodJson;
   return { uid: pod.metadata.uid, containers: pod.spec.containers.map((container) => container.name) };
+}
+
+function caPem(cluster: Pick<KubeClusterInfo, 'caData'>): string {
+  return Buffer.from(cluster.caData, 'base64').toString('utf8');
 }
 
 export interface AppendPodLogOptions extends PodRef {
@@ -140,7 +148,7 @@ async function waitForKwokToServeLogs(
   const url =
     `${cluster.server}/api/v1/namespaces/${ref.namespace}/pods/${ref.pod}/log` +
     `?container=${encodeURIComponent(container)}&limitBytes=4096`;
-  const ca = Buffer.from(cluster.caData, 'base64').toString('utf8');
+  const ca = caPem(cluster);
   const deadline = Date.now() + 30_000;
   let last = '';
   while (Date.now() < deadline) {
