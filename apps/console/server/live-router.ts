@@ -1,7 +1,8 @@
 // A router fragment for kas: the procedures the console needs that kas's router (apps/kas/src/trpc/router.ts)
 // does not have yet. Built with kas's own `t`; mounting it is one line in kas's router,
 //     live: createLiveRouter(source),  kubeconfig: createKubeconfigRouter(build),
-// where `source` adapts agent_registrar's ConnectedAgents + the agent_connections table + the activity table.
+// where `source` is connectedAgentsLiveSource(...) (connected-agents-source.ts: agent_registrar's ConnectedAgents,
+// plus last-seen from the agent_connections table) and activity rows are published to `source.activity`.
 // Until kas mounts it, the console shows "Live updates stopped: No procedure found on path live.agents".
 //
 // Live data rules (issue 6): subscriptions yield `tracked(eventId, data)` so a reconnecting EventSource resumes

@@ -1,0 +1,67 @@
+import { ConnectedAgents, noStorageRecorder } from '@mooring/modules/agent_registrar/server/index';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { connectedAgentsLiveSource } from './connected-agents-source';
+import type { AgentLiveState } from './live-router';
+
+const meta = {
+  podName: 'agentk-7c9f',
+  podNamespace: 'mooring-agent',
+  agentVersion: 'v0.1.0',
+  agentCommit: 'abc',
+  kubernetesVersion: { major: '1', minor: '36', gitVersion: 'v1.36.3', platform: 'linux/amd64' },
+};
+
+describe('connectedAgentsLiveSource', () => {
+  const stops: (() => void)[] = [];
+  afterEach(() => stops.splice(0).forEach((s) => s()));
+
+  it('turns the registrar’s pods into live states and publishes every change', async () => {
+    const connected = new ConnectedAgents({
+      recorder: noStorageRecorder,
+      kasReplica: 'kas-0',
+      logger: pino({ level: 'silent' }),
+      disconnectAfterMs: 20,
+    });
+    const source = connectedAgentsLiveSource({
+      connected,
+      visibleAgentIds: async () => new Set([7]),
+      streamLimit: 10,
+      minIntervalMs: 0,
+    });
+    stops.push(
+      () => source.stop(),
+      () => connected.stop(),
+    );
+    const seen: AgentLiveState[] = [];
+    source.agents.subscribe((e) => seen.push(e.value));
+
+    expect(await source.states([7])).toEqual([
+      { agentId: 7, connections: [], lastSeenAt: null, disconnectReason: null },
+    ]);
+
+    await connected.heartbeat(7, 1, meta);
+    connected.tunnelsChanged(7, 1, { idle: 3, active: 1 });
+    connected.configSent(7, 1, '4');
+    const [state] = await source.states([7]);
+    expect(state!.connections).toEqual([
+      expect.objectContaining({
+        podName: 'agentk-7c9f',
+        kubernetesVersion: 'v1.36.3',
+        kasReplica: 'kas-0',
+        configVersion: 4,
+        streams: { active: 1, idle: 3, limit: 10 },
+      }),
+    ]);
+    expect(seen.at(-1)?.connections[0]?.configVersion).toBe(4);
+
+    // No tunnel for the disconnect delay: the pod is gone, with the reason the registrar gives.
+    connected.tunnelsChanged(7, 1, { idle: 0, active: 0 });
+    await new Promise((r) => setTimeout(r, 60));
+    const after = seen.at(-1)!;
+    expect(after.connections).toEqual([]);
+    expect(after.disconnectReason).toMatch(/no tunnel/);
+    expect(after.lastSeenAt).not.toBeNull();
+  });
+});
