@@ -148,7 +148,6 @@ async function relayHttp(
     return;
   }
   const res = result.res;
-  call.sendHeader({});
   await call.sendMessage(
     encodeResponseHeader({
       statusCode: res.statusCode ?? 502,
@@ -218,7 +217,6 @@ async function relayUpgrade(
     await sendUnreachable(call, options, result.error);
     return;
   }
-  call.sendHeader({});
   const res = result.res;
   if (result.kind === 'response') {
     // The API server refused the upgrade (e.g. RBAC 403): an ordinary response the client reads as such.
@@ -272,7 +270,6 @@ async function sendUnreachable(
   const message = `agentk could not reach its Kubernetes API server at ${options.target.url.origin}: ${describeError(error)}`;
   options.log?.warn({ err: describeError(error) }, message);
   const body = kubeStatusBody(502, message);
-  call.sendHeader({});
   await call.sendMessage(
     encodeResponseHeader({
       statusCode: 502,
