@@ -23,6 +23,7 @@ import {
 import type { AgentDialer } from '../shared/tunnel-api';
 import { AgentCallError, authenticateAgent, type OnTokenRevoked, type VerifyAgentToken } from './agent-auth';
 import { createConnectHandler, REVOKED_MESSAGE } from './connect-handler';
+import { ConnectionAges } from './connection-ages';
 import { createAgentDialer } from './dialer';
 import { createAgentApiMetrics } from './metrics';
 import { TunnelRegistry } from './registry';
@@ -140,6 +141,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
       metrics,
       logger,
       idleTunnelMaxAgeMs: longPollMaxAgeMs,
+      connectionAges: new ConnectionAges(),
       isRevoked,
     }),
   });

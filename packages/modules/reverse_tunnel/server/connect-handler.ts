@@ -3,6 +3,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import type { ConnectRequest } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
 import { AgentCallError, authenticateAgent, type VerifyAgentToken } from './agent-auth';
+import type { ConnectionAges } from './connection-ages';
 import type { AgentApiMetrics } from './metrics';
 import type { TunnelRegistry } from './registry';
 import { type ConnectStream, ServerTunnel } from './server-tunnel';
@@ -15,8 +16,12 @@ export interface ConnectHandlerDeps {
   verifyAgentToken: VerifyAgentToken;
   metrics: AgentApiMetrics;
   logger: Logger;
-  /** An idle tunnel is ended cleanly after this long, so agentk re-opens it on a fresh connection after a GOAWAY. */
+  /**
+   * An idle tunnel is ended cleanly once its connection is this old, so agentk re-opens it on a fresh connection
+   * after the GOAWAY.
+   */
   idleTunnelMaxAgeMs: number;
+  connectionAges: ConnectionAges;
   descriptorTimeoutMs?: number;
   /** A token revoked while its Connect was being set up must not register a tunnel. */
   isRevoked: (tokenId: number) => boolean;
@@ -90,15 +95,18 @@ async function handleConnect(stream: ConnectStream, deps: ConnectHandlerDeps): P
   registry.register(tunnel);
   // Headers tell agentk that kas accepted the tunnel (its backoff resets on that).
   stream.sendMetadata(new Metadata());
+  const connection = deps.connectionAges.track(stream.getPeer());
+  const idleForMs = Math.max(1_000, connection.bornAt + deps.idleTunnelMaxAgeMs - Date.now());
   const idleTimer = setTimeout(() => {
     if (tunnel.state === 'idle') {
       registry.unregister(tunnel);
       tunnel.close('idle tunnel reached its maximum age');
     }
-  }, deps.idleTunnelMaxAgeMs);
+  }, idleForMs);
   idleTimer.unref();
   tunnel.onDone(() => {
     clearTimeout(idleTimer);
+    connection.release();
     registry.unregister(tunnel);
   });
 }
