@@ -2,7 +2,7 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import {
   createTRPCClient,
-  httpBatchLink,
+  httpBatchStreamLink,
   httpSubscriptionLink,
   splitLink,
   TRPCClientError,
@@ -44,7 +44,7 @@ export function Providers({ children }: { children: ReactNode }) {
           // SSE through the console's streaming route; kas sends pings every 10 s and tells the client to
           // reconnect after 20 s of silence; EventSource resends Last-Event-ID so the stream resumes.
           true: httpSubscriptionLink({ url: '/api/trpc' }),
-          false: httpBatchLink({
+          false: httpBatchStreamLink({
             url: '/api/trpc',
             headers: () => {
               const csrf = getCsrfToken();
