@@ -12,7 +12,13 @@ import {
   type ValuesMap,
 } from '../shared/http-frames';
 import { kubeStatusBody, STATUS_TEXT } from '../shared/kube-status';
-import { describeError, writeWithBackpressure } from '../shared/streams';
+import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
+
+/** The tunnel's OutgoingCall may expose drain() (resolves once its stream takes more); the contract does not require it. */
+async function send(call: OutgoingCall, data: Uint8Array): Promise<void> {
+  call.sendMessage(data);
+  await (call as OutgoingCall & { drain?: () => Promise<void> }).drain?.();
+}
 
 export interface BridgeResult {
   /** The status code the client saw (0 if it went away before any). */
@@ -39,7 +45,7 @@ export async function bridgeHttp(
     req.resume();
   } else {
     void (async () => {
-      for await (const chunk of req as AsyncIterable<Buffer>) call.sendMessage(encodeRequestData(chunk));
+      for await (const chunk of readCoalesced(req)) await send(call, encodeRequestData(chunk));
       call.sendMessage(encodeRequestTrailer());
       call.closeSend();
     })().catch(() => call.cancel('the client request body broke off'));
@@ -92,10 +98,13 @@ export async function bridgeUpgrade(
 ): Promise<BridgeResult> {
   call.sendMessage(encodeRequestTrailer());
   if (head.length) call.sendMessage(encodeRequestUpgradeData(head));
-  socket.on('data', (chunk: Buffer) => call.sendMessage(encodeRequestUpgradeData(chunk)));
-  socket.on('end', () => call.closeSend());
-  socket.on('close', () => call.cancel('the client closed the connection'));
   socket.on('error', () => undefined);
+  // Client bytes flow with backpressure: the socket is read only as fast as the tunnel takes them.
+  void (async () => {
+    for await (const chunk of readCoalesced(socket)) await send(call, encodeRequestUpgradeData(chunk));
+    call.closeSend();
+  })().catch(() => call.cancel('the client connection broke'));
+  socket.on('close', () => call.cancel('the client closed the connection'));
 
   let code = 0;
   try {
