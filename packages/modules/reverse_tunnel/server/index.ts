@@ -24,3 +24,5 @@ export {
   type AgentApiModuleOptions,
   type AgentApiServices,
 } from './kas-module';
+/** The name apps/kas/src/modules.ts's comment uses for this module. */
+export { createAgentApiKasModule as createReverseTunnelServerModule } from './kas-module';
