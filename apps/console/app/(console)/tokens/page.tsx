@@ -37,11 +37,15 @@ export default function TokensPage() {
     const data = new FormData(event.currentTarget);
     const expires = String(data.get('expiresAt') ?? '');
     setSecret(null);
-    create.mutate({
-      name: String(data.get('name') ?? ''),
-      scopes: data.getAll('scopes').map(String) as ('api' | 'read_api' | 'k8s_proxy')[],
-      expiresAt: expires ? new Date(`${expires}T00:00:00Z`).toISOString() : null,
-    });
+    const form = event.currentTarget;
+    create.mutate(
+      {
+        name: String(data.get('name') ?? ''),
+        scopes: data.getAll('scopes').map(String) as ('api' | 'read_api' | 'k8s_proxy')[],
+        expiresAt: expires ? new Date(`${expires}T00:00:00Z`).toISOString() : null,
+      },
+      { onSuccess: () => form.reset() },
+    );
   }
 
   function statusOf(t: {
