@@ -135,6 +135,21 @@ describe('console in Chromium against real kas', () => {
     await agent.fillReceptive('https://agent.example.com');
     expect(await agent.fieldError('Agent URL').innerText()).toContain('grpc:// or grpcs://');
     await screenshot(page, 'agent-receptive-error');
+    // mTLS with unusable material: one message per field.
+    await page.getByLabel('Mutual TLS', { exact: false }).check();
+    await page.getByLabel('Client certificate', { exact: true }).fill('not a certificate');
+    await page.getByLabel('TLS server name').fill('bad name!');
+    await page.getByRole('button', { name: 'Save endpoint' }).click();
+    for (const [field, text] of [
+      ['Client certificate', 'client certificate in PEM form'],
+      ['Client key', 'private key in PEM form'],
+      ['CA certificate', 'CA certificate'],
+      ['TLS server name', 'host name'],
+    ] as const) {
+      expect(await agent.fieldError(field).innerText()).toContain(text);
+    }
+    await screenshot(page, 'agent-receptive-mtls-errors');
+    await page.getByLabel('JWT signed by kas', { exact: false }).check();
     await agent.fillReceptive('grpcs://agent.example.com:8082');
     const saved = page.getByTestId('receptive-saved');
     await saved.getByText('grpcs://agent.example.com:8082').waitFor();

@@ -80,6 +80,7 @@ export class AgentPage {
     return this.page
       .getByRole('form', { name: 'Receptive endpoint' })
       .locator('div', { has: this.page.getByLabel(label, { exact: true }) })
+      .last() // the innermost wrapper: the field's own
       .getByRole('alert');
   }
 }
