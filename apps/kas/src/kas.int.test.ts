@@ -34,6 +34,7 @@ function listenerModule(name: string, events: string[], ready: { ok: boolean }):
         },
       });
       ctx.signal.addEventListener('abort', () => events.push(`abort seen by ${name}`));
+      ctx.provide(`${name}-source`, { from: name });
       return { ports: { [name]: port }, urls: { [name]: `http://127.0.0.1:${port}` } };
     },
     async stop() {
@@ -57,6 +58,7 @@ describe('startKas modules', () => {
       expect(events).toEqual(['start first', 'start second']);
       expect(Object.keys(kas.ports).sort()).toEqual(['api', 'first', 'observability', 'second']);
       expect(await (await fetch(kas.urls.second!)).text()).toBe('second');
+      expect(kas.provided.get('second-source')).toEqual({ from: 'second' });
       expect((await fetch(`${kas.urls.observability}/readyz`)).status).toBe(200);
       ready.ok = false;
       const notReady = await fetch(`${kas.urls.observability}/readyz`);
@@ -71,7 +73,25 @@ describe('startKas modules', () => {
       'stop second',
       'stop first',
     ]);
+    expect(kas.provided.get('second-source')).toBeUndefined();
     await expect(fetch(kas.urls.api)).rejects.toThrow();
+  });
+
+  it('refuses two modules providing the same name', async () => {
+    const events: string[] = [];
+    const twin = (name: string): KasModule => ({
+      name,
+      async start(ctx) {
+        ctx.provide('liveSource', name);
+      },
+      async stop() {
+        events.push(`stop ${name}`);
+      },
+    });
+    await expect(startKas(config, { logger, modules: [twin('a'), twin('b')] })).rejects.toThrow(
+      'two modules provide "liveSource"; names must be unique',
+    );
+    expect(events).toEqual(['stop b', 'stop a']);
   });
 
   it('undoes everything when a module fails to start, so kas can start again on the same data dir', async () => {

@@ -17,6 +17,7 @@ import { createObservabilityServer, type ReadinessCheck } from './observability/
 import { appRouter } from './trpc/router';
 import { kasVersion } from './version';
 import { loadOrCreateSecret } from './secret';
+import { Provided } from './provided';
 
 export interface StartKasOptions {
   /** Modules to run; `defaultModules()` when unset. */
@@ -34,6 +35,8 @@ export interface RunningKas {
   logger: Logger;
   /** Set only on the start that created the admin without MOORING_ADMIN_PASSWORD: show it once. */
   initialAdmin: { username: string; password: string } | undefined;
+  /** Values modules provided to the console API (KasModuleContext.provide). */
+  provided: Provided;
   /** REST routes as served, for docs and tests. */
   routes: readonly RestRoute[];
   /** Graceful: /readyz turns 503, modules stop, listeners finish in-flight requests, DB closes. */
@@ -109,6 +112,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     const observabilityPort = await bind(observability, config.observabilityPort, 'observability');
     cleanups.push(() => closeGracefully(observability, 2_000));
 
+    const provided = new Provided();
     const routes = compileRoutes(allOperations);
     const openApi = buildOpenApiDocument(allOperations, kasVersion);
     const api = createConsoleApiServer({
@@ -120,6 +124,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         agentAddress: () => config.kasUrl ?? urls.agent,
       },
       shutdown: shutdown.signal,
+      provided,
       authenticate: createAuthenticate(services),
       logger: logger.child({ module: 'api' }),
       httpMetrics,
@@ -145,6 +150,10 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         signal: shutdown.signal,
         addReadinessCheck: (check) => readinessChecks.push(check),
         listen: bind,
+        provide: (name, value) => {
+          provided.set(name, value);
+          cleanups.push(async () => provided.delete(name));
+        },
       };
       cleanups.push(() => module.stop());
       const started: KasModuleStarted | void = await module.start(ctx);
@@ -162,6 +171,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       metrics,
       logger,
       initialAdmin,
+      provided,
       routes,
       stop() {
         stopping ??= (async () => {

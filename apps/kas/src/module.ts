@@ -30,6 +30,11 @@ export interface KasModuleContext {
    * one) and logs `<name> listening`. Use it so every listener honours MOORING_LISTEN_HOST.
    */
   listen(server: Server, port: number, name: string): Promise<number>;
+  /**
+   * Makes a value available to console API procedures under `name` (tRPC: `ctx.provided.get(name)`),
+   * e.g. the connected-agents source for live subscriptions. Removed again when the module stops.
+   */
+  provide(name: string, value: unknown): void;
 }
 
 /** What a module reports once started: shown in startKas's result and logged. */

@@ -7,6 +7,7 @@ import type { HttpMetrics } from '../observability/metrics';
 import { maxBodyBytes } from '../http/read-json-body';
 import { ApiError, toApiError } from './errors';
 import type { KasInfo, Principal } from './operation';
+import type { Provided } from '../provided';
 import { createRestHandler, sendApiError, sendJson } from './rest-handler';
 import { setRequestState, type RequestState } from './request-state';
 import { restPrefix, type RestRoute } from './rest-routes';
@@ -23,6 +24,7 @@ export interface ConsoleApiServerOptions {
   kasInfo: KasInfo;
   /** Aborted when kas shuts down; ends streaming subscriptions. */
   shutdown: AbortSignal;
+  provided: Provided;
   authenticate: Authenticate;
   logger: Logger;
   httpMetrics: HttpMetrics;
@@ -37,7 +39,12 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     maxBodySize: maxBodyBytes,
     // Queries with large inputs (agentConfigs.validate) may be sent as POST.
     allowMethodOverride: true,
-    createContext: createTrpcContextFactory(options.services, options.kasInfo, options.shutdown),
+    createContext: createTrpcContextFactory(
+      options.services,
+      options.kasInfo,
+      options.shutdown,
+      options.provided,
+    ),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         options.logger.error({ err: error.cause ?? error, procedure: path }, 'tRPC procedure failed');

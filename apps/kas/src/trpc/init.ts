@@ -5,6 +5,7 @@ import { ApiError, fromIssues, toApiError, type ApiErrorBody } from '../api/erro
 import { getRequestState, type RequestState } from '../api/request-state';
 import type { KasServices } from '../api/services-adapter';
 import type { KasInfo } from '../api/operation';
+import type { Provided } from '../provided';
 
 export interface TrpcContext {
   req: CreateHTTPContextOptions['req'];
@@ -14,9 +15,16 @@ export interface TrpcContext {
   kasInfo: KasInfo;
   /** Aborted when kas shuts down: subscriptions end so the listener can close. */
   shutdown: AbortSignal;
+  /** Values modules provided at start (see KasModuleContext.provide). */
+  provided: Provided;
 }
 
-export function createTrpcContextFactory(services: KasServices, kasInfo: KasInfo, shutdown: AbortSignal) {
+export function createTrpcContextFactory(
+  services: KasServices,
+  kasInfo: KasInfo,
+  shutdown: AbortSignal,
+  provided: Provided,
+) {
   return ({ req, res }: CreateHTTPContextOptions): TrpcContext => ({
     req,
     res,
@@ -24,6 +32,7 @@ export function createTrpcContextFactory(services: KasServices, kasInfo: KasInfo
     services,
     kasInfo,
     shutdown,
+    provided,
   });
 }
 
