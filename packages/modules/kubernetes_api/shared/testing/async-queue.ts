@@ -31,10 +31,10 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.wake();
   }
 
+  /** Items already queued are still delivered; then iteration throws `error`. */
   fail(error: unknown): void {
     this.error = error;
     this.ended = true;
-    this.items.length = 0;
     this.wake();
   }
 

@@ -1,0 +1,94 @@
+import https from 'node:https';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AgentStreamLimitError,
+  TunnelCallError,
+  type AgentDialer,
+} from '../../reverse_tunnel/shared/tunnel-api';
+import { directDialerForTests } from '../shared/testing/direct-tunnel-pair';
+import { encodeResponseData, encodeResponseHeader } from '../shared/http-frames';
+import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
+
+const allowAll = async (c: { agentId: number }) => ({
+  kind: 'grant' as const,
+  agentId: c.agentId,
+  mode: 'agent' as const,
+  impersonate: null,
+  caller: 'test',
+});
+
+let proxy: KubernetesApiProxy | undefined;
+afterEach(async () => {
+  await proxy?.stop();
+  proxy = undefined;
+});
+
+function get(p: KubernetesApiProxy, path: string): Promise<{ status: number; body: string; error?: string }> {
+  return new Promise((resolve) => {
+    https
+      .get(`${p.url}${path}`, { ca: p.caPem, headers: { authorization: 'Bearer pat:3:t' } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', (e) => resolve({ status: res.statusCode ?? 0, body, error: e.message }));
+      })
+      .on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
+  });
+}
+
+describe('proxy error mapping', () => {
+  it('answers 429 with the limit when the agent is at its stream limit', async () => {
+    const dialer: AgentDialer = {
+      openCall: async (agentId) => {
+        throw new AgentStreamLimitError(agentId, 500);
+      },
+      streamCounts: () => ({ idle: 0, active: 500, limit: 500 }),
+    };
+    proxy = await startKubernetesApiProxy({ port: 0, dialer, authenticate: allowAll });
+    const answer = await get(proxy, '/api');
+    expect(answer.status).toBe(429);
+    expect(JSON.parse(answer.body)).toMatchObject({ reason: 'TooManyRequests', code: 429 });
+    expect(JSON.parse(answer.body).message).toContain(
+      'agent 3 reached its limit of 500 concurrent tunnel streams',
+    );
+  });
+
+  it('answers 502 naming the agent when the call fails before any response', async () => {
+    const dialer = directDialerForTests(
+      async (call) => call.fail({ code: 13, message: 'handler exploded' }),
+      new Set([3]),
+    );
+    proxy = await startKubernetesApiProxy({ port: 0, dialer, authenticate: allowAll });
+    const answer = await get(proxy, '/api');
+    expect(answer.status).toBe(502);
+    expect(JSON.parse(answer.body).message).toBe('agent 3 failed the request: handler exploded');
+  });
+
+  it('ends a watch that breaks mid-stream with an ERROR event carrying a Status', async () => {
+    const dialer = directDialerForTests(
+      async (call) => {
+        await call.sendMessage(
+          encodeResponseHeader({
+            statusCode: 200,
+            status: 'OK',
+            header: { 'content-type': { value: ['application/json'] } },
+          }),
+        );
+        await call.sendMessage(encodeResponseData(Buffer.from('{"type":"ADDED","object":{}}\n')));
+        call.fail({ code: 14, message: 'tunnel broke' });
+      },
+      new Set([3]),
+    );
+    proxy = await startKubernetesApiProxy({ port: 0, dialer, authenticate: allowAll });
+    const answer = await get(proxy, '/api/v1/pods?watch=true');
+    expect(answer.status).toBe(200);
+    const lines = answer.body.trim().split('\n');
+    expect(lines[0]).toBe('{"type":"ADDED","object":{}}');
+    const event = JSON.parse(lines[1]!);
+    expect(event.type).toBe('ERROR');
+    expect(event.object).toMatchObject({ kind: 'Status', code: 503 });
+    expect(event.object.message).toContain(
+      `agent 3 stopped serving this stream: ${new TunnelCallError({ code: 14, message: 'tunnel broke' }).message}`,
+    );
+  });
+});
