@@ -1,40 +1,140 @@
 // `pnpm start`: the whole demo on this machine — a real local Kubernetes cluster (built from Go modules),
-// written kubeconfigs, and everything stopped again on Ctrl-C.
-import { copyFile, mkdir } from 'node:fs/promises';
+// kas on its embedded database, a demo project with a registered agent and two agentk processes connected
+// for it, the console, and kubeconfigs both straight to the cluster and through kas. Ctrl-C stops it all.
+import { createWriteStream } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCluster } from '@mooring/kube-dev';
+import { startCluster, type KubeCluster } from '@mooring/kube-dev';
+import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/shared/kubeconfig';
+import { startConsole, type RunningConsole } from '../apps/console/server/start';
+import { loadConfig } from '../apps/kas/src/config';
+import { startKas, type RunningKas } from '../apps/kas/src/kas';
+import { createLogger } from '../apps/kas/src/logger';
+import { startChild, type ChildHandle } from './demo/processes';
+import { DEMO, demoAdminPassword, seedDemo } from './demo/seed';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.MOORING_DATA_DIR ?? path.join(repoRoot, '.mooring'));
 const demoDir = path.join(dataDir, 'demo');
+const logDir = path.join(demoDir, 'logs');
+const AGENTK_PODS = ['agentk-0', 'agentk-1'];
+
+const say = (line: string) => console.log(`[demo] ${line}`);
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
-  await mkdir(demoDir, { recursive: true });
-  const started = Date.now();
-  console.log('[demo] starting a local Kubernetes cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)…');
-  const cluster = await startCluster({ nodes: 2, name: 'demo' });
-  const adminKubeconfig = path.join(demoDir, 'admin.kubeconfig.yaml');
-  await copyFile(cluster.kubeconfigPath, adminKubeconfig);
-  console.log(`[demo] cluster ${cluster.version} ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cluster.server}`);
-  console.log(`[demo] admin kubeconfig (straight to the local cluster): ${adminKubeconfig}`);
-  console.log(`[demo]   try: ${cluster.kubectlPath} --kubeconfig ${adminKubeconfig} get nodes`);
-  console.log('[demo] running; press Ctrl-C to stop everything.');
-
+  await mkdir(logDir, { recursive: true });
+  const stack: Array<{ name: string; stop: () => Promise<void> }> = [];
   let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
+  const stopAll = async (reason: string, code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n[demo] ${signal}: stopping…`);
-    await cluster.stop();
-    console.log('[demo] stopped.');
-    process.exit(0);
+    say(`${reason}: stopping…`);
+    for (const part of stack.reverse()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        say(`could not stop ${part.name} cleanly: ${(error as Error).message}`);
+      }
+    }
+    say('stopped.');
+    process.exit(code);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stopAll('Ctrl-C', 0));
+  process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
+
+  try {
+    let since = Date.now();
+    say('starting a local Kubernetes cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)…');
+    const cluster: KubeCluster = await startCluster({ nodes: 2, name: 'demo' });
+    stack.push({ name: 'cluster', stop: () => cluster.stop() });
+    const adminKubeconfig = path.join(demoDir, 'admin.kubeconfig.yaml');
+    await copyFile(cluster.kubeconfigPath, adminKubeconfig);
+    say(`cluster ${cluster.version} ready in ${seconds(since)} at ${cluster.server}`);
+
+    since = Date.now();
+    const config = loadConfig({
+      ...process.env,
+      MOORING_DATA_DIR: dataDir,
+      MOORING_ADMIN_PASSWORD: process.env.MOORING_ADMIN_PASSWORD ?? demoAdminPassword(demoDir),
+    });
+    const kasLog = path.join(logDir, 'kas.log');
+    const kas: RunningKas = await startKas(config, {
+      logger: createLogger({
+        level: config.logLevel,
+        destination: createWriteStream(kasLog, { flags: 'a' }),
+      }),
+    });
+    stack.push({ name: 'kas', stop: () => kas.stop() });
+    const agentPort = kas.ports.agent;
+    const proxyUrl = kas.urls.proxy;
+    if (agentPort === undefined || proxyUrl === undefined)
+      throw new Error('kas started without its agent listener or Kubernetes API proxy module');
+    say(`kas ready in ${seconds(since)}: console API ${kas.urls.api}, agents grpcs://127.0.0.1:${agentPort}`);
+
+    const seed = await seedDemo(kas.services, demoDir);
+    const caFile = path.join(dataDir, 'tls', 'agent-api', 'ca.crt');
+    for (const pod of AGENTK_PODS) {
+      const out = createWriteStream(path.join(logDir, `${pod}.log`), { flags: 'a' });
+      const child: ChildHandle = startChild(
+        pod,
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(repoRoot, 'apps/agentk/src/main.ts'),
+          `--kas-address=grpcs://127.0.0.1:${agentPort}`,
+          `--token-file=${seed.agentTokenFile}`,
+          `--ca-cert-file=${caFile}`,
+          `--kubeconfig=${cluster.agentKubeconfigPath}`,
+          '--observability-listen-address=127.0.0.1:0',
+        ],
+        {
+          cwd: repoRoot,
+          env: { POD_NAME: pod, POD_NAMESPACE: cluster.agentNamespace },
+          onLine: (line) => out.write(`${line}\n`),
+        },
+      );
+      stack.push({ name: pod, stop: () => child.stop() });
+    }
+    say(`agent ${seed.projectPath}/${DEMO.agent} (id ${seed.agentId}): ${AGENTK_PODS.join(' and ')} started`);
+
+    const proxyKubeconfig = path.join(demoDir, 'kubeconfig.yaml');
+    await writeFile(
+      proxyKubeconfig,
+      buildProxyKubeconfig({
+        proxyUrl,
+        caPem: await readFile(caFile, 'utf8'),
+        agentId: seed.agentId,
+        token: seed.personalAccessToken,
+        context: `${seed.projectPath}:${DEMO.agent}`,
+      }),
+      { mode: 0o600 },
+    );
+
+    since = Date.now();
+    say('starting the console (the first start builds it: about a minute)…');
+    const web: RunningConsole = await startConsole({
+      port: Number(process.env.MOORING_CONSOLE_PORT ?? 3000),
+      kasUrl: kas.urls.api,
+    });
+    stack.push({ name: 'console', stop: () => web.stop() });
+    say(`console ready in ${seconds(since)}`);
+
+    const password = config.adminPassword ?? '(set by MOORING_ADMIN_PASSWORD)';
+    console.log(`
+  Console          ${web.url}   (log in as ${DEMO.admin} / ${password})
+  Through kas      kubectl --kubeconfig ${proxyKubeconfig} get pods -A
+  Straight         kubectl --kubeconfig ${adminKubeconfig} get nodes
+  kubectl binary   ${cluster.kubectlPath}
+  Logs             ${logDir}
+
+Running; press Ctrl-C to stop everything.`);
+  } catch (error) {
+    say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll('failure', 1);
+  }
 }
 
-main().catch((error: unknown) => {
-  console.error(`[demo] failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+void main();

@@ -1,0 +1,94 @@
+// Idempotent demo data: a group, a project, an agent, one agent token and one personal access token.
+// Secrets the demo needs again (tokens, the admin password) live in <data dir>/demo with mode 0600, so a
+// second `pnpm start` reuses them: no duplicate rows, never a third agent token.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { actorFor, type Actor, NotFoundError } from '../../apps/kas/src/services/index';
+import type { KasServices } from '../../apps/kas/src/api/services-adapter';
+
+export const DEMO = { group: 'demo', project: 'platform', agent: 'local-cluster', admin: 'admin' } as const;
+
+export interface DemoSeed {
+  agentId: number;
+  agentTokenFile: string;
+  personalAccessToken: string;
+  projectPath: string;
+}
+
+function readSecret(file: string): string | null {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || null : null;
+}
+
+function writeSecret(file: string, value: string): void {
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+}
+
+/** The admin password the demo starts kas with (kas creates the admin with it on the first start). */
+export function demoAdminPassword(demoDir: string): string {
+  const file = path.join(demoDir, 'admin-password');
+  const existing = readSecret(file);
+  if (existing) return existing;
+  const generated = randomBytes(12).toString('base64url');
+  writeSecret(file, generated);
+  return generated;
+}
+
+async function findOrCreate<T>(find: () => Promise<T>, create: () => Promise<T>): Promise<T> {
+  try {
+    return await find();
+  } catch (error) {
+    if (error instanceof NotFoundError) return create();
+    throw error;
+  }
+}
+
+export async function seedDemo(services: KasServices, demoDir: string): Promise<DemoSeed> {
+  const adminUser = await services.users.getByUsername(DEMO.admin);
+  if (!adminUser) throw new Error(`demo: kas has no "${DEMO.admin}" user; remove ${demoDir} and start again`);
+  const admin: Actor = actorFor(adminUser, { address: '127.0.0.1' });
+
+  const group = await findOrCreate(
+    () => services.groups.getByPath(admin, DEMO.group),
+    () => services.groups.create(admin, { name: 'Demo', path: DEMO.group }),
+  );
+  const projectPath = `${DEMO.group}/${DEMO.project}`;
+  const project = await findOrCreate(
+    () => services.projects.getByPath(admin, projectPath),
+    () => services.projects.create(admin, { groupId: group.id, name: 'Platform', path: DEMO.project }),
+  );
+  const agents = await services.agents.list(admin, { projectId: project.id });
+  const agent =
+    agents.find((a) => a.name === DEMO.agent) ??
+    (await services.agents.register(admin, { projectId: project.id, name: DEMO.agent }));
+
+  const agentTokenFile = path.join(demoDir, 'agent-token');
+  const savedAgentToken = readSecret(agentTokenFile);
+  const verified = savedAgentToken ? await services.agentTokens.verify(savedAgentToken) : null;
+  if (verified?.agentId !== agent.id) {
+    // Keep within the 2-active limit: the demo's own token from an earlier run is the one to go.
+    const active = (await services.agentTokens.list(admin, agent.id)).filter((t) => t.status === 'active');
+    for (const stale of active.filter((t) => t.name === 'demo').slice(0, Math.max(0, active.length - 1)))
+      await services.agentTokens.revoke(admin, stale.id, agent.id);
+    const created = await services.agentTokens.create(admin, agent.id, {
+      name: 'demo',
+      description: 'used by the two agentk processes of `pnpm start`',
+    });
+    writeSecret(agentTokenFile, created.token);
+  }
+
+  const patFile = path.join(demoDir, 'personal-access-token');
+  let personalAccessToken = readSecret(patFile);
+  if (
+    !personalAccessToken ||
+    !(await services.personalAccessTokens.verify(personalAccessToken, 'k8s_proxy'))
+  ) {
+    const created = await services.personalAccessTokens.create(admin, {
+      name: 'demo kubeconfig',
+      scopes: ['api', 'k8s_proxy'],
+    });
+    personalAccessToken = created.token;
+    writeSecret(patFile, personalAccessToken);
+  }
+  return { agentId: agent.id, agentTokenFile, personalAccessToken, projectPath };
+}
