@@ -168,6 +168,9 @@ describe.each(testBackends)('bad input against a real kas [%s]', (backend) => {
     record('wrong method', wrongMethod);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET');
+    const head = await w.admin.request('HEAD', '/api/v1/version');
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
     expect(await groupCount()).toBe(before);
   });
 

@@ -61,11 +61,13 @@ export function createRestHandler(options: RestHandlerOptions) {
     const path = url.pathname.slice(restPrefix.length) || '/';
     try {
       const document = options.documents[path];
-      if (document && req.method === 'GET') {
+      if (document && (req.method === 'GET' || req.method === 'HEAD')) {
         state.route = `${restPrefix}${path}`;
         return sendJson(res, 200, document());
       }
-      const match = matchRoute(options.routes, req.method ?? 'GET', path);
+      // HEAD is GET without a body (Node drops the body of HEAD answers itself).
+      const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+      const match = matchRoute(options.routes, method, path);
       if (match.kind === 'not_found') {
         throw new ApiError(
           404,
