@@ -24,7 +24,10 @@ export interface KubernetesApiProxyModuleOptions {
    * (one CA for the whole kas), or, without a data dir, a throwaway one generated with openssl.
    */
   tls?: () => ProxyTls | undefined;
-  /** Auth answer cache; GitLab uses 60 s / 10 s. */
+  /**
+   * Auth answer cache (default 10 s / 5 s). Shorter than GitLab's 60 s because kas's own services already keep
+   * token checks in memory; this bounds how late a revocation or an access change reaches the proxy.
+   */
   authCache?: { ttlMs: number; errorTtlMs: number };
   routingTimeoutMs?: number;
   credentialRecheckMs?: number;
@@ -37,7 +40,7 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
     /** The running proxy (URL, CA), once started. */
     proxy: () => proxy,
     async start(ctx: ProxyModuleContext) {
-      const cache = options.authCache ?? { ttlMs: 60_000, errorTtlMs: 10_000 };
+      const cache = options.authCache ?? { ttlMs: 10_000, errorTtlMs: 5_000 };
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
         port: ctx.config.proxyPort,
@@ -46,7 +49,7 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
         authenticate: cachedAuthenticator(servicesAuthenticator(ctx.services), cache),
         metricsRegistry: ctx.metrics,
         routingTimeoutMs: options.routingTimeoutMs,
-        credentialRecheckMs: options.credentialRecheckMs,
+        credentialRecheckMs: options.credentialRecheckMs ?? 10_000,
         log: ctx.logger,
       });
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
