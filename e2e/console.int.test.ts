@@ -123,11 +123,18 @@ describe('console in Chromium against real kas', () => {
     await page.getByText('Saved as version 1').waitFor();
     await page.getByTestId('config-history').getByText('v1').waitFor();
 
-    await agent.typeConfig('observability:\n  logging:\n    level: warn\n');
+    await agent.typeConfig(
+      'ci_access:\n  groups:\n    - id: platform\nobservability:\n  logging:\n    level: warn\n',
+    );
     await agent.saveConfig();
     await page.getByText('Saved as version 2').waitFor();
     await page.getByTestId('config-diff').getByText('level: warn').waitFor();
     await screenshot(page, 'agent-config-saved');
+
+    // The Access tab reads who may use the agent from the live version.
+    await agent.openTab('access');
+    expect(await page.getByTestId('access-table').innerText()).toMatch(/group\s+platform\s+CI jobs\s+agent/);
+    await screenshot(page, 'agent-access');
   });
 
   it('gives field-level messages for a bad receptive endpoint and saves a good one', async () => {

@@ -7,7 +7,7 @@ export class AgentPage {
   ) {}
 
   async openTab(
-    tab: 'overview' | 'activity' | 'tokens' | 'configuration' | 'receptive' | 'connect',
+    tab: 'overview' | 'activity' | 'tokens' | 'configuration' | 'access' | 'receptive' | 'connect',
   ): Promise<void> {
     await this.page.goto(`/agents/${this.agentId}?tab=${tab}`);
     await this.page.getByRole('tabpanel').waitFor();

@@ -11,6 +11,7 @@ import { useLiveAgents, type AgentRow } from '../../lib/live';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
 import { LiveDot } from '../live-dot';
+import { AccessTab } from './access-tab';
 import { ActivityTab } from './activity-tab';
 import { ConfigTab } from './config-tab';
 import { ConnectTab } from './connect-tab';
@@ -23,6 +24,7 @@ const tabs = [
   { id: 'activity', label: 'Activity' },
   { id: 'tokens', label: 'Tokens' },
   { id: 'configuration', label: 'Configuration' },
+  { id: 'access', label: 'Access' },
   { id: 'receptive', label: 'Receptive' },
   { id: 'connect', label: 'Connect a cluster' },
 ] as const;
@@ -157,6 +159,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
           <TokensTab agentId={agentId} agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} />
         ) : null}
         {tab === 'configuration' ? <ConfigTab agentId={agentId} connections={connections} /> : null}
+        {tab === 'access' ? <AccessTab agentId={agentId} projectPath={a.projectPath} /> : null}
         {tab === 'receptive' ? <ReceptiveTab agentId={agentId} /> : null}
         {tab === 'connect' ? (
           <ConnectTab agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} agentId={agentId} />
