@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPage } from './pages/agent-page';
 import { ClustersPage } from './pages/clusters-page';
 import { LoginPage } from './pages/login-page';
+import { startAgentk, type AgentkProcess } from './support/agentk';
 import { NamespacesPage } from './pages/namespaces-page';
 import { launchChromium, newContext, screenshot } from './support/browser';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
@@ -16,6 +17,8 @@ describe('console in Chromium against real kas', () => {
   let context: BrowserContext;
   let page: Page;
   let agent: AgentPage;
+  let firstToken = '';
+  let agentk: AgentkProcess | undefined;
   const agentName = 'e2e-cluster';
 
   beforeAll(async () => {
@@ -34,6 +37,7 @@ describe('console in Chromium against real kas', () => {
   });
 
   afterAll(async () => {
+    await agentk?.stop();
     await browser?.close();
     await stack?.stop();
   });
@@ -86,6 +90,7 @@ describe('console in Chromium against real kas', () => {
     await agent.submitNewToken('first', 'created by the e2e test');
     const value = await agent.shownTokenValue();
     expect(value).toMatch(/^mgt-[A-Za-z0-9_-]{50}$/);
+    firstToken = value;
     expect(await page.getByRole('dialog').innerText()).toContain(
       `MOORING_AGENT_TOKEN='${value}' agentk --kas-address`,
     );
@@ -108,6 +113,23 @@ describe('console in Chromium against real kas', () => {
     await agent.closeDialog('Cancel');
     await screenshot(page, 'agent-tokens-populated');
   });
+
+  it('records a real agentk connecting with the token, and going away', async () => {
+    agentk = startAgentk(stack, firstToken, 'agentk-e2e-0');
+    await agent.openTab('activity');
+    // kas does not serve live.onActivity yet, so this step reloads; the rows are kas's own records.
+    const kinds = async () => {
+      await page.reload();
+      await page.getByRole('tabpanel').waitFor();
+      return page.locator('[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    };
+    await expect.poll(kinds, { timeout: 60_000, interval: 1_000 }).toContain('agent_connected');
+    await screenshot(page, 'agent-activity-connected');
+    await agentk.stop();
+    await expect.poll(kinds, { timeout: 60_000, interval: 1_000 }).toContain('agent_disconnected');
+    await screenshot(page, 'agent-activity-disconnected');
+    agentk = startAgentk(stack, firstToken, 'agentk-e2e-1');
+  }, 150_000);
 
   it('marks a configuration error at its line, then saves the fixed version', async () => {
     await agent.openTab('configuration');
