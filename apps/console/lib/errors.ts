@@ -3,7 +3,13 @@ import { TRPCClientError } from '@trpc/client';
 /** The message kas sent, never a generic "something went wrong". */
 export function errorMessage(error: unknown): string {
   if (error instanceof TRPCClientError)
-    return error.message || `kas answered ${String(error.data?.httpStatus ?? 'an error')}`;
+    return (
+      error.message ||
+      (error.data?.httpStatus
+        ? `kas answered ${String(error.data.httpStatus)}`
+        : // An event stream that failed to open carries no body (e.g. kas does not serve that subscription).
+          'kas did not open the event stream (it may not serve this subscription yet)')
+    );
   if (error instanceof Error) return error.message;
   return String(error);
 }
