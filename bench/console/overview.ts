@@ -3,7 +3,7 @@
 // Goals from issue 6: first row ≤ 300 ms, interactive ≤ 1.5 s.
 // Run: pnpm exec tsx bench/console/overview.ts   (BENCH_AGENTS, BENCH_LOADS to change the sizes)
 // Not yet measured: 500 of them connected through real gRPC clients — kas does not serve live.agents yet.
-import { launchChromium, newContext } from '../../e2e/support/browser';
+import { launchChromium, newContext, screenshot } from '../../e2e/support/browser';
 import { adminPassword, adminUsername, startStack } from '../../e2e/support/stack';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
@@ -76,6 +76,11 @@ async function main(): Promise<void> {
       await page.getByLabel('Filter clusters').fill(target);
       await page.waitForFunction("document.querySelectorAll('tr[data-agent]').length === 1");
       const readyAt = Date.now() - navStart;
+      if (load === 1) {
+        await page.getByLabel('Filter clusters').fill('');
+        await page.locator('tr[data-agent]').nth(20).waitFor();
+        console.log(`[bench] screenshot ${await screenshot(page, 'bench-overview-1000')}`);
+      }
       if (load === 0) {
         console.log(`[bench] cold load (not counted): first row ${rowAt} ms, interactive ${readyAt} ms`);
         continue;

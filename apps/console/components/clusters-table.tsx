@@ -154,7 +154,9 @@ export function ClustersTable({
     ).length;
     const skew = views.filter((v) => v.versions.agentWarnings.length > 0).length;
     const active = views.reduce((sum, v) => sum + v.streams.active, 0);
-    return { connected, unsupported, skew, active };
+    // Without connection state from kas, counts of connections would read as "none connected".
+    const known = views.some((v) => v.agent.live !== null);
+    return { connected, unsupported, skew, active, known };
   }, [views]);
 
   if (agents.length === 0) {
@@ -209,10 +211,10 @@ export function ClustersTable({
     <div className="space-y-3">
       <dl className="grid grid-cols-2 gap-2 sm:grid-cols-4" aria-label="Fleet summary">
         {[
-          ['Connected', `${summary.connected} / ${views.length}`],
+          ['Connected', summary.known ? `${summary.connected} / ${views.length}` : `? / ${views.length}`],
           ['On unsupported Kubernetes', String(summary.unsupported)],
           ['With agentk version skew', String(summary.skew)],
-          ['Active streams', String(summary.active)],
+          ['Active streams', summary.known ? String(summary.active) : '?'],
         ].map(([label, value]) => (
           <div
             key={label}
