@@ -3,6 +3,7 @@
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { NotifyingConfigSource } from '@mooring/modules/agent_configuration/server/index';
 import {
+  AgentMethodNotServedError,
   AgentNotConnectedError,
   AgentStreamLimitError,
   TunnelCallError,
@@ -175,6 +176,16 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
 
   it('an agent that is not connected fails after the wait with AgentNotConnectedError naming when it was last seen', async () => {
     const k = await kas();
+    await agentk(k, 'mgt-agent8', 'pod-old');
+    await until('tunnels', () => k.server.dialer.streamCounts(8).idle >= 2);
+    const started0 = Date.now();
+    const unserved = await k.server.dialer
+      .openCall(8, '/mooring.object_watch.ObjectWatch/Watch', { signal: AbortSignal.timeout(5_000) })
+      .catch((e: unknown) => e);
+    expect(unserved).toBeInstanceOf(AgentMethodNotServedError);
+    expect((unserved as Error).message).toContain('agent 8 is connected, but none of its agentk pods serves');
+    expect(Date.now() - started0).toBeLessThan(1_000);
+
     const never = k.server.dialer.openCall(42, UPPER, { signal: AbortSignal.timeout(5_000), timeoutMs: 300 });
     await expect(never).rejects.toThrow(
       /agent 42 has no connection to any kas replica; last seen never; check that agentk is running/,

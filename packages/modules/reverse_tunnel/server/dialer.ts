@@ -1,6 +1,7 @@
 // The AgentDialer kas modules use: take an idle tunnel of the agent (or wait for one) and start one call on it.
 import {
   type AgentDialer,
+  AgentMethodNotServedError,
   AgentNotConnectedError,
   AgentStreamLimitError,
   type OpenCallOptions,
@@ -30,6 +31,10 @@ export function createAgentDialer(options: DialerOptions): AgentDialer {
       if (counts.idle === 0 && counts.active + counts.pending >= counts.limit) {
         metrics.routingWait('limit', elapsed());
         throw new AgentStreamLimitError(agentId, counts.limit);
+      }
+      if (registry.connectedWithoutMethod(agentId, fullMethod)) {
+        metrics.routingWait('unimplemented', elapsed());
+        throw new AgentMethodNotServedError(agentId, fullMethod);
       }
       const timeoutMs = opts.timeoutMs ?? options.routingTimeoutMs;
       let tunnel: ServerTunnel;

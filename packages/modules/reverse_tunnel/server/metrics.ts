@@ -7,7 +7,7 @@ export interface TunnelMetricsSource {
 }
 
 export interface AgentApiMetrics extends AuthObserver {
-  routingWait(outcome: 'found' | 'timeout' | 'aborted' | 'limit', seconds: number): void;
+  routingWait(outcome: 'found' | 'timeout' | 'aborted' | 'limit' | 'unimplemented', seconds: number): void;
   connectRejected(reason: 'unauthenticated' | 'limit' | 'protocol'): void;
 }
 

@@ -121,6 +121,17 @@ describe('TunnelRegistry', () => {
     expect(events.slice(-2)).toEqual(['1/10:0+0', '1/11:0+0']);
   });
 
+  it('knows when a connected agent serves a method nowhere (not even on busy tunnels)', async () => {
+    const r = registry();
+    expect(r.connectedWithoutMethod(1, METHOD)).toBe(false); // not connected at all: wait for it instead
+    add(r, tunnel(1, { methods: ['/x.Y/Z'] }));
+    expect(r.connectedWithoutMethod(1, METHOD)).toBe(true);
+    const serving = tunnel(1);
+    add(r, serving);
+    await r.take(1, METHOD, { signal: new AbortController().signal, timeoutMs: 10 });
+    expect(r.connectedWithoutMethod(1, METHOD)).toBe(false); // a pod that serves it is busy: wait for it
+  });
+
   it('remembers when an agent was last seen after its tunnels are gone', () => {
     let now = new Date('2026-01-01T00:00:00Z');
     const r = new TunnelRegistry<ReturnType<typeof tunnel>>({ streamLimit: () => 10, now: () => now });

@@ -184,6 +184,15 @@ export class TunnelRegistry<T extends RegistryTunnel> {
     };
   }
 
+  /** Whether the agent has idle tunnels but no tunnel at all (idle or active) that serves the method. */
+  connectedWithoutMethod(agentId: number, fullMethod: string): boolean {
+    const agent = this.agent(agentId, false);
+    if (!agent || agent.idle.length === 0) return false;
+    for (const t of agent.idle) if (t.serves(fullMethod)) return false;
+    for (const t of agent.active) if (t.serves(fullMethod)) return false;
+    return true;
+  }
+
   /** When kas last saw a tunnel of the agent come or go; now if it has one open. */
   lastSeen(agentId: number): Date | null {
     const agent = this.agent(agentId, false);

@@ -73,9 +73,25 @@ export type TunnelHandler = (call: IncomingCall) => Promise<void>;
 
 /** A call failed: the agent answered with an Error frame, or the tunnel broke. `status.code` is a grpc.status. */
 export class TunnelCallError extends Error {
-  override readonly name = 'TunnelCallError';
+  override readonly name: string = 'TunnelCallError';
   constructor(readonly status: TunnelStatus) {
     super(status.message);
+  }
+}
+
+/** The agent is connected, but none of its agentk pods serves the method (an older agentk, or a module turned off). */
+export class AgentMethodNotServedError extends TunnelCallError {
+  override readonly name: string = 'AgentMethodNotServedError';
+  constructor(
+    readonly agentId: number,
+    readonly fullMethod: string,
+  ) {
+    super({
+      code: 12, // grpc.status.UNIMPLEMENTED
+      message:
+        `agent ${agentId} is connected, but none of its agentk pods serves ${fullMethod}; ` +
+        `upgrade agentk to a version with that module`,
+    });
   }
 }
 
