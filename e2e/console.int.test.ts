@@ -7,6 +7,7 @@ import { AgentPage } from './pages/agent-page';
 import { ClustersPage } from './pages/clusters-page';
 import { LoginPage } from './pages/login-page';
 import { startAgentk, type AgentkProcess } from './support/agentk';
+import { kasSession } from './support/kas-api';
 import { NamespacesPage } from './pages/namespaces-page';
 import { launchChromium, newContext, screenshot } from './support/browser';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
@@ -157,6 +158,22 @@ describe('console in Chromium against real kas', () => {
     await agent.openTab('access');
     expect(await page.getByTestId('access-table').innerText()).toMatch(/group\s+platform\s+CI jobs\s+agent/);
     await screenshot(page, 'agent-access');
+  });
+
+  it('moves the live configuration version when it is saved elsewhere, without a reload', async () => {
+    await agent.openTab('configuration');
+    const panel = page.getByRole('tabpanel');
+    await panel.getByText('Live: version 2').waitFor();
+    await panel.locator('[data-live-state="live"]').waitFor();
+    // Another client saves version 3 straight to kas's REST API.
+    const other = await kasSession(stack.kasUrl, adminUsername, adminPassword);
+    const saved = await other.post(`/api/v1/agents/${agent.agentId}/configs`, {
+      yaml: 'observability:\n  logging:\n    level: error\n',
+    });
+    expect(saved.status).toBe(201);
+    await panel.getByText('Live: version 3').waitFor();
+    await panel.getByText('Version 3 was saved elsewhere while you edited version 2').waitFor();
+    await screenshot(page, 'agent-config-changed-elsewhere');
   });
 
   it('gives field-level messages for a bad receptive endpoint and saves a good one', async () => {

@@ -1,14 +1,16 @@
 'use client';
 import { Button, EmptyState, ErrorBanner, Notice, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { validateConfigLocally } from '../../lib/config-validate';
 import { errorMessage } from '../../lib/errors';
-import type { PodConnection } from '../../lib/live';
+import { unwrapTracked, useLiveState, type PodConnection } from '../../lib/live';
 import { ago, formatTime } from '../../lib/time';
 import { useTRPC } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
+import { LiveDot } from '../live-dot';
 import { YamlEditor, type YamlEditorHandle } from './yaml-editor';
 
 const starter = `# Who may use this agent. See docs/configuration.md for every field.
@@ -35,13 +37,33 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
   const now = useNow();
   const current = useQuery(trpc.agentConfigs.get.queryOptions({ agentId }));
   const history = useQuery(trpc.agentConfigs.history.queryOptions({ agentId }));
+  const [loadedVersion, setLoadedVersion] = useState<number | null>(null);
+  // A save from anywhere (another tab, the API, CI) moves the live version here without a reload.
+  const changes = useSubscription(
+    trpc.agentConfigs.onChanged.subscriptionOptions(
+      { agentId },
+      {
+        onData: (raw) => {
+          const { version } = unwrapTracked<{ agentId: number; version: number }>(raw);
+          if (queryClient.getQueryData(trpc.agentConfigs.get.queryKey({ agentId }))?.version === version)
+            return;
+          void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.get.queryKey({ agentId }) });
+          void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.history.queryKey({ agentId }) });
+        },
+      },
+    ),
+  );
+  const changesState = useLiveState(changes.status);
   const [text, setText] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<ConfigProblem[] | null>(null);
   const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const editor = useRef<YamlEditorHandle>(null);
 
   useEffect(() => {
-    if (text === null && current.data !== undefined) setText(current.data?.yaml ?? starter);
+    if (text === null && current.data !== undefined) {
+      setText(current.data?.yaml ?? starter);
+      setLoadedVersion(current.data?.version ?? null);
+    }
   }, [current.data, text]);
 
   const value = text ?? '';
@@ -61,6 +83,7 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
       },
       onSuccess: (result) => {
         setSavedVersion(result.version);
+        setLoadedVersion(result.version);
         void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.history.queryKey({ agentId }) });
         void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.get.queryKey({ agentId }) });
       },
@@ -83,6 +106,12 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
               ? `Live: version ${current.data.version}${latest ? ` by ${latest.authorName ?? 'unknown'}, ${ago(latest.createdAt, now)}` : ''}`
               : 'No configuration saved yet: CI jobs of this agent’s project may use it as the agent.'}
             {applied ? <span className="ml-2">Applied — {applied}</span> : null}
+            <span className="ml-2 inline-block">
+              <LiveDot
+                state={changesState}
+                error={changes.error ? { message: errorMessage(changes.error) } : null}
+              />
+            </span>
           </span>
           <Button
             variant="primary"
@@ -109,6 +138,22 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
         />
         {save.error ? (
           <ErrorBanner title="kas refused the configuration" message={errorMessage(save.error)} />
+        ) : null}
+        {current.data && loadedVersion !== null && current.data.version > loadedVersion ? (
+          <Notice>
+            Version {current.data.version} was saved elsewhere while you edited version {loadedVersion}.{' '}
+            <button
+              type="button"
+              className="underline"
+              onClick={() => {
+                setText(current.data!.yaml);
+                setLoadedVersion(current.data!.version);
+              }}
+            >
+              Load version {current.data.version}
+            </button>{' '}
+            (discards your edits) or save yours as a newer version.
+          </Notice>
         ) : null}
         {savedVersion !== null ? (
           <Notice>Saved as version {savedVersion}. Connected agentk pods pick it up within seconds.</Notice>

@@ -1,0 +1,25 @@
+// Talks to kas directly (not through the console), as another user, script or CI job would.
+export interface KasApiSession {
+  post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
+}
+
+export async function kasSession(kasUrl: string, username: string, password: string): Promise<KasApiSession> {
+  const login = await fetch(`${kasUrl}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!login.ok) throw new Error(`login to kas failed: ${login.status} ${await login.text()}`);
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  return {
+    async post(path, body) {
+      const response = await fetch(`${kasUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json().catch(() => null) };
+    },
+  };
+}
