@@ -2,7 +2,7 @@
 // server/live-router.ts that kas does not mount yet. Type-only: nothing from kas is bundled.
 import type { appRouter } from '../../kas/src/trpc/router';
 import type { t } from '../../kas/src/trpc/init';
-import type { KubeconfigRouter, LiveRouter } from '../server/live-router';
+import type { KubeconfigRouter, LiveRouter } from '../../kas/src/live/live-router';
 
 type KasRecord = (typeof appRouter)['_def']['record'];
 type Extras = ('live' extends keyof KasRecord ? object : { live: LiveRouter }) &

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { TrpcContext } from '../../kas/src/trpc/init';
+import type { TrpcContext } from '../trpc/init';
 import { LiveFeed } from './live-feed';
 import { createLiveRouter, type ActivityEvent, type AgentLiveState } from './live-router';
 

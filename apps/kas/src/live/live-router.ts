@@ -11,9 +11,9 @@
 import { tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 
-import { unauthenticated } from '../../kas/src/api/errors';
-import type { TrpcContext } from '../../kas/src/trpc/init';
-import { t, toTrpcError } from '../../kas/src/trpc/init';
+import { unauthenticated } from '../api/errors';
+import type { TrpcContext } from '../trpc/init';
+import { t, toTrpcError } from '../trpc/init';
 import type { LiveFeed } from './live-feed';
 
 const id = z.number().int().positive();

@@ -3,7 +3,7 @@
 //     live: createLiveRouter(connectedAgentsLiveSource({ connected, visibleAgentIds, storedLastSeen, streamLimit }))
 import type { ConnectedAgents, ConnectedPod } from '@mooring/modules/agent_registrar/server/index';
 
-import type { TrpcContext } from '../../kas/src/trpc/init';
+import type { TrpcContext } from '../trpc/init';
 import { LiveFeed } from './live-feed';
 import type { ActivityEvent, AgentLiveState, LiveSource } from './live-router';
 
