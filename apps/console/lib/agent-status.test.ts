@@ -65,6 +65,11 @@ describe('versionView', () => {
     expect(v.support?.status).toBe('supported');
   });
 
+  it('does not call a pod without a reported version skewed', () => {
+    const v = versionView([pod({ agentVersion: 'unknown' })], 'v0.1.2', new Date(now));
+    expect(v).toMatchObject({ agentVersion: null, agentWarnings: [] });
+  });
+
   it('has no Kubernetes verdict without a connected pod', () => {
     expect(versionView([], 'v0.1.0', new Date(now))).toMatchObject({
       kubernetesVersion: null,

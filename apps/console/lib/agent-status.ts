@@ -1,4 +1,5 @@
 import {
+  parseMinor,
   agentVersionSkew,
   kubernetesVersionSupport,
   podsDisagree,
@@ -114,7 +115,8 @@ export function versionView(
 ): VersionView {
   const kubeVersions = connections.map((c) => c.kubernetesVersion).filter((v): v is string => !!v);
   const kubernetesVersion = kubeVersions[0] ?? null;
-  const agentVersions = connections.map((c) => c.agentVersion);
+  // A pod that has not sent its Register yet reports no version; that is not a skew.
+  const agentVersions = connections.map((c) => c.agentVersion).filter((v) => parseMinor(v) !== null);
   const agentWarnings: string[] = [];
   const split = podsDisagree(agentVersions);
   if (split.disagree) agentWarnings.push(split.reason);
