@@ -1,15 +1,22 @@
 import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/kas-module';
 import { createAgentApiKasModule } from '@mooring/modules/reverse_tunnel/server/kas-module';
+import { createLiveKasModule } from './live/kas-module';
 import type { KasModule } from './module';
 
 /**
  * The modules kas runs, in start order. This list is the composition root's one extension point:
  * to add a capability, append its server-half factory here. See module.ts for the contract.
  * The agent listener (8150: tunnels, registrar, configuration) comes first because the Kubernetes API
- * proxy (8154) calls agents through its dialer.
+ * proxy (8154) calls agents through its dialer; the live module (console subscriptions) reads both.
  */
 export function defaultModules(): KasModule[] {
   const agentApi = createAgentApiKasModule();
   const kubernetesApi = createKubernetesApiProxyModule({ dialer: () => agentApi.dialer() });
-  return [agentApi, kubernetesApi];
+  // Needs the agent listener's ConnectedAgents; provides the console's live source (and the proxy for kubeconfigs).
+  const live = createLiveKasModule({
+    connectedAgents: () => agentApi.connectedAgents(),
+    streamLimit: (agentId) => agentApi.dialer().streamCounts(agentId).limit,
+    proxy: () => kubernetesApi.proxy(),
+  });
+  return [agentApi, kubernetesApi, live];
 }

@@ -13,8 +13,8 @@ export interface ConnectedAgentsSourceOptions {
   visibleAgentIds(ctx: TrpcContext): Promise<Set<number>>;
   /** Last seen per agent from the agent_connections table, for agents this kas has not seen since it started. */
   storedLastSeen?(agentIds: number[]): Promise<Map<number, Date>>;
-  /** Tunnel streams a pod may hold (the tunnel's per-pod limit), shown as "limit". */
-  streamLimit: number;
+  /** Tunnel streams an agent may hold (the tunnel's limit), shown as "limit". */
+  streamLimit: number | ((agentId: number) => number);
   /** Feeds shared with other publishers (e.g. activity rows); created here when not given. */
   activity?: LiveFeed<ActivityEvent>;
   minIntervalMs?: number;
@@ -39,7 +39,9 @@ function podView(pod: ConnectedPod, streamLimit: number): AgentLiveState['connec
 export function connectedAgentsLiveSource(
   options: ConnectedAgentsSourceOptions,
 ): LiveSource & { stop(): void } {
-  const { connected, streamLimit } = options;
+  const { connected } = options;
+  const limitOf = (agentId: number) =>
+    typeof options.streamLimit === 'function' ? options.streamLimit(agentId) : options.streamLimit;
   const agents = new LiveFeed<AgentLiveState>({ minIntervalMs: options.minIntervalMs ?? 1_000 });
   const activity = options.activity ?? new LiveFeed<ActivityEvent>({ minIntervalMs: 0 });
 
@@ -49,7 +51,7 @@ export function connectedAgentsLiveSource(
     const seen = connected.lastSeen(agentId) ?? last?.at ?? stored ?? null;
     return {
       agentId,
-      connections: pods.map((p) => podView(p, streamLimit)),
+      connections: pods.map((p) => podView(p, limitOf(agentId))),
       lastSeenAt: seen ? seen.toISOString() : null,
       disconnectReason: pods.length === 0 && last ? last.reason : null,
     };

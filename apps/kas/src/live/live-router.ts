@@ -1,13 +1,10 @@
-// A router fragment for kas: the procedures the console needs that kas's router (apps/kas/src/trpc/router.ts)
-// does not have yet. Built with kas's own `t`; mounting it is one line in kas's router,
-//     live: createLiveRouter(source),  kubeconfig: createKubeconfigRouter(build),
-// where `source` is connectedAgentsLiveSource(...) (connected-agents-source.ts: agent_registrar's ConnectedAgents,
-// plus last-seen from the agent_connections table) and activity rows are published to `source.activity`.
-// Until kas mounts it, the console shows "Live updates stopped: No procedure found on path live.agents".
+// The console's live procedures (live.agents, live.onAgents, live.onActivity) and kubeconfig.forAgent, mounted in
+// kas's appRouter (trpc/router.ts). The source is resolved per call: the live module (kas-module.ts) provides it
+// once the agent listener started (connected-agents-source.ts over agent_registrar's ConnectedAgents).
 //
 // Live data rules (issue 6): subscriptions yield `tracked(eventId, data)` so a reconnecting EventSource resumes
-// after `lastEventId`; at most one update per agent per second (LiveFeed); kas's initTRPC should set
-//     sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 20_000 } }
+// after `lastEventId`; at most one update per agent per second (LiveFeed); trpc/init.ts sets the SSE ping (10 s)
+// and the client's reconnect-after-inactivity (20 s).
 import { tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 
@@ -82,22 +79,35 @@ function parseEventId(value: string | null | undefined): number | null {
   return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
-export function createLiveRouter(source: LiveSource) {
+/** A fixed source (tests) or one looked up per call (kas: the live module provides it at start). */
+export type LiveSourceRef = LiveSource | ((ctx: TrpcContext) => LiveSource);
+
+/** Ends when the client goes away or kas shuts down. */
+function untilEither(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+}
+
+export function createLiveRouter(ref: LiveSourceRef) {
+  const sourceOf = (ctx: TrpcContext): LiveSource => (typeof ref === 'function' ? ref(ctx) : ref);
   return t.router({
     /** Connection state of every agent the caller may see. */
     agents: authed
       .input(z.strictObject({}))
       .output(z.array(agentLiveState))
-      .query(async ({ ctx }) => source.states([...(await source.visibleAgentIds(ctx))])),
+      .query(async ({ ctx }) => {
+        const source = sourceOf(ctx);
+        return source.states([...(await source.visibleAgentIds(ctx))]);
+      }),
 
     /** Changes to those states, ≤ 1 per agent per second; resumes after lastEventId. */
     onAgents: authed
       .input(z.object({ agentId: id.optional(), lastEventId: z.string().nullish() }))
       .subscription(async function* ({ ctx, input, signal }) {
+        const source = sourceOf(ctx);
         const visible = await source.visibleAgentIds(ctx);
         const wanted = (agentId: number) =>
           visible.has(agentId) && (input.agentId === undefined || input.agentId === agentId);
-        const stream = source.agents.stream(signal ?? new AbortController().signal);
+        const stream = source.agents.stream(untilEither(signal, ctx.shutdown));
         const last = parseEventId(input.lastEventId);
         const missed = last === null ? null : source.agents.since(last);
         if (missed) {
@@ -116,10 +126,11 @@ export function createLiveRouter(source: LiveSource) {
     onActivity: authed
       .input(z.object({ agentId: id, lastEventId: z.string().nullish() }))
       .subscription(async function* ({ ctx, input, signal }) {
+        const source = sourceOf(ctx);
         if (!(await source.visibleAgentIds(ctx)).has(input.agentId)) {
           throw new TRPCError({ code: 'NOT_FOUND', message: `agent ${input.agentId} not found` });
         }
-        const stream = source.activity.stream(signal ?? new AbortController().signal);
+        const stream = source.activity.stream(untilEither(signal, ctx.shutdown));
         const last = parseEventId(input.lastEventId);
         for (const e of (last === null ? [] : source.activity.since(last)) ?? [])
           if (e.key === input.agentId) yield tracked(String(e.id), e.value);

@@ -7,10 +7,18 @@ import { appRouter } from './router';
 describe('one operation list, three surfaces', () => {
   it('exposes every operation as the tRPC procedure named after it', () => {
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
-    const subscriptions = ['agentConfigs.onChanged'];
+    // tRPC-only: live subscriptions and the console's live/kubeconfig procedures (apps/kas/src/live).
+    const trpcOnly = [
+      'agentConfigs.onChanged',
+      'live.agents',
+      'live.onAgents',
+      'live.onActivity',
+      'kubeconfig.forAgent',
+    ];
     expect(Object.keys(procedures).sort()).toEqual(
-      [...allOperations.map((op) => op.name), ...subscriptions].sort(),
+      [...allOperations.map((op) => op.name), ...trpcOnly].sort(),
     );
+    expect(procedures['live.onAgents']!._def.type).toBe('subscription');
     for (const op of allOperations) expect(procedures[op.name]!._def.type).toBe(op.type);
   });
 

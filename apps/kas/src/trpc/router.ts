@@ -3,6 +3,7 @@
 import { operationGroups } from '../api/operations/index';
 import { proceduresFor } from './from-operations';
 import { t } from './init';
+import { kubeconfigRouter, liveRouter } from './live';
 import { agentConfigSubscriptions } from './subscriptions';
 
 export const appRouter = t.router({
@@ -26,6 +27,8 @@ export const appRouter = t.router({
   ciJobTokens: t.router(proceduresFor(operationGroups.ciJobTokens)),
   receptive: t.router(proceduresFor(operationGroups.receptive)),
   audit: t.router(proceduresFor(operationGroups.audit)),
+  live: liveRouter,
+  kubeconfig: kubeconfigRouter,
 });
 
 export type AppRouter = typeof appRouter;

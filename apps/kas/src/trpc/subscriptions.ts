@@ -4,11 +4,10 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { actorOf } from '../api/actor';
 import { toApiError } from '../api/errors';
-import type { AuthenticatedContext } from '../api/operation';
 import { authorizeCall } from '../api/pipeline';
-import { handlerContext } from '../api/request-state';
 import { id } from '../api/views';
-import { t, toTrpcError, type TrpcContext } from './init';
+import { authenticatedContextOf } from './context';
+import { t, toTrpcError } from './init';
 
 /** Authentication and PAT scope as for a query; subscriptions change nothing, so no CSRF. */
 const subscriptionProcedure = (name: string) =>
@@ -25,10 +24,6 @@ const subscriptionProcedure = (name: string) =>
     }
     return next();
   });
-
-function contextOf(ctx: TrpcContext): AuthenticatedContext {
-  return handlerContext(ctx.req, ctx.res, ctx.state, ctx.services, ctx.kasInfo) as AuthenticatedContext;
-}
 
 /** Ends when the client goes away or kas shuts down. */
 function untilEither(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
@@ -72,7 +67,7 @@ export const agentConfigSubscriptions = {
   onChanged: subscriptionProcedure('agentConfigs.onChanged')
     .input(z.strictObject({ agentId: id, lastEventId: z.string().nullish() }))
     .subscription(async function* ({ input, ctx, signal }) {
-      const handler = contextOf(ctx);
+      const handler = authenticatedContextOf(ctx);
       const stop = untilEither(signal, ctx.shutdown);
       const after = Number(input.lastEventId ?? 0) || 0;
       // Subscribe before reading the current version so a save in between is not missed.
