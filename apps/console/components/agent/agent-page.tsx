@@ -1,5 +1,5 @@
 'use client';
-import { Badge, Button, Dialog, ErrorBanner, Tooltip } from '@mooring/ui';
+import { Badge, Button, Dialog, ErrorBanner, Field, Tooltip } from '@mooring/ui';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
@@ -18,6 +18,9 @@ import { ConnectTab } from './connect-tab';
 import { OverviewTab } from './overview-tab';
 import { ReceptiveTab } from './receptive-tab';
 import { TokensTab } from './tokens-tab';
+
+/** What kas writes where the token goes (PAT_PLACEHOLDER in apps/kas/src/trpc/live.ts). */
+const patPlaceholder = 'REPLACE_WITH_A_PERSONAL_ACCESS_TOKEN_WITH_SCOPE_k8s_proxy';
 
 const tabs = [
   { id: 'overview', label: 'Overview' },
@@ -51,6 +54,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   const history = live.history.get(agentId) ?? [];
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  const [kubeconfigOpen, setKubeconfigOpen] = useState(false);
   const remove = useMutation(
     trpc.agents.delete.mutationOptions({
       onSuccess: () => router.push('/'),
@@ -65,16 +69,20 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   const status = agentStatus(a, now);
   const versions = versionView(connections, meta.data?.kasVersion ?? null, new Date(now));
 
-  async function downloadKubeconfig() {
+  async function downloadKubeconfig(pat: string) {
     setDownloadError(null);
     try {
-      const { filename, yaml } = await client.kubeconfig.forAgent.query({ agentId });
+      const answer = await client.kubeconfig.forAgent.query({ agentId });
+      const { filename } = answer;
+      // kas cannot know a PAT (shown once, stored hashed), so it leaves a placeholder; fill it in here, in the browser.
+      const yaml = pat.trim() ? answer.yaml.replaceAll(patPlaceholder, pat.trim()) : answer.yaml;
       const url = URL.createObjectURL(new Blob([yaml], { type: 'application/yaml' }));
       const link = document.createElement('a');
       link.href = url;
       link.download = filename;
       link.click();
       URL.revokeObjectURL(url);
+      setKubeconfigOpen(false);
     } catch (e) {
       setDownloadError(errorMessage(e));
     }
@@ -125,15 +133,12 @@ function AgentPageInner({ agentId }: { agentId: number }) {
         </div>
         <div className="flex gap-2">
           <Button onClick={() => router.push(`/agents/${agentId}?tab=connect`)}>Connect a cluster</Button>
-          <Button onClick={downloadKubeconfig}>Download kubeconfig</Button>
+          <Button onClick={() => setKubeconfigOpen(true)}>Download kubeconfig</Button>
           <Button variant="danger" onClick={() => setConfirmDelete(true)}>
             Delete
           </Button>
         </div>
       </header>
-      {downloadError ? (
-        <ErrorBanner title="Could not download the kubeconfig" message={downloadError} />
-      ) : null}
       <div
         role="tablist"
         aria-label="Agent sections"
@@ -165,6 +170,44 @@ function AgentPageInner({ agentId }: { agentId: number }) {
           <ConnectTab agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} agentId={agentId} />
         ) : null}
       </section>
+      <Dialog
+        open={kubeconfigOpen}
+        onClose={() => setKubeconfigOpen(false)}
+        title={`kubeconfig for ${a.name}`}
+      >
+        <form
+          className="space-y-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void downloadKubeconfig(String(new FormData(e.currentTarget).get('pat') ?? ''));
+          }}
+        >
+          <p className="text-sm">
+            kubectl reaches this cluster through kas&apos;s Kubernetes API proxy (its CA is embedded). It
+            authenticates with a personal access token with scope <code>k8s_proxy</code> — create one under{' '}
+            <Link className="text-sky-700 underline dark:text-sky-400" href="/tokens">
+              Tokens
+            </Link>{' '}
+            and paste it here, or leave this empty and put it in the file later.
+          </p>
+          <Field
+            label="Personal access token"
+            name="pat"
+            type="password"
+            autoComplete="off"
+            placeholder="mpat-…"
+          />
+          {downloadError ? (
+            <ErrorBanner title="Could not download the kubeconfig" message={downloadError} />
+          ) : null}
+          <div className="flex justify-end gap-2">
+            <Button onClick={() => setKubeconfigOpen(false)}>Cancel</Button>
+            <Button type="submit" variant="primary">
+              Download
+            </Button>
+          </div>
+        </form>
+      </Dialog>
       <Dialog open={confirmDelete} onClose={() => setConfirmDelete(false)} title={`Delete agent ${a.name}?`}>
         <p className="text-sm">
           Deleting the agent revokes all its tokens; connected agentk pods are disconnected and cannot
