@@ -1,5 +1,8 @@
 // The console in a real Chromium against a real kas and the real Next.js server.
 // Each step saves a screenshot to e2e/artifacts/ (empty, populated and error states) for a person to look at.
+import path from 'node:path';
+
+import { kubectl } from '@mooring/kube-dev/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,6 +22,7 @@ describe('console in Chromium against real kas', () => {
   let page: Page;
   let agent: AgentPage;
   let firstToken = '';
+  let personalToken = '';
   let agentk: AgentkProcess | undefined;
   const agentName = 'e2e-cluster';
 
@@ -132,6 +136,22 @@ describe('console in Chromium against real kas', () => {
     agentk = startAgentk(stack, firstToken, 'agentk-e2e-1');
   }, 150_000);
 
+  it('turns the overview row connected, and not connected, without a reload', async () => {
+    const clusters = new ClustersPage(page);
+    await clusters.open();
+    const loadedAt = await page.evaluate<number>('performance.timeOrigin');
+    await expect.poll(() => clusters.statusOf(agentName), { timeout: 30_000 }).toBe('connected');
+    expect(await clusters.row(agentName).innerText()).toMatch(/Connected/);
+    await screenshot(page, 'clusters-connected');
+    await agentk!.stop();
+    await expect.poll(() => clusters.statusOf(agentName), { timeout: 30_000 }).toBe('disconnected');
+    expect(await clusters.row(agentName).innerText()).toMatch(/Not connected for/);
+    await screenshot(page, 'clusters-disconnected');
+    // The same document all along: the changes arrived over the event stream.
+    expect(await page.evaluate<number>('performance.timeOrigin')).toBe(loadedAt);
+    agentk = startAgentk(stack, firstToken, 'agentk-e2e-2');
+  }, 90_000);
+
   it('marks a configuration error at its line, then saves the fixed version', async () => {
     await agent.openTab('configuration');
     await agent.typeConfig('observability:\n  logging:\n    level: loud\n');
@@ -233,8 +253,10 @@ describe('console in Chromium against real kas', () => {
 
     await page.goto('/tokens');
     await page.getByLabel('Name').fill('laptop');
+    await page.getByRole('checkbox', { name: /k8s_proxy/ }).check();
     await page.getByRole('button', { name: 'Create token' }).click();
-    expect(await page.getByTestId('new-pat').innerText()).toMatch(/^mpat-/);
+    personalToken = (await page.getByTestId('new-pat').innerText()).trim();
+    expect(personalToken).toMatch(/^mpat-/);
     await screenshot(page, 'personal-tokens');
 
     await page.goto('/admin/users');
@@ -249,6 +271,27 @@ describe('console in Chromium against real kas', () => {
     await page.getByTestId('audit-table').waitFor();
     await screenshot(page, 'admin-audit');
   });
+
+  it('downloads a kubeconfig with a personal access token filled in, and kubectl works with it', async () => {
+    await agent.openTab('overview');
+    await page.getByRole('button', { name: 'Download kubeconfig' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Personal access token').fill(personalToken);
+    await screenshot(page, 'agent-kubeconfig-dialog');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    const file = path.join(stack.dataDir, 'downloaded.kubeconfig');
+    await download.saveAs(file);
+    // Through kas's Kubernetes API proxy and the tunnel to the connected agentk, to the real cluster.
+    const result = await kubectl(['get', 'namespaces', '-o', 'name'], {
+      kubeconfig: file,
+      timeoutMs: 60_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('namespace/default');
+  }, 90_000);
 
   it('sends a user whose session ended to login, then back to the page they were on', async () => {
     const target = `/agents/${agent.agentId}?tab=configuration`;
