@@ -13,6 +13,7 @@ import {
 } from '../shared/http-frames';
 import { kubeStatusBody, STATUS_TEXT } from '../shared/kube-status';
 import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
+import { WatchResumeTracker } from './watch-resume';
 
 /** The tunnel's OutgoingCall may expose drain() (resolves once its stream takes more); the contract does not require it. */
 async function send(call: OutgoingCall, data: Uint8Array): Promise<void> {
@@ -25,23 +26,31 @@ export interface BridgeResult {
   code: number;
 }
 
+/** How bridgeHttp re-opens a watch whose tunnel ended, from the last resourceVersion it passed on. */
+export interface WatchResume {
+  resourceVersion: string | undefined;
+  /** A new call carrying the resumed request's Header frame (body and CloseSend are the bridge's job). */
+  reopen(resourceVersion: string): Promise<OutgoingCall>;
+}
+
 /** Ordinary request: body frames up, response frames down. Long responses (watch, logs -f) run until either side ends. */
 export async function bridgeHttp(
   agentId: number,
   call: OutgoingCall,
   req: IncomingMessage,
   res: ServerResponse,
+  resume?: WatchResume,
 ): Promise<BridgeResult> {
+  let current = call;
   res.on('close', () => {
-    if (!res.writableFinished) call.cancel('the client closed the connection');
+    if (!res.writableFinished) current.cancel('the client closed the connection');
   });
   const hasBody =
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (!hasBody) {
     // GET, DELETE without a body…: end the request at once instead of waiting for the empty body's end event
     // (that wait costs milliseconds per request).
-    call.sendMessage(encodeRequestTrailer());
-    call.closeSend();
+    endEmptyRequest(call);
     req.resume();
   } else {
     void (async () => {
@@ -53,36 +62,69 @@ export async function bridgeHttp(
 
   let code = 0;
   let contentType = '';
-  try {
-    for await (const bytes of call.messages) {
-      const m = decodeResponse(bytes);
-      if (m.$case === 'header' && m.value.response && !res.headersSent) {
-        code = m.value.response.statusCode;
-        contentType = m.value.response.header['content-type']?.value[0] ?? '';
-        res.writeHead(code, m.value.response.status || undefined, responseHeaders(m.value.response.header));
-        res.flushHeaders();
-      } else if (m.$case === 'data') {
-        await writeWithBackpressure(res, m.value.data);
-      } else if (m.$case === 'trailer') {
-        res.end();
+  let tracker: WatchResumeTracker | undefined;
+  let resumed = false;
+  for (;;) {
+    try {
+      for await (const bytes of current.messages) {
+        const m = decodeResponse(bytes);
+        if (m.$case === 'header' && m.value.response && resumed) {
+          // The resumed watch could not start (410 Gone, RBAC changed…): end the stream as the API server
+          // ends a watch; the client re-lists as it does after any watch ends.
+          if (m.value.response.statusCode !== 200) {
+            current.cancel('the resumed watch was refused');
+            break;
+          }
+        } else if (m.$case === 'header' && m.value.response && !res.headersSent) {
+          code = m.value.response.statusCode;
+          contentType = m.value.response.header['content-type']?.value[0] ?? '';
+          if (resume && !hasBody && code === 200 && /json/.test(contentType))
+            tracker = new WatchResumeTracker(resume.resourceVersion);
+          res.writeHead(code, m.value.response.status || undefined, responseHeaders(m.value.response.header));
+          res.flushHeaders();
+        } else if (m.$case === 'data') {
+          const data = tracker ? tracker.take(m.value.data) : m.value.data;
+          if (data.length) await writeWithBackpressure(res, data);
+        } else if (m.$case === 'trailer') {
+          res.end(tracker?.rest());
+        }
       }
+      break;
+    } catch (callError) {
+      let error = callError;
+      if (!res.headersSent) return { code: sendStatus(res, 502, agentFailed(agentId, error)) };
+      const from = tracker?.resumeFrom;
+      if (resume && from && !res.destroyed) {
+        try {
+          tracker!.discardPartial();
+          current = await resume.reopen(from);
+          endEmptyRequest(current);
+          resumed = true;
+          continue;
+        } catch (reopenError) {
+          error = reopenError;
+        }
+      }
+      // Mid-stream: say why in the stream's own format, then break the connection so the client sees a failure.
+      const note = midStreamNote(
+        req,
+        contentType,
+        `agent ${agentId} stopped serving this stream: ${describeError(error)}`,
+      );
+      if (note && !res.destroyed) res.write(note, () => res.destroy());
+      else res.destroy();
+      return { code };
     }
-  } catch (error) {
-    if (!res.headersSent) return { code: sendStatus(res, 502, agentFailed(agentId, error)) };
-    // Mid-stream: say why in the stream's own format, then break the connection so the client sees a failure.
-    const note = midStreamNote(
-      req,
-      contentType,
-      `agent ${agentId} stopped serving this stream: ${describeError(error)}`,
-    );
-    if (note && !res.destroyed) res.write(note, () => res.destroy());
-    else res.destroy();
-    return { code };
   }
   if (!res.headersSent)
     return { code: sendStatus(res, 502, `agent ${agentId} ended the request without an answer`) };
-  if (!res.writableEnded) res.end();
+  if (!res.writableEnded) res.end(tracker?.rest());
   return { code };
+}
+
+function endEmptyRequest(call: OutgoingCall): void {
+  call.sendMessage(encodeRequestTrailer());
+  call.closeSend();
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from '../shared/impersonation';
 import { describeError } from '../shared/streams';
 import type { ProxyAuthenticator } from './authenticator';
+import { isWatchRequest } from './watch-resume';
 import {
   AGENT_ID_HEADER,
   CREDENTIAL_QUERY_PARAMS,
@@ -38,6 +39,8 @@ export interface PreparedRequest {
   impersonation: ImpersonationConfig | undefined;
   /** Encoded HttpRequest.Header frame. */
   headerFrame: Uint8Array;
+  /** Set for a watch (GET, watch=true): how to re-open it from a resourceVersion when its tunnel ends. */
+  watch?: { resourceVersion: string | undefined; resumeHeaderFrame(resourceVersion: string): Uint8Array };
 }
 
 const STRIPPED_HEADERS = new Set(['authorization', 'cookie', AGENT_ID_HEADER, CSRF_HEADER, 'host']);
@@ -90,15 +93,31 @@ export async function prepareRequest(
   const lengthHeader = req.headers['content-length'];
   const contentLength =
     lengthHeader !== undefined ? Number(lengthHeader) : req.headers['transfer-encoding'] ? -1 : 0;
-  const headerFrame = encodeRequestHeader(
-    {
-      method: req.method ?? 'GET',
-      urlPath,
-      query: queryToValues(url.searchParams, CREDENTIAL_QUERY_PARAMS),
-      header,
-      contentLength,
-    },
-    impersonation,
-  );
-  return { agentId: caller.agentId, credential, caller, impersonation, headerFrame };
+  const encode = (params: URLSearchParams) =>
+    encodeRequestHeader(
+      {
+        method: req.method ?? 'GET',
+        urlPath,
+        query: queryToValues(params, CREDENTIAL_QUERY_PARAMS),
+        header,
+        contentLength,
+      },
+      impersonation,
+    );
+  const headerFrame = encode(url.searchParams);
+  const watch =
+    !upgrade && contentLength === 0 && isWatchRequest(req.method, url)
+      ? {
+          resourceVersion: url.searchParams.get('resourceVersion') ?? undefined,
+          resumeHeaderFrame(resourceVersion: string) {
+            const params = new URLSearchParams(url.searchParams);
+            params.set('resourceVersion', resourceVersion);
+            // The initial events were already streamed; the resumed watch starts after them.
+            params.delete('sendInitialEvents');
+            params.delete('resourceVersionMatch');
+            return encode(params);
+          },
+        }
+      : undefined;
+  return { agentId: caller.agentId, credential, caller, impersonation, headerFrame, watch };
 }

@@ -6,6 +6,7 @@ export interface ProxyMetrics {
   requests: Counter<'code'>;
   upgrades: Counter<'protocol'>;
   routingWait: Histogram<'outcome'>;
+  watchResumes: Counter;
 }
 
 export function proxyMetrics(registry: Registry): ProxyMetrics {
@@ -41,6 +42,16 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
           help: 'Time a proxy request waited for a tunnel of its agent, by outcome (found, not_connected, limit)',
           labelNames: ['outcome'],
           buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 20],
+          registers: [registry],
+        }),
+    ),
+    watchResumes: getOrCreate(
+      registry,
+      'mooring_kas_k8s_proxy_watch_resumes_total',
+      () =>
+        new Counter({
+          name: 'mooring_kas_k8s_proxy_watch_resumes_total',
+          help: 'Watches re-opened through a fresh tunnel after the one carrying them ended (connection age, agentk gone)',
           registers: [registry],
         }),
     ),

@@ -128,7 +128,21 @@ export async function startKubernetesApiProxy(
         res.destroy();
       });
       try {
-        code = (await bridgeHttp(prepared.agentId, call, req, res)).code;
+        const watch = prepared.watch;
+        const resume = watch && {
+          resourceVersion: watch.resourceVersion,
+          reopen: async (resourceVersion: string) => {
+            const next = await dial(prepared, abort.signal);
+            next.sendMessage(watch.resumeHeaderFrame(resourceVersion));
+            metrics.watchResumes.inc();
+            log?.info(
+              { agent_id: prepared.agentId, resource_version: resourceVersion },
+              'the tunnel carrying a watch ended; resumed the watch through a fresh tunnel',
+            );
+            return next;
+          },
+        };
+        code = (await bridgeHttp(prepared.agentId, call, req, res, resume)).code;
       } finally {
         unwatch();
         active.delete(entry);

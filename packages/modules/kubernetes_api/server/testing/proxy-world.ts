@@ -1,12 +1,10 @@
 // Integration-test world for the proxy: the real local cluster, a real PGlite database with kas's real services
 // (users, PATs, CI job tokens, agents, agent tokens, live configs, agent access), kas's real agent listener
 // (gRPC + TLS), two real agentk processes for one agent, and the proxy — every hop over real sockets.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase, type OpenedDatabase } from '@mooring/db';
 import type { KubeClusterInfo } from '@mooring/kube-dev';
 import pino from 'pino';
@@ -18,18 +16,12 @@ import { startAgentApiServer, type AgentApiServer } from '../../../reverse_tunne
 import { buildProxyKubeconfig } from '../../shared/kubeconfig';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from '../proxy-server';
 import { servicesAuthenticator } from '../services-authenticator';
+import { spawnAgentk, type AgentkProcess } from './agentk-process';
 
-const agentkDir = fileURLToPath(new URL('../../../../../apps/agentk', import.meta.url));
+export type { AgentkProcess } from './agentk-process';
+
 export const AGENT_SA = 'system:serviceaccount:mooring-system:mooring-agent';
 export const AGENT_SA_GROUPS = ['system:serviceaccounts', 'system:serviceaccounts:mooring-system'];
-
-export interface AgentkProcess {
-  podName: string;
-  child: ChildProcess;
-  output(): string;
-  observabilityUrl(): string | undefined;
-  exited: Promise<number | null>;
-}
 
 export interface ProxyWorld {
   cluster: KubeClusterInfo;
@@ -50,11 +42,26 @@ export interface ProxyWorld {
   /** A kubeconfig through the proxy for `token` (`pat` or `ci`). */
   kubeconfig(token: string, kind?: 'pat' | 'ci', agentId?: number): string;
   setConfig(yaml: string): Promise<void>;
-  startAgentk(podName: string): Promise<AgentkProcess>;
+  /** A real agentk for `agentId` (default: the world's agent, its token, the cluster's agent kubeconfig). */
+  startAgentk(podName: string, options?: StartAgentkOptions): Promise<AgentkProcess>;
   dispose(): Promise<void>;
 }
 
-export async function startProxyWorld(cluster: KubeClusterInfo): Promise<ProxyWorld> {
+export interface StartAgentkOptions {
+  agentId?: number;
+  token?: string;
+  kubeconfig?: string;
+}
+
+export interface ProxyWorldOptions {
+  /** The agent listener's connection lifetime (default: the listener's own, 2 h). */
+  maxConnectionAge?: { ageMs?: number; graceMs?: number };
+}
+
+export async function startProxyWorld(
+  cluster: KubeClusterInfo,
+  options: ProxyWorldOptions = {},
+): Promise<ProxyWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'mooring-proxy-world-'));
   const database: OpenedDatabase = await openDatabase({ dataDir: join(dir, 'db') });
   const services = createServices({
@@ -89,9 +96,12 @@ export async function startProxyWorld(cluster: KubeClusterInfo): Promise<ProxyWo
     port: 0,
     tls: { mode: 'self-signed', dir: join(dir, 'agent-tls') },
     verifyAgentToken: (token) => services.agentTokens.verify(token),
+    // As kas's agent_api module: a revoked token's open streams close at once.
+    onRevoked: (listener) => services.agentTokens.onRevoked(listener),
     logger,
     metricsRegistry: metrics,
     disconnectAfterMs: 500,
+    maxConnectionAge: options.maxConnectionAge,
   });
   const proxy = await startKubernetesApiProxy({
     port: 0,
@@ -106,44 +116,26 @@ export async function startProxyWorld(cluster: KubeClusterInfo): Promise<ProxyWo
   writeFileSync(join(dir, 'agent-token'), agentToken);
   writeFileSync(join(dir, 'kas-ca.pem'), agentServer.caPem!);
 
-  async function startAgentk(podName: string): Promise<AgentkProcess> {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import', 'tsx', 'src/main.ts',
-        '--kas-address', agentServer.url,
-        '--token-file', join(dir, 'agent-token'),
-        '--ca-cert-file', join(dir, 'kas-ca.pem'),
-        '--kubeconfig', cluster.agentKubeconfigPath,
-        '--observability-listen-address', '127.0.0.1:0',
-      ], // prettier-ignore
-      {
-        cwd: agentkDir,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          POD_NAME: podName,
-          POD_NAMESPACE: 'mooring-system',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const proc: AgentkProcess = {
+  async function startAgentk(podName: string, opts: StartAgentkOptions = {}): Promise<AgentkProcess> {
+    const agentId = opts.agentId ?? agent.id;
+    let tokenFile = join(dir, 'agent-token');
+    if (opts.token !== undefined) {
+      tokenFile = join(dir, `agent-token-${podName}`);
+      writeFileSync(tokenFile, opts.token);
+    }
+    const proc = spawnAgentk({
       podName,
-      child,
-      output: () => output,
-      observabilityUrl: () => /observability listening on (http:\/\/\S+?)"/.exec(output)?.[1],
-      exited,
-    };
+      kasUrl: agentServer.url,
+      tokenFile,
+      caFile: join(dir, 'kas-ca.pem'),
+      kubeconfig: opts.kubeconfig ?? cluster.agentKubeconfigPath,
+    });
     agentks.push(proc);
     const deadline = Date.now() + 60_000;
-    while (!agentServer.connectedAgents.list(agent.id).some((p) => p.meta?.podName === podName)) {
-      if (child.exitCode !== null) throw new Error(`agentk ${podName} exited: ${output}`);
-      if (Date.now() > deadline) throw new Error(`agentk ${podName} did not register within 60 s: ${output}`);
+    while (!agentServer.connectedAgents.list(agentId).some((p) => p.meta?.podName === podName)) {
+      if (proc.child.exitCode !== null) throw new Error(`agentk ${podName} exited: ${proc.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`agentk ${podName} did not register within 60 s: ${proc.output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     return proc;
