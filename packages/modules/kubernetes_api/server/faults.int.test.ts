@@ -278,7 +278,7 @@ describe('through the proxy world (2 s auth cache)', () => {
     await until('agentk reports the revoked token', () => /revoked/.test(agentk.output()), 10_000);
     expect(world.agentServer.registry.tunnelsOfToken(info.id)).toEqual([]);
     console.log(
-      `[faults] revocation: tunnels closed ${closedAfterMs} ms after revoke; request failed after ${Date.now() - revokedAt} ms`,
+      `[faults] revocation: tunnels closed ${closedAfterMs} ms after revoke; request failed after ${Date.now() - revokedAt} ms: ${r.stderr.trim()}`,
     );
   }, 90_000);
 });
