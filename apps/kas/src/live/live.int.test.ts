@@ -175,3 +175,26 @@ describe('live.onAgents over SSE with a real agentk', () => {
     expect(yaml).toMatch(new RegExp(`token: pat:${agentId}:mpat-`));
   });
 });
+
+describe('live procedures on a kas without the agent listener', () => {
+  it('answer 503 naming the missing modules, not an internal error', async () => {
+    const tk = await startTestKas('pglite');
+    try {
+      const admin = await tk.kas.services.users.getByUsername(tk.adminUsername);
+      const pat = (
+        await tk.kas.services.personalAccessTokens.create(actorFor(admin!), {
+          name: 'x',
+          scopes: ['read_api'],
+        })
+      ).token;
+      const res = await fetch(`${tk.apiUrl}/trpc/live.agents?input=${encodeURIComponent('{}')}`, {
+        headers: { authorization: `Bearer ${pat}` },
+      });
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toMatch(/agent listener.*start kas with its default modules/);
+    } finally {
+      await tk.dispose();
+    }
+  });
+});

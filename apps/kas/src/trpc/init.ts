@@ -44,6 +44,7 @@ const trpcCodeByStatus: Record<number, TRPC_ERROR_CODE_KEY> = {
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** Wraps an ApiError so tRPC answers with the matching status and our body in `error.data`. */
@@ -82,7 +83,9 @@ export const t = initTRPC.context<TrpcContext>().create({
   errorFormatter({ shape, error, ctx }) {
     const apiError = apiErrorOf(error);
     const body: ApiErrorBody = apiError.body(ctx?.state.traceId);
-    if (apiError.status >= 500) body.message = `internal error; trace id ${ctx?.state.traceId ?? 'unknown'}`;
+    // Unexpected failures hide their detail; a deliberate 503 ("kas runs without module X") says what to do.
+    if (apiError.status >= 500 && apiError.status !== 503)
+      body.message = `internal error; trace id ${ctx?.state.traceId ?? 'unknown'}`;
     return {
       code: shape.code,
       message: body.message,
