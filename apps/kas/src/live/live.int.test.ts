@@ -90,9 +90,16 @@ describe('live.onAgents over SSE with a real agentk', () => {
     const states = collector<AgentLiveState>();
     const activity = collector<ActivityEvent>();
     const errors: unknown[] = [];
+    const arrivals: number[] = [];
     const agentsSub = client.live.onAgents.subscribe(
       { agentId },
-      { onData: (e) => states.push(e.data), onError: (err) => errors.push(err) },
+      {
+        onData: (e) => {
+          arrivals.push(Date.now());
+          states.push(e.data);
+        },
+        onError: (err) => errors.push(err),
+      },
     );
     const activitySub = client.live.onActivity.subscribe(
       { agentId },
@@ -163,6 +170,10 @@ describe('live.onAgents over SSE with a real agentk', () => {
     expect(gone.lastSeenAt).not.toBeNull();
     await activity.next('the agent_disconnected activity row', (a) => a.kind === 'agent_disconnected');
     expect(errors).toEqual([]);
+    // After the snapshot, at most one update per agent per second (a little slack for delivery jitter).
+    const gaps = arrivals.slice(2).map((at, i) => at - arrivals[i + 1]!);
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
   });
 
   it('answers kubeconfig.forAgent with the proxy URL and its CA embedded', async () => {
