@@ -2,12 +2,18 @@
 // filter answers), from navigation start, over several warm page loads. Prints figures; asserts nothing.
 // Goals from issue 6: first row ≤ 300 ms, interactive ≤ 1.5 s.
 // Run: pnpm exec tsx bench/console/overview.ts   (BENCH_AGENTS, BENCH_LOADS to change the sizes)
-// Not yet measured: 500 of them connected through real gRPC clients — kas does not serve live.agents yet.
+// BENCH_CONNECTED of them (default 500) are connected: real agentk instances (no cluster) in a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { launchChromium, newContext, screenshot } from '../../e2e/support/browser';
 import { adminPassword, adminUsername, startStack } from '../../e2e/support/stack';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
 const LOADS = Number(process.env.BENCH_LOADS ?? 7);
+const CONNECTED = Number(process.env.BENCH_CONNECTED ?? 500);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -18,6 +24,7 @@ async function main(): Promise<void> {
     `[bench] kas ${stack.kasUrl}, console ${stack.consoleUrl} up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   const browser = await launchChromium();
+  let agents: ChildProcess | undefined;
   try {
     const login = await fetch(`${stack.kasUrl}/api/v1/session`, {
       method: 'POST',
@@ -48,17 +55,52 @@ async function main(): Promise<void> {
       ),
     );
     const t0 = Date.now();
+    const agentIds: number[] = [];
     for (let i = 0; i < AGENTS; i += 50) {
-      await Promise.all(
+      const batch = await Promise.all(
         Array.from({ length: Math.min(50, AGENTS - i) }, (_, j) =>
-          mutate('agents.register', {
+          mutate<{ id: number }>('agents.register', {
             projectId: projects[(i + j) % projects.length]!.id,
             name: `agent-${String(i + j).padStart(4, '0')}`,
           }),
         ),
       );
+      agentIds.push(...batch.map((a) => a.id));
     }
     console.log(`[bench] registered ${AGENTS} agents in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    if (CONNECTED > 0) {
+      const t1 = Date.now();
+      const tokens: string[] = [];
+      for (let i = 0; i < CONNECTED; i += 50) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(50, CONNECTED - i) }, (_, j) =>
+            mutate<{ secret: string }>('agentTokens.create', { agentId: agentIds[i + j]!, name: 'bench' }),
+          ),
+        );
+        tokens.push(...batch.map((b) => b.secret));
+      }
+      const tokensFile = path.join(stack.dataDir, 'bench-tokens.json');
+      writeFileSync(tokensFile, JSON.stringify(tokens), { mode: 0o600 });
+      const here = path.dirname(fileURLToPath(import.meta.url));
+      agents = spawn(
+        process.execPath,
+        [
+          '--import', 'tsx', path.join(here, 'agents-connected.ts'),
+          `grpcs://127.0.0.1:${stack.kas.ports.agent}`,
+          path.join(stack.dataDir, 'tls', 'agent-api', 'ca.crt'),
+          tokensFile,
+        ], // prettier-ignore
+        { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await new Promise<void>((resolve, reject) => {
+        agents!.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && resolve());
+        agents!.once('exit', (code) => reject(new Error(`agents child exited with ${code}`)));
+      });
+      console.log(
+        `[bench] ${CONNECTED} real agentk instances connected in ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+      );
+    }
 
     const context = await newContext(browser, stack.consoleUrl);
     const [name, value] = cookie.split('=') as [string, string];
@@ -79,6 +121,9 @@ async function main(): Promise<void> {
       if (load === 1) {
         await page.getByLabel('Filter clusters').fill('');
         await page.locator('tr[data-agent]').nth(20).waitFor();
+        console.log(
+          `[bench] connected rows shown: ${await page.locator('tr[data-status="connected"]').count()} of those in view`,
+        );
         console.log(`[bench] screenshot ${await screenshot(page, 'bench-overview-1000')}`);
       }
       if (load === 0) {
@@ -100,6 +145,7 @@ async function main(): Promise<void> {
       `[bench]   time to interactive: median ${median(interactive)} ms, min ${Math.min(...interactive)}, max ${Math.max(...interactive)}  (goal ≤ 1500 ms)`,
     );
   } finally {
+    agents?.kill('SIGKILL');
     await browser.close();
     await stack.stop();
   }

@@ -50,13 +50,19 @@ export function useLiveAgents(agentId?: number) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const agents = useQuery(trpc.agents.list.queryOptions({}));
-  const liveStates = useQuery({ ...trpc.live.agents.queryOptions({}), retry: false });
+  // Rows first, connection state right after: asking for both at once makes the list wait on kas's slower
+  // connection lookup, and the list alone is enough to paint the table.
+  const liveStates = useQuery({
+    ...trpc.live.agents.queryOptions({}),
+    retry: false,
+    enabled: agents.data !== undefined,
+  });
   const history = useRef(new Map<number, number[]>());
   const [, setTick] = useState(0);
 
   const subscription = useSubscription(
     trpc.live.onAgents.subscriptionOptions(agentId ? { agentId } : {}, {
-      enabled: !liveStates.isError,
+      enabled: liveStates.isSuccess,
       onData: (raw) => {
         const state = unwrapTracked<AgentLiveState>(raw);
         queryClient.setQueryData(trpc.live.agents.queryKey({}), (rows) => {
