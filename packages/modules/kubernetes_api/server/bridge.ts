@@ -13,6 +13,7 @@ import {
 } from '../shared/http-frames';
 import { kubeStatusBody, STATUS_TEXT } from '../shared/kube-status';
 import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
+import { ProxyFailure } from './prepare-request';
 import { WatchResumeTracker } from './watch-resume';
 
 /** The tunnel's OutgoingCall may expose drain() (resolves once its stream takes more); the contract does not require it. */
@@ -40,6 +41,8 @@ export async function bridgeHttp(
   req: IncomingMessage,
   res: ServerResponse,
   resume?: WatchResume,
+  /** Re-sends the request on a new call; used for GET/HEAD whose tunnel ended before the agent answered. */
+  retry?: () => Promise<OutgoingCall>,
 ): Promise<BridgeResult> {
   let current = call;
   res.on('close', () => {
@@ -64,6 +67,10 @@ export async function bridgeHttp(
   let contentType = '';
   let tracker: WatchResumeTracker | undefined;
   let resumed = false;
+  // An idle tunnel that agentk closes (graceful stop, pool shrink) just as kas picks it fails before any answer.
+  // agentk never abandons a call it has seen, so a safe request (GET, HEAD, no body) is sent again on another tunnel.
+  const safe = !hasBody && (req.method === 'GET' || req.method === 'HEAD');
+  let retries = 0;
   for (;;) {
     try {
       for await (const bytes of current.messages) {
@@ -92,6 +99,18 @@ export async function bridgeHttp(
       break;
     } catch (callError) {
       let error = callError;
+      if (!res.headersSent && safe && retry && retries < 2 && !res.destroyed) {
+        retries++;
+        try {
+          current = await retry();
+          endEmptyRequest(current);
+          continue;
+        } catch (retryError) {
+          error = retryError;
+          if (retryError instanceof ProxyFailure)
+            return { code: sendStatus(res, retryError.code, retryError.message) };
+        }
+      }
       if (!res.headersSent) return { code: sendStatus(res, 502, agentFailed(agentId, error)) };
       const from = tracker?.resumeFrom;
       if (resume && from && !res.destroyed) {

@@ -6,7 +6,12 @@ import {
   type AgentDialer,
 } from '../../reverse_tunnel/shared/tunnel-api';
 import { directDialerForTests } from '../shared/testing/direct-tunnel-pair';
-import { encodeResponseData, encodeResponseHeader } from '../shared/http-frames';
+import {
+  decodeRequest,
+  encodeResponseData,
+  encodeResponseHeader,
+  encodeResponseTrailer,
+} from '../shared/http-frames';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
 
 const allowAll = async (c: { agentId: number }) => ({
@@ -90,5 +95,62 @@ describe('proxy error mapping', () => {
     expect(event.object.message).toContain(
       `agent 3 stopped serving this stream: ${new TunnelCallError({ code: 14, message: 'tunnel broke' }).message}`,
     );
+  });
+
+  it('sends a GET again when its tunnel ends before the agent answered (agentk closing an idle tunnel)', async () => {
+    let attempts = 0;
+    const dialer = directDialerForTests(
+      async (call) => {
+        if (++attempts === 1) return call.fail({ code: 14, message: 'agentk closed the tunnel stream' });
+        await call.sendMessage(
+          encodeResponseHeader({
+            statusCode: 200,
+            status: 'OK',
+            header: { 'content-type': { value: ['text/plain'] } },
+          }),
+        );
+        await call.sendMessage(encodeResponseData(Buffer.from('answered')));
+        await call.sendMessage(encodeResponseTrailer());
+        call.finish();
+      },
+      new Set([3]),
+    );
+    proxy = await startKubernetesApiProxy({ port: 0, dialer, authenticate: allowAll });
+    expect(await get(proxy, '/api')).toEqual({ status: 200, body: 'answered' });
+    expect(attempts).toBe(2);
+  });
+
+  it('resumes a broken watch from the last resourceVersion through a new call: one stream, whole events', async () => {
+    const event = (rv: string) => `{"type":"MODIFIED","object":{"metadata":{"resourceVersion":"${rv}"}}}\n`;
+    const versionsAsked: (string | undefined)[] = [];
+    const dialer = directDialerForTests(
+      async (call) => {
+        for await (const bytes of call.messages) {
+          const m = decodeRequest(bytes);
+          if (m.$case === 'header') versionsAsked.push(m.value.request?.query['resourceVersion']?.value[0]);
+        }
+        const first = versionsAsked.length === 1;
+        await call.sendMessage(
+          encodeResponseHeader({
+            statusCode: 200,
+            status: 'OK',
+            header: { 'content-type': { value: ['application/json'] } },
+          }),
+        );
+        if (first) {
+          // One whole event, then half of the next: the tunnel breaks mid-event.
+          await call.sendMessage(encodeResponseData(Buffer.from(event('11') + event('12').slice(0, 20))));
+          return call.fail({ code: 14, message: 'the connection reached its max age' });
+        }
+        await call.sendMessage(encodeResponseData(Buffer.from(event('12') + event('13'))));
+        await call.sendMessage(encodeResponseTrailer());
+        call.finish();
+      },
+      new Set([3]),
+    );
+    proxy = await startKubernetesApiProxy({ port: 0, dialer, authenticate: allowAll });
+    const answer = await get(proxy, '/api/v1/configmaps?watch=true&resourceVersion=10');
+    expect(answer).toEqual({ status: 200, body: event('11') + event('12') + event('13') });
+    expect(versionsAsked).toEqual(['10', '11']);
   });
 });

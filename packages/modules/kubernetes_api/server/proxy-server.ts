@@ -142,7 +142,12 @@ export async function startKubernetesApiProxy(
             return next;
           },
         };
-        code = (await bridgeHttp(prepared.agentId, call, req, res, resume)).code;
+        const retry = async () => {
+          const next = await dial(prepared, abort.signal);
+          next.sendMessage(prepared.headerFrame);
+          return next;
+        };
+        code = (await bridgeHttp(prepared.agentId, call, req, res, resume, retry)).code;
       } finally {
         unwatch();
         active.delete(entry);
