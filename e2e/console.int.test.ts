@@ -142,6 +142,10 @@ describe('console in Chromium against real kas', () => {
     const loadedAt = await page.evaluate<number>('performance.timeOrigin');
     await expect.poll(() => clusters.statusOf(agentName), { timeout: 30_000 }).toBe('connected');
     expect(await clusters.row(agentName).innerText()).toMatch(/Connected/);
+    // The pod's Register brings agentk's and the cluster's versions, and with them the support verdict.
+    await expect
+      .poll(() => clusters.row(agentName).innerText(), { timeout: 30_000 })
+      .toMatch(/v1\.36\.\d+[\s\S]*Supported/);
     await screenshot(page, 'clusters-connected');
     await agentk!.stop();
     await expect.poll(() => clusters.statusOf(agentName), { timeout: 30_000 }).toBe('disconnected');
