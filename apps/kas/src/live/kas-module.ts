@@ -43,15 +43,7 @@ export function createLiveKasModule(options: LiveModuleOptions): KasModule {
           const agents = await services.agents.list(actorOf(authenticatedContextOf(trpc)));
           return new Set(agents.map((a) => a.id));
         },
-        async storedLastSeen(agentIds) {
-          const seen = new Map<number, Date>();
-          for (const agentId of agentIds) {
-            const rows = await services.agentConnections.listInternal(agentId, { includeDisconnected: true });
-            for (const r of rows)
-              if (!seen.has(agentId) || r.lastSeenAt > seen.get(agentId)!) seen.set(agentId, r.lastSeenAt);
-          }
-          return seen;
-        },
+        storedLastSeen: (agentIds) => services.agentConnections.lastSeenByAgent(agentIds),
       });
       stops.push(() => source.stop());
       const activity = createActivityPublisher({

@@ -2,7 +2,7 @@
 // kas replica, config version, last seen). Called by kas itself, so no actor; activity events
 // (agent_connected / agent_disconnected) are written only on transitions, not on every heartbeat.
 import { agentConnections } from '@mooring/db';
-import { and, asc, eq, isNull, lt } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, max } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { recordActivity } from './agent-activity';
 import type { ServiceContext } from './context';
@@ -173,6 +173,19 @@ export function createAgentConnectionService(ctx: ServiceContext) {
           ),
         )
         .orderBy(asc(agentConnections.podNamespace), asc(agentConnections.podName));
+    },
+
+    /** Internal (no actor): the newest last_seen over every pod ever, per agent, in one query. */
+    async lastSeenByAgent(agentIds: readonly number[]): Promise<Map<number, Date>> {
+      if (agentIds.length === 0) return new Map();
+      const rows = await db
+        .select({ agentId: agentConnections.agentId, lastSeenAt: max(agentConnections.lastSeenAt) })
+        .from(agentConnections)
+        .where(inArray(agentConnections.agentId, [...agentIds]))
+        .groupBy(agentConnections.agentId);
+      return new Map(
+        rows.flatMap((r) => (r.lastSeenAt ? [[r.agentId, new Date(r.lastSeenAt)] as const] : [])),
+      );
     },
   };
 }
