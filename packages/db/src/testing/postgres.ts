@@ -117,22 +117,20 @@ export interface StartTestPostgresOptions {
 }
 
 async function server(options: StartTestPostgresOptions): Promise<Server> {
-  const configured = options.url ?? process.env.MOORING_TEST_DATABASE_URL;
+  // An explicit pgBin asks for a throwaway server even where CI configured a shared one.
+  const configured = options.url ?? (options.pgBin ? undefined : process.env.MOORING_TEST_DATABASE_URL);
   if (configured) return { adminUrl: configured, users: 0, shutdown() {} };
-  const pgBin = options.pgBin ?? process.env.MOORING_TEST_PG_BIN ?? DEFAULT_PG_BIN;
-  if (options.pgBin)
-    return startThrowawayServer(pgBin).catch((err: unknown) => {
-      throw new Error(
-        `could not start a throwaway PostgreSQL (${(err as Error).message}); set MOORING_TEST_DATABASE_URL=postgres://user@host:port/db to use an existing server`,
-        { cause: err },
-      );
-    });
-  serverPromise ??= startThrowawayServer(pgBin).catch((err: unknown) => {
-    serverPromise = undefined;
+  const explainFailure = (err: unknown): never => {
     throw new Error(
       `could not start a throwaway PostgreSQL (${(err as Error).message}); set MOORING_TEST_DATABASE_URL=postgres://user@host:port/db to use an existing server`,
       { cause: err },
     );
+  };
+  if (options.pgBin) return startThrowawayServer(options.pgBin).catch(explainFailure);
+  const pgBin = process.env.MOORING_TEST_PG_BIN ?? DEFAULT_PG_BIN;
+  serverPromise ??= startThrowawayServer(pgBin).catch((err: unknown) => {
+    serverPromise = undefined;
+    return explainFailure(err);
   });
   return serverPromise;
 }
