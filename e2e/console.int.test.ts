@@ -235,6 +235,21 @@ describe('console in Chromium against real kas', () => {
     expect(await page.getByRole('tabpanel').innerText()).toContain('--kas-address');
     await screenshot(page, 'agent-connect');
     await agent.openTab('overview');
+    // The picture is taken once kas's answer arrived, not while the page still asks.
+    await expect
+      .poll(() => page.getByTestId('agent-status').getAttribute('data-status'), { timeout: 30_000 })
+      .toMatch(/^(connected|disconnected)$/);
+    expect(await page.getByTestId('agent-status').innerText()).toMatch(
+      /(^|\s)(Connected|Not connected for .+)$/,
+    );
+    expect(await page.getByTestId('status-reason').innerText()).not.toMatch(/does not report/);
+    // agentk-e2e-0 and -1 went away and a new pod came back each time: the timeline shows those reconnects.
+    const summary = await page.getByTestId('timeline-summary').innerText();
+    expect(summary).toMatch(/^Connected .+ of the last 24 h; \d+ reconnects?/);
+    expect(
+      await page.locator('[data-testid="connection-timeline"] [data-reconnect]').count(),
+    ).toBeGreaterThan(0);
+    expect(await page.getByRole('img', { name: /of the last 24 h/ }).count()).toBe(1);
     await screenshot(page, 'agent-overview');
   });
 

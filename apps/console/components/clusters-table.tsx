@@ -156,7 +156,9 @@ export function ClustersTable({
     const active = views.reduce((sum, v) => sum + v.streams.active, 0);
     // Without connection state from kas, counts of connections would read as "none connected".
     const known = views.some((v) => v.agent.live !== null);
-    return { connected, unsupported, skew, active, known };
+    // '?' only when kas refused to say; '…' while its answer is on the way.
+    const missing = views.some((v) => v.agent.liveError) ? '?' : '…';
+    return { connected, unsupported, skew, active, known, missing };
   }, [views]);
 
   if (agents.length === 0) {
@@ -211,10 +213,13 @@ export function ClustersTable({
     <div className="space-y-3">
       <dl className="grid grid-cols-2 gap-2 sm:grid-cols-4" aria-label="Fleet summary">
         {[
-          ['Connected', summary.known ? `${summary.connected} / ${views.length}` : `? / ${views.length}`],
+          [
+            'Connected',
+            summary.known ? `${summary.connected} / ${views.length}` : `${summary.missing} / ${views.length}`,
+          ],
           ['On unsupported Kubernetes', String(summary.unsupported)],
           ['With agentk version skew', String(summary.skew)],
-          ['Active streams', summary.known ? String(summary.active) : '?'],
+          ['Active streams', summary.known ? String(summary.active) : summary.missing],
         ].map(([label, value]) => (
           <div
             key={label}

@@ -39,8 +39,19 @@ describe('agentStatus', () => {
     expect(s.reason).toContain('token ci revoked');
   });
 
-  it('says the state is unknown when kas reports no connection state', () => {
-    expect(agentStatus({ name: 'a', live: null }, now)).toMatchObject({ kind: 'unknown', label: 'Unknown' });
+  it('says the state is unknown only when kas answered an error for live.agents', () => {
+    const s = agentStatus(
+      { name: 'a', live: null, liveError: 'No procedure found on path "live.agents"' },
+      now,
+    );
+    expect(s).toMatchObject({ kind: 'unknown', label: 'Unknown' });
+    expect(s.reason).toContain('No procedure found');
+  });
+
+  it('is checking, not unknown, while kas has not answered yet', () => {
+    const s = agentStatus({ name: 'a', live: null, liveError: null }, now);
+    expect(s).toMatchObject({ kind: 'checking', label: 'Checking connection…' });
+    expect(s.reason).not.toMatch(/does not report/);
   });
 
   it('tells a never-connected agent what to do', () => {

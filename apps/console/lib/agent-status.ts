@@ -26,12 +26,14 @@ export interface LiveLike {
 
 export interface AgentLike {
   name: string;
-  /** null: kas does not report connection state. */
+  /** null: no connection state yet (still asking kas), or kas could not report it (see liveError). */
   live: LiveLike | null;
+  /** kas's answer when it failed to report connection state; null while the answer is still pending. */
+  liveError?: string | null;
 }
 
 export interface StatusView {
-  kind: 'connected' | 'disconnected' | 'never' | 'unknown';
+  kind: 'connected' | 'disconnected' | 'never' | 'checking' | 'unknown';
   label: string;
   tone: Tone;
   reason: string;
@@ -41,12 +43,22 @@ export interface StatusView {
 
 export function agentStatus(agent: AgentLike, now: number): StatusView {
   const live = agent.live;
-  if (!live) {
+  if (!live && agent.liveError) {
     return {
       kind: 'unknown',
       label: 'Unknown',
       tone: 'muted',
-      reason: 'kas does not report connection state (live.agents); the status appears once it does.',
+      reason: `kas does not report connection state (live.agents: ${agent.liveError}).`,
+      rank: 3,
+    };
+  }
+  if (!live) {
+    // Not an answer yet: say nothing about the agent until kas has.
+    return {
+      kind: 'checking',
+      label: 'Checking connection…',
+      tone: 'muted',
+      reason: 'Asking kas which agentk pods are connected.',
       rank: 3,
     };
   }

@@ -5,14 +5,18 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { useMemo, useRef, useState } from 'react';
 
 import type { AppRouter } from './app-router';
+import { errorMessage } from './errors';
 import { useTRPC } from './trpc';
 
 type Outputs = inferRouterOutputs<AppRouter>;
 export type KasAgent = Outputs['agents']['list'][number];
 export type AgentLiveState = Outputs['live']['agents'][number];
 export type PodConnection = AgentLiveState['connections'][number];
-/** An agent as kas registered it, plus its connection state (null while kas does not report it). */
-export type AgentRow = KasAgent & { live: AgentLiveState | null };
+/**
+ * An agent as kas registered it, plus its connection state: null until kas answered live.agents, and also null
+ * (with liveError set to kas's message) when kas answered that query with an error.
+ */
+export type AgentRow = KasAgent & { live: AgentLiveState | null; liveError: string | null };
 
 /** tRPC hands tracked events over as {id, data}; accept both that and the bare event. */
 export function unwrapTracked<T>(value: unknown): T {
@@ -83,6 +87,7 @@ export function useLiveAgents(agentId?: number) {
     }),
   );
 
+  const liveError = liveStates.error && !liveStates.data ? errorMessage(liveStates.error) : null;
   const rows = useMemo<AgentRow[] | undefined>(() => {
     if (!agents.data) return undefined;
     const byId = new Map((liveStates.data ?? []).map((s) => [s.agentId, s]));
@@ -93,8 +98,9 @@ export function useLiveAgents(agentId?: number) {
         (liveStates.data
           ? { agentId: a.id, connections: [], lastSeenAt: null, disconnectReason: null }
           : null),
+      liveError,
     }));
-  }, [agents.data, liveStates.data]);
+  }, [agents.data, liveStates.data, liveError]);
 
   const liveState = useLiveState(subscription.status);
   return {

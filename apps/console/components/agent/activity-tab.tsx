@@ -1,13 +1,10 @@
 'use client';
 import { EmptyState, ErrorBanner, inputClass } from '@mooring/ui';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useSubscription } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 
 import { errorMessage } from '../../lib/errors';
-import { unwrapTracked, useLiveState } from '../../lib/live';
 import { ago, formatTime } from '../../lib/time';
-import { useTRPC } from '../../lib/trpc';
+import { useAgentActivity } from '../../lib/use-activity';
 import { useNow } from '../../lib/use-now';
 import { LiveDot } from '../live-dot';
 
@@ -20,14 +17,6 @@ const icons: Record<string, string> = {
   config_rejected: '✕',
 };
 
-interface ActivityRow {
-  id: number;
-  kind: string;
-  actorId: number | null;
-  details: Record<string, unknown>;
-  createdAt: string;
-}
-
 function describe(details: Record<string, unknown>): string {
   return Object.entries(details)
     .filter(([, v]) => v !== null && v !== undefined && v !== '')
@@ -39,30 +28,12 @@ function describe(details: Record<string, unknown>): string {
 }
 
 export function ActivityTab({ agentId }: { agentId: number }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const now = useNow();
   const [kind, setKind] = useState('');
-  const activity = useQuery(trpc.activity.list.queryOptions({ agentId }));
-  const sub = useSubscription(
-    trpc.live.onActivity.subscriptionOptions(
-      { agentId },
-      {
-        onData: (raw) => {
-          const entry = unwrapTracked<ActivityRow>(raw);
-          queryClient.setQueryData(trpc.activity.list.queryKey({ agentId }), (rows) =>
-            rows?.some((r) => r.id === entry.id)
-              ? rows
-              : [entry as NonNullable<typeof rows>[number], ...(rows ?? [])],
-          );
-        },
-      },
-    ),
-  );
-  const state = useLiveState(sub.status);
+  const activity = useAgentActivity(agentId);
   if (activity.error)
     return <ErrorBanner title="Could not load the activity" message={errorMessage(activity.error)} />;
-  const rows = (activity.data ?? []) as ActivityRow[];
+  const rows = activity.rows ?? [];
   const kinds = [...new Set(rows.map((r) => r.kind))].sort();
   const shown = kind ? rows.filter((r) => r.kind === kind) : rows;
   return (
@@ -84,7 +55,10 @@ export function ActivityTab({ agentId }: { agentId: number }) {
             </option>
           ))}
         </select>
-        <LiveDot state={state} error={sub.error ? { message: errorMessage(sub.error) } : null} />
+        <LiveDot
+          state={activity.liveState}
+          error={activity.liveError ? { message: errorMessage(activity.liveError) } : null}
+        />
       </div>
       {shown.length === 0 ? (
         <EmptyState title="No activity yet">

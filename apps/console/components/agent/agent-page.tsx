@@ -64,7 +64,8 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   if (agent.error)
     return <ErrorBanner title={`Could not load agent ${agentId}`} message={errorMessage(agent.error)} />;
   if (!agent.data) return <p className="text-sm text-zinc-500">Loading agent…</p>;
-  const a: AgentRow = { ...agent.data, live: live.rows?.find((r) => r.id === agentId)?.live ?? null };
+  const row = live.rows?.find((r) => r.id === agentId);
+  const a: AgentRow = { ...agent.data, live: row?.live ?? null, liveError: row?.liveError ?? null };
   const connections = a.live?.connections ?? [];
   const status = agentStatus(a, now);
   const versions = versionView(connections, meta.data?.kasVersion ?? null, new Date(now));
@@ -103,7 +104,9 @@ function AgentPageInner({ agentId }: { agentId: number }) {
           </h1>
           <div className="flex flex-wrap items-center gap-2 text-sm">
             <Tooltip tip={status.reason}>
-              <Badge tone={status.tone}>{status.label}</Badge>
+              <span data-testid="agent-status" data-status={status.kind}>
+                <Badge tone={status.tone}>{status.label}</Badge>
+              </span>
             </Tooltip>
             <span className="text-zinc-600 dark:text-zinc-400" data-testid="status-reason">
               {status.reason}

@@ -2,19 +2,25 @@
 import { EmptyState, Sparkline } from '@mooring/ui';
 
 import type { AgentRow } from '../../lib/live';
+import { AgentTimeline } from './agent-timeline';
 import { ago, formatTime } from '../../lib/time';
 import { useNow } from '../../lib/use-now';
 
-export function OverviewTab({ agent, history }: { agent: AgentRow; history: number[] }) {
+function OverviewBody({ agent, history }: { agent: AgentRow; history: number[] }) {
   const now = useNow();
   const live = agent.live;
-  if (!live) {
+  if (!live && agent.liveError) {
     return (
       <EmptyState title="Connection state unavailable">
-        <p>
-          kas does not report which agentk pods are connected (live.agents); this tab fills in once it does.
-        </p>
+        <p>kas does not report which agentk pods are connected (live.agents): {agent.liveError}</p>
       </EmptyState>
+    );
+  }
+  if (!live) {
+    return (
+      <p role="status" className="text-sm text-zinc-500" data-testid="overview-checking">
+        Checking connection…
+      </p>
     );
   }
   if (live.connections.length === 0) {
@@ -76,6 +82,18 @@ export function OverviewTab({ agent, history }: { agent: AgentRow; history: numb
           </tbody>
         </table>
       </div>
+    </div>
+  );
+}
+
+export function OverviewTab({ agent, history }: { agent: AgentRow; history: number[] }) {
+  return (
+    <div className="space-y-4">
+      <AgentTimeline
+        agentId={agent.id}
+        connectedNow={agent.live ? agent.live.connections.length > 0 : null}
+      />
+      <OverviewBody agent={agent} history={history} />
     </div>
   );
 }
