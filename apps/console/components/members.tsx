@@ -1,5 +1,5 @@
 'use client';
-import { Button, EmptyState, ErrorBanner, Field, inputClass } from '@mooring/ui';
+import { Button, EmptyState, ErrorBanner, Field, SimpleTable, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 
@@ -80,38 +80,26 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
         </EmptyState>
       ) : null}
       {members.data && members.data.length > 0 ? (
-        <table className="w-full max-w-2xl text-left text-sm">
-          <thead className="text-xs text-zinc-500">
-            <tr>
-              <th className="py-1">User</th>
-              <th>Role</th>
-              <th>Source</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
+        <SimpleTable columns={['User', 'Role', 'Source']} actions className="max-w-2xl">
+          {members.data.map((m) => (
+            <tr key={m.userId}>
+              <td className="py-1.5">{m.username}</td>
+              <td>{m.role}</td>
+              <td className="text-zinc-500">{m.directRole ? 'direct' : `inherited from ${m.source}`}</td>
+              <td className="text-right">
+                {m.directRole ? (
+                  <Button
+                    variant="ghost"
+                    aria-label={`Remove ${m.username}`}
+                    onClick={() => removeMember(m.userId)}
+                  >
+                    Remove
+                  </Button>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-            {members.data.map((m) => (
-              <tr key={m.userId}>
-                <td className="py-1.5">{m.username}</td>
-                <td>{m.role}</td>
-                <td className="text-zinc-500">{m.directRole ? 'direct' : `inherited from ${m.source}`}</td>
-                <td className="text-right">
-                  {m.directRole ? (
-                    <Button
-                      variant="ghost"
-                      aria-label={`Remove ${m.username}`}
-                      onClick={() => removeMember(m.userId)}
-                    >
-                      Remove
-                    </Button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </SimpleTable>
       ) : null}
       {remove.error ? <ErrorBanner message={errorMessage(remove.error)} /> : null}
       <form onSubmit={submit} className="flex max-w-2xl flex-wrap items-end gap-2">

@@ -1,10 +1,11 @@
 'use client';
-import { Button, EmptyState, ErrorBanner, Field, inputClass } from '@mooring/ui';
+import { EmptyState, ErrorBanner, Field, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 
 import { Members } from '../../../components/members';
 import { errorMessage, fieldErrors } from '../../../lib/errors';
+import { CreateForm } from '../../../components/create-form';
 import { useTRPC } from '../../../lib/trpc';
 
 export default function GroupsPage() {
@@ -69,37 +70,30 @@ export default function GroupsPage() {
           ) : null}
         </div>
       </div>
-      <section
-        aria-labelledby="new-group"
-        className="max-w-md space-y-3 rounded border border-zinc-200 p-4 dark:border-zinc-800"
+      <CreateForm
+        id="new-group"
+        title="New group"
+        submitLabel="Create group"
+        error={create.error}
+        pending={create.isPending}
+        onSubmit={submit}
       >
-        <h2 id="new-group" className="font-semibold">
-          New group
-        </h2>
-        <form onSubmit={submit} className="space-y-3">
-          <Field label="Name" name="name" required error={errors.name} />
-          <Field label="Path" name="path" required error={errors.path} />
-          <div className="space-y-1">
-            <label htmlFor="group-parent" className="block text-sm font-medium">
-              Parent group
-            </label>
-            <select id="group-parent" name="parentId" className={`${inputClass} w-full`}>
-              <option value="">(top level)</option>
-              {rows.map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.fullPath}
-                </option>
-              ))}
-            </select>
-          </div>
-          {create.error && !Object.keys(errors).length ? (
-            <ErrorBanner message={errorMessage(create.error)} />
-          ) : null}
-          <Button type="submit" variant="primary" disabled={create.isPending}>
-            Create group
-          </Button>
-        </form>
-      </section>
+        <Field label="Name" name="name" required error={errors.name} />
+        <Field label="Path" name="path" required error={errors.path} />
+        <div className="space-y-1">
+          <label htmlFor="group-parent" className="block text-sm font-medium">
+            Parent group
+          </label>
+          <select id="group-parent" name="parentId" className={`${inputClass} w-full`}>
+            <option value="">(top level)</option>
+            {rows.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.fullPath}
+              </option>
+            ))}
+          </select>
+        </div>
+      </CreateForm>
     </div>
   );
 }

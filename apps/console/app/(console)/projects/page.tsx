@@ -1,10 +1,11 @@
 'use client';
-import { Button, EmptyState, ErrorBanner, Field, inputClass } from '@mooring/ui';
+import { EmptyState, ErrorBanner, Field, SimpleTable, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import type { FormEvent } from 'react';
 
 import { errorMessage, fieldErrors } from '../../../lib/errors';
+import { CreateForm } from '../../../components/create-form';
 import { useTRPC } from '../../../lib/trpc';
 
 export default function ProjectsPage() {
@@ -48,72 +49,60 @@ export default function ProjectsPage() {
         </EmptyState>
       ) : null}
       {projects.data && projects.data.length > 0 ? (
-        <table className="w-full max-w-3xl text-left text-sm" data-testid="projects-table">
-          <thead className="text-xs text-zinc-500">
-            <tr>
-              <th className="py-1">Project</th>
-              <th>Name</th>
-              <th className="text-right">Agents</th>
+        <SimpleTable
+          columns={['Project', 'Name', { label: 'Agents', className: 'text-right' }]}
+          className="max-w-3xl"
+          testId="projects-table"
+        >
+          {projects.data.map((p) => (
+            <tr key={p.id}>
+              <td className="py-1.5">
+                <Link
+                  href={`/projects/${p.id}`}
+                  className="font-medium text-sky-700 hover:underline dark:text-sky-400"
+                >
+                  {p.fullPath}
+                </Link>
+              </td>
+              <td>{p.name}</td>
+              <td className="text-right tabular-nums">{agentCount(p.id)}</td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-            {projects.data.map((p) => (
-              <tr key={p.id}>
-                <td className="py-1.5">
-                  <Link
-                    href={`/projects/${p.id}`}
-                    className="font-medium text-sky-700 hover:underline dark:text-sky-400"
-                  >
-                    {p.fullPath}
-                  </Link>
-                </td>
-                <td>{p.name}</td>
-                <td className="text-right tabular-nums">{agentCount(p.id)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </SimpleTable>
       ) : null}
-      <section
-        aria-labelledby="new-project"
-        className="max-w-md space-y-3 rounded border border-zinc-200 p-4 dark:border-zinc-800"
+      <CreateForm
+        id="new-project"
+        title="New project"
+        submitLabel="Create project"
+        error={create.error}
+        pending={create.isPending}
+        onSubmit={submit}
       >
-        <h2 id="new-project" className="font-semibold">
-          New project
-        </h2>
-        <form onSubmit={submit} className="space-y-3">
-          <div className="space-y-1">
-            <label htmlFor="project-group" className="block text-sm font-medium">
-              Group
-            </label>
-            <select id="project-group" name="groupId" required className={`${inputClass} w-full`}>
-              {(groups.data ?? []).map((g) => (
-                <option key={g.id} value={g.id}>
-                  {g.fullPath}
-                </option>
-              ))}
-            </select>
-            {errors.groupId ? <p className="text-xs text-red-700">{errors.groupId}</p> : null}
-            {groups.data?.length === 0 ? (
-              <p className="text-xs text-zinc-500">No groups yet — create one under Groups first.</p>
-            ) : null}
-          </div>
-          <Field label="Name" name="name" required error={errors.name} />
-          <Field
-            label="Path"
-            name="path"
-            required
-            error={errors.path}
-            hint="lower-case letters, digits and dashes; part of the project's URL"
-          />
-          {create.error && !Object.keys(errors).length ? (
-            <ErrorBanner message={errorMessage(create.error)} />
+        <div className="space-y-1">
+          <label htmlFor="project-group" className="block text-sm font-medium">
+            Group
+          </label>
+          <select id="project-group" name="groupId" required className={`${inputClass} w-full`}>
+            {(groups.data ?? []).map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.fullPath}
+              </option>
+            ))}
+          </select>
+          {errors.groupId ? <p className="text-xs text-red-700">{errors.groupId}</p> : null}
+          {groups.data?.length === 0 ? (
+            <p className="text-xs text-zinc-500">No groups yet — create one under Groups first.</p>
           ) : null}
-          <Button type="submit" variant="primary" disabled={create.isPending}>
-            Create project
-          </Button>
-        </form>
-      </section>
+        </div>
+        <Field label="Name" name="name" required error={errors.name} />
+        <Field
+          label="Path"
+          name="path"
+          required
+          error={errors.path}
+          hint="lower-case letters, digits and dashes; part of the project's URL"
+        />
+      </CreateForm>
     </div>
   );
 }

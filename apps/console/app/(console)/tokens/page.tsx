@@ -1,10 +1,11 @@
 'use client';
-import { Badge, Button, CopyButton, EmptyState, ErrorBanner, Field, Notice } from '@mooring/ui';
+import { Badge, Button, CopyButton, EmptyState, ErrorBanner, Field, Notice, SimpleTable } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 
 import { errorMessage, fieldErrors } from '../../../lib/errors';
 import { ago } from '../../../lib/time';
+import { CreateForm } from '../../../components/create-form';
 import { useTRPC } from '../../../lib/trpc';
 import { useNow } from '../../../lib/use-now';
 
@@ -69,47 +70,33 @@ export default function TokensPage() {
         <EmptyState title="No tokens yet">Create one below; it is shown once.</EmptyState>
       ) : null}
       {pats.data && pats.data.length > 0 ? (
-        <table className="w-full max-w-4xl text-left text-sm">
-          <thead className="text-xs text-zinc-500">
-            <tr>
-              <th className="py-1">Name</th>
-              <th>Scopes</th>
-              <th>Expires</th>
-              <th>Last used</th>
-              <th>Status</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
+        <SimpleTable columns={['Name', 'Scopes', 'Expires', 'Last used', 'Status']} actions>
+          {pats.data.map((t) => (
+            <tr key={t.id}>
+              <td className="py-1.5 font-medium">{t.name}</td>
+              <td>{t.scopes.join(', ')}</td>
+              <td>{t.expiresAt ? t.expiresAt.slice(0, 10) : 'never'}</td>
+              <td>{ago(t.lastUsedAt, now)}</td>
+              <td>
+                <Badge tone={statusOf(t) === 'active' ? 'ok' : 'muted'}>{statusOf(t)}</Badge>
+              </td>
+              <td className="text-right">
+                {statusOf(t) === 'active' ? (
+                  <Button
+                    variant="ghost"
+                    aria-label={`Revoke ${t.name}`}
+                    onClick={() => {
+                      if (window.confirm(`Revoke ${t.name}? Scripts using it stop working at once.`))
+                        revoke.mutate({ tokenId: t.id });
+                    }}
+                  >
+                    Revoke
+                  </Button>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-            {pats.data.map((t) => (
-              <tr key={t.id}>
-                <td className="py-1.5 font-medium">{t.name}</td>
-                <td>{t.scopes.join(', ')}</td>
-                <td>{t.expiresAt ? t.expiresAt.slice(0, 10) : 'never'}</td>
-                <td>{ago(t.lastUsedAt, now)}</td>
-                <td>
-                  <Badge tone={statusOf(t) === 'active' ? 'ok' : 'muted'}>{statusOf(t)}</Badge>
-                </td>
-                <td className="text-right">
-                  {statusOf(t) === 'active' ? (
-                    <Button
-                      variant="ghost"
-                      aria-label={`Revoke ${t.name}`}
-                      onClick={() => {
-                        if (window.confirm(`Revoke ${t.name}? Scripts using it stop working at once.`))
-                          revoke.mutate({ tokenId: t.id });
-                      }}
-                    >
-                      Revoke
-                    </Button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </SimpleTable>
       ) : null}
       {revoke.error ? <ErrorBanner message={errorMessage(revoke.error)} /> : null}
       {secret ? (
@@ -126,40 +113,33 @@ export default function TokensPage() {
           </div>
         </div>
       ) : null}
-      <section
-        aria-labelledby="new-pat-title"
-        className="max-w-md space-y-3 rounded border border-zinc-200 p-4 dark:border-zinc-800"
+      <CreateForm
+        id="new-pat-title"
+        title="New token"
+        submitLabel="Create token"
+        error={create.error}
+        pending={create.isPending}
+        onSubmit={submit}
       >
-        <h2 id="new-pat-title" className="font-semibold">
-          New token
-        </h2>
-        <form onSubmit={submit} className="space-y-3">
-          <Field label="Name" name="name" required error={errors.name} />
-          <fieldset className="space-y-1">
-            <legend className="text-sm font-medium">Scopes</legend>
-            {scopes.map(([scope, text]) => (
-              <label key={scope} className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === 'read_api'} />
-                <code>{scope}</code> <span className="text-zinc-500">{text}</span>
-              </label>
-            ))}
-            {errors.scopes ? <p className="text-xs text-red-700">{errors.scopes}</p> : null}
-          </fieldset>
-          <Field
-            label="Expires on"
-            name="expiresAt"
-            type="date"
-            error={errors.expiresAt}
-            hint="empty = never"
-          />
-          {create.error && !Object.keys(errors).length ? (
-            <ErrorBanner message={errorMessage(create.error)} />
-          ) : null}
-          <Button type="submit" variant="primary" disabled={create.isPending}>
-            Create token
-          </Button>
-        </form>
-      </section>
+        <Field label="Name" name="name" required error={errors.name} />
+        <fieldset className="space-y-1">
+          <legend className="text-sm font-medium">Scopes</legend>
+          {scopes.map(([scope, text]) => (
+            <label key={scope} className="flex items-center gap-2 text-sm">
+              <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === 'read_api'} />
+              <code>{scope}</code> <span className="text-zinc-500">{text}</span>
+            </label>
+          ))}
+          {errors.scopes ? <p className="text-xs text-red-700">{errors.scopes}</p> : null}
+        </fieldset>
+        <Field
+          label="Expires on"
+          name="expiresAt"
+          type="date"
+          error={errors.expiresAt}
+          hint="empty = never"
+        />
+      </CreateForm>
     </div>
   );
 }

@@ -1,9 +1,10 @@
 'use client';
-import { Badge, Button, EmptyState, ErrorBanner, Field } from '@mooring/ui';
+import { Badge, Button, EmptyState, ErrorBanner, Field, SimpleTable } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 
 import { errorMessage, fieldErrors } from '../../../../lib/errors';
+import { CreateForm } from '../../../../components/create-form';
 import { useTRPC } from '../../../../lib/trpc';
 
 export default function UsersPage() {
@@ -39,73 +40,50 @@ export default function UsersPage() {
       {update.error ? <ErrorBanner message={errorMessage(update.error)} /> : null}
       {users.data?.length === 0 ? <EmptyState title="No users" /> : null}
       {users.data && users.data.length > 0 ? (
-        <table className="w-full max-w-4xl text-left text-sm">
-          <thead className="text-xs text-zinc-500">
-            <tr>
-              <th className="py-1">Username</th>
-              <th>Name</th>
-              <th>Role</th>
-              <th>State</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
+        <SimpleTable columns={['Username', 'Name', 'Role', 'State']} actions>
+          {users.data.map((u) => (
+            <tr key={u.id}>
+              <td className="py-1.5 font-medium">{u.username}</td>
+              <td>{u.name}</td>
+              <td>{u.isAdmin ? <Badge tone="info">Admin</Badge> : 'User'}</td>
+              <td>{u.disabled ? <Badge tone="muted">Disabled</Badge> : <Badge tone="ok">Active</Badge>}</td>
+              <td className="space-x-1 text-right">
+                <Button variant="ghost" onClick={() => update.mutate({ userId: u.id, isAdmin: !u.isAdmin })}>
+                  {u.isAdmin ? 'Remove admin' : 'Make admin'}
+                </Button>
+                <Button
+                  variant="ghost"
+                  onClick={() => update.mutate({ userId: u.id, disabled: !u.disabled })}
+                >
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </Button>
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-            {users.data.map((u) => (
-              <tr key={u.id}>
-                <td className="py-1.5 font-medium">{u.username}</td>
-                <td>{u.name}</td>
-                <td>{u.isAdmin ? <Badge tone="info">Admin</Badge> : 'User'}</td>
-                <td>{u.disabled ? <Badge tone="muted">Disabled</Badge> : <Badge tone="ok">Active</Badge>}</td>
-                <td className="space-x-1 text-right">
-                  <Button
-                    variant="ghost"
-                    onClick={() => update.mutate({ userId: u.id, isAdmin: !u.isAdmin })}
-                  >
-                    {u.isAdmin ? 'Remove admin' : 'Make admin'}
-                  </Button>
-                  <Button
-                    variant="ghost"
-                    onClick={() => update.mutate({ userId: u.id, disabled: !u.disabled })}
-                  >
-                    {u.disabled ? 'Enable' : 'Disable'}
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </SimpleTable>
       ) : null}
-      <section
-        aria-labelledby="new-user"
-        className="max-w-md space-y-3 rounded border border-zinc-200 p-4 dark:border-zinc-800"
+      <CreateForm
+        id="new-user"
+        title="New user"
+        submitLabel="Create user"
+        error={create.error}
+        pending={create.isPending}
+        onSubmit={submit}
       >
-        <h2 id="new-user" className="font-semibold">
-          New user
-        </h2>
-        <form onSubmit={submit} className="space-y-3">
-          <Field label="Username" name="username" required error={errors.username} />
-          <Field label="Full name" name="name" error={errors.name} />
-          <Field
-            label="Initial password"
-            name="password"
-            type="password"
-            required
-            autoComplete="new-password"
-            error={errors.password}
-          />
-          <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="isAdmin" /> Administrator
-          </label>
-          {create.error && !Object.keys(errors).length ? (
-            <ErrorBanner message={errorMessage(create.error)} />
-          ) : null}
-          <Button type="submit" variant="primary" disabled={create.isPending}>
-            Create user
-          </Button>
-        </form>
-      </section>
+        <Field label="Username" name="username" required error={errors.username} />
+        <Field label="Full name" name="name" error={errors.name} />
+        <Field
+          label="Initial password"
+          name="password"
+          type="password"
+          required
+          autoComplete="new-password"
+          error={errors.password}
+        />
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="isAdmin" /> Administrator
+        </label>
+      </CreateForm>
     </div>
   );
 }

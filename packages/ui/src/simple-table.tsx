@@ -1,0 +1,48 @@
+import type { ReactNode } from 'react';
+
+export interface Column {
+  label: string;
+  className?: string;
+}
+
+/** The plain list table of the admin pages: a header row (plus an unlabelled-looking "Actions" column) and rows. */
+export function SimpleTable({
+  columns,
+  actions = false,
+  className = 'max-w-4xl',
+  testId,
+  children,
+}: {
+  columns: (string | Column)[];
+  /** Adds a last header cell for per-row buttons, named "Actions" for screen readers only. */
+  actions?: boolean;
+  className?: string;
+  testId?: string;
+  children: ReactNode;
+}) {
+  return (
+    <table className={`w-full ${className} text-left text-sm`} data-testid={testId}>
+      <thead className="text-xs text-zinc-500">
+        <tr>
+          {columns.map((c, i) => {
+            const column = typeof c === 'string' ? { label: c } : c;
+            return (
+              <th
+                key={column.label}
+                className={[i === 0 ? 'py-1' : '', column.className ?? ''].join(' ').trim() || undefined}
+              >
+                {column.label}
+              </th>
+            );
+          })}
+          {actions ? (
+            <th>
+              <span className="sr-only">Actions</span>
+            </th>
+          ) : null}
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">{children}</tbody>
+    </table>
+  );
+}
