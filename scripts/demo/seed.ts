@@ -9,6 +9,21 @@ import type { KasServices } from '../../apps/kas/src/api/services-adapter';
 
 export const DEMO = { group: 'demo', project: 'platform', agent: 'local-cluster', admin: 'admin' } as const;
 
+const DEMO_AGENT_CONFIG = `# Written by pnpm start; edit it in the console (Clusters, local-cluster, Configuration).
+observability:
+  logging:
+    level: info
+user_access:
+  access_as:
+    agent: {}
+  projects:
+    - id: demo/platform
+ci_access:
+  projects:
+    - id: demo/platform
+      default_namespace: default
+`;
+
 export interface DemoSeed {
   agentId: number;
   agentTokenFile: string;
@@ -61,6 +76,9 @@ export async function seedDemo(services: KasServices, demoDir: string): Promise<
   const agent =
     agents.find((a) => a.name === DEMO.agent) ??
     (await services.agents.register(admin, { projectId: project.id, name: DEMO.agent }));
+
+  if (!(await services.agentConfigs.getLive(admin, agent.id)))
+    await services.agentConfigs.save(admin, agent.id, DEMO_AGENT_CONFIG);
 
   const agentTokenFile = path.join(demoDir, 'agent-token');
   const savedAgentToken = readSecret(agentTokenFile);
