@@ -129,7 +129,8 @@ export function createAgentApiKasModule(options: AgentApiModuleOptions = {}): Ag
             ? { mode: 'insecure' }
             : { mode: 'self-signed', dir: join(ctx.config.dataDir, 'tls', 'agent-api') });
       const { services, logger } = ctx;
-      const kasReplica = `${hostname()}:${ctx.config.agentPort}`;
+      // The replica's name as operators see it: host and agent port, or host and pid when the port is picked at start.
+      const kasReplica = `${hostname()}:${ctx.config.agentPort || process.pid}`;
       const configSource = new NotifyingConfigSource(async (agentId) => {
         const live = await services.agentConfigs.live(agentId);
         return live ? { version: String(live.version), yaml: live.yaml, config: live.config } : null;
