@@ -42,6 +42,9 @@ export function connectToKas(options: KasConnectionOptions): KasConnection {
     'grpc.max_send_message_length': maxMessageBytes,
     'grpc.initial_reconnect_backoff_ms': 1_000,
     'grpc.max_reconnect_backoff_ms': 20_000,
+    // HTTP/2 receive window (stream and connection): the 64 KiB default stalls a large upload (kubectl cp, a
+    // port-forward's client bytes) on a WINDOW_UPDATE round trip every 64 KiB.
+    'grpc-node.flow_control_window': 4 * 1024 * 1024,
   };
   if (options.kasTlsServerName) {
     channelOptions['grpc.ssl_target_name_override'] = options.kasTlsServerName;

@@ -1,0 +1,38 @@
+// HTTP/2 flow-control window of kas's gRPC server. grpc-js's Server has no option for it (its client has
+// `grpc-node.flow_control_window`), and with the 64 KiB default a tunnel carrying a port-forward or a log stream from
+// agentk stalls every 64 KiB until kas's WINDOW_UPDATE comes back: the round trips, not the bytes, set the speed.
+// The window is an allowance, not a buffer: nothing is allocated until a peer actually sends.
+import type { Server } from '@grpc/grpc-js';
+import type { Http2Server, Http2Session, ServerOptions } from 'node:http2';
+
+/** Per-stream and per-connection receive window kas announces to agentk. */
+export const AGENT_API_FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
+
+interface ServerInternals {
+  commonServerOptions?: ServerOptions;
+  http2Servers?: Map<Http2Server, unknown>;
+}
+
+/** Call before bindAsync: every HTTP/2 server grpc-js creates then announces `bytes` as its stream window. */
+export function setStreamWindow(server: Server, bytes: number): void {
+  const internals = server as unknown as ServerInternals;
+  if (!internals.commonServerOptions) return;
+  internals.commonServerOptions.settings = {
+    ...internals.commonServerOptions.settings,
+    initialWindowSize: bytes,
+  };
+}
+
+/** Call after bindAsync: widens each new session's connection window (the stream window alone is capped by it). */
+export function setConnectionWindow(server: Server, bytes: number): void {
+  const internals = server as unknown as ServerInternals;
+  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+    http2Server.on('session', (session: Http2Session) => {
+      try {
+        session.setLocalWindowSize(bytes);
+      } catch {
+        // A session that closed at once has no window to widen.
+      }
+    });
+  }
+}
