@@ -25,7 +25,12 @@ import { AgentCallError, authenticateAgent, type OnTokenRevoked, type VerifyAgen
 import { createConnectHandler, REVOKED_MESSAGE } from './connect-handler';
 import { ConnectionAges } from './connection-ages';
 import { createAgentDialer } from './dialer';
-import { AGENT_API_FLOW_CONTROL_WINDOW, setConnectionWindow, setStreamWindow } from './flow-control';
+import {
+  AGENT_API_CONNECTION_WINDOW,
+  AGENT_API_STREAM_WINDOW,
+  setConnectionWindow,
+  setStreamWindow,
+} from './flow-control';
 import { createAgentApiMetrics } from './metrics';
 import { TunnelRegistry } from './registry';
 import type { ServerTunnel } from './server-tunnel';
@@ -135,7 +140,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
   });
-  setStreamWindow(server, AGENT_API_FLOW_CONTROL_WINDOW);
+  setStreamWindow(server, AGENT_API_STREAM_WINDOW);
   server.addService(ReverseTunnelService, {
     connect: createConnectHandler({
       registry,
@@ -212,7 +217,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
       else resolve(boundPort);
     }),
   );
-  setConnectionWindow(server, AGENT_API_FLOW_CONTROL_WINDOW);
+  setConnectionWindow(server, AGENT_API_CONNECTION_WINDOW);
   const url = `${material ? 'grpcs' : 'grpc'}://${bindHost}:${port}`;
   logger.info({ url, tls: tls.mode, ca_file: material?.caFile ?? null }, 'agent API listening');
 

@@ -3,7 +3,8 @@ import http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setConnectionWindow, setStreamWindow } from './flow-control';
 
-const WINDOW = 4 * 1024 * 1024;
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const CONNECTION_WINDOW = 16 * 1024 * 1024;
 const servers: Server[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.forceShutdown();
@@ -42,10 +43,13 @@ async function announced(port: number): Promise<{ streamWindow: number; connecti
 describe('agent API flow-control window', () => {
   it('announces the widened stream and connection windows to a connecting peer', async () => {
     const server = new Server();
-    setStreamWindow(server, WINDOW);
+    setStreamWindow(server, STREAM_WINDOW);
     const port = await bound(server);
-    setConnectionWindow(server, WINDOW);
-    expect(await announced(port)).toEqual({ streamWindow: WINDOW, connectionWindow: WINDOW });
+    setConnectionWindow(server, CONNECTION_WINDOW);
+    expect(await announced(port)).toEqual({
+      streamWindow: STREAM_WINDOW,
+      connectionWindow: CONNECTION_WINDOW,
+    });
   });
 
   it('leaves the HTTP/2 defaults alone when not applied', async () => {

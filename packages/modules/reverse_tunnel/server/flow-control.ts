@@ -5,8 +5,13 @@
 import type { Server } from '@grpc/grpc-js';
 import type { Http2Server, Http2Session, ServerOptions } from 'node:http2';
 
-/** Per-stream and per-connection receive window kas announces to agentk. */
-export const AGENT_API_FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
+/** Per-stream receive window kas announces to agentk. */
+export const AGENT_API_STREAM_WINDOW = 4 * 1024 * 1024;
+/**
+ * Per-connection receive window: larger than a stream's, so a few tunnels paused by slow clients (their windows
+ * full) do not stall the other tunnels sharing the agent's connection.
+ */
+export const AGENT_API_CONNECTION_WINDOW = 16 * 1024 * 1024;
 
 interface ServerInternals {
   commonServerOptions?: ServerOptions;
