@@ -1,6 +1,8 @@
 // The change feed behind live.onAgents: at most one event per agent per second (the newest state wins), each
 // with a sequential id, and a ring of recent events so a reconnecting client resumes after its last event id.
 
+import { eventStream } from '../trpc/event-stream';
+
 export interface FeedEvent<T> {
   id: number;
   key: number;
@@ -68,29 +70,8 @@ export class LiveFeed<T> {
   }
 
   /** Yields events as they are emitted until `signal` aborts. */
-  async *stream(signal: AbortSignal): AsyncGenerator<FeedEvent<T>> {
-    const queue: FeedEvent<T>[] = [];
-    let wake: (() => void) | null = null;
-    const unsubscribe = this.subscribe((event) => {
-      queue.push(event);
-      wake?.();
-    });
-    const onAbort = () => wake?.();
-    signal.addEventListener('abort', onAbort);
-    try {
-      while (!signal.aborted) {
-        const next = queue.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-      }
-    } finally {
-      unsubscribe();
-      signal.removeEventListener('abort', onAbort);
-    }
+  stream(signal: AbortSignal): AsyncGenerator<FeedEvent<T>> {
+    return eventStream((push) => this.subscribe(push), signal);
   }
 
   stop(): void {

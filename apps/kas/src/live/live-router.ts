@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { unauthenticated } from '../api/errors';
 import type { TrpcContext } from '../trpc/init';
 import { t, toTrpcError } from '../trpc/init';
+import { untilEither } from '../trpc/event-stream';
 import type { LiveFeed } from './live-feed';
 
 const id = z.number().int().positive();
@@ -81,11 +82,6 @@ function parseEventId(value: string | null | undefined): number | null {
 
 /** A fixed source (tests) or one looked up per call (kas: the live module provides it at start). */
 export type LiveSourceRef = LiveSource | ((ctx: TrpcContext) => LiveSource);
-
-/** Ends when the client goes away or kas shuts down. */
-function untilEither(...signals: (AbortSignal | undefined)[]): AbortSignal {
-  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
-}
 
 export function createLiveRouter(ref: LiveSourceRef) {
   const sourceOf = (ctx: TrpcContext): LiveSource => (typeof ref === 'function' ? ref(ctx) : ref);

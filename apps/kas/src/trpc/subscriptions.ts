@@ -7,6 +7,7 @@ import { toApiError } from '../api/errors';
 import { authorizeCall } from '../api/pipeline';
 import { id } from '../api/views';
 import { authenticatedContextOf } from './context';
+import { eventStream, untilEither } from './event-stream';
 import { t, toTrpcError } from './init';
 
 /** Authentication and PAT scope as for a query; subscriptions change nothing, so no CSRF. */
@@ -25,40 +26,6 @@ const subscriptionProcedure = (name: string) =>
     return next();
   });
 
-/** Ends when the client goes away or kas shuts down. */
-function untilEither(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  return a ? AbortSignal.any([a, b]) : b;
-}
-
-/** Buffers events from a callback subscription into an async iterator. */
-async function* events<E>(
-  subscribe: (push: (event: E) => void) => () => void,
-  signal: AbortSignal,
-): AsyncGenerator<E> {
-  const queue: E[] = [];
-  let wake: (() => void) | undefined;
-  const unsubscribe = subscribe((event) => {
-    queue.push(event);
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal.addEventListener('abort', onAbort);
-  try {
-    while (!signal.aborted) {
-      const next = queue.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-  } finally {
-    unsubscribe();
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
 export const agentConfigSubscriptions = {
   /**
    * The live configuration version of an agent: the current one first, then each new one as soon
@@ -71,7 +38,7 @@ export const agentConfigSubscriptions = {
       const stop = untilEither(signal, ctx.shutdown);
       const after = Number(input.lastEventId ?? 0) || 0;
       // Subscribe before reading the current version so a save in between is not missed.
-      const changes = events<{ agentId: number; version: number }>(
+      const changes = eventStream<{ agentId: number; version: number }>(
         (push) => ctx.services.agentConfigs.onChanged((e) => e.agentId === input.agentId && push(e)),
         stop,
       );
