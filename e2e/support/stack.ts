@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 
 import { startConsole, type RunningConsole } from '@mooring/console/server/start';
-import { loadConfig, startKas, type RunningKas } from '@mooring/kas';
+import { startKas, type RunningKas } from '@mooring/kas';
+import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
 
 export const adminUsername = 'admin';
 export const adminPassword = 'e2e-admin-password-1';
@@ -22,13 +23,7 @@ export interface Stack {
 
 export async function startStack(): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-e2e-'));
-  const config = loadConfig({
-    MOORING_DATA_DIR: dataDir,
-    MOORING_API_PORT: '0',
-    MOORING_OBSERVABILITY_PORT: '0',
-    MOORING_AGENT_PORT: '0',
-    MOORING_PROXY_PORT: '0',
-    MOORING_PRIVATE_API_PORT: '0',
+  const config = loopbackTestConfig(dataDir, {
     MOORING_ADMIN_PASSWORD: adminPassword,
     MOORING_LOG_LEVEL: 'warn',
   });

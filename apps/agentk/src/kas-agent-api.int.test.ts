@@ -1,7 +1,8 @@
 // The agent listener as a module of a real kas (PGlite database, real services): agent tokens from the database,
 // connection records and activity, config pushed on save, revocation through the token service.
 import { createAgentApiKasModule } from '@mooring/modules/reverse_tunnel/server/index';
-import { loadConfig, type RunningKas, startKas } from '@mooring/kas';
+import { type RunningKas, startKas } from '@mooring/kas';
+import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +17,7 @@ const agents: Agentk[] = [];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'mooring-kas-agent-api-'));
-  const config = loadConfig({
-    MOORING_DATA_DIR: dataDir,
-    MOORING_API_PORT: '0',
-    MOORING_OBSERVABILITY_PORT: '0',
-    MOORING_AGENT_PORT: '0',
-    MOORING_PROXY_PORT: '0',
-    MOORING_PRIVATE_API_PORT: '0',
+  const config = loopbackTestConfig(dataDir, {
     MOORING_ADMIN_PASSWORD: 'admin-password-for-tests',
   });
   kas = await startKas(config, { modules: [agentApi], logger: quietLogger });

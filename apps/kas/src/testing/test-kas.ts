@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfig } from '../config';
 import { startKas, type RunningKas } from '../kas';
 import { createLogger } from '../logger';
 import type { KasModule } from '../module';
+import { loopbackTestConfig } from './loopback-config';
 import { startTestPostgres } from '@mooring/db/testing/postgres';
 
 export type TestBackend = 'pglite' | 'postgres';
@@ -41,13 +41,7 @@ export async function startTestKas(
     },
   });
   try {
-    const config = loadConfig({
-      MOORING_DATA_DIR: dataDir,
-      MOORING_API_PORT: '0',
-      MOORING_OBSERVABILITY_PORT: '0',
-      MOORING_AGENT_PORT: '0',
-      MOORING_PROXY_PORT: '0',
-      MOORING_PRIVATE_API_PORT: '0',
+    const config = loopbackTestConfig(dataDir, {
       MOORING_ADMIN_PASSWORD: testAdminPassword,
       MOORING_LOG_LEVEL: 'debug',
       ...(pg ? { DATABASE_URL: pg.url } : {}),
