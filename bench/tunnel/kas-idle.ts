@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { inTestTokenVerifier, startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/index';
+import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
+import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
 
 const agents = Number(process.argv[2] ?? 100);
 const tokens = Object.fromEntries(

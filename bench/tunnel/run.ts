@@ -18,7 +18,8 @@ import {
   startCluster,
   runKubectl,
 } from '@mooring/kube-dev';
-import { inTestTokenVerifier, startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/index';
+import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
+import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
 import { buildProxyKubeconfig, startKubernetesApiProxy } from '@mooring/modules/kubernetes_api/server/index';
 import pino from 'pino';
 import { fmt, printTable, summarize, type Row } from './stats';

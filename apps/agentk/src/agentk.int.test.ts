@@ -20,7 +20,7 @@ import {
   type TestKas,
   until,
   UPPER,
-} from './test-support';
+} from './testing/test-support';
 
 const TOKENS = {
   'mgt-agent7': { agentId: 7, tokenId: 70, projectId: 1 },

@@ -2,7 +2,7 @@
 // call keeps running on the old connection until it finishes; new calls go through the reconnected tunnels.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Agentk } from './agentk';
-import { roundTrip, startTestAgentk, startTestKas, TICKS, type TestKas } from './test-support';
+import { roundTrip, startTestAgentk, startTestKas, TICKS, type TestKas } from './testing/test-support';
 
 let kas: TestKas | null = null;
 let agentk: Agentk | null = null;

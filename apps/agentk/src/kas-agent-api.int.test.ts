@@ -1,18 +1,28 @@
 // The agent listener as a module of a real kas (PGlite database, real services): agent tokens from the database,
 // connection records and activity, config pushed on save, revocation through the token service.
-import { createAgentApiKasModule } from '@mooring/modules/reverse_tunnel/server/index';
+import { createAgentConfigurationKasModule } from '@mooring/modules/agent_configuration/server/index';
+import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
+import { createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
 import { type RunningKas, startKas } from '@mooring/kas';
 import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Agentk, startAgentk } from './agentk';
-import { agentKubeConfig, quietLogger, UPPER, until, upperHandler } from './test-support';
+import { agentKubeConfig, quietLogger, UPPER, until, upperHandler } from './testing/test-support';
 
 let kas: RunningKas;
 let dataDir: string;
-const agentApi = createAgentApiKasModule({ disconnectAfterMs: 300, routingTimeoutMs: 3_000 });
+// The agent-facing modules as kas's defaultModules() wires them, with short timeouts.
+const reverseTunnel = createReverseTunnelKasModule({ routingTimeoutMs: 3_000 });
+const agentRegistrar = createAgentRegistrarKasModule({
+  podTunnels: () => reverseTunnel.tunnels().onPodTunnelsChanged,
+  disconnectAfterMs: 300,
+});
+const agentConfiguration = createAgentConfigurationKasModule({
+  pods: () => agentRegistrar.connectedAgents(),
+});
 const agents: Agentk[] = [];
 
 beforeAll(async () => {
@@ -20,7 +30,10 @@ beforeAll(async () => {
   const config = loopbackTestConfig(dataDir, {
     MOORING_ADMIN_PASSWORD: 'admin-password-for-tests',
   });
-  kas = await startKas(config, { modules: [agentApi], logger: quietLogger });
+  kas = await startKas(config, {
+    modules: [reverseTunnel, agentRegistrar, agentConfiguration],
+    logger: quietLogger,
+  });
 });
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.stop(2_000)));
@@ -45,12 +58,11 @@ describe('agent listener as a kas module (real database)', () => {
     const agent = await kas.services.agents.register(actor, { projectId: project.id, name: 'prod-cluster' });
     const { token, info } = await kas.services.agentTokens.create(actor, agent.id, { name: 'agentk' });
 
-    const server = agentApi.server();
-    expect(server.url).toMatch(/^grpcs:\/\//);
+    expect(kas.urls.agent).toMatch(/^grpcs:\/\//);
     const agentk = await startAgentk({
-      kasAddress: server.url,
+      kasAddress: kas.urls.agent!,
       token,
-      caCertPem: server.caPem,
+      caCertPem: readFileSync(kas.urls.agentCaFile!),
       kubeConfig: agentKubeConfig(),
       podName: 'agentk-db',
       podNamespace: 'mooring-system',
@@ -70,7 +82,9 @@ describe('agent listener as a kas module (real database)', () => {
     const activity = await kas.services.agentActivity.list(actor, agent.id);
     expect(activity.map((a) => a.kind)).toContain('agent_connected');
 
-    const call = await agentApi.dialer().openCall(agent.id, UPPER, { signal: AbortSignal.timeout(5_000) });
+    const call = await reverseTunnel
+      .dialer()
+      .openCall(agent.id, UPPER, { signal: AbortSignal.timeout(5_000) });
     call.sendMessage(Buffer.from('through kas'));
     call.closeSend();
     const out: string[] = [];
@@ -84,16 +98,16 @@ describe('agent listener as a kas module (real database)', () => {
       async () => (await kas.services.agentConnections.listInternal(agent.id))[0]?.configVersion === 1,
       3_000,
     );
-    expect(agentApi.connectedAgents().list(agent.id)[0]?.configVersion).toBe('1');
+    expect(agentRegistrar.connectedAgents().list(agent.id)[0]?.configVersion).toBe('1');
 
     const metrics = await kas.metrics.metrics();
     expect(metrics).toMatch(/mooring_kas_agent_auth_total\{result="ok",cache="(hit|miss)"\} \d+/);
     expect(metrics).toMatch(/mooring_kas_tunnels\{state="idle"\} [1-9]/);
 
     await kas.services.agentTokens.revoke(actor, info.id, agent.id);
-    await until('streams closed', () => agentApi.dialer().streamCounts(agent.id).idle === 0, 3_000);
+    await until('streams closed', () => reverseTunnel.dialer().streamCounts(agent.id).idle === 0, 3_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(agentApi.dialer().streamCounts(agent.id)).toMatchObject({ idle: 0, active: 0 });
+    expect(reverseTunnel.dialer().streamCounts(agent.id)).toMatchObject({ idle: 0, active: 0 });
     await until(
       'disconnect recorded',
       async () =>

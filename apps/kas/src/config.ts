@@ -89,6 +89,28 @@ const settings = {
     schema: z.string().min(1, 'expected a host address such as 127.0.0.1').default('127.0.0.1'),
   },
   agentPort: { env: 'MOORING_AGENT_PORT', flag: '--agent-port', schema: port.default(8150) },
+  agentMaxPods: {
+    env: 'MOORING_AGENT_MAX_PODS',
+    flag: '--agent-max-pods',
+    description:
+      'agentk pods one agent may have registered on this kas; Register and GetConfiguration of one more are refused (RESOURCE_EXHAUSTED)',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of pods per agent' })
+      .int('expected a whole number of pods per agent')
+      .min(1, 'expected at least 1 pod per agent')
+      .default(100),
+  },
+  agentConfigStreamsPerPod: {
+    env: 'MOORING_AGENT_CONFIG_STREAMS_PER_POD',
+    flag: '--agent-config-streams-per-pod',
+    description:
+      'configuration streams one agentk pod may hold open (agentk opens one); more are refused (RESOURCE_EXHAUSTED)',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of streams per pod' })
+      .int('expected a whole number of streams per pod')
+      .min(1, 'expected at least 1 stream per pod')
+      .default(2),
+  },
   observabilityPort: {
     env: 'MOORING_OBSERVABILITY_PORT',
     flag: '--observability-port',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Server } from 'node:net';
 import { openDatabase, type OpenedDatabase } from '@mooring/db';
+import { agentServerSettingsFromEnv, createAgentServer } from '@mooring/modules/modserver/index';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './api/openapi';
 import { allOperations } from './api/operations/index';
@@ -24,6 +25,8 @@ export interface StartKasOptions {
   modules?: KasModule[];
   /** Defaults to JSON lines on stdout at config.logLevel. */
   logger?: Logger;
+  /** Where the agent listener's MOORING_AGENT_* settings (TLS, connection age) are read; process.env when unset. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningKas {
@@ -139,9 +142,33 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       observability: httpUrl(config.listenHost, observabilityPort),
     };
 
+    // Validated before anything binds; bound after the modules registered their services.
+    const agentServerSettings = agentServerSettingsFromEnv(options.env ?? process.env, config.dataDir);
+    const agentServer = createAgentServer({
+      host: config.listenHost,
+      port: config.agentPort,
+      ...agentServerSettings,
+      verifyAgentToken: async (token) => {
+        // The token service caches; comparing its lookup counter tells a cache hit from a miss (approximate
+        // under concurrent verifications, good enough for a hit-ratio metric).
+        const before = services.agentTokens.stats?.().dbLookups;
+        const identity = await services.agentTokens.verify(token);
+        const after = services.agentTokens.stats?.().dbLookups;
+        return identity
+          ? { ...identity, fromCache: before === undefined ? undefined : before === after }
+          : null;
+      },
+      onRevoked: (listener) => services.agentTokens.onRevoked(listener),
+      logger: logger.child({ module: 'agent_server' }),
+      metrics,
+    });
+    // Pushed before the modules, so it runs after they stopped: they close idle streams, then calls in flight drain.
+    cleanups.push(() => agentServer.stop());
+
     for (const module of options.modules ?? defaultModules()) {
       const ctx: KasModuleContext = {
         config,
+        agentServer,
         logger: logger.child({ module: module.name }),
         metrics,
         services,
@@ -160,6 +187,13 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       Object.assign(ports, started?.ports ?? {});
       Object.assign(urls, started?.urls ?? {});
       log.info({ started_module: module.name }, `module ${module.name} started`);
+    }
+    if (agentServer.hasServices()) {
+      const agent = await agentServer.start();
+      ports.agent = agent.port;
+      urls.agent = agent.url;
+      if (agentServer.caFile) urls.agentCaFile = agentServer.caFile;
+      readinessChecks.push({ name: 'agent listener', check: async () => void agentServer.port });
     }
 
     let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:net';
 import type { OpenedDatabase } from '@mooring/db';
+import type { AgentServer } from '@mooring/modules/modserver/index';
 import type { Registry } from 'prom-client';
 import type { KasServices } from './api/services-adapter';
 import type { KasConfig } from './config';
@@ -23,6 +24,12 @@ export interface KasModuleContext {
   readonly secret: Buffer;
   /** Aborted when kas begins shutting down; long-lived streams should end on it. */
   readonly signal: AbortSignal;
+  /**
+   * The shared agent gRPC server (the agent listener, MOORING_AGENT_PORT): a module agentk calls registers its
+   * services on it in start(); kas binds it once every module has started (only if one registered a service) and
+   * stops it after every module stopped, so a module's stop() closes its idle streams and calls in flight drain.
+   */
+  readonly agentServer: AgentServer;
   /** Adds a check to /readyz (e.g. "agent listener bound"). */
   addReadinessCheck(check: ReadinessCheck): void;
   /**

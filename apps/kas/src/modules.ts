@@ -1,22 +1,31 @@
-import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/kas-module';
-import { createAgentApiKasModule } from '@mooring/modules/reverse_tunnel/server/kas-module';
+import { createAgentConfigurationKasModule } from '@mooring/modules/agent_configuration/server/index';
+import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
+import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/index';
+import { createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
 import { createLiveKasModule } from './live/kas-module';
 import type { KasModule } from './module';
 
 /**
- * The modules kas runs, in start order. This list is the composition root's one extension point:
- * to add a capability, append its server-half factory here. See module.ts for the contract.
- * The agent listener (8150: tunnels, registrar, configuration) comes first because the Kubernetes API
- * proxy (8154) calls agents through its dialer; the live module (console subscriptions) reads both.
+ * The modules kas runs, in start order (they stop in reverse). This list is the composition root's one extension
+ * point: to add a capability, append its server-half factory here (see module.ts for the contract; modules agentk
+ * calls register their gRPC services on the shared agent server, ctx.agentServer). A module that needs another's
+ * running parts gets them through its factory options, as functions called at start.
  */
 export function defaultModules(): KasModule[] {
-  const agentApi = createAgentApiKasModule();
-  const kubernetesApi = createKubernetesApiProxyModule({ dialer: () => agentApi.dialer() });
-  // Needs the agent listener's ConnectedAgents; provides the console's live source (and the proxy for kubeconfigs).
+  const reverseTunnel = createReverseTunnelKasModule();
+  // Connected pods: from Register heartbeats, configuration streams and the tunnel's pod counts.
+  const agentRegistrar = createAgentRegistrarKasModule({
+    podTunnels: () => reverseTunnel.tunnels().onPodTunnelsChanged,
+  });
+  const agentConfiguration = createAgentConfigurationKasModule({
+    pods: () => agentRegistrar.connectedAgents(),
+  });
+  const kubernetesApi = createKubernetesApiProxyModule({ dialer: () => reverseTunnel.dialer() });
+  // Provides the console's live source (connected pods, stream limits) and the proxy for kubeconfigs.
   const live = createLiveKasModule({
-    connectedAgents: () => agentApi.connectedAgents(),
-    streamLimit: (agentId) => agentApi.dialer().streamCounts(agentId).limit,
+    connectedAgents: () => agentRegistrar.connectedAgents(),
+    streamLimit: (agentId) => reverseTunnel.dialer().streamCounts(agentId).limit,
     proxy: () => kubernetesApi.proxy(),
   });
-  return [agentApi, kubernetesApi, live];
+  return [reverseTunnel, agentRegistrar, agentConfiguration, kubernetesApi, live];
 }

@@ -15,6 +15,8 @@ export interface ConfigStreamHandle {
   close(code: status, message: string): void;
 }
 
+export const CONFIG_STREAMS_PER_POD = 2;
+
 export function createGetConfigurationHandler(deps: {
   authenticate: (
     call: ServerWritableStream<unknown, unknown>,
@@ -25,23 +27,57 @@ export function createGetConfigurationHandler(deps: {
   maxStreamAgeMs: number;
   /** Open streams, so kas can close those of a revoked token. */
   openStreams: Set<ConfigStreamHandle>;
-  /** Told when a pod opens its stream (the request carries its agent_meta), so kas knows the pod at once. */
+  /**
+   * Told when a pod opens its stream (the request carries its agent_meta), so kas knows the pod at once. Throwing
+   * (an AgentCallError: bad meta, too many pods) refuses the stream with that status.
+   */
   onOpened?: (agentId: number, request: ConfigurationRequest) => void;
+  /** Configuration streams one pod may hold open at once (agentk opens one; default 2). */
+  maxStreamsPerPod?: number;
   /** Told after a configuration version was written to a pod's stream. */
   onSent?: (agentId: number, podId: number, version: string) => void;
 }) {
+  const maxPerPod = deps.maxStreamsPerPod ?? CONFIG_STREAMS_PER_POD;
+  /** Open streams per `${agentId}:${podId}`. */
+  const perPod = new Map<string, number>();
   return (call: ServerWritableStream<ConfigurationRequest, ConfigurationResponse>) => {
     call.on('error', () => undefined);
+    const refuse = (error: unknown) => {
+      const e = error as { code?: number; message: string };
+      call.emit('error', { code: e.code ?? status.INTERNAL, details: e.message, message: e.message });
+    };
     void (async () => {
       let identity;
       try {
         identity = await deps.authenticate(call);
       } catch (error) {
-        const e = error as { code?: number; message: string };
-        call.emit('error', { code: e.code ?? status.INTERNAL, details: e.message, message: e.message });
+        refuse(error);
         return;
       }
       const { agentId, tokenId } = identity;
+      // agentk may have gone while its token was being checked: grpc-js emitted 'cancelled' before anyone
+      // listened, so without this check the stream would stay open (and counted) until its maximum age.
+      if (call.cancelled) {
+        deps.logger.debug({ agent_id: agentId }, 'configuration stream cancelled during authentication');
+        return;
+      }
+      const podKey = `${agentId}:${call.request.podId}`;
+      const podStreams = perPod.get(podKey) ?? 0;
+      if (podStreams >= maxPerPod) {
+        const message =
+          `pod ${call.request.podId} of agent ${agentId} already has ${podStreams} open configuration streams, ` +
+          `its limit; agentk opens one: stop the duplicate agentk sharing this pod id, or raise ` +
+          `MOORING_AGENT_CONFIG_STREAMS_PER_POD`;
+        refuse({ code: status.RESOURCE_EXHAUSTED, message });
+        return;
+      }
+      try {
+        deps.onOpened?.(agentId, call.request);
+      } catch (error) {
+        refuse(error);
+        return;
+      }
+      perPod.set(podKey, podStreams + 1);
       let sentVersion = call.request.version;
       let closed = false;
       let pending = Promise.resolve();
@@ -76,6 +112,9 @@ export function createGetConfigurationHandler(deps: {
       const finish = (error: { code: number; details: string; message: string } | null) => {
         if (closed) return;
         closed = true;
+        const left = (perPod.get(podKey) ?? 1) - 1;
+        if (left > 0) perPod.set(podKey, left);
+        else perPod.delete(podKey);
         unsubscribe();
         clearTimeout(ageTimer);
         deps.openStreams.delete(handle);
@@ -83,7 +122,6 @@ export function createGetConfigurationHandler(deps: {
         else call.end();
       };
       deps.openStreams.add(handle);
-      deps.onOpened?.(agentId, call.request);
       call.on('cancelled', () => finish(null));
       call.on('close', () => finish(null));
       refresh();

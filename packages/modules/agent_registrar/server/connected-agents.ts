@@ -2,7 +2,9 @@
 // A pod is connected from its first Register or tunnel; it is disconnected once it has had no tunnel for
 // `disconnectAfterMs` (agentk re-opens tunnels at once, so a short gap is not a disconnect). The store records
 // agent_connected when the first Register upserts the pod, and agent_disconnected through markDisconnected.
+import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { AgentCallError } from '../../modserver/index';
 import type { AgentConnectionRecorder, KubernetesVersionInfo } from './recorder';
 
 export interface PodMeta {
@@ -32,6 +34,8 @@ export interface ConnectedAgentsOptions {
   disconnectAfterMs?: number;
   /** A pod seen only through Register (never a tunnel) is dropped after this long without a heartbeat. */
   heartbeatStaleAfterMs?: number;
+  /** Registered pods one agent may have on this kas; the heartbeat of one more is refused (RESOURCE_EXHAUSTED). */
+  maxPodsPerAgent?: number;
   now?: () => Date;
 }
 
@@ -45,6 +49,7 @@ export class ConnectedAgents {
   private readonly changeListeners = new Set<(agentId: number) => void>();
   private readonly pendingReasons = new Map<number, string>();
   private readonly lastDisconnects = new Map<number, { at: Date; reason: string }>();
+  private stopped = false;
 
   constructor(private readonly options: ConnectedAgentsOptions) {
     this.now = options.now ?? (() => new Date());
@@ -72,7 +77,7 @@ export class ConnectedAgents {
 
   /** The GetConfiguration stream sent `version` to the pod. */
   configSent(agentId: number, podId: number, version: string): void {
-    if (!podId) return;
+    if (!podId || this.stopped) return;
     const pod = this.touch(agentId, podId);
     pod.configVersion = version;
     this.changed(agentId);
@@ -85,6 +90,8 @@ export class ConnectedAgents {
 
   /** A Register heartbeat: records the pod's meta and refreshes the connection record. */
   async heartbeat(agentId: number, podId: number, meta: PodMeta): Promise<void> {
+    if (this.stopped) return;
+    this.admit(agentId, podId);
     const pod = this.touch(agentId, podId);
     pod.meta = meta;
     this.changed(agentId);
@@ -93,6 +100,7 @@ export class ConnectedAgents {
 
   /** The tunnel registry reports a pod's tunnel counts after every change. */
   tunnelsChanged(agentId: number, podId: number, counts: { idle: number; active: number }): void {
+    if (this.stopped) return;
     const pod = this.touch(agentId, podId);
     pod.tunnels = { ...counts };
     this.changed(agentId);
@@ -108,7 +116,7 @@ export class ConnectedAgents {
       this.disconnectTimers.delete(key);
       const current = this.pods.get(agentId)?.get(podId);
       if (current && current.tunnels.idle + current.tunnels.active === 0)
-        this.disconnect(current, `no tunnel for ${this.disconnectAfterMs / 1000} s`);
+        void this.disconnect(current, `no tunnel for ${this.disconnectAfterMs / 1000} s`);
     }, this.disconnectAfterMs);
     t.unref();
     this.disconnectTimers.set(key, t);
@@ -133,10 +141,38 @@ export class ConnectedAgents {
     return latest;
   }
 
-  stop(): void {
+  /**
+   * Refuses a pod the agent cannot add: it already has `maxPodsPerAgent` registered pods on this kas. Throws an
+   * AgentCallError (RESOURCE_EXHAUSTED) that names the limit and the fix.
+   */
+  admit(agentId: number, podId: number): void {
+    const max = this.options.maxPodsPerAgent;
+    if (max === undefined || this.pods.get(agentId)?.get(podId)?.meta) return;
+    let registered = 0;
+    for (const pod of this.pods.get(agentId)?.values() ?? []) if (pod.meta) registered++;
+    if (registered >= max)
+      throw new AgentCallError(
+        status.RESOURCE_EXHAUSTED,
+        `agent ${agentId} already has ${registered} pods connected to this kas, its limit; ` +
+          `run fewer agentk replicas with this token, give each cluster its own agent, or raise MOORING_AGENT_MAX_PODS`,
+      );
+  }
+
+  /**
+   * Stops the timers and, with a reason, marks every registered pod disconnected (a stopping kas: its agentk pods
+   * dial another replica, which records them connected again). Later events are ignored.
+   */
+  async stop(reason?: string): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.sweeper);
     for (const t of this.disconnectTimers.values()) clearTimeout(t);
     this.disconnectTimers.clear();
+    if (reason === undefined) return;
+    const pending: Promise<void>[] = [];
+    for (const pods of [...this.pods.values()])
+      for (const pod of [...pods.values()]) pending.push(this.disconnect(pod, reason));
+    await Promise.all(pending);
   }
 
   private upsert(pod: ConnectedPod): Promise<void> {
@@ -173,7 +209,7 @@ export class ConnectedAgents {
     return pod;
   }
 
-  private disconnect(pod: ConnectedPod, why: string): void {
+  private disconnect(pod: ConnectedPod, why: string): Promise<void> {
     const pods = this.pods.get(pod.agentId);
     pods?.delete(pod.podId);
     const reason = this.pendingReasons.get(pod.agentId) ?? why;
@@ -184,14 +220,14 @@ export class ConnectedAgents {
     }
     this.changed(pod.agentId);
     // A pod that never registered has no record to close (its tunnels came and went within a heartbeat).
-    if (!pod.meta) return;
+    if (!pod.meta) return Promise.resolve();
     const ref = {
       agentId: pod.agentId,
       podId: pod.podId,
       podName: pod.meta.podName,
       podNamespace: pod.meta.podNamespace,
     };
-    this.options.recorder.markDisconnected(ref, reason).catch((error: unknown) => {
+    return this.options.recorder.markDisconnected(ref, reason).catch((error: unknown) => {
       this.options.logger.warn(
         { err: error, agent_id: pod.agentId },
         'could not record the agent disconnect',
@@ -204,7 +240,7 @@ export class ConnectedAgents {
     for (const pods of [...this.pods.values()])
       for (const pod of [...pods.values()])
         if (pod.tunnels.idle + pod.tunnels.active === 0 && pod.lastSeen.getTime() < cutoff)
-          this.disconnect(pod, 'no heartbeat');
+          void this.disconnect(pod, 'no heartbeat');
   }
 
   private changed(agentId: number): void {

@@ -11,4 +11,19 @@ export {
   type KubernetesVersionInfo,
   noStorageRecorder,
 } from './recorder';
-export { createRegisterHandler, podMetaFromProto } from './registrar-service';
+export { createRegisterHandler, podMetaFromProto, POD_META_LIMITS } from './registrar-service';
+export {
+  AGENT_REGISTRAR_DEFAULTS,
+  type AgentRegistrarOptions,
+  type AgentRegistrarServer,
+  installAgentRegistrar,
+} from './registrar-server';
+export {
+  type AgentRegistrarKasModule,
+  type AgentRegistrarModuleContext,
+  type AgentRegistrarModuleOptions,
+  type AgentRegistrarServices,
+  createAgentRegistrarKasModule,
+  HEARTBEAT_PERIOD_MS,
+  STALE_EXPIRY_EVERY_MS,
+} from './kas-module';

@@ -1,6 +1,7 @@
 // agentk's composition root calls this to serve the proxy through the tunnel.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KUBERNETES_API_MAKE_REQUEST, type TunnelHandler } from '../../reverse_tunnel/shared/tunnel-api';
+import type { TunnelHandler } from '../../reverse_tunnel/shared/tunnel-api';
+import { KUBERNETES_API_MAKE_REQUEST } from '../shared/methods';
 import { kubeApiTargetFromKubeConfig } from './kube-api-target';
 import { makeRequestHandler, type ProxyLogger } from './make-request-handler';
 

@@ -6,7 +6,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAgentApiKasModule } from '@mooring/modules/reverse_tunnel/server/kas-module';
+import { createAgentConfigurationKasModule } from '@mooring/modules/agent_configuration/server/index';
+import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
+import { createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../../apps/kas/src/config';
 import { startKas, type RunningKas } from '../../../../apps/kas/src/kas';
@@ -66,23 +68,30 @@ describe('kas restart (real startKas, same data dir and ports)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mooring-faults-kas-'));
   const agentks: AgentkProcess[] = [];
   let kas: RunningKas | null = null;
-  let agentApi: ReturnType<typeof createAgentApiKasModule>;
+  let agentRegistrar: ReturnType<typeof createAgentRegistrarKasModule>;
   let config: ReturnType<typeof loadConfig>;
   let seed: DemoSeed;
   let kubeconfig: string;
 
   // What kas's defaultModules() builds, keeping a handle on the agent listener to see connected pods.
   async function start(): Promise<RunningKas> {
-    agentApi = createAgentApiKasModule({ env: {} });
-    const proxyModule = createKubernetesApiProxyModule({ dialer: () => agentApi.dialer() });
+    const reverseTunnel = createReverseTunnelKasModule({ env: {} });
+    agentRegistrar = createAgentRegistrarKasModule({
+      podTunnels: () => reverseTunnel.tunnels().onPodTunnelsChanged,
+    });
+    const agentConfiguration = createAgentConfigurationKasModule({
+      pods: () => agentRegistrar.connectedAgents(),
+    });
+    const proxyModule = createKubernetesApiProxyModule({ dialer: () => reverseTunnel.dialer() });
     kas = await startKas(config, {
-      modules: [agentApi, proxyModule],
+      env: {},
+      modules: [reverseTunnel, agentRegistrar, agentConfiguration, proxyModule],
       logger: createLogger({ level: 'silent' }),
     });
     return kas;
   }
   const connectedPods = () =>
-    agentApi
+    agentRegistrar
       .connectedAgents()
       .list(seed.agentId)
       .map((p) => p.meta?.podName)

@@ -2,7 +2,7 @@
 // Typed structurally against apps/kas/src/module.ts (KasModule) so the module does not import the app.
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { ensureSelfSignedCertificate } from '../../reverse_tunnel/server/tls';
+import { ensureSelfSignedCertificate } from '../../modserver/index';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';

@@ -8,10 +8,10 @@ import { Registry } from 'prom-client';
 import {
   AgentNotConnectedError,
   AgentStreamLimitError,
-  KUBERNETES_API_MAKE_REQUEST,
   type AgentDialer,
   type OutgoingCall,
 } from '../../reverse_tunnel/shared/tunnel-api';
+import { KUBERNETES_API_MAKE_REQUEST } from '../shared/methods';
 import { isUpgradeRequest, upgradeProtocol } from '../shared/http-frames';
 import { describeError } from '../shared/streams';
 import type { ProxyAuthenticator } from './authenticator';

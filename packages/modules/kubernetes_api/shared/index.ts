@@ -11,3 +11,4 @@ export {
   type StaticImpersonation,
 } from './impersonation';
 export { kubeStatus, kubeStatusBody, type KubeStatus } from './kube-status';
+export { KUBERNETES_API_MAKE_REQUEST } from './methods';

@@ -2,18 +2,16 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { ConnectRequest } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
-import { AgentCallError, authenticateAgent, type VerifyAgentToken } from './agent-auth';
+import { AgentCallError, type AgentIdentity, REVOKED_MESSAGE } from '../../modserver/index';
 import type { ConnectionAges } from './connection-ages';
 import type { AgentApiMetrics } from './metrics';
 import type { TunnelRegistry } from './registry';
 import { type ConnectStream, ServerTunnel } from './server-tunnel';
 
-export const REVOKED_MESSAGE =
-  'the agent token was revoked; create a new token for the agent and restart agentk with it';
-
 export interface ConnectHandlerDeps {
   registry: TunnelRegistry<ServerTunnel>;
-  verifyAgentToken: VerifyAgentToken;
+  /** The shared agent server's token check. */
+  authenticate: (call: { metadata: Metadata }) => Promise<AgentIdentity>;
   metrics: AgentApiMetrics;
   logger: Logger;
   /**
@@ -25,6 +23,8 @@ export interface ConnectHandlerDeps {
   descriptorTimeoutMs?: number;
   /** A token revoked while its Connect was being set up must not register a tunnel. */
   isRevoked: (tokenId: number) => boolean;
+  /** kas is shutting down: refuse new tunnels (agentk dials another replica or retries). */
+  isStopping?: () => boolean;
 }
 
 export function createConnectHandler(deps: ConnectHandlerDeps): (stream: ConnectStream) => void {
@@ -45,7 +45,7 @@ async function handleConnect(stream: ConnectStream, deps: ConnectHandlerDeps): P
   stream.on('error', () => undefined);
   let identity;
   try {
-    identity = await authenticateAgent(stream.metadata, deps.verifyAgentToken, metrics);
+    identity = await deps.authenticate(stream);
   } catch (error) {
     if (error instanceof AgentCallError) {
       if (error.code === status.UNAUTHENTICATED) metrics.connectRejected('unauthenticated');
@@ -54,7 +54,19 @@ async function handleConnect(stream: ConnectStream, deps: ConnectHandlerDeps): P
     }
     throw error;
   }
+  // The agent may have gone while its token was being checked: grpc-js emitted 'cancelled' before anyone listened,
+  // so without this check the stream would hold a reservation (or an idle tunnel) until its timers fire.
+  if (stream.cancelled) {
+    metrics.connectRejected('cancelled');
+    deps.logger.debug({ agent_id: identity.agentId }, 'tunnel Connect cancelled during authentication');
+    return;
+  }
   const { agentId, tokenId } = identity;
+  if (deps.isStopping?.()) {
+    const message = 'kas is shutting down; agentk reconnects to another replica or retries';
+    stream.emit('error', { code: status.UNAVAILABLE, details: message, message });
+    return;
+  }
   if (!registry.reserve(agentId)) {
     metrics.connectRejected('limit');
     const limit = registry.limit(agentId);

@@ -1,28 +1,16 @@
 // Public API of the reverse tunnel's kas half.
-export {
-  type AgentApiServer,
-  type AgentApiServerOptions,
-  AGENT_API_DEFAULTS,
-  startAgentApiServer,
-} from './agent-api-server';
-export {
-  type AgentIdentity,
-  AgentCallError,
-  authenticateAgent,
-  bearerToken,
-  inTestTokenVerifier,
-  type OnTokenRevoked,
-  type VerifiedAgent,
-  type VerifyAgentToken,
-} from './agent-auth';
-export { type AgentApiTls, ensureSelfSignedCertificate } from './tls';
 export * from '../shared/tunnel-api';
 export {
-  createAgentApiKasModule,
-  type AgentApiKasModule,
-  type AgentApiModuleContext,
-  type AgentApiModuleOptions,
-  type AgentApiServices,
+  createReverseTunnelKasModule,
+  type ReverseTunnelKasModule,
+  type ReverseTunnelModuleContext,
+  type ReverseTunnelModuleOptions,
+  type ReverseTunnelServices,
 } from './kas-module';
-/** The name apps/kas/src/modules.ts's comment uses for this module. */
-export { createAgentApiKasModule as createReverseTunnelServerModule } from './kas-module';
+export {
+  installReverseTunnel,
+  REVERSE_TUNNEL_DEFAULTS,
+  type ReverseTunnelOptions,
+  type ReverseTunnelServer,
+} from './tunnel-service';
+export type { PodTunnelCounts, PodTunnelsListener } from './registry';

@@ -1,14 +1,13 @@
-// kas metrics of the agent listener. Per-agent series are capped (top N by tunnel count) to bound label sets.
+// kas metrics of the reverse tunnel. Per-agent series are capped (top N by tunnel count) to bound label sets.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { AuthObserver } from './agent-auth';
 
 export interface TunnelMetricsSource {
   agents(): Iterable<{ agentId: number; idle: number; active: number }>;
 }
 
-export interface AgentApiMetrics extends AuthObserver {
+export interface AgentApiMetrics {
   routingWait(outcome: 'found' | 'timeout' | 'aborted' | 'limit' | 'unimplemented', seconds: number): void;
-  connectRejected(reason: 'unauthenticated' | 'limit' | 'protocol'): void;
+  connectRejected(reason: 'unauthenticated' | 'limit' | 'protocol' | 'cancelled'): void;
 }
 
 export function createAgentApiMetrics(
@@ -65,12 +64,6 @@ export function createAgentApiMetrics(
     buckets: [0.001, 0.004, 0.016, 0.064, 0.256, 1, 4, 16.4],
     registers: [registry],
   });
-  const auth = new Counter({
-    name: 'mooring_kas_agent_auth_total',
-    help: 'Agent token checks on the agent listener, by result and whether the verifier answered from its cache',
-    labelNames: ['result', 'cache'],
-    registers: [registry],
-  });
   const rejected = new Counter({
     name: 'mooring_kas_tunnel_connect_rejected_total',
     help: 'Tunnel Connect streams refused, by reason',
@@ -78,9 +71,6 @@ export function createAgentApiMetrics(
     registers: [registry],
   });
   return {
-    authenticated(result, fromCache) {
-      auth.inc({ result, cache: fromCache === undefined ? 'unknown' : fromCache ? 'hit' : 'miss' });
-    },
     routingWait(outcome, seconds) {
       wait.observe({ outcome }, seconds);
     },

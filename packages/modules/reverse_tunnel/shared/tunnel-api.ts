@@ -46,7 +46,7 @@ export interface StreamCounts {
 
 export interface AgentDialer {
   /**
-   * An idle tunnel of agentId serving fullMethod ('/mooring.kubernetes_api.KubernetesApi/MakeRequest'); waits up to
+   * An idle tunnel of agentId serving fullMethod ('/<package>.<Service>/<Method>', named by the calling module); waits up to
    * `timeoutMs` (default 20 s) then rejects with AgentNotConnectedError whose message names the agent and when it
    * was last seen. Rejects with an AbortError-like error if `signal` aborts first.
    */
@@ -135,6 +135,3 @@ export function describeLastSeen(lastSeen: Date | null, now: Date = new Date()):
         : `${Math.round(seconds / 3600)} h ago`;
   return `${lastSeen.toISOString()} (${ago})`;
 }
-
-/** Full gRPC method name of the Kubernetes API proxy call served through the tunnel. */
-export const KUBERNETES_API_MAKE_REQUEST = '/mooring.kubernetes_api.KubernetesApi/MakeRequest';

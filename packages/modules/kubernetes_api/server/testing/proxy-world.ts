@@ -12,7 +12,10 @@ import { Registry } from 'prom-client';
 import { createServices, type Services } from '../../../../../apps/kas/src/services/index';
 import { actorFor } from '../../../../../apps/kas/src/services/users';
 import type { Actor } from '../../../../../apps/kas/src/services/actor';
-import { startAgentApiServer, type AgentApiServer } from '../../../reverse_tunnel/server/index';
+import {
+  startAgentApiServer,
+  type AgentApiServer,
+} from '../../../reverse_tunnel/server/testing/agent-api-server';
 import { buildProxyKubeconfig } from '../../shared/kubeconfig';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from '../proxy-server';
 import { servicesAuthenticator } from '../services-authenticator';

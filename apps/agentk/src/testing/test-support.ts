@@ -1,20 +1,20 @@
 // Helpers for agentk's integration tests: a kas agent listener with an in-test token verifier, handlers served
 // through the tunnel, and a wait-until helper. Everything runs over real sockets with TLS.
 import { KubeConfig } from '@kubernetes/client-node';
+import type { AgentIdentity } from '@mooring/modules/modserver/index';
+import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
+import type { TunnelHandler } from '@mooring/modules/reverse_tunnel/server/index';
 import {
   type AgentApiServer,
   type AgentApiServerOptions,
-  type AgentIdentity,
-  inTestTokenVerifier,
   startAgentApiServer,
-  type TunnelHandler,
-} from '@mooring/modules/reverse_tunnel/server/index';
+} from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { type Agentk, type AgentkOptions, startAgentk } from './agentk';
+import { type Agentk, type AgentkOptions, startAgentk } from '../agentk';
 
 export const UPPER = '/mooring.test.Echo/Upper';
 export const TICKS = '/mooring.test.Echo/Ticks';
