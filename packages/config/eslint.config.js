@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { moduleBoundaries } from './module-boundaries.js';
 
 export const ignores = [
   '**/node_modules/**',
@@ -34,6 +35,11 @@ export default tseslint.config(
       ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    plugins: { mooring: { rules: { 'module-boundaries': moduleBoundaries } } },
+    rules: { 'mooring/module-boundaries': 'error' },
   },
   prettier,
 );

@@ -1,22 +1,19 @@
-// agentk's composition root: connects to kas and starts the modules, listed here explicitly.
-// Modules: reverse_tunnel (tunnel pool), agent_registrar (heartbeat), agent_configuration (live config),
-// kubernetes_api (MakeRequest through the tunnel), observability (/metrics, /livez, /readyz).
+// agentk's composition root: connects to kas and runs the modules of modules.ts (observability, kubernetes_api,
+// agent_registrar, agent_configuration, reverse_tunnel) in order, fanning each configuration kas sends out to every
+// module; a module that fails to start stops the ones already started (a cleanup stack, as kas.ts has).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { startConfigWatcher, type ReceivedConfig } from '@mooring/modules/agent_configuration/agent/index';
-import { startRegistrar } from '@mooring/modules/agent_registrar/agent/index';
-import { registerKubernetesApi } from '@mooring/modules/kubernetes_api/agent/index';
+import type { ReceivedConfig } from '@mooring/modules/agent_configuration/agent/index';
+import type { AgentConfiguration, AgentModule, AgentModuleContext } from '@mooring/modules/modagent/index';
 import {
-  startReverseTunnelAgent,
   TunnelHandlerRegistry,
   type TunnelHandler,
   type TunnelPoolStats,
 } from '@mooring/modules/reverse_tunnel/agent/index';
 import { randomInt } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { connectToKas } from './kas-connection';
-import { readKubernetesVersion } from './kube';
-import { startObservabilityServer } from './observability';
+import { defaultAgentModules } from './modules';
 import { AGENTK_COMMIT, AGENTK_VERSION } from './version';
 
 export interface AgentkOptions {
@@ -40,8 +37,10 @@ export interface AgentkOptions {
     backoffMaxMs?: number;
   };
   registerIntervalMs?: number;
-  /** Extra handlers served through the tunnel (tests; modules beyond the built-in ones). */
+  /** Extra handlers served through the tunnel (tests of the tunnel alone). */
   tunnelHandlers?: Record<string, TunnelHandler>;
+  /** Modules run after the default list (a new capability under test; see modules.ts). */
+  extraModules?: AgentModule[];
   logger?: Logger;
   metrics?: Registry;
 }
@@ -61,8 +60,6 @@ export interface Agentk {
 
 export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
   const logger = options.logger ?? pino({ level: 'info', base: { pod: options.podName } });
-  // Without observability.logging.level in the configuration, agentk logs at the level it started with.
-  const startLevel = logger.level;
   const metrics = options.metrics ?? new Registry();
   // Below 2^53 so the proto int64 survives as a JavaScript number.
   const podId = randomInt(1, 2 ** 48);
@@ -74,148 +71,96 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     kasHeaders: options.kasHeaders,
     userAgent: `mooring-agentk/${AGENTK_VERSION}/${AGENTK_COMMIT}`,
   });
-  const meta = {
+  const pod = {
+    podId,
     version: AGENTK_VERSION,
     commitId: AGENTK_COMMIT,
     podName: options.podName,
     podNamespace: options.podNamespace,
   };
-
   const handlers = new TunnelHandlerRegistry();
-  const stops: Array<() => void | Promise<void>> = [];
-  let kubernetesApi: Awaited<ReturnType<typeof registerKubernetesApi>> | null = null;
-  if (options.kubeConfig) {
-    kubernetesApi = await registerKubernetesApi(handlers, {
-      kubeConfig: options.kubeConfig,
-      log: logger.child({ module: 'kubernetes_api' }),
-    });
-    stops.push(() => kubernetesApi?.stop());
-  }
   for (const [method, handler] of Object.entries(options.tunnelHandlers ?? {}))
     handlers.register(method, handler);
-
-  let stats: TunnelPoolStats = { connecting: 0, idle: 0, active: 0, total: 0 };
-  new Gauge({
-    name: 'mooring_agentk_tunnels',
-    help: 'Tunnel streams of this agentk pod by state (connecting, idle, active)',
-    labelNames: ['state'],
-    registers: [metrics],
-    collect() {
-      this.set({ state: 'connecting' }, stats.connecting);
-      this.set({ state: 'idle' }, stats.idle);
-      this.set({ state: 'active' }, stats.active);
-    },
-  });
-  new Gauge({
-    name: 'mooring_agentk_calls_in_flight',
-    help: 'Calls from kas being served through the tunnel right now',
-    registers: [metrics],
-    collect() {
-      this.set(stats.active);
-    },
-  });
-  if (kubernetesApi) {
-    const api = kubernetesApi;
-    new Gauge({
-      name: 'mooring_agentk_kubernetes_api_requests_in_flight',
-      help: 'Kubernetes API requests being proxied right now',
-      registers: [metrics],
-      collect() {
-        this.set(api.inFlight());
-      },
-    });
-  }
-
-  const pool = startReverseTunnelAgent({
-    client: kas.tunnel,
-    metadata: kas.metadata,
+  const defaults = defaultAgentModules({
     handlers,
-    podId,
+    kubeConfig: options.kubeConfig,
     logger,
-    maxTunnels: options.maxStreams,
-    minIdle: options.pool?.minIdle,
-    scaleUpStep: options.pool?.scaleUpStep,
-    maxIdleTimeMs: options.pool?.maxIdleTimeMs,
-    backoff: { initialMs: options.pool?.backoffInitialMs, maxMs: options.pool?.backoffMaxMs },
-    onChange: (s) => (stats = s),
+    observability: options.observability,
+    maxStreams: options.maxStreams,
+    pool: options.pool,
+    registerIntervalMs: options.registerIntervalMs,
+  });
+  const modules = [...defaults.modules, ...(options.extraModules ?? [])];
+
+  let markAllStarted!: () => void;
+  const allStarted = new Promise<void>((resolve) => (markAllStarted = resolve));
+  // Configurations reach the modules in order, and only once every module has started.
+  let fanOut: Promise<void> = allStarted;
+  const configurationReceived = (config: AgentConfiguration) => {
+    fanOut = fanOut.then(async () => {
+      for (const module of modules) {
+        try {
+          await module.onConfiguration?.(config);
+        } catch (err) {
+          logger.warn({ err, module: module.name }, 'a module failed to apply the agent configuration');
+        }
+      }
+    });
+  };
+  const context = (): AgentModuleContext => ({
+    pod,
+    logger,
+    metrics,
+    kas,
+    kubeConfig: options.kubeConfig,
+    registerTunnelHandler: (method, handler) => handlers.register(method, handler),
+    configurationReceived,
+    allStarted,
   });
 
-  const kubeConfig = options.kubeConfig;
-  let kubernetesVersion: Awaited<ReturnType<typeof readKubernetesVersion>> | undefined;
-  const registrar = startRegistrar({
-    client: kas.registrar,
-    metadata: kas.metadata,
-    podId,
-    meta,
-    kubernetesVersion: async () => {
-      if (!kubeConfig) return null;
-      kubernetesVersion = await readKubernetesVersion(kubeConfig);
-      return kubernetesVersion;
-    },
-    logger,
-    intervalMs: options.registerIntervalMs,
-  });
-  let registeredOnce = false;
-  void registrar.firstRegistration.then(() => (registeredOnce = true));
-
-  const configWatcher = startConfigWatcher({
-    client: kas.configuration,
-    metadata: kas.metadata,
-    meta: () => ({ ...meta, kubernetesVersion }),
-    podId,
-    logger,
-    onConfig: (received) => applyLogLevel(logger, received.config, startLevel),
-  });
-
-  const observability = options.observability
-    ? await startObservabilityServer({
-        ...options.observability,
-        metrics,
-        notReadyReason: () =>
-          !registeredOnce
-            ? 'not registered with kas yet'
-            : stats.idle + stats.active === 0
-              ? 'no tunnel to kas'
-              : null,
-      })
-    : null;
-  if (observability)
-    logger.info({ url: observability.url }, `observability listening on ${observability.url}`);
-  logger.info({ kas: options.kasAddress, pod_id: podId, version: AGENTK_VERSION }, 'agentk started');
+  const started: AgentModule[] = [];
+  const stopStarted = async (graceMs: number) => {
+    for (const module of started.splice(0).reverse()) {
+      try {
+        await module.stop(graceMs);
+      } catch (err) {
+        logger.error({ err, module: module.name }, 'error while stopping a module');
+      }
+    }
+  };
+  try {
+    for (const module of modules) {
+      started.push(module);
+      await module.start(context());
+    }
+  } catch (error) {
+    logger.error({ err: error }, 'agentk failed to start; stopping the modules already started');
+    await stopStarted(0);
+    kas.close();
+    throw error;
+  }
+  markAllStarted();
+  logger.info(
+    { kas: options.kasAddress, pod_id: podId, version: AGENTK_VERSION, modules: modules.map((m) => m.name) },
+    'agentk started',
+  );
 
   let stopping: Promise<void> | null = null;
   return {
     podId,
-    observabilityUrl: observability?.url ?? null,
+    observabilityUrl: defaults.observability.url(),
     logger,
-    poolStats: () => pool.stats(),
-    config: () => configWatcher.current(),
-    registered: registrar.firstRegistration,
+    poolStats: () => defaults.reverseTunnel.stats(),
+    config: () => defaults.agentConfiguration.current(),
+    registered: defaults.agentRegistrar.registered,
     stop(graceMs = 30_000) {
       stopping ??= (async () => {
         logger.info('agentk stopping: finishing calls in flight');
-        registrar.stop();
-        configWatcher.stop();
-        await pool.stop(graceMs);
-        for (const stop of stops) await stop();
+        await stopStarted(graceMs);
         kas.close();
-        await observability?.close();
         logger.info('agentk stopped');
       })();
       return stopping;
     },
   };
-}
-
-const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
-
-/** observability.logging.level of the agent configuration applies at once. */
-function applyLogLevel(logger: Logger, config: Record<string, unknown>, defaultLevel: string): void {
-  const observability = config.observability as { logging?: { level?: unknown } } | undefined;
-  const level = observability?.logging?.level;
-  const next = typeof level === 'string' && LEVELS.has(level) ? level : defaultLevel;
-  if (logger.level !== next) {
-    logger.info({ from: logger.level, to: next }, 'log level changed by the agent configuration');
-    logger.level = next;
-  }
 }

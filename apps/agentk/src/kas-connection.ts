@@ -1,8 +1,6 @@
-// One gRPC channel to kas shared by every agentk client, with TLS, keepalive and the per-call metadata.
+// One gRPC channel to kas shared by every agentk module's client, with TLS, keepalive and the per-call metadata.
 import { Channel, ChannelCredentials, Metadata } from '@grpc/grpc-js';
-import { AgentConfigurationClient } from '@mooring/proto/gen/mooring/agent_configuration/rpc/rpc';
-import { AgentRegistrarClient } from '@mooring/proto/gen/mooring/agent_registrar/rpc/rpc';
-import { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
+import type { KasChannel } from '@mooring/modules/modagent/index';
 
 export interface KasConnectionOptions {
   /** grpc://host:port or grpcs://host:port */
@@ -16,11 +14,7 @@ export interface KasConnectionOptions {
   maxMessageBytes?: number;
 }
 
-export interface KasConnection {
-  tunnel: ReverseTunnelClient;
-  registrar: AgentRegistrarClient;
-  configuration: AgentConfigurationClient;
-  metadata(): Metadata;
+export interface KasConnection extends KasChannel {
   close(): void;
 }
 
@@ -56,9 +50,9 @@ export function connectToKas(options: KasConnectionOptions): KasConnection {
   base.set('authorization', `Bearer ${options.token}`);
   for (const [name, value] of options.kasHeaders ?? []) base.add(name, value);
   return {
-    tunnel: new ReverseTunnelClient(target, credentials, clientOptions),
-    registrar: new AgentRegistrarClient(target, credentials, clientOptions),
-    configuration: new AgentConfigurationClient(target, credentials, clientOptions),
+    target,
+    credentials,
+    clientOptions,
     metadata: () => base.clone(),
     close: () => channel.close(),
   };

@@ -1,6 +1,8 @@
-// agentk's HTTP endpoints: /metrics (Prometheus), /livez (process up), /readyz (registered and has a tunnel).
+// agentk's observability module and its HTTP endpoints: /metrics (Prometheus), /livez (process up), /readyz (registered and has a tunnel).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AgentModule } from '@mooring/modules/modagent/index';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
 export interface ObservabilityServer {
@@ -57,5 +59,56 @@ export async function startObservabilityServer(options: {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+
+export interface ObservabilityAgentModule extends AgentModule {
+  readonly name: 'observability';
+  /** http://host:port once started; null when agentk runs without the endpoint. */
+  url(): string | null;
+}
+
+/**
+ * agentk's observability as a module: /metrics, /livez and /readyz on `address` (none when null), and
+ * observability.logging.level of the agent configuration, applied at once to agentk's logger (without it, agentk
+ * logs at the level it started with).
+ */
+export function createObservabilityAgentModule(options: {
+  address: { host: string; port: number } | null;
+  /** null when ready, else the reason it is not. */
+  notReadyReason: () => string | null;
+  /** agentk's root logger, whose level the configuration sets. */
+  logger: Logger;
+}): ObservabilityAgentModule {
+  const startLevel = options.logger.level;
+  let server: ObservabilityServer | null = null;
+  return {
+    name: 'observability',
+    url: () => server?.url ?? null,
+    async start(ctx) {
+      if (!options.address) return;
+      server = await startObservabilityServer({
+        ...options.address,
+        metrics: ctx.metrics,
+        notReadyReason: options.notReadyReason,
+      });
+      ctx.logger.info({ url: server.url }, `observability listening on ${server.url}`);
+    },
+    onConfiguration(received) {
+      const logger = options.logger;
+      const observability = received.config.observability as { logging?: { level?: unknown } } | undefined;
+      const level = observability?.logging?.level;
+      const next = typeof level === 'string' && LEVELS.has(level) ? level : startLevel;
+      if (logger.level !== next) {
+        logger.info({ from: logger.level, to: next }, 'log level changed by the agent configuration');
+        logger.level = next;
+      }
+    },
+    async stop() {
+      await server?.close();
+      server = null;
+    },
   };
 }

@@ -4,3 +4,8 @@ export {
   type ConfigWatcherOptions,
   type ReceivedConfig,
 } from './config-watcher';
+export {
+  createAgentConfigurationAgentModule,
+  type AgentConfigurationAgentModule,
+  type AgentConfigurationAgentModuleOptions,
+} from './agent-module';

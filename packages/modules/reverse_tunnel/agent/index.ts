@@ -60,3 +60,9 @@ export function startReverseTunnelAgent(options: ReverseTunnelAgentOptions): Tun
   pool.start();
   return pool;
 }
+
+export {
+  createReverseTunnelAgentModule,
+  type ReverseTunnelAgentModule,
+  type ReverseTunnelAgentModuleOptions,
+} from './agent-module';

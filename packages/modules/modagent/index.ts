@@ -1,0 +1,1 @@
+export type { AgentConfiguration, AgentModule, AgentModuleContext, KasChannel, PodIdentity } from './api';
