@@ -30,9 +30,7 @@ function resolveTarget(specifier, importer) {
 
 const isTestish = (file) => {
   const rel = path.relative(repoRoot, file).split(path.sep);
-  return (
-    /\.test\.tsx?$/.test(file) || rel.includes('testing') || rel[0] === 'bench' || rel[0] === 'e2e'
-  );
+  return /\.test\.tsx?$/.test(file) || rel.includes('testing') || rel[0] === 'bench' || rel[0] === 'e2e';
 };
 
 const isIndex = (rest) => rest.length === 1 && /^index(\.ts)?$/.test(rest[0]);
@@ -49,7 +47,8 @@ function violation(importerFile, targetFile) {
   if (target.half === 'shared') return null;
   if (targetRel.includes('testing') && isTestish(importerFile)) return null;
   const allowedHalf = !importer ? target.half : infra.has(importer.module) ? null : importer.half;
-  if (allowedHalf && allowedHalf !== 'shared' && target.half === allowedHalf && isIndex(target.rest)) return null;
+  if (allowedHalf && allowedHalf !== 'shared' && target.half === allowedHalf && isIndex(target.rest))
+    return null;
   const via = allowedHalf && allowedHalf !== 'shared' ? `${target.module}/${allowedHalf}/index.ts or ` : '';
   return `${targetRel.join('/')} is inside module ${target.module}: import it through ${via}${target.module}/shared/`;
 }
@@ -57,7 +56,9 @@ function violation(importerFile, targetFile) {
 export const moduleBoundaries = {
   meta: {
     type: 'problem',
-    docs: { description: 'modules talk through shared/ and their half’s index.ts; test helpers only from tests' },
+    docs: {
+      description: 'modules talk through shared/ and their half’s index.ts; test helpers only from tests',
+    },
     schema: [],
   },
   create(context) {
