@@ -112,4 +112,25 @@ describe('ConnectedAgents', () => {
     expect(agents.lastSeen(4)).toBeNull();
     agents.stop();
   });
+
+  it('a stopping kas marks its registered pods disconnected and ignores later events', async () => {
+    const store = recordingStore();
+    const agents = new ConnectedAgents({
+      recorder: store.recorder,
+      kasReplica: 'kas-a',
+      logger: pino({ level: 'silent' }),
+    });
+    await agents.heartbeat(7, 1, meta('pod-1'));
+    agents.tunnelsChanged(7, 1, { idle: 2, active: 0 });
+    agents.tunnelsChanged(9, 3, { idle: 1, active: 0 }); // tunnels only, never registered: no record to close
+    await agents.stop('kas stopped');
+    expect(store.disconnects).toEqual([
+      { agentId: 7, podId: 1, podName: 'pod-1', podNamespace: 'mooring-system', reason: 'kas stopped' },
+    ]);
+    agents.tunnelsChanged(7, 1, { idle: 0, active: 0 });
+    await agents.heartbeat(7, 2, meta('pod-2'));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(store.upserts.map((u) => u.podName)).toEqual(['pod-1']);
+    expect(store.disconnects).toHaveLength(1);
+  });
 });
