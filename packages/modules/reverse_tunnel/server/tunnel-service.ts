@@ -50,7 +50,7 @@ export function installReverseTunnel(
     registry,
     metrics,
     routingTimeoutMs: options.routingTimeoutMs ?? REVERSE_TUNNEL_DEFAULTS.routingTimeoutMs,
-    lastSeen: async (agentId) => registry.lastSeen(agentId) ?? (await options.lastSeen?.(agentId)) ?? null,
+    lastSeen: options.lastSeen,
   });
   let stopped = false;
   const connect = createConnectHandler({
