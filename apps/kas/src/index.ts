@@ -2,5 +2,6 @@
 export { startKas, type RunningKas, type StartKasOptions } from './kas';
 export { loadConfig, ConfigError, type KasConfig } from './config';
 export type { KasModule, KasModuleContext, KasModuleStarted } from './module';
+export { defaultModules, type KasModuleDeps, type KasModuleFactory } from './modules';
 export type { AppRouter } from './trpc/router';
 export type { ApiErrorBody } from './api/errors';

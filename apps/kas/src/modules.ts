@@ -1,7 +1,7 @@
 import { createAgentConfigurationKasModule } from '@mooring/modules/agent_configuration/server/index';
 import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
 import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/index';
-import { createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
+import { type AgentDialer, createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
 import { createLiveKasModule } from './live/kas-module';
 import type { KasModule } from './module';
 
@@ -11,7 +11,15 @@ import type { KasModule } from './module';
  * calls register their gRPC services on the shared agent server, ctx.agentServer). A module that needs another's
  * running parts gets them through its factory options, as functions called at start.
  */
-export function defaultModules(): KasModule[] {
+/** What a module factory may use of the modules before it: functions, callable once those started. */
+export interface KasModuleDeps {
+  /** Calls agents through the reverse tunnel. */
+  dialer(): AgentDialer;
+}
+
+export type KasModuleFactory = (deps: KasModuleDeps) => KasModule;
+
+export function defaultModules(options: { extra?: readonly KasModuleFactory[] } = {}): KasModule[] {
   const reverseTunnel = createReverseTunnelKasModule();
   // Connected pods: from Register heartbeats, configuration streams and the tunnel's pod counts.
   const agentRegistrar = createAgentRegistrarKasModule({
@@ -27,5 +35,14 @@ export function defaultModules(): KasModule[] {
     streamLimit: (agentId) => reverseTunnel.dialer().streamCounts(agentId).limit,
     proxy: () => kubernetesApi.proxy(),
   });
-  return [reverseTunnel, agentRegistrar, agentConfiguration, kubernetesApi, live];
+  const deps: KasModuleDeps = { dialer: () => reverseTunnel.dialer() };
+  return [
+    reverseTunnel,
+    agentRegistrar,
+    agentConfiguration,
+    kubernetesApi,
+    live,
+    // Capabilities under test (the fixture-module test) are appended the same way.
+    ...(options.extra ?? []).map((factory) => factory(deps)),
+  ];
 }
