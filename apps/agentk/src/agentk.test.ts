@@ -46,7 +46,11 @@ describe('startAgentk', () => {
 
   it('fans every configuration out to every module, after all started', async () => {
     const events: string[] = [];
-    let configurationReceived!: (c: { version: string; yaml: string; config: Record<string, unknown> }) => void;
+    let configurationReceived!: (c: {
+      version: string;
+      yaml: string;
+      config: Record<string, unknown>;
+    }) => void;
     const early: AgentModule = {
       ...recordingModule('early', events),
       async start(ctx) {
