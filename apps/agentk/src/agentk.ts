@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { ReceivedConfig } from '@mooring/modules/agent_configuration/agent/index';
 import type { AgentConfiguration, AgentModule, AgentModuleContext } from '@mooring/modules/modagent/index';
 import {
+  type ReverseTunnelAgentModuleOptions,
   TunnelHandlerRegistry,
   type TunnelHandler,
   type TunnelPoolStats,
@@ -29,13 +30,7 @@ export interface AgentkOptions {
   observability?: { host: string; port: number } | null;
   /** Tunnel streams this pod keeps at most (idle + active). */
   maxStreams?: number;
-  pool?: {
-    minIdle?: number;
-    scaleUpStep?: number;
-    maxIdleTimeMs?: number;
-    backoffInitialMs?: number;
-    backoffMaxMs?: number;
-  };
+  pool?: ReverseTunnelAgentModuleOptions['pool'];
   registerIntervalMs?: number;
   /** Extra handlers served through the tunnel (tests of the tunnel alone). */
   tunnelHandlers?: Record<string, TunnelHandler>;

@@ -15,7 +15,7 @@ function liveSourceOf(ctx: TrpcContext): LiveSource {
       new ApiError(
         503,
         'unavailable',
-        'live connection state is not available: kas runs without the agent listener (agent_api and live modules); start kas with its default modules',
+        'live connection state is not available: kas runs without the agent listener (reverse_tunnel, agent_registrar and live modules); start kas with its default modules',
       ),
     );
   return source;
