@@ -30,7 +30,9 @@ function resolveTarget(specifier, importer) {
 
 const isTestish = (file) => {
   const rel = path.relative(repoRoot, file).split(path.sep);
-  return /\.test\.tsx?$/.test(file) || rel.includes('testing') || rel[0] === 'bench' || rel[0] === 'e2e';
+  return (
+    /\.test\.[cm]?[jt]sx?$/.test(file) || rel.includes('testing') || rel[0] === 'bench' || rel[0] === 'e2e'
+  );
 };
 
 const isIndex = (rest) => rest.length === 1 && /^index(\.ts)?$/.test(rest[0]);
