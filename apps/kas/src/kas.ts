@@ -67,6 +67,8 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   };
 
   try {
+    // The agent listener's settings are validated before anything binds; it binds after the modules started.
+    const agentServerSettings = agentServerSettingsFromEnv(options.env ?? process.env, config.dataDir);
     fs.mkdirSync(config.dataDir, { recursive: true });
     const secret = loadOrCreateSecret(config.dataDir, config.secret);
     if (config.databaseUrl && !config.secret) {
@@ -142,8 +144,6 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       observability: httpUrl(config.listenHost, observabilityPort),
     };
 
-    // Validated before anything binds; bound after the modules registered their services.
-    const agentServerSettings = agentServerSettingsFromEnv(options.env ?? process.env, config.dataDir);
     const agentServer = createAgentServer({
       host: config.listenHost,
       port: config.agentPort,
