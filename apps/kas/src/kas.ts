@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Server } from 'node:net';
 import { openDatabase, type OpenedDatabase } from '@mooring/db';
+import { settingValues } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './api/openapi';
 import { allOperations } from './api/operations/index';
@@ -62,6 +63,10 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       }
     }
   };
+
+  const modules = options.modules ?? defaultModules();
+  // Every module's settings were checked with kas's (loadConfig given the same modules) before anything binds.
+  for (const module of modules) if (module.settings) settingValues(module.settings, config);
 
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
@@ -139,7 +144,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       observability: httpUrl(config.listenHost, observabilityPort),
     };
 
-    for (const module of options.modules ?? defaultModules()) {
+    for (const module of modules) {
       const ctx: KasModuleContext = {
         config,
         logger: logger.child({ module: module.name }),

@@ -1,5 +1,6 @@
 import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/kas-module';
 import { createAgentApiKasModule } from '@mooring/modules/reverse_tunnel/server/kas-module';
+import { agentListenerSettings } from '@mooring/modules/reverse_tunnel/server/settings';
 import { createLiveKasModule } from './live/kas-module';
 import type { KasModule } from './module';
 
@@ -10,7 +11,8 @@ import type { KasModule } from './module';
  * proxy (8154) calls agents through its dialer; the live module (console subscriptions) reads both.
  */
 export function defaultModules(): KasModule[] {
-  const agentApi = createAgentApiKasModule();
+  // Its settings join kas's table here until the module carries them itself (reverse_tunnel/server/settings.ts).
+  const agentApi = Object.assign(createAgentApiKasModule(), { settings: agentListenerSettings });
   const kubernetesApi = createKubernetesApiProxyModule({ dialer: () => agentApi.dialer() });
   // Needs the agent listener's ConnectedAgents; provides the console's live source (and the proxy for kubeconfigs).
   const live = createLiveKasModule({
