@@ -2,16 +2,20 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { startAgentk } from './agentk';
-import { FlagError, parseAgentkFlags } from './flags';
+import { wantsHelp } from '@mooring/modules/shared/settings';
+import { agentkHelp, FlagError, parseAgentkFlags } from './flags';
 import { loadKubeConfig } from './kube';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(agentkHelp());
+    process.exit(0);
+  }
   let flags;
   try {
-    flags = parseAgentkFlags(
-      process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
-      process.env,
-    );
+    // pnpm runs the script in apps/agentk; relative paths mean the directory the user ran pnpm in.
+    flags = parseAgentkFlags(argv, process.env, process.env.INIT_CWD ?? process.cwd());
   } catch (error) {
     if (error instanceof FlagError) {
       process.stderr.write(`agentk: ${error.message}\n`);

@@ -45,7 +45,8 @@ const settings = {
       'expected a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/mooring (unset it to use the embedded PGlite database)',
     ),
     defaultText: 'unset (PGlite)',
-    description: 'PostgreSQL instead of the embedded PGlite database (needed for several replicas); migrations run on start',
+    description:
+      'PostgreSQL instead of the embedded PGlite database (needed for several replicas); migrations run on start',
   },
   redisUrl: {
     env: 'REDIS_URL',
@@ -54,7 +55,8 @@ const settings = {
       (value) => value === undefined || /^rediss?:\/\/.+/.test(value),
       'expected a Redis URL such as redis://127.0.0.1:6379',
     ),
-    description: 'parsed and checked, not used yet: kas does not connect to Redis until several replicas are supported',
+    description:
+      'parsed and checked, not used yet: kas does not connect to Redis until several replicas are supported',
   },
   secret: {
     env: 'MOORING_SECRET',
@@ -81,7 +83,8 @@ const settings = {
     flag: '--private-api-secret',
     secret: true,
     schema: optionalString,
-    description: 'parsed, not used yet: kas has no kas-to-kas private API until several replicas are supported',
+    description:
+      'parsed, not used yet: kas has no kas-to-kas private API until several replicas are supported',
   },
   adminPassword: {
     env: 'MOORING_ADMIN_PASSWORD',
@@ -92,7 +95,8 @@ const settings = {
       'expected at least 8 characters',
     ),
     defaultText: 'generated',
-    description: 'password of the first admin, used only when the database has no users; unset, one is generated and printed once',
+    description:
+      'password of the first admin, used only when the database has no users; unset, one is generated and printed once',
   },
   kasUrl: {
     env: 'MOORING_KAS_URL',
@@ -159,7 +163,8 @@ const settings = {
     env: 'MOORING_PRIVATE_API_PORT',
     flag: '--private-api-port',
     schema: port.default(8155),
-    description: 'parsed, not used yet: kas opens no private API listener until several replicas are supported',
+    description:
+      'parsed, not used yet: kas opens no private API listener until several replicas are supported',
   },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',

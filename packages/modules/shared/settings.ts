@@ -59,7 +59,10 @@ export function collectSettings(contributions: readonly SettingsContribution[]):
     for (const [key, setting] of Object.entries(settings ?? {})) {
       if (setting.env === undefined && setting.flag === undefined)
         throw new Error(`setting ${key} of ${name} has neither an environment variable nor a flag`);
-      if (setting.flag !== undefined && (HELP_FLAGS.includes(setting.flag) || !/^--[a-z0-9-]+$/.test(setting.flag)))
+      if (
+        setting.flag !== undefined &&
+        (HELP_FLAGS.includes(setting.flag) || !/^--[a-z0-9-]+$/.test(setting.flag))
+      )
         throw new Error(`setting ${key} of ${name}: ${setting.flag} is not a usable flag name`);
       claim(`key ${key}`, name);
       if (setting.env !== undefined) claim(setting.env, name);
@@ -81,8 +84,7 @@ export function settingLabel(setting: Setting): string {
 }
 
 export type ParsedSettings<T extends SettingsTable> =
-  | { ok: true; values: SettingValues<T> }
-  | { ok: false; problems: string[] };
+  { ok: true; values: SettingValues<T> } | { ok: false; problems: string[] };
 
 export interface SettingSources {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -146,6 +148,9 @@ function readFlags(
     if (entry === undefined) {
       const known = [...byFlag.keys()].join(', ');
       problems.push(`unknown argument ${JSON.stringify(arg)}; ${app} accepts: ${known} (and --help)`);
+      // `--unknown value`: the value is not a second problem.
+      if (arg.startsWith('--') && eq === -1 && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--'))
+        i++;
       continue;
     }
     const [key, setting] = entry;

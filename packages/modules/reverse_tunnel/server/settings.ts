@@ -14,7 +14,9 @@ export const agentListenerSettings = {
   agentTls: {
     env: 'MOORING_AGENT_TLS',
     schema: z
-      .enum(['self-signed', 'insecure'], { error: 'expected "self-signed" (default) or "insecure" (plain h2c)' })
+      .enum(['self-signed', 'insecure'], {
+        error: 'expected "self-signed" (default) or "insecure" (plain h2c)',
+      })
       .optional(),
     defaultText: 'self-signed',
     description:
@@ -38,13 +40,15 @@ export const agentListenerSettings = {
       .min(2, 'expected at least 2 streams per agent (agentk keeps 2 idle)')
       .optional(),
     defaultText: String(AGENT_API_DEFAULTS.streamsPerAgent),
-    description: 'tunnel streams (idle + active) per agent on this kas; over it Connect gets RESOURCE_EXHAUSTED',
+    description:
+      'tunnel streams (idle + active) per agent on this kas; over it Connect gets RESOURCE_EXHAUSTED',
   },
   agentMaxConnectionAge: {
     env: 'MOORING_AGENT_MAX_CONNECTION_AGE',
     schema: seconds('the maximum connection age').optional(),
     defaultText: `${AGENT_API_DEFAULTS.maxConnectionAgeMs / 1000} s`,
-    description: 'agent connections age out: GOAWAY at 20 % (±10 % jitter), idle tunnels and config streams end at 30 %',
+    description:
+      'agent connections age out: GOAWAY at 20 % (±10 % jitter), idle tunnels and config streams end at 30 %',
   },
   agentMaxConnectionAgeGrace: {
     env: 'MOORING_AGENT_MAX_CONNECTION_AGE_GRACE',
