@@ -1,8 +1,8 @@
 // agentk's process entry: flags → startAgentk → run until SIGTERM/SIGINT, then finish calls in flight and exit.
 import { readFileSync } from 'node:fs';
+import { wantsHelp } from '@mooring/modules/shared/settings';
 import pino from 'pino';
 import { startAgentk } from './agentk';
-import { wantsHelp } from '@mooring/modules/shared/settings';
 import { agentkHelp, FlagError, parseAgentkFlags } from './flags';
 import { loadKubeConfig } from './kube';
 
