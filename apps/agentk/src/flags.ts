@@ -211,8 +211,10 @@ export function parseAgentkFlags(
   if (values.caCertFile && values.kasAddress.startsWith('grpc://'))
     problems.push('--ca-cert-file needs a grpcs:// --kas-address (grpc:// is plain text)');
   if (problems.length > 0) throw new FlagError(`invalid agentk flags:\n  ${problems.join('\n  ')}`);
+  // Module contributions stay under their keys (a module reads them with settingValues).
+  const fromModules = Object.fromEntries(Object.entries(values).filter(([key]) => !(key in agentkSettings)));
   return {
-    ...values,
+    ...fromModules,
     kasAddress: values.kasAddress,
     token,
     caCertFile: file(values.caCertFile),
