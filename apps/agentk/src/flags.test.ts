@@ -1,8 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { settingsDocsMismatch } from '@mooring/modules/shared/testing/settings-docs';
 import { describe, expect, it } from 'vitest';
-import { FlagError, parseAgentkFlags } from './flags';
+import { z } from 'zod';
+import { agentkHelp, agentkSettingsTable, FlagError, parseAgentkFlags } from './flags';
 
 const POD = { POD_NAME: 'agentk-0', POD_NAMESPACE: 'mooring-system' };
 
@@ -51,7 +53,7 @@ describe('parseAgentkFlags', () => {
     [
       ['--kas-address', 'grpc://kas:1', '--kas-header', 'nocolon'],
       { ...POD, MOORING_AGENT_TOKEN: 't' },
-      /--kas-header\.0: expected "Name: value"/,
+      /--kas-header: expected "Name: value"/,
     ],
     [
       ['--kas-address', 'grpc://kas:1', '--kas-header', 'Authorization: x'],
@@ -61,9 +63,19 @@ describe('parseAgentkFlags', () => {
     [
       ['--kas-address', 'grpc://kas:1'],
       { MOORING_AGENT_TOKEN: 't' },
-      /POD_NAME and POD_NAMESPACE must be set/,
+      /POD_NAME: is required: in a cluster the downward API sets it[\s\S]*POD_NAMESPACE: is required/,
     ],
-    [['--kas-address', 'grpc://kas:1', '--bogus'], POD, /Unknown option '--bogus'/],
+    [
+      ['--kas-address', 'grpc://kas:1', '--bogus'],
+      POD,
+      /unknown argument "--bogus"; agentk accepts: --kas-address, --token-file/,
+    ],
+    [
+      ['--kas-address', 'grpc://kas:1', '--token-file', '/x'],
+      { ...POD, MOORING_AGENT_TOKEN: 't' },
+      /either with --token-file or MOORING_AGENT_TOKEN, not both/,
+    ],
+    [['--kas-address', 'grpc://kas:1', '--log-level', 'loud'], POD, /--log-level: expected one of trace/],
     [
       ['--kas-address', 'grpc://kas:1', '--token-file', '/nonexistent/token'],
       POD,
@@ -77,5 +89,69 @@ describe('parseAgentkFlags', () => {
   ] as const)('rejects %j with a clear message', (argv, env, message) => {
     expect(() => parseAgentkFlags([...argv], { ...env })).toThrow(FlagError);
     expect(() => parseAgentkFlags([...argv], { ...env })).toThrow(message);
+  });
+});
+
+describe('agentk settings table', () => {
+  it('lists every problem at once and never echoes a header or the token', () => {
+    let message = '';
+    try {
+      parseAgentkFlags(
+        ['--kas-address', 'https://kas', '--kas-header', 'Cookie session=s3cret', '--max-streams', '1'],
+        { MOORING_AGENT_TOKEN: 'mgt-secret' },
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split('\n').slice(1)).toEqual([
+      '  --kas-address: expected grpc://host:port or grpcs://host:port (no path), e.g. grpcs://127.0.0.1:8150 (got "https://kas")',
+      '  --kas-header: expected "Name: value", e.g. "Cookie: canary=1"',
+      '  --max-streams: expected at least 2 (the pool keeps 2 idle tunnels) (got "1")',
+      expect.stringMatching(/^ {2}POD_NAME: is required/),
+      expect.stringMatching(/^ {2}POD_NAMESPACE: is required/),
+    ]);
+    expect(message).not.toContain('s3cret');
+  });
+
+  it('resolves relative file flags from the given directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentk-flags-'));
+    writeFileSync(join(dir, 'token'), 'mgt-rel\n');
+    const flags = parseAgentkFlags(
+      ['--kas-address=grpcs://kas:8150', '--token-file=token', '--kubeconfig', 'kube.yaml'],
+      POD,
+      dir,
+    );
+    expect([flags.token, flags.kubeconfig]).toEqual(['mgt-rel', join(dir, 'kube.yaml')]);
+  });
+
+  it('takes settings a module contributes', () => {
+    const fixture = {
+      name: 'fixture',
+      settings: {
+        fixtureMode: {
+          flag: '--fixture-mode',
+          schema: z.enum(['a', 'b'], { error: 'expected a or b' }).default('a'),
+          description: 'a fixture module setting',
+        },
+      },
+    };
+    const argv = ['--kas-address', 'grpc://kas:1', '--fixture-mode', 'b'];
+    const env = { ...POD, MOORING_AGENT_TOKEN: 't' };
+    expect(parseAgentkFlags(argv, env, '/', [fixture])).toMatchObject({ fixtureMode: 'b' });
+    expect(() => parseAgentkFlags(argv, env)).toThrow(/unknown argument "--fixture-mode"/);
+    expect(agentkHelp([fixture])).toMatch(/--fixture-mode +a\n +a fixture module setting/);
+  });
+
+  it('agentk --help prints every setting with its variable, flag, default and description', () => {
+    const help = agentkHelp();
+    expect(help).toMatch(/— +--kas-address +required\n/);
+    expect(help).toMatch(/— +--max-streams +500\n/);
+    expect(help).toMatch(/POD_NAME +— +required\n/);
+    for (const setting of Object.values(agentkSettingsTable())) expect(help).toContain(setting.description);
+  });
+
+  it('is what docs/agentk.md lists, no more, no fewer', () => {
+    const docs = readFileSync(new URL('../../../docs/agentk.md', import.meta.url), 'utf8');
+    expect(settingsDocsMismatch(agentkSettingsTable(), docs)).toEqual([]);
   });
 });

@@ -1,7 +1,16 @@
-// agentk's command line (GitLab-style flags), validated with zod. Errors name the flag and what was expected.
+// agentk's settings table: GitLab-style flags and the few environment variables, each with its zod schema, default
+// and description. `agentk --help` prints it; docs/agentk.md lists exactly these (flags.test.ts checks). Errors name
+// the flag or variable and what was expected, all at once.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import {
+  collectSettings,
+  parseSettings,
+  settingsHelp,
+  type SettingsContribution,
+  type SettingsTable,
+  type SettingValues,
+} from '@mooring/modules/shared/settings';
 import { z } from 'zod';
 
 export interface AgentkFlags {
@@ -25,123 +34,197 @@ export class FlagError extends Error {
 const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/;
 const FORBIDDEN_HEADERS = new Set(['authorization', 'content-type', 'te', 'user-agent', 'grpc-timeout']);
 
-const schema = z.object({
-  'kas-address': z
-    .string({ error: 'is required: the kas agent API URL, e.g. grpcs://kas.example.com:8150' })
-    .refine((v) => /^grpcs?:\/\/[^/\s]+$/.test(v), {
-      message: 'expected grpc://host:port or grpcs://host:port (no path), e.g. grpcs://127.0.0.1:8150',
-    }),
-  'token-file': z.string().min(1, 'expected a file path').optional(),
-  'ca-cert-file': z.string().min(1, 'expected a PEM file path').optional(),
-  'kas-tls-server-name': z.string().min(1, 'expected a host name').optional(),
-  'kas-header': z
-    .array(
-      z
-        .string()
-        .refine((v) => HEADER.test(v), { message: 'expected "Name: value", e.g. "Cookie: canary=1"' }),
-    )
-    .default([]),
-  kubeconfig: z.string().min(1, 'expected a kubeconfig file path').optional(),
-  'observability-listen-address': z
-    .string()
-    .refine((v) => /^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/.test(v) && Number(v.split(':').pop()) <= 65535, {
-      message: 'expected host:port (port 0 picks a free port), e.g. 127.0.0.1:8080 or :8080',
-    })
-    .optional(),
-  'max-streams': z.coerce
-    .number({ error: 'expected a whole number 2-10000' })
-    .int('expected a whole number 2-10000')
-    .min(2, 'expected at least 2 (the pool keeps 2 idle tunnels)')
-    .max(10_000, 'expected at most 10000')
-    .default(500),
-  'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+const header = z.string().transform((value, ctx): [string, string] => {
+  const match = HEADER.exec(value);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: 'expected "Name: value", e.g. "Cookie: canary=1"' });
+    return z.NEVER;
+  }
+  const name = match[1]!.toLowerCase();
+  if (FORBIDDEN_HEADERS.has(name)) {
+    ctx.addIssue({ code: 'custom', message: `${match[1]} cannot be set (agentk sets it itself)` });
+    return z.NEVER;
+  }
+  return [name, match[2]!];
 });
 
-/** `cwd` resolves relative file flags (pnpm runs scripts in the package dir; main.ts passes INIT_CWD). */
-export function parseAgentkFlags(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): AgentkFlags {
-  const file = (p: string | undefined) => (p === undefined ? undefined : resolve(cwd, p));
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'kas-address': { type: 'string' },
-        'token-file': { type: 'string' },
-        'ca-cert-file': { type: 'string' },
-        'kas-tls-server-name': { type: 'string' },
-        'kas-header': { type: 'string', multiple: true },
-        kubeconfig: { type: 'string' },
-        'observability-listen-address': { type: 'string' },
-        'max-streams': { type: 'string' },
-        'log-level': { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new FlagError(
-      `${(error as Error).message}; run agentk with --kas-address and --token-file (see docs/agentk.md)`,
-    );
-  }
-  const parsed = schema.safeParse(values);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
-    throw new FlagError(`invalid agentk flags:\n  ${problems.join('\n  ')}`);
-  }
-  const f = {
-    ...parsed.data,
-    'token-file': file(parsed.data['token-file']),
-    'ca-cert-file': file(parsed.data['ca-cert-file']),
-    kubeconfig: file(parsed.data.kubeconfig),
-  };
-  const envToken = env.MOORING_AGENT_TOKEN;
-  if (f['token-file'] && envToken)
-    throw new FlagError('give the agent token either with --token-file or MOORING_AGENT_TOKEN, not both');
-  let token: string;
-  if (f['token-file']) {
-    try {
-      token = readFileSync(f['token-file'], 'utf8').trim();
-    } catch (error) {
-      throw new FlagError(`--token-file: cannot read ${f['token-file']}: ${(error as Error).message}`);
-    }
-  } else if (envToken) {
-    token = envToken.trim();
-  } else {
-    throw new FlagError('the agent token is missing: pass --token-file <file> or set MOORING_AGENT_TOKEN');
-  }
-  if (!/^\S+$/.test(token)) throw new FlagError('the agent token is empty or contains whitespace');
-  const podName = env.POD_NAME?.trim();
-  const podNamespace = env.POD_NAMESPACE?.trim();
-  if (!podName || !podNamespace)
-    throw new FlagError(
-      'POD_NAME and POD_NAMESPACE must be set (in a cluster from the downward API; outside one, any names, e.g. POD_NAME=agentk-1 POD_NAMESPACE=default)',
-    );
-  if (f['ca-cert-file'] && f['kas-address'].startsWith('grpc://'))
-    throw new FlagError('--ca-cert-file needs a grpcs:// --kas-address (grpc:// is plain text)');
-  const kasHeaders = f['kas-header'].map((h): [string, string] => {
-    const [, name, value] = HEADER.exec(h)!;
-    if (FORBIDDEN_HEADERS.has(name!.toLowerCase()))
-      throw new FlagError(`--kas-header: ${name} cannot be set (agentk sets it itself)`);
-    return [name!.toLowerCase(), value!];
-  });
-  let observability: AgentkFlags['observabilityListenAddress'] = null;
-  if (f['observability-listen-address']) {
-    const address = f['observability-listen-address'];
+const hostPort = z
+  .string()
+  .refine((v) => /^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/.test(v) && Number(v.split(':').pop()) <= 65535, {
+    message: 'expected host:port (port 0 picks a free port), e.g. 127.0.0.1:8080 or :8080',
+  })
+  .transform((address) => {
     const cut = address.lastIndexOf(':');
     const host = address.slice(0, cut).replace(/^\[|\]$/g, '');
-    observability = { host: host || '0.0.0.0', port: Number(address.slice(cut + 1)) };
-  }
+    return { host: host || '0.0.0.0', port: Number(address.slice(cut + 1)) };
+  });
+
+const podField = (env: string, example: string) =>
+  z
+    .string({
+      error: `is required: in a cluster the downward API sets it; outside one any name will do, e.g. ${env}=${example}`,
+    })
+    .trim()
+    .min(1, `is empty: give a name, e.g. ${env}=${example}`);
+
+export const agentkSettings = {
+  kasAddress: {
+    flag: '--kas-address',
+    schema: z
+      .string({ error: 'is required: the kas agent API URL, e.g. grpcs://kas.example.com:8150' })
+      .refine((v) => /^grpcs?:\/\/[^/\s]+$/.test(v), {
+        message: 'expected grpc://host:port or grpcs://host:port (no path), e.g. grpcs://127.0.0.1:8150',
+      }),
+    description:
+      "kas's agent API: grpcs://host:port (TLS) or grpc://host:port (plain h2c, only against MOORING_AGENT_TLS=insecure)",
+  },
+  tokenFile: {
+    flag: '--token-file',
+    schema: z.string().min(1, 'expected a file path').optional(),
+    description: 'file holding the agent token (mgt-…); give it or MOORING_AGENT_TOKEN, exactly one',
+  },
+  token: {
+    env: 'MOORING_AGENT_TOKEN',
+    secret: true,
+    schema: z.string().trim().optional(),
+    description:
+      'the agent token instead of --token-file; agentk removes it from its environment after reading it',
+  },
+  caCertFile: {
+    flag: '--ca-cert-file',
+    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    defaultText: 'system roots',
+    description:
+      "PEM CA bundle to trust for kas (kas's self-signed CA is <MOORING_DATA_DIR>/tls/agent-api/ca.crt)",
+  },
+  kasTlsServerName: {
+    flag: '--kas-tls-server-name',
+    schema: z.string().min(1, 'expected a host name').optional(),
+    defaultText: 'the --kas-address host',
+    description: 'TLS server name (SNI and certificate check) when it differs from the host in --kas-address',
+  },
+  kasHeaders: {
+    flag: '--kas-header',
+    repeatable: true,
+    // Headers may carry credentials (cookies): errors name the header, never echo it.
+    secret: true,
+    schema: z.array(header).default([]),
+    description:
+      'extra header on every call, "Name: value"; repeatable. Authorization and gRPC headers cannot be set',
+  },
+  kubeconfig: {
+    flag: '--kubeconfig',
+    schema: z.string().min(1, 'expected a kubeconfig file path').optional(),
+    defaultText: 'in-cluster service account',
+    description:
+      "kubeconfig of the identity agentk uses in its cluster; without it, the pod's service account",
+  },
+  observabilityListenAddress: {
+    flag: '--observability-listen-address',
+    schema: hostPort.optional(),
+    defaultText: 'off',
+    description:
+      'host:port for /metrics, /livez, /readyz (e.g. :8080); port 0 picks a free port, the URL is logged',
+  },
+  maxStreams: {
+    flag: '--max-streams',
+    schema: z.coerce
+      .number({ error: 'expected a whole number 2-10000' })
+      .int('expected a whole number 2-10000')
+      .min(2, 'expected at least 2 (the pool keeps 2 idle tunnels)')
+      .max(10_000, 'expected at most 10000')
+      .default(500),
+    description:
+      'most tunnel streams (idle + active) this pod keeps open; kas may enforce a lower per-agent cap',
+  },
+  logLevel: {
+    flag: '--log-level',
+    schema: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'], {
+        error: 'expected one of trace, debug, info, warn, error, fatal',
+      })
+      .default('info'),
+    description: "trace … fatal; the agent configuration's observability.logging.level overrides it live",
+  },
+  podName: {
+    env: 'POD_NAME',
+    schema: podField('POD_NAME', 'agentk-1'),
+    description: "this pod's name, reported to kas (the downward API fills it in a cluster)",
+  },
+  podNamespace: {
+    env: 'POD_NAMESPACE',
+    schema: podField('POD_NAMESPACE', 'default'),
+    description: "this pod's namespace, reported to kas (the downward API fills it in a cluster)",
+  },
+  commit: {
+    env: 'MOORING_AGENTK_COMMIT',
+    schema: z
+      .string()
+      .optional()
+      .transform((value) => value?.trim() || 'unknown'),
+    description: 'the commit agentk reports to kas; set by release builds',
+  },
+} as const satisfies SettingsTable;
+
+/** agentk's table: its own settings, then each module's contribution. */
+export function agentkSettingsTable(modules: readonly SettingsContribution[] = []): SettingsTable {
+  return collectSettings([{ name: 'agentk', settings: agentkSettings }, ...modules]);
+}
+
+/** `agentk --help`. */
+export function agentkHelp(modules: readonly SettingsContribution[] = []): string {
+  return settingsHelp(
+    agentkSettingsTable(modules),
+    'Usage: agentk --kas-address grpcs://host:port --token-file <file> [--flag value]...\ndocs/agentk.md explains every setting.',
+  );
+}
+
+/**
+ * `cwd` resolves relative file flags (pnpm runs scripts in the package dir; main.ts passes INIT_CWD). `modules`
+ * contribute their settings; their values are in the result under their keys.
+ */
+export function parseAgentkFlags(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+  modules: readonly SettingsContribution[] = [],
+): AgentkFlags {
+  const parsed = parseSettings(agentkSettingsTable(modules), { env, argv }, 'agentk');
+  if (!parsed.ok) throw new FlagError(`invalid agentk flags:\n  ${parsed.problems.join('\n  ')}`);
+  const values = parsed.values as SettingValues<typeof agentkSettings>;
+  const file = (p: string | undefined) => (p === undefined ? null : resolve(cwd, p));
+  const tokenFile = file(values.tokenFile);
+  const problems: string[] = [];
+  let token = values.token ?? '';
+  if (tokenFile && values.token)
+    problems.push('give the agent token either with --token-file or MOORING_AGENT_TOKEN, not both');
+  else if (tokenFile) {
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      problems.push(`--token-file: cannot read ${tokenFile}: ${(error as Error).message}`);
+    }
+  } else if (!values.token)
+    problems.push('the agent token is missing: pass --token-file <file> or set MOORING_AGENT_TOKEN');
+  if (problems.length === 0 && !/^\S+$/.test(token))
+    problems.push('the agent token is empty or contains whitespace');
+  if (values.caCertFile && values.kasAddress.startsWith('grpc://'))
+    problems.push('--ca-cert-file needs a grpcs:// --kas-address (grpc:// is plain text)');
+  if (problems.length > 0) throw new FlagError(`invalid agentk flags:\n  ${problems.join('\n  ')}`);
+  // Module contributions stay under their keys (a module reads them with settingValues).
+  const fromModules = Object.fromEntries(Object.entries(values).filter(([key]) => !(key in agentkSettings)));
   return {
-    kasAddress: f['kas-address'],
+    ...fromModules,
+    kasAddress: values.kasAddress,
     token,
-    caCertFile: f['ca-cert-file'] ?? null,
-    kasTlsServerName: f['kas-tls-server-name'] ?? null,
-    kasHeaders,
-    kubeconfig: f.kubeconfig ?? null,
-    podName,
-    podNamespace,
-    observabilityListenAddress: observability,
-    maxStreams: f['max-streams'],
-    logLevel: f['log-level'],
+    caCertFile: file(values.caCertFile),
+    kasTlsServerName: values.kasTlsServerName ?? null,
+    kasHeaders: values.kasHeaders,
+    kubeconfig: file(values.kubeconfig),
+    podName: values.podName,
+    podNamespace: values.podNamespace,
+    observabilityListenAddress: values.observabilityListenAddress ?? null,
+    maxStreams: values.maxStreams,
+    logLevel: values.logLevel,
   };
 }

@@ -1,17 +1,21 @@
 // agentk's process entry: flags → startAgentk → run until SIGTERM/SIGINT, then finish calls in flight and exit.
 import { readFileSync } from 'node:fs';
+import { wantsHelp } from '@mooring/modules/shared/settings';
 import pino from 'pino';
 import { startAgentk } from './agentk';
-import { FlagError, parseAgentkFlags } from './flags';
+import { agentkHelp, FlagError, parseAgentkFlags } from './flags';
 import { loadKubeConfig } from './kube';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(agentkHelp());
+    process.exit(0);
+  }
   let flags;
   try {
-    flags = parseAgentkFlags(
-      process.argv.slice(2).filter((a, i) => !(i === 0 && a === '--')),
-      process.env,
-    );
+    // pnpm runs the script in apps/agentk; relative paths mean the directory the user ran pnpm in.
+    flags = parseAgentkFlags(argv, process.env, process.env.INIT_CWD ?? process.cwd());
   } catch (error) {
     if (error instanceof FlagError) {
       process.stderr.write(`agentk: ${error.message}\n`);

@@ -1,6 +1,14 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { kubernetesApiSettings } from '@mooring/modules/kubernetes_api/server/settings';
+import { settingValues } from '@mooring/modules/shared/settings';
+import { settingsDocsMismatch } from '@mooring/modules/shared/testing/settings-docs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, repoRoot } from './config';
+import { z } from 'zod';
+import { ConfigError, kasHelp, kasSettings, loadConfig, repoRoot } from './config';
+import { defaultModules } from './modules';
+
+const proxyPortOf = (config: object) => settingValues(kubernetesApiSettings, config).proxyPort;
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -11,11 +19,12 @@ describe('loadConfig', () => {
       agentPort: 8150,
       observabilityPort: 8151,
       apiPort: 8153,
-      proxyPort: 8154,
       privateApiPort: 8155,
       logLevel: 'info',
     });
+    expect(proxyPortOf(config)).toBe(8154);
     expect(config.databaseUrl).toBeUndefined();
+    expect(config.consoleUrl).toBeUndefined();
     expect(config.secret).toBeUndefined();
   });
 
@@ -42,7 +51,7 @@ describe('loadConfig', () => {
     expect(config.secret?.equals(Buffer.alloc(32, 7))).toBe(true);
     expect(config.adminPassword).toBe('long-enough');
     expect([config.agentPort, config.observabilityPort, config.apiPort]).toEqual([0, 0, 0]);
-    expect([config.proxyPort, config.privateApiPort]).toEqual([9004, 9005]);
+    expect([proxyPortOf(config), config.privateApiPort]).toEqual([9004, 9005]);
   });
 
   it('ignores the -- separator pnpm may pass through', () => {
@@ -65,6 +74,15 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://x', /REDIS_URL.*expected a Redis URL/],
     ['MOORING_LOG_LEVEL', 'loud', /MOORING_LOG_LEVEL.*expected one of/],
     ['MOORING_ADMIN_PASSWORD', 'short', /MOORING_ADMIN_PASSWORD.*at least 8 characters/],
+    [
+      'MOORING_CONSOLE_URL',
+      'mooring.example.com',
+      /MOORING_CONSOLE_URL \(flag --console-url\): expected the console's public origin/,
+    ],
+    ['MOORING_CONSOLE_URL', 'ftp://mooring.example.com', /MOORING_CONSOLE_URL.*http:\/\/ or https:\/\//],
+    ['MOORING_CONSOLE_URL', 'https://mooring.example.com/console', /MOORING_CONSOLE_URL.*without path/],
+    ['MOORING_CONSOLE_URL', 'https://mooring.example.com/?a=1', /MOORING_CONSOLE_URL.*without path, query/],
+    ['MOORING_AGENT_STREAM_LIMIT', '1', /MOORING_AGENT_STREAM_LIMIT: expected at least 2 streams/],
   ])('names %s when its value %j is bad', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -83,14 +101,114 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain(bad);
   });
 
-  it('lists every problem at once', () => {
-    expect(() => loadConfig({ MOORING_API_PORT: '-1', MOORING_PROXY_PORT: 'x' })).toThrow(
-      /MOORING_API_PORT[\s\S]*MOORING_PROXY_PORT/,
+  it('lists every problem at once, unknown flags and module settings included', () => {
+    let message = '';
+    try {
+      loadConfig({ MOORING_API_PORT: '-1', MOORING_PROXY_PORT: 'x', MOORING_AGENT_TLS: 'maybe' }, [
+        '--nope',
+        '1',
+      ]);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n').slice(1);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/unknown argument "--nope"/);
+    expect(message).toMatch(
+      /MOORING_API_PORT[\s\S]*MOORING_AGENT_TLS[\s\S]*MOORING_PROXY_PORT \(flag --proxy-port\)/,
     );
   });
 
-  it('rejects unknown flags and flags without a value', () => {
+  it('rejects unknown flags, flags without a value and flags given twice', () => {
     expect(() => loadConfig({}, ['--nope'])).toThrow(/unknown argument "--nope"; kas accepts: --data-dir/);
     expect(() => loadConfig({}, ['--api-port'])).toThrow(/--api-port needs a value/);
+    expect(() => loadConfig({}, ['--api-port', '--log-level', 'debug'])).toThrow(/--api-port needs a value/);
+    expect(() => loadConfig({}, ['--api-port=1', '--api-port', '2'])).toThrow(
+      /--api-port is given more than once/,
+    );
+  });
+
+  it('never echoes a secret setting', () => {
+    const messageOf = (env: Record<string, string>, argv: string[] = []) => {
+      try {
+        loadConfig(env, argv);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    expect(messageOf({ MOORING_ADMIN_PASSWORD: 'hunter2' })).toMatch(
+      /ADMIN_PASSWORD.*at least 8 characters$/,
+    );
+    expect(messageOf({}, ['--admin-password', 'hunter2'])).not.toContain('hunter2');
+  });
+
+  it('keeps the console URL as its origin', () => {
+    expect(loadConfig({ MOORING_CONSOLE_URL: 'https://Mooring.Example.com/' }).consoleUrl).toBe(
+      'https://mooring.example.com',
+    );
+    expect(loadConfig({}, ['--console-url', 'http://127.0.0.1:3000']).consoleUrl).toBe(
+      'http://127.0.0.1:3000',
+    );
+  });
+});
+
+describe("modules' settings", () => {
+  const fixture = {
+    name: 'fixture',
+    settings: {
+      fixtureLimit: {
+        env: 'MOORING_FIXTURE_LIMIT',
+        flag: '--fixture-limit',
+        schema: z.coerce.number({ error: 'expected a number' }).default(3),
+        description: 'a fixture module setting',
+      },
+    },
+  };
+
+  it('joins kas table: parsed, checked with the rest, read back by the module', () => {
+    const config = loadConfig({ MOORING_FIXTURE_LIMIT: '7' }, [], [fixture]);
+    expect(settingValues(fixture.settings, config)).toEqual({ fixtureLimit: 7 });
+    expect(() => loadConfig({}, ['--fixture-limit', 'x', '--api-port', 'y'], [fixture])).toThrow(
+      /MOORING_API_PORT[\s\S]*MOORING_FIXTURE_LIMIT \(flag --fixture-limit\): expected a number \(got "x"\)/,
+    );
+    // Without the module its flag is unknown, and a module reading a setting that was not loaded is told why.
+    expect(() => loadConfig({}, ['--fixture-limit', '1'], [])).toThrow(/unknown argument "--fixture-limit"/);
+    expect(() => settingValues(fixture.settings, loadConfig({}, [], []))).toThrow(
+      /lacks MOORING_FIXTURE_LIMIT \(flag --fixture-limit\)/,
+    );
+  });
+
+  it('refuses a module setting that reuses a variable or flag', () => {
+    const twin = {
+      name: 'twin',
+      settings: { other: { ...fixture.settings.fixtureLimit, env: 'MOORING_API_PORT' } },
+    };
+    expect(() => loadConfig({}, [], [twin])).toThrow(/MOORING_API_PORT is defined twice, by kas and by twin/);
+  });
+});
+
+describe('the settings table', () => {
+  it('kas --help prints every setting with its variable, flag, default and description', () => {
+    const help = kasHelp();
+    for (const [key, s] of Object.entries(kasSettings())) {
+      const line = help.split('\n').find((l) => l.trimStart().startsWith(`${s.env} `));
+      expect(line, key).toBeDefined();
+      if (s.flag) expect(line).toContain(s.flag);
+      expect(help).toContain(s.description);
+    }
+    expect(help).toMatch(/MOORING_PROXY_PORT +--proxy-port +8154/);
+    expect(help).toMatch(/MOORING_SECRET +--secret +generated/);
+  });
+
+  it('says what is not used yet', () => {
+    const table = kasSettings();
+    for (const key of ['redisUrl', 'privateApiSecret', 'privateApiPort', 'consoleUrl'])
+      expect(table[key]!.description, key).toMatch(/not used yet/);
+  });
+
+  it('is what docs/operate.md lists, no more, no fewer', () => {
+    const docs = readFileSync(path.join(repoRoot, 'docs/operate.md'), 'utf8');
+    expect(settingsDocsMismatch(kasSettings(defaultModules()), docs)).toEqual([]);
   });
 });

@@ -1,15 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import {
+  collectSettings,
+  parseSettings,
+  portSchema as port,
+  settingsHelp,
+  type SettingsContribution,
+  type SettingsTable,
+  type SettingValues,
+} from '@mooring/modules/shared/settings';
+import { agentServerSettings } from '@mooring/modules/modserver/index';
 import { z } from 'zod';
+import { defaultModules } from './modules';
 
 /** The repository root: apps/kas/src/config.ts → ../../.. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-const port = z.coerce
-  .number({ error: 'expected a port number 0-65535 (0 picks a free port)' })
-  .int('expected a whole port number 0-65535 (0 picks a free port)')
-  .min(0, 'expected a port number 0-65535 (0 picks a free port)')
-  .max(65535, 'expected a port number 0-65535 (0 picks a free port)');
 
 const optionalString = z
   .string()
@@ -17,8 +22,9 @@ const optionalString = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
 /**
- * One entry per setting: the env variable, the flag mirroring it and the schema of its raw string.
- * Flags win over env, env wins over defaults.
+ * kas's own settings, one entry each: the env variable, the flag mirroring it, the schema of its raw string, what it
+ * does (`--help` prints it; docs/operate.md lists exactly these and the modules' contributions), and `secret` for
+ * values never echoed. Flags win over env, env wins over defaults. Modules contribute theirs via KasModule.settings.
  */
 const settings = {
   dataDir: {
@@ -29,6 +35,8 @@ const settings = {
       .min(1, 'expected a directory path')
       .default(path.join(repoRoot, '.mooring'))
       .transform((value) => path.resolve(value)),
+    defaultText: '<repo>/.mooring',
+    description: "kas's directory: the PGlite database, the generated secret, the lock file, TLS material",
   },
   databaseUrl: {
     env: 'DATABASE_URL',
@@ -37,6 +45,9 @@ const settings = {
       (value) => value === undefined || /^postgres(ql)?:\/\/.+/.test(value),
       'expected a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/mooring (unset it to use the embedded PGlite database)',
     ),
+    defaultText: 'unset (PGlite)',
+    description:
+      'PostgreSQL instead of the embedded PGlite database (needed for several replicas); migrations run on start',
   },
   redisUrl: {
     env: 'REDIS_URL',
@@ -45,10 +56,13 @@ const settings = {
       (value) => value === undefined || /^rediss?:\/\/.+/.test(value),
       'expected a Redis URL such as redis://127.0.0.1:6379',
     ),
+    description:
+      'parsed and checked, not used yet: kas does not connect to Redis until several replicas are supported',
   },
   secret: {
     env: 'MOORING_SECRET',
     flag: '--secret',
+    secret: true,
     schema: optionalString.transform((value, ctx) => {
       if (value === undefined) return undefined;
       const bytes = Buffer.from(value, 'base64');
@@ -61,19 +75,29 @@ const settings = {
       }
       return bytes;
     }),
+    defaultText: 'generated',
+    description:
+      '32 bytes, base64: keys for CSRF tokens, JWTs and at-rest encryption; unset, kas keeps a generated one in <data dir>/secret',
   },
   privateApiSecret: {
     env: 'MOORING_PRIVATE_API_SECRET',
     flag: '--private-api-secret',
+    secret: true,
     schema: optionalString,
+    description:
+      'parsed, not used yet: kas has no kas-to-kas private API until several replicas are supported',
   },
   adminPassword: {
     env: 'MOORING_ADMIN_PASSWORD',
     flag: '--admin-password',
+    secret: true,
     schema: optionalString.refine(
       (value) => value === undefined || value.length >= 8,
       'expected at least 8 characters',
     ),
+    defaultText: 'generated',
+    description:
+      'password of the first admin, used only when the database has no users; unset, one is generated and printed once',
   },
   kasUrl: {
     env: 'MOORING_KAS_URL',
@@ -82,46 +106,66 @@ const settings = {
       (value) => value === undefined || URL.canParse(value),
       'expected an absolute URL such as grpc://127.0.0.1:8150',
     ),
+    defaultText: 'the agent listener URL',
+    description: 'the address agents dial (grpc://… or grpcs://…), shown in install instructions',
+  },
+  consoleUrl: {
+    env: 'MOORING_CONSOLE_URL',
+    flag: '--console-url',
+    schema: optionalString.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const url = URL.canParse(value) ? new URL(value) : null;
+      if (
+        !url ||
+        !['http:', 'https:'].includes(url.protocol) ||
+        url.username !== '' ||
+        url.password !== '' ||
+        url.pathname !== '/' ||
+        url.search !== '' ||
+        url.hash !== ''
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            "expected the console's public origin: an absolute http:// or https:// URL without path, query or credentials, such as https://mooring.example.com",
+        });
+        return z.NEVER;
+      }
+      return url.origin;
+    }),
+    description:
+      "the console's public origin (https://mooring.example.com); parsed, not used yet: Secure cookies, the allowed Origin and links will use it",
   },
   listenHost: {
     env: 'MOORING_LISTEN_HOST',
     flag: '--listen-host',
     schema: z.string().min(1, 'expected a host address such as 127.0.0.1').default('127.0.0.1'),
+    description: 'address every listener binds; 0.0.0.0 to accept remote connections',
   },
-  agentPort: { env: 'MOORING_AGENT_PORT', flag: '--agent-port', schema: port.default(8150) },
-  agentMaxPods: {
-    env: 'MOORING_AGENT_MAX_PODS',
-    flag: '--agent-max-pods',
-    description:
-      'agentk pods one agent may have registered on this kas; Register and GetConfiguration of one more are refused (RESOURCE_EXHAUSTED)',
-    schema: z.coerce
-      .number({ error: 'expected a whole number of pods per agent' })
-      .int('expected a whole number of pods per agent')
-      .min(1, 'expected at least 1 pod per agent')
-      .default(100),
-  },
-  agentConfigStreamsPerPod: {
-    env: 'MOORING_AGENT_CONFIG_STREAMS_PER_POD',
-    flag: '--agent-config-streams-per-pod',
-    description:
-      'configuration streams one agentk pod may hold open (agentk opens one); more are refused (RESOURCE_EXHAUSTED)',
-    schema: z.coerce
-      .number({ error: 'expected a whole number of streams per pod' })
-      .int('expected a whole number of streams per pod')
-      .min(1, 'expected at least 1 stream per pod')
-      .default(2),
+  agentPort: {
+    env: 'MOORING_AGENT_PORT',
+    flag: '--agent-port',
+    schema: port.default(8150),
+    description: 'agent API (gRPC) for agentk',
   },
   observabilityPort: {
     env: 'MOORING_OBSERVABILITY_PORT',
     flag: '--observability-port',
     schema: port.default(8151),
+    description: '/metrics, /livez, /readyz',
   },
-  apiPort: { env: 'MOORING_API_PORT', flag: '--api-port', schema: port.default(8153) },
-  proxyPort: { env: 'MOORING_PROXY_PORT', flag: '--proxy-port', schema: port.default(8154) },
+  apiPort: {
+    env: 'MOORING_API_PORT',
+    flag: '--api-port',
+    schema: port.default(8153),
+    description: 'console API: REST /api/v1, tRPC /trpc',
+  },
   privateApiPort: {
     env: 'MOORING_PRIVATE_API_PORT',
     flag: '--private-api-port',
     schema: port.default(8155),
+    description:
+      'parsed, not used yet: kas opens no private API listener until several replicas are supported',
   },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',
@@ -131,74 +175,49 @@ const settings = {
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',
       })
       .default('info'),
+    description: 'fatal, error, warn, info, debug, trace or silent',
   },
-} as const;
+} as const satisfies SettingsTable;
 
-type Settings = typeof settings;
-type SettingKey = keyof Settings;
-
-const configSchema = z.object(
-  Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, s.schema])) as {
-    [K in SettingKey]: Settings[K]['schema'];
-  },
-);
-
-export type KasConfig = z.output<typeof configSchema>;
+/**
+ * kas's settings. Module contributions are in the object too (a module reads them with settingValues); their types
+ * are the modules' business.
+ */
+export type KasConfig = SettingValues<typeof settings>;
 
 /** A bad setting: the message names the variable, the flag and what was expected. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function parseFlags(argv: readonly string[]): Partial<Record<SettingKey, string>> {
-  const byFlag = new Map<string, SettingKey>(
-    Object.entries(settings).map(([key, s]) => [s.flag, key as SettingKey]),
+/** kas's table: its own settings, then each module's contribution in list order. */
+export function kasSettings(modules: readonly SettingsContribution[] = defaultModules()): SettingsTable {
+  return collectSettings([
+    { name: 'kas', settings },
+    // The shared agent listener (8150) belongs to kas's core; the modules on it contribute their own settings.
+    { name: 'agent server', settings: agentServerSettings },
+    ...modules,
+  ]);
+}
+
+/**
+ * Reads kas settings, with those the modules contribute, from the environment and `--flags` (flags win), and checks
+ * all of them at once. Throws ConfigError listing every problem. Pass the modules startKas will run.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = [],
+  modules: readonly SettingsContribution[] = defaultModules(),
+): KasConfig {
+  const parsed = parseSettings(kasSettings(modules), { env, argv }, 'kas');
+  if (!parsed.ok) throw new ConfigError(`invalid kas configuration:\n  ${parsed.problems.join('\n  ')}`);
+  return parsed.values as KasConfig;
+}
+
+/** `kas --help`. */
+export function kasHelp(modules: readonly SettingsContribution[] = defaultModules()): string {
+  return settingsHelp(
+    kasSettings(modules),
+    'Usage: kas [--flag value]...\nEvery setting comes from its environment variable or its flag (flags win); docs/operate.md explains them.',
   );
-  const values: Partial<Record<SettingKey, string>> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    // `pnpm start -- --flag` may pass the separator through.
-    if (arg === '--') continue;
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const key = byFlag.get(flag);
-    if (key === undefined) {
-      const known = [...byFlag.keys()].join(', ');
-      throw new ConfigError(`unknown argument ${JSON.stringify(arg)}; kas accepts: ${known}`);
-    }
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      i++;
-    }
-    if (value === undefined) throw new ConfigError(`${flag} needs a value`);
-    values[key] = value;
-  }
-  return values;
-}
-
-/** Reads kas settings from the environment and `--flags` (flags win). Throws ConfigError. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): KasConfig {
-  const fromFlags = parseFlags(argv);
-  const raw: Record<string, string | undefined> = {};
-  for (const [key, s] of Object.entries(settings) as [SettingKey, Settings[SettingKey]][]) {
-    const value = fromFlags[key] ?? env[s.env];
-    raw[key] = value === '' ? undefined : value;
-  }
-  const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => {
-    const key = issue.path[0] as SettingKey;
-    const s = settings[key];
-    const shown = key === 'secret' || key === 'adminPassword' || key === 'privateApiSecret';
-    const got = shown ? '' : ` (got ${JSON.stringify(raw[key])})`;
-    return `${s.env} (flag ${s.flag}): ${issue.message}${got}`;
-  });
-  throw new ConfigError(`invalid kas configuration:\n  ${lines.join('\n  ')}`);
-}
-
-/** The table of settings, for docs and `--help`. */
-export function describeSettings(): { env: string; flag: string }[] {
-  return Object.values(settings).map((s) => ({ env: s.env, flag: s.flag }));
 }

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import type { Server } from 'node:net';
 import { openDatabase, type OpenedDatabase } from '@mooring/db';
-import { agentServerSettingsFromEnv, createAgentServer } from '@mooring/modules/modserver/index';
+import {
+  agentServerOptions,
+  agentServerSettings,
+  createAgentServer,
+} from '@mooring/modules/modserver/index';
+import { settingValues } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './api/openapi';
 import { allOperations } from './api/operations/index';
@@ -25,8 +30,6 @@ export interface StartKasOptions {
   modules?: KasModule[];
   /** Defaults to JSON lines on stdout at config.logLevel. */
   logger?: Logger;
-  /** Where the agent listener's MOORING_AGENT_* settings (TLS, connection age) are read; process.env when unset. */
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningKas {
@@ -66,9 +69,17 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     }
   };
 
+  const modules = options.modules ?? defaultModules();
+  // Every module's settings were checked with kas's (loadConfig given the same modules) before anything binds.
+  for (const module of modules) if (module.settings) settingValues(module.settings, config);
+  // The agent listener's settings clash (a certificate without its key) before anything binds; it binds after the
+  // modules registered their services on it.
+  const agentServerSettingValues = agentServerOptions(
+    settingValues(agentServerSettings, config),
+    config.dataDir,
+  );
+
   try {
-    // The agent listener's settings are validated before anything binds; it binds after the modules started.
-    const agentServerSettings = agentServerSettingsFromEnv(options.env ?? process.env, config.dataDir);
     fs.mkdirSync(config.dataDir, { recursive: true });
     const secret = loadOrCreateSecret(config.dataDir, config.secret);
     if (config.databaseUrl && !config.secret) {
@@ -147,7 +158,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     const agentServer = createAgentServer({
       host: config.listenHost,
       port: config.agentPort,
-      ...agentServerSettings,
+      ...agentServerSettingValues,
       verifyAgentToken: async (token) => {
         // The token service caches; comparing its lookup counter tells a cache hit from a miss (approximate
         // under concurrent verifications, good enough for a hit-ratio metric).
@@ -165,7 +176,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     // Pushed before the modules, so it runs after they stopped: they close idle streams, then calls in flight drain.
     cleanups.push(() => agentServer.stop());
 
-    for (const module of options.modules ?? defaultModules()) {
+    for (const module of modules) {
       const ctx: KasModuleContext = {
         config,
         agentServer,

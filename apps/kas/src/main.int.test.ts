@@ -101,4 +101,12 @@ describe('kas main', () => {
     expect(await flag.exited).toBe(2);
     expect(flag.stderr()).toContain('unknown argument "--bogus"');
   });
+
+  it('prints the settings table for --help and starts nothing', async () => {
+    const help = spawnKas({ MOORING_DATA_DIR: dataDir, MOORING_API_PORT: 'eighty' }, ['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toMatch(/MOORING_API_PORT +--api-port +8153\n +console API/);
+    expect(help.stdout()).toMatch(/MOORING_PROXY_PORT +--proxy-port +8154/);
+    expect(help.stderr()).toBe('');
+  });
 });

@@ -1,13 +1,21 @@
 // kas entry point: `pnpm --filter @mooring/kas start [--flags]`. Settings come from MOORING_* env
 // variables and mirroring flags (see docs/operate.md).
-import { ConfigError, loadConfig } from './config';
+import { wantsHelp } from '@mooring/modules/shared/settings';
+import { ConfigError, kasHelp, loadConfig } from './config';
 import { startKas } from './kas';
 import { createLogger } from './logger';
+import { defaultModules } from './modules';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const modules = defaultModules();
+  if (wantsHelp(argv)) {
+    process.stdout.write(kasHelp(modules));
+    process.exit(0);
+  }
   let config;
   try {
-    config = loadConfig(process.env, process.argv.slice(2));
+    config = loadConfig(process.env, argv, modules);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`kas: ${err.message}\n`);
@@ -18,7 +26,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   let kas;
   try {
-    kas = await startKas(config, { logger });
+    kas = await startKas(config, { logger, modules });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger.fatal({ err }, `kas could not start: ${message}`);

@@ -1,6 +1,7 @@
 import type { Server } from 'node:net';
 import type { OpenedDatabase } from '@mooring/db';
 import type { AgentServer } from '@mooring/modules/modserver/index';
+import type { SettingsTable } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
 import type { KasServices } from './api/services-adapter';
 import type { KasConfig } from './config';
@@ -58,6 +59,12 @@ export interface KasModuleStarted {
  */
 export interface KasModule {
   readonly name: string;
+  /**
+   * The module's settings (packages/modules/shared/settings.ts): loadConfig adds them to kas's table, so they are
+   * checked with kas's own before anything binds and `kas --help` lists them; read them in `start` with
+   * `settingValues(table, ctx.config)`.
+   */
+  readonly settings?: SettingsTable;
   start(ctx: KasModuleContext): Promise<KasModuleStarted | void>;
   stop(): Promise<void>;
 }

@@ -18,5 +18,5 @@ export {
   type VerifiedAgent,
   type VerifyAgentToken,
 } from './agent-auth';
-export { agentServerSettingsFromEnv, parseEnv, seconds } from './settings';
+export { agentServerOptions, agentServerSettings, seconds } from './settings';
 export { type AgentApiTls, ensureSelfSignedCertificate, type TlsMaterial } from './tls';

@@ -4,6 +4,8 @@ import type { AgentServer } from '../../modserver/index';
 import type { ConnectedAgents } from '../../agent_registrar/server/index';
 import { NotifyingConfigSource } from './config-source';
 import { type AgentConfigurationServer, installAgentConfiguration } from './configuration-server';
+import { settingValues } from '../../shared/settings';
+import { agentConfigurationSettings } from './settings';
 
 /** The parts of kas's services the configuration module uses (see apps/kas/src/services). */
 export interface AgentConfigurationServices {
@@ -14,7 +16,8 @@ export interface AgentConfigurationServices {
 }
 
 export interface AgentConfigurationModuleContext {
-  config: { agentConfigStreamsPerPod?: number };
+  /** kas's parsed settings, this module's contribution included (settings.ts). */
+  config: object;
   agentServer: AgentServer;
   services: AgentConfigurationServices;
 }
@@ -29,6 +32,7 @@ export function createAgentConfigurationKasModule(options: AgentConfigurationMod
   const stops: Array<() => void> = [];
   return {
     name: 'agent_configuration' as const,
+    settings: agentConfigurationSettings,
     async start(ctx: AgentConfigurationModuleContext): Promise<void> {
       const { services } = ctx;
       const source = new NotifyingConfigSource(async (agentId) => {
@@ -39,7 +43,7 @@ export function createAgentConfigurationKasModule(options: AgentConfigurationMod
       server = installAgentConfiguration(ctx.agentServer, {
         source,
         pods: options.pods?.(),
-        maxStreamsPerPod: ctx.config.agentConfigStreamsPerPod,
+        maxStreamsPerPod: settingValues(agentConfigurationSettings, ctx.config).agentConfigStreamsPerPod,
       });
     },
     async stop(): Promise<void> {

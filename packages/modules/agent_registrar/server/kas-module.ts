@@ -8,6 +8,8 @@ import type { PodTunnelsListener } from '../../reverse_tunnel/server/index';
 import type { ConnectedAgents } from './connected-agents';
 import type { AgentConnectionRecorder } from './recorder';
 import { type AgentRegistrarServer, installAgentRegistrar } from './registrar-server';
+import { settingValues } from '../../shared/settings';
+import { agentRegistrarSettings } from './settings';
 
 /** agentk's Register period (agent_registrar/agent's default): a live pod refreshes its row this often. */
 export const HEARTBEAT_PERIOD_MS = 5 * 60_000;
@@ -38,7 +40,8 @@ export interface AgentRegistrarServices {
 
 /** The parts of kas's KasModuleContext the registrar uses. */
 export interface AgentRegistrarModuleContext {
-  config: { agentPort: number; agentMaxPods?: number };
+  /** kas's parsed settings, this module's contribution included (settings.ts). */
+  config: { agentPort: number };
   agentServer: AgentServer;
   services: AgentRegistrarServices;
 }
@@ -55,6 +58,7 @@ export interface AgentRegistrarModuleOptions {
 
 export interface AgentRegistrarKasModule {
   readonly name: 'agent_registrar';
+  readonly settings: typeof agentRegistrarSettings;
   start(ctx: AgentRegistrarModuleContext): Promise<void>;
   stop(): Promise<void>;
   /** Connected pods (console, agent_configuration): available once start() resolved. */
@@ -68,6 +72,7 @@ export function createAgentRegistrarKasModule(
   const stops: Array<() => void> = [];
   return {
     name: 'agent_registrar',
+    settings: agentRegistrarSettings,
     async start(ctx) {
       const { services } = ctx;
       const logger = ctx.agentServer.logger.child({ module: 'agent_registrar' });
@@ -97,7 +102,7 @@ export function createAgentRegistrarKasModule(
         // The replica's name as operators see it: host and agent port, or host and pid when the port is picked at start.
         kasReplica: `${hostname()}:${ctx.config.agentPort || process.pid}`,
         disconnectAfterMs: options.disconnectAfterMs,
-        maxPodsPerAgent: ctx.config.agentMaxPods,
+        maxPodsPerAgent: settingValues(agentRegistrarSettings, ctx.config).agentMaxPods,
         onPodTunnelsChanged: options.podTunnels?.(),
       });
       registrar = running;

@@ -75,7 +75,7 @@ describe('kas restart (real startKas, same data dir and ports)', () => {
 
   // What kas's defaultModules() builds, keeping a handle on the agent listener to see connected pods.
   async function start(): Promise<RunningKas> {
-    const reverseTunnel = createReverseTunnelKasModule({ env: {} });
+    const reverseTunnel = createReverseTunnelKasModule();
     agentRegistrar = createAgentRegistrarKasModule({
       podTunnels: () => reverseTunnel.tunnels().onPodTunnelsChanged,
     });
@@ -84,7 +84,6 @@ describe('kas restart (real startKas, same data dir and ports)', () => {
     });
     const proxyModule = createKubernetesApiProxyModule({ dialer: () => reverseTunnel.dialer() });
     kas = await startKas(config, {
-      env: {},
       modules: [reverseTunnel, agentRegistrar, agentConfiguration, proxyModule],
       logger: createLogger({ level: 'silent' }),
     });

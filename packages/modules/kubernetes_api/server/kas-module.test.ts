@@ -22,8 +22,10 @@ describe('createKubernetesApiProxyModule', () => {
     const module = createKubernetesApiProxyModule({
       dialer: () => directDialerForTests(async (call) => call.finish(), new Set()),
     });
+    // kas's configuration with the module's contribution in it, as loadConfig builds it.
+    const config = { listenHost: '127.0.0.1', proxyPort: 0, dataDir };
     const started = await module.start({
-      config: { listenHost: '127.0.0.1', proxyPort: 0, dataDir },
+      config,
       logger: { info: () => undefined, warn: () => undefined },
       metrics: new Registry(),
       services: noServices,

@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { ensureSelfSignedCertificate } from '../../modserver/index';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
+import { settingValues } from '../../shared/settings';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
 import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
+import { kubernetesApiSettings } from './settings';
 import type { ProxyTls } from './tls';
 
 export interface ProxyModuleContext {
-  readonly config: { listenHost: string; proxyPort: number; dataDir?: string };
+  /** kas's configuration, with this module's contribution (kubernetesApiSettings) in it. */
+  readonly config: { listenHost: string; dataDir?: string };
   readonly logger: ProxyLog;
   readonly metrics: Registry;
   readonly services: ProxyAuthServices;
@@ -37,13 +40,15 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
   let proxy: KubernetesApiProxy | null = null;
   return {
     name: 'kubernetes_api',
+    settings: kubernetesApiSettings,
     /** The running proxy (URL, CA), once started. */
     proxy: () => proxy,
     async start(ctx: ProxyModuleContext) {
       const cache = options.authCache ?? { ttlMs: 10_000, errorTtlMs: 5_000 };
+      const { proxyPort } = settingValues(kubernetesApiSettings, ctx.config);
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
-        port: ctx.config.proxyPort,
+        port: proxyPort,
         tls: options.tls?.() ?? defaultTls(ctx.config.dataDir),
         dialer: options.dialer(),
         authenticate: cachedAuthenticator(servicesAuthenticator(ctx.services), cache),

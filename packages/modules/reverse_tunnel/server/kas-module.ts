@@ -1,9 +1,10 @@
 // The reverse tunnel as a kas module: registers ReverseTunnel on kas's shared agent server and hands the dialer to
 // the modules that call agents (kubernetes_api, ...). Typed structurally against apps/kas/src/module.ts (KasModule)
-// so the module does not import the app. Its settings come from the options, else the environment (zod).
-import { z } from 'zod';
-import { type AgentServer, parseEnv, seconds } from '../../modserver/index';
+// so the module does not import the app. Its settings come from the options, else kas's settings table (settings.ts).
+import type { AgentServer } from '../../modserver/index';
+import { settingValues } from '../../shared/settings';
 import type { AgentDialer } from '../shared/tunnel-api';
+import { reverseTunnelSettings } from './settings';
 import { installReverseTunnel, type ReverseTunnelServer } from './tunnel-service';
 
 /** The parts of kas's services the tunnel uses (see apps/kas/src/services). */
@@ -19,27 +20,20 @@ export interface ReverseTunnelServices {
 
 /** The parts of kas's KasModuleContext the tunnel uses. */
 export interface ReverseTunnelModuleContext {
+  /** kas's parsed settings, this module's contribution included (reverse_tunnel/server/settings.ts). */
+  config: object;
   agentServer: AgentServer;
   services: ReverseTunnelServices;
 }
 
-const envSchema = z.object({
-  MOORING_AGENT_STREAM_LIMIT: z.coerce
-    .number({ error: 'expected a whole number of streams per agent' })
-    .int('expected a whole number of streams per agent')
-    .min(2, 'expected at least 2 streams per agent (agentk keeps 2 idle)')
-    .optional(),
-  MOORING_AGENT_ROUTING_TIMEOUT: seconds('how long a call waits for a tunnel').optional(),
-});
-
 export interface ReverseTunnelModuleOptions {
   streamsPerAgent?: number;
   routingTimeoutMs?: number;
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface ReverseTunnelKasModule {
   readonly name: 'reverse_tunnel';
+  readonly settings: typeof reverseTunnelSettings;
   start(ctx: ReverseTunnelModuleContext): Promise<void>;
   stop(): Promise<void>;
   /** For the modules that call agents (kubernetes_api): available once start() resolved. */
@@ -59,14 +53,15 @@ export function createReverseTunnelKasModule(
   };
   return {
     name: 'reverse_tunnel',
+    settings: reverseTunnelSettings,
     async start(ctx) {
-      const env = parseEnv(envSchema, options.env ?? process.env, 'reverse tunnel');
+      const settings = settingValues(reverseTunnelSettings, ctx.config);
       const { services } = ctx;
       const running = installReverseTunnel(ctx.agentServer, {
-        streamsPerAgent: options.streamsPerAgent ?? env.MOORING_AGENT_STREAM_LIMIT,
+        streamsPerAgent: options.streamsPerAgent ?? settings.agentStreamLimit,
         routingTimeoutMs:
           options.routingTimeoutMs ??
-          (env.MOORING_AGENT_ROUTING_TIMEOUT ? env.MOORING_AGENT_ROUTING_TIMEOUT * 1000 : undefined),
+          (settings.agentRoutingTimeout ? settings.agentRoutingTimeout * 1000 : undefined),
         lastSeen: async (agentId) => {
           const rows = await services.agentConnections.listInternal(agentId, { includeDisconnected: true });
           return rows.reduce<Date | null>(
