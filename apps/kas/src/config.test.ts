@@ -82,7 +82,11 @@ describe('loadConfig', () => {
     ['MOORING_CONSOLE_URL', 'ftp://mooring.example.com', /MOORING_CONSOLE_URL.*http:\/\/ or https:\/\//],
     ['MOORING_CONSOLE_URL', 'https://mooring.example.com/console', /MOORING_CONSOLE_URL.*without path/],
     ['MOORING_CONSOLE_URL', 'https://mooring.example.com/?a=1', /MOORING_CONSOLE_URL.*without path, query/],
-    ['MOORING_AGENT_STREAM_LIMIT', '1', /MOORING_AGENT_STREAM_LIMIT: expected at least 2 streams/],
+    [
+      'MOORING_AGENT_STREAM_LIMIT',
+      '1',
+      /MOORING_AGENT_STREAM_LIMIT \(flag --agent-stream-limit\): expected at least 2 streams/,
+    ],
   ])('names %s when its value %j is bad', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
