@@ -61,6 +61,9 @@ async function openPglite(dataDir: string): Promise<OpenedDatabase> {
   let client: PGlite | undefined;
   try {
     client = await PGlite.create(path.join(absolute, 'pglite'));
+    // A new database is unpacked with mode 0666 files (inside our 0700 directory, so never open
+    // to others); files PGlite creates later follow the umask.
+    makePrivateDir(absolute);
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
     const opened = client;

@@ -16,7 +16,8 @@ function modesUnder(dir: string): Map<string, number> {
   for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
     const stat = fs.lstatSync(current);
     out.set(path.relative(dir, current) || '.', stat.mode & 0o777);
-    if (stat.isDirectory()) for (const name of fs.readdirSync(current)) pending.push(path.join(current, name));
+    if (stat.isDirectory())
+      for (const name of fs.readdirSync(current)) pending.push(path.join(current, name));
   }
   return out;
 }

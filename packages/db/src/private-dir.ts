@@ -1,6 +1,6 @@
 // Files kas creates are private to the user running it: the PGlite data directory holds every
 // token hash, session and encrypted key, and `nobody` must not be able to read or overwrite it
-// (PGlite's Emscripten file system asks for mode 0666 and leaves the rest to the umask).
+// (PGlite unpacks a new database with mode 0666 files; what it creates later follows the umask).
 // makePrivateDir sets the process umask to 077 before anything is created, so every later file
 // (PGlite's new WAL segments, relations, logs) is 0600 and every directory 0700, and tightens what
 // already exists under the directory. Only what cannot be tightened (owned by another user) stops kas.
