@@ -2,9 +2,9 @@
 // their errors, so the console can show what went wrong). The newest valid version is live; a
 // rejected save leaves the live one in place. Each agent keeps its newest `versionsKept` versions
 // (and always its live one); older ones are deleted by the save that pushes them out, so repeated
-// rejected saves cannot grow the table. Validation runs on the config validator's worker threads. Saving a valid version replaces the agent's derived
-// authorizations (ci_access / user_access) in the same transaction and tells subscribers (the
-// GetConfiguration stream) after commit.
+// rejected saves cannot grow the table. Validation runs on the config validator's worker threads.
+// Saving a valid version replaces the agent's derived authorizations (ci_access / user_access) in
+// the same transaction and tells subscribers (the GetConfiguration stream) after commit.
 import { agentAuthorizations, agentConfigs, agents, users } from '@mooring/db';
 import {
   MAX_AGENT_CONFIG_BYTES,
