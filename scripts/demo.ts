@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startCluster, type KubeCluster } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/shared/kubeconfig';
 import { startConsole, type RunningConsole } from '../apps/console/server/start';
+import { makePrivateDir } from '@mooring/db';
 import { loadConfig } from '../apps/kas/src/config';
 import { startKas, type RunningKas } from '../apps/kas/src/kas';
 import { createLogger } from '../apps/kas/src/logger';
@@ -24,7 +25,10 @@ const say = (line: string) => console.log(`[demo] ${line}`);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
-  await mkdir(logDir, { recursive: true });
+  // umask 077 before anything is written: the demo's kubeconfigs, passwords and logs are private.
+  const { tightened } = makePrivateDir(demoDir);
+  if (tightened > 0) say(`made ${tightened} files in ${demoDir} private (they were open to other users)`);
+  await mkdir(logDir, { recursive: true, mode: 0o700 });
   const stack: Array<{ name: string; stop: () => Promise<void> }> = [];
   let stopping = false;
   const stopAll = async (reason: string, code: number): Promise<void> => {
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
     const kas: RunningKas = await startKas(config, {
       logger: createLogger({
         level: config.logLevel,
-        destination: createWriteStream(kasLog, { flags: 'a' }),
+        destination: createWriteStream(kasLog, { flags: 'a', mode: 0o600 }),
       }),
     });
     stack.push({ name: 'kas', stop: () => kas.stop() });
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
     const seed = await seedDemo(kas.services, demoDir);
     const caFile = path.join(dataDir, 'tls', 'agent-api', 'ca.crt');
     for (const pod of AGENTK_PODS) {
-      const out = createWriteStream(path.join(logDir, `${pod}.log`), { flags: 'a' });
+      const out = createWriteStream(path.join(logDir, `${pod}.log`), { flags: 'a', mode: 0o600 });
       const child: ChildHandle = startChild(
         pod,
         process.execPath,

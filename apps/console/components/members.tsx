@@ -64,8 +64,8 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
     }
     setLookupError(null);
     const onSuccess = () => form.reset();
-    if (isGroup) addGroup.mutate({ groupId: target.id, userId: user.id, role }, { onSuccess });
-    else addProject.mutate({ projectId: target.id, userId: user.id, role }, { onSuccess });
+    if (isGroup) addGroup.mutate({ groupId: target.id, userId: user.id, username, role }, { onSuccess });
+    else addProject.mutate({ projectId: target.id, userId: user.id, username, role }, { onSuccess });
   }
 
   return (

@@ -167,6 +167,18 @@ const settings = {
     description:
       'parsed, not used yet: kas opens no private API listener until several replicas are supported',
   },
+  configVersionsKept: {
+    env: 'MOORING_CONFIG_VERSIONS_KEPT',
+    flag: '--config-versions-kept',
+    description:
+      'agent configuration versions kept per agent, valid and rejected; older ones are deleted on save (the live version always stays)',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of versions, at least 1' })
+      .int('expected a whole number of versions, at least 1')
+      .min(1, 'expected a whole number of versions, at least 1')
+      .max(100_000, 'expected at most 100000 versions')
+      .default(100),
+  },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',
     flag: '--log-level',

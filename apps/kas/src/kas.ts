@@ -1,11 +1,6 @@
-import fs from 'node:fs';
 import type { Server } from 'node:net';
-import { openDatabase, type OpenedDatabase } from '@mooring/db';
-import {
-  agentServerOptions,
-  agentServerSettings,
-  createAgentServer,
-} from '@mooring/modules/modserver/index';
+import { makePrivateDir, openDatabase, type OpenedDatabase } from '@mooring/db';
+import { agentServerOptions, agentServerSettings, createAgentServer } from '@mooring/modules/modserver/index';
 import { settingValues } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
 import { buildOpenApiDocument } from './api/openapi';
@@ -80,7 +75,14 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   );
 
   try {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    // umask 077 from here on, and whatever an earlier run left open to others is tightened.
+    const { tightened } = makePrivateDir(config.dataDir);
+    log[tightened > 0 ? 'warn' : 'info'](
+      { data_dir: config.dataDir, tightened },
+      tightened > 0
+        ? `made ${tightened} files and directories in the data dir private (they were open to other users)`
+        : 'data dir is private',
+    );
     const secret = loadOrCreateSecret(config.dataDir, config.secret);
     if (config.databaseUrl && !config.secret) {
       log.warn(
@@ -94,7 +96,12 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     cleanups.push(() => database.close());
     log.info({ backend: database.backend, location: database.location }, 'database open');
 
-    const services = createKasServices({ database, secret, logger: logger.child({ module: 'services' }) });
+    const services = createKasServices({
+      database,
+      secret,
+      logger: logger.child({ module: 'services' }),
+      configVersionsKept: config.configVersionsKept,
+    });
     cleanups.push(() => services.close());
     const initialAdmin = await ensureAdmin(services, config.adminPassword);
     // Expired sessions are refused anyway; this only keeps the table small.

@@ -12,3 +12,4 @@ export {
   type OpenDatabaseOptions,
 } from './open';
 export { DataDirLockedError, acquireDataDirLock } from './lock-file';
+export { makePrivateDir, usePrivateUmask, PrivateDirError } from './private-dir';

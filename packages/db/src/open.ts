@@ -13,6 +13,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './lock-file';
+import { makePrivateDir } from './private-dir';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -34,6 +35,8 @@ export interface OpenedDatabase {
   readonly backend: DatabaseBackend;
   /** Where it lives, without credentials (a directory or host:port/db). */
   readonly location: string;
+  /** Entries of the data directory made private on open (PGlite; 0 for PostgreSQL). */
+  readonly tightenedFiles: number;
   /** Cheap liveness probe for /readyz: resolves when `select 1` answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -52,10 +55,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Opened
 
 async function openPglite(dataDir: string): Promise<OpenedDatabase> {
   const absolute = path.resolve(dataDir);
+  // Before anything is created: umask 077, and what an earlier version left open is tightened.
+  const { tightened } = makePrivateDir(absolute);
   const lock: DataDirLock = acquireDataDirLock(absolute);
   let client: PGlite | undefined;
   try {
     client = await PGlite.create(path.join(absolute, 'pglite'));
+    // A new database is unpacked with mode 0666 files (inside our 0700 directory, so never open
+    // to others); files PGlite creates later follow the umask.
+    makePrivateDir(absolute);
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
     const opened = client;
@@ -63,6 +71,7 @@ async function openPglite(dataDir: string): Promise<OpenedDatabase> {
       db: db as unknown as Database,
       backend: 'pglite',
       location: absolute,
+      tightenedFiles: tightened,
       async ping() {
         await db.execute(sql`select 1`);
       },
@@ -106,6 +115,7 @@ async function openPostgres(url: string, poolSize = 10): Promise<OpenedDatabase>
       db: db as unknown as Database,
       backend: 'postgres',
       location: describeUrl(url),
+      tightenedFiles: 0,
       async ping() {
         await db.execute(sql`select 1`);
       },

@@ -15,10 +15,12 @@ export function createKasServices(deps: {
   database: OpenedDatabase;
   secret: Buffer;
   logger: Logger;
+  configVersionsKept?: number;
 }): KasServices {
   return createServices({
     db: deps.database.db,
     secret: deps.secret,
+    ...(deps.configVersionsKept !== undefined && { configVersionsKept: deps.configVersionsKept }),
     onBackgroundError: (err) => deps.logger.error({ err }, 'background service work failed'),
   });
 }

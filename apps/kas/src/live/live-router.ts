@@ -101,6 +101,9 @@ export function createLiveRouter(ref: LiveSourceRef) {
       .subscription(async function* ({ ctx, input, signal }) {
         const source = sourceOf(ctx);
         const visible = await source.visibleAgentIds(ctx);
+        // One agent asked for: 404 like every other call on an agent the caller cannot see.
+        if (input.agentId !== undefined && !visible.has(input.agentId))
+          throw new TRPCError({ code: 'NOT_FOUND', message: `agent ${input.agentId} not found` });
         const wanted = (agentId: number) =>
           visible.has(agentId) && (input.agentId === undefined || input.agentId === agentId);
         const stream = source.agents.stream(untilEither(signal, ctx.shutdown));

@@ -1,8 +1,10 @@
 // Agent configuration: YAML per agent, every save stored as a new version (rejected ones too, with
 // their errors, so the console can show what went wrong). The newest valid version is live; a
-// rejected save leaves the live one in place. Saving a valid version replaces the agent's derived
-// authorizations (ci_access / user_access) in the same transaction and tells subscribers (the
-// GetConfiguration stream) after commit.
+// rejected save leaves the live one in place. Each agent keeps its newest `versionsKept` versions
+// (and always its live one); older ones are deleted by the save that pushes them out, so repeated
+// rejected saves cannot grow the table. Validation runs on the config validator's worker threads.
+// Saving a valid version replaces the agent's derived authorizations (ci_access / user_access) in
+// the same transaction and tells subscribers (the GetConfiguration stream) after commit.
 import { agentAuthorizations, agentConfigs, agents, users } from '@mooring/db';
 import {
   MAX_AGENT_CONFIG_BYTES,
@@ -11,17 +13,22 @@ import {
 import {
   deriveAuthorizations,
   formatConfigError,
-  parseAgentConfig,
   type ConfigError,
 } from '@mooring/modules/agent_configuration/shared/parse-config';
-import { and, desc, eq, max, sql } from 'drizzle-orm';
+import { and, desc, eq, lte, max, sql } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { recordActivity } from './agent-activity';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
+import type { ConfigValidator } from './config-validator';
 import type { ServiceEvents } from './events';
 import { diffLines, unifiedDiff, type DiffLine } from './line-diff';
+
+/** Versions kept per agent when the caller does not say (MOORING_CONFIG_VERSIONS_KEPT). */
+export const DEFAULT_CONFIG_VERSIONS_KEPT = 100;
+/** Parsed live configs kept in memory, so the proxy does not re-validate on every request. */
+const LIVE_CACHE_ENTRIES = 1_000;
 
 export interface AgentConfigVersion {
   agentId: number;
@@ -69,8 +76,14 @@ const versionColumns = {
   createdAt: agentConfigs.createdAt,
 };
 
-export function createAgentConfigService(ctx: ServiceContext, deps: { events: ServiceEvents }) {
+export function createAgentConfigService(
+  ctx: ServiceContext,
+  deps: { events: ServiceEvents; validator: ConfigValidator; versionsKept?: number },
+) {
   const { db, clock, policy } = ctx;
+  const versionsKept = Math.max(1, deps.versionsKept ?? DEFAULT_CONFIG_VERSIONS_KEPT);
+  /** agentId → its parsed live version; insertion order is recency (re-inserted on each hit). */
+  const liveCache = new Map<number, { version: number; config: AgentConfig }>();
 
   async function getVersionRow(agentId: number, version: number): Promise<AgentConfigVersion> {
     const [row] = await db
@@ -93,10 +106,18 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
       .orderBy(desc(agentConfigs.version))
       .limit(1);
     if (!row) return null;
-    const parsed = parseAgentConfig(row.yaml);
-    // Stored valid versions always parse; if the schema tightened since, treat as no config.
-    if (!parsed.ok) return null;
-    return { agentId, version: row.version, yaml: row.yaml, config: parsed.config };
+    const cached = liveCache.get(agentId);
+    liveCache.delete(agentId);
+    let config = cached?.version === row.version ? cached.config : undefined;
+    if (!config) {
+      const parsed = await deps.validator.validate(row.yaml);
+      // Stored valid versions always parse; if the schema tightened since, treat as no config.
+      if (!parsed.ok) return null;
+      config = parsed.config;
+    }
+    liveCache.set(agentId, { version: row.version, config });
+    if (liveCache.size > LIVE_CACHE_ENTRIES) liveCache.delete(liveCache.keys().next().value!);
+    return { agentId, version: row.version, yaml: row.yaml, config };
   }
 
   return {
@@ -109,7 +130,7 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
       if (typeof yaml !== 'string')
         throw new ValidationError('yaml', 'yaml must be a string holding the configuration');
       const { agent } = await policy.authorize(actor, 'agent:write_config', { type: 'agent', id: agentId });
-      const parsed = parseAgentConfig(yaml);
+      const parsed = await deps.validator.validate(yaml);
       const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
       const now = clock.now();
       const version = await db.transaction(async (tx) => {
@@ -149,6 +170,17 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
           valid: parsed.ok,
           errors: parsed.ok ? [] : parsed.errors,
         });
+        // Versions consecutive per agent: everything at or below next - kept is out, except the
+        // live one (after a run of rejected saves it may be older than the newest `kept`).
+        await tx
+          .delete(agentConfigs)
+          .where(
+            and(
+              eq(agentConfigs.agentId, agentId),
+              lte(agentConfigs.version, next - versionsKept),
+              sql`${agentConfigs.version} <> coalesce((select max(live.version) from ${agentConfigs} live where live.agent_id = ${agentId} and live.valid), 0)`,
+            ),
+          );
         if (parsed.ok) {
           await tx.delete(agentAuthorizations).where(eq(agentAuthorizations.agentId, agentId));
           const derived = deriveAuthorizations(parsed.config);
@@ -199,7 +231,7 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
     },
 
     /** Checks YAML without storing it (the console editor's live validation). */
-    validate: parseAgentConfig,
+    validate: (yaml: string) => deps.validator.validate(yaml),
 
     /** Internal (no actor): the live config for the GetConfiguration stream and the proxy. */
     live,
@@ -239,17 +271,19 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
       agentId: number,
       fromVersion: number,
       toVersion: number,
-    ): Promise<{ from: number; to: number; lines: DiffLine[]; unified: string }> {
+    ): Promise<{ from: number; to: number; lines: DiffLine[]; exact: boolean; unified: string }> {
       await policy.authorize(actor, 'agent:read_config', { type: 'agent', id: agentId });
       const [a, b] = await Promise.all([
         getVersionRow(agentId, fromVersion),
         getVersionRow(agentId, toVersion),
       ]);
-      const lines = diffLines(a.yaml, b.yaml);
+      // Bounded work (line-diff.ts): past its limits the middle is replaced whole and exact is false.
+      const { lines, exact } = diffLines(a.yaml, b.yaml);
       return {
         from: fromVersion,
         to: toVersion,
         lines,
+        exact,
         unified: unifiedDiff(lines, `version ${fromVersion}`, `version ${toVersion}`),
       };
     },

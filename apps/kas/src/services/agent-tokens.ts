@@ -88,14 +88,27 @@ export function createAgentTokenService(
     tokenId: number,
     expectAgentId?: number,
   ): Promise<AgentTokenInfo> {
-    const [existing] = await db.select(infoColumns).from(agentTokens).where(eq(agentTokens.id, tokenId));
-    if (!existing || (expectAgentId !== undefined && existing.agentId !== expectAgentId)) {
-      throw new NotFoundError(`agent token ${tokenId} not found; list the agent's tokens to find its id`);
-    }
-    const { agent } = await policy.authorize(actor, 'agent:revoke_token', {
-      type: 'agent',
-      id: existing.agentId,
-    });
+    // One answer for a token that does not exist, belongs to another agent, or to an agent the
+    // caller cannot see: a revoke must not reveal which tokens exist or which agent owns one.
+    const notFound = () =>
+      new NotFoundError(`agent token ${tokenId} not found; list the agent's tokens to find its id`);
+    // The agent the caller named is checked first (errors about it name only what they named).
+    if (expectAgentId !== undefined)
+      await policy.authorize(actor, 'agent:revoke_token', { type: 'agent', id: expectAgentId });
+    const [existing] = await db
+      .select(infoColumns)
+      .from(agentTokens)
+      .where(
+        expectAgentId === undefined
+          ? eq(agentTokens.id, tokenId)
+          : and(eq(agentTokens.id, tokenId), eq(agentTokens.agentId, expectAgentId)),
+      );
+    if (!existing) throw notFound();
+    const { agent } = await policy
+      .authorize(actor, 'agent:revoke_token', { type: 'agent', id: existing.agentId })
+      .catch((err: unknown) => {
+        throw err instanceof NotFoundError ? notFound() : err;
+      });
     if (existing.status === 'revoked')
       throw new ConflictError(`token ${existing.name} of agent ${agent!.name} is already revoked`);
     const info = await db.transaction(async (tx) => {

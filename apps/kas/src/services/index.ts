@@ -37,6 +37,7 @@ import { createAgentService } from './agents';
 import { createAgentTokenService } from './agent-tokens';
 import { createAuditService } from './audit';
 import { createCiJobTokenService } from './ci-job-tokens';
+import { createConfigValidator, type ConfigValidatorOptions } from './config-validator';
 import { systemClock, type Clock } from './clock';
 import type { ServiceContext } from './context';
 import { parseSecret } from './crypto';
@@ -67,6 +68,10 @@ export interface CreateServicesOptions {
   cacheTtls?: CacheTtls;
   loginThrottle?: LoginThrottleOptions;
   sessions?: SessionOptions;
+  /** Agent configuration versions kept per agent (the live one always stays). Default 100. */
+  configVersionsKept?: number;
+  /** Worker threads and queue for validating agent configurations off the request thread. */
+  configValidator?: ConfigValidatorOptions;
   /** Where a throwing event listener or a failed background write is reported (e.g. the logger). */
   onBackgroundError?: (err: unknown) => void;
 }
@@ -97,7 +102,12 @@ export function createServices(options: CreateServicesOptions) {
   const memberships = createMembershipService(ctx);
   const agentTokens = createAgentTokenService(ctx, { events, options: ttl });
   const agents = createAgentService(ctx, { events, invalidateTokens: (ids) => agentTokens.invalidate(ids) });
-  const agentConfigs = createAgentConfigService(ctx, { events });
+  const configValidator = createConfigValidator(options.configValidator);
+  const agentConfigs = createAgentConfigService(ctx, {
+    events,
+    validator: configValidator,
+    ...(options.configVersionsKept !== undefined && { versionsKept: options.configVersionsKept }),
+  });
   const agentConnections = createAgentConnectionService(ctx);
   const agentActivity = createAgentActivityService(ctx);
   const receptiveEndpoints = createReceptiveEndpointService(ctx);
@@ -129,7 +139,7 @@ export function createServices(options: CreateServicesOptions) {
     clock,
     /** Writes pending last-used times; call before closing the database. */
     async close(): Promise<void> {
-      await Promise.all([agentTokens.close(), personalAccessTokens.close()]);
+      await Promise.all([agentTokens.close(), personalAccessTokens.close(), configValidator.close()]);
     },
   };
 }

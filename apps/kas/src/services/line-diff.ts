@@ -1,5 +1,10 @@
-// A small line diff (Myers' O(ND) algorithm) for comparing two config versions. No dependency:
-// configs are at most 128 KiB, and D (the number of changed lines) is what the cost scales with.
+// A small line diff (Myers' O(ND) algorithm) for comparing two config versions. No dependency.
+// The work is bounded by construction, whatever the input: lines are interned to numbers once
+// (linear), the common prefix and suffix are trimmed (linear), and the search for the shortest
+// edit script stops after `maxEdits` edits or `maxSteps` steps. Past either bound the answer is
+// still a correct diff (the differing middle removed and added whole), marked `exact: false`, so
+// the caller can say the versions are too different for a line-by-line comparison. Memory is the
+// trace of the search: one window of 2d+1 numbers per edit d, so at most (maxEdits + 1)² numbers.
 
 export interface DiffLine {
   op: ' ' | '-' | '+';
@@ -10,6 +15,24 @@ export interface DiffLine {
   newLine?: number;
 }
 
+export interface DiffLimits {
+  /** Stop searching for a shortest edit script after this many inserted/removed lines. */
+  maxEdits: number;
+  /** Stop after this many steps (one diagonal visited or one line pair compared). */
+  maxSteps: number;
+}
+
+/** 1,000 edits keep the trace ≤ 4 MiB; 4 million steps are a few tens of milliseconds. */
+export const DEFAULT_DIFF_LIMITS: DiffLimits = { maxEdits: 1_000, maxSteps: 4_000_000 };
+
+export interface LineDiff {
+  lines: DiffLine[];
+  /** false: the versions differ in more than the limits allow; `lines` replaces the middle whole. */
+  exact: boolean;
+  /** What the search cost, for tests and callers that want to see the bound hold. */
+  work: { steps: number; traceCells: number };
+}
+
 function splitLines(text: string): string[] {
   if (text === '') return [];
   const lines = text.split('\n');
@@ -17,59 +40,125 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-export function diffLines(oldText: string, newText: string): DiffLine[] {
-  const a = splitLines(oldText);
-  const b = splitLines(newText);
+/** Equal lines get equal numbers, so the search compares numbers instead of strings. */
+function intern(a: string[], b: string[]): [Int32Array, Int32Array] {
+  const ids = new Map<string, number>();
+  const toIds = (lines: string[]) => {
+    const out = new Int32Array(lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      let id = ids.get(lines[i]!);
+      if (id === undefined) ids.set(lines[i]!, (id = ids.size));
+      out[i] = id;
+    }
+    return out;
+  };
+  return [toIds(a), toIds(b)];
+}
+
+type Edit = ' ' | '-' | '+';
+
+/**
+ * Shortest edit script of a[0..n) → b[0..m) as ops in order, or null when it needs more than the
+ * limits allow. `work` is updated as the search goes.
+ */
+function shortestEdits(
+  a: Int32Array,
+  b: Int32Array,
+  limits: DiffLimits,
+  work: { steps: number; traceCells: number },
+): Edit[] | null {
   const n = a.length;
   const m = b.length;
-  const max = n + m;
-  const offset = max + 1;
-  const v = new Int32Array(2 * max + 3);
+  const maxD = Math.min(n + m, limits.maxEdits);
+  const offset = maxD + 1;
+  const v = new Int32Array(2 * maxD + 3);
+  // trace[d][k + d] = furthest x on diagonal k after d edits.
   const trace: Int32Array[] = [];
-  let done = false;
-  for (let d = 0; d <= max && !done; d++) {
-    trace.push(v.slice());
+  let found = -1;
+  search: for (let d = 0; d <= maxD; d++) {
     for (let k = -d; k <= d; k += 2) {
       let x: number;
       if (k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!)) x = v[offset + k + 1]!;
       else x = v[offset + k - 1]! + 1;
       let y = x - k;
+      work.steps++;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
         y++;
+        work.steps++;
       }
       v[offset + k] = x;
+      if (work.steps > limits.maxSteps) return null;
       if (x >= n && y >= m) {
-        done = true;
-        break;
+        trace.push(v.slice(offset - d, offset + d + 1));
+        work.traceCells += 2 * d + 1;
+        found = d;
+        break search;
       }
     }
+    trace.push(v.slice(offset - d, offset + d + 1));
+    work.traceCells += 2 * d + 1;
   }
-  // Walk the trace backwards to recover the edit script.
-  const out: DiffLine[] = [];
+  if (found < 0) return null;
+  // Walk the trace backwards: at each d, which neighbour diagonal did the path come from?
+  const ops: Edit[] = [];
   let x = n;
   let y = m;
-  for (let d = trace.length - 1; d >= 0; d--) {
-    const vd = trace[d]!;
+  for (let d = found; d > 0; d--) {
+    const prev = trace[d - 1]!;
+    const at = (k: number) => prev[k + d - 1]!;
     const k = x - y;
-    let prevK: number;
-    if (k === -d || (k !== d && vd[offset + k - 1]! < vd[offset + k + 1]!)) prevK = k + 1;
-    else prevK = k - 1;
-    const prevX = d === 0 ? 0 : vd[offset + prevK]!;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
-      out.push({ op: ' ', text: a[x - 1]!, oldLine: x, newLine: y });
+      ops.push(' ');
       x--;
       y--;
     }
-    if (d > 0) {
-      if (x === prevX) out.push({ op: '+', text: b[y - 1]!, newLine: y });
-      else out.push({ op: '-', text: a[x - 1]!, oldLine: x });
-    }
+    ops.push(x === prevX ? '+' : '-');
     x = prevX;
     y = prevY;
   }
-  return out.reverse();
+  while (x > 0 && y > 0) {
+    ops.push(' ');
+    x--;
+    y--;
+  }
+  return ops.reverse();
+}
+
+export function diffLines(oldText: string, newText: string, limits = DEFAULT_DIFF_LIMITS): LineDiff {
+  const a = splitLines(oldText);
+  const b = splitLines(newText);
+  const [ia, ib] = intern(a, b);
+  let prefix = 0;
+  while (prefix < ia.length && prefix < ib.length && ia[prefix] === ib[prefix]) prefix++;
+  let suffix = 0;
+  while (
+    suffix < ia.length - prefix &&
+    suffix < ib.length - prefix &&
+    ia[ia.length - 1 - suffix] === ib[ib.length - 1 - suffix]
+  )
+    suffix++;
+  const midA = ia.subarray(prefix, ia.length - suffix);
+  const midB = ib.subarray(prefix, ib.length - suffix);
+  const work = { steps: prefix + suffix, traceCells: 0 };
+  const middle = shortestEdits(midA, midB, limits, work);
+  const ops: Edit[] = [
+    ...Array<Edit>(prefix).fill(' '),
+    ...(middle ?? [...Array<Edit>(midA.length).fill('-'), ...Array<Edit>(midB.length).fill('+')]),
+    ...Array<Edit>(suffix).fill(' '),
+  ];
+  const lines: DiffLine[] = [];
+  let x = 0;
+  let y = 0;
+  for (const op of ops) {
+    if (op === ' ') lines.push({ op, text: a[x++]!, oldLine: x, newLine: ++y });
+    else if (op === '-') lines.push({ op, text: a[x++]!, oldLine: x });
+    else lines.push({ op, text: b[y++]!, newLine: y });
+  }
+  return { lines, exact: middle !== null, work };
 }
 
 /** `diff -u`-style text with 3 lines of context. */

@@ -6,7 +6,7 @@ import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ConflictError, NotFoundError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { maxRole, pathPrefixes, type Target } from './policy';
 import { idSchema, parseField, roleSchema, type Role } from './validation';
 
@@ -51,12 +51,44 @@ export function createMembershipService(ctx: ServiceContext) {
     }
   }
 
-  return {
+  /**
+   * User ids are sequential, so adding by id alone would let any group Owner enumerate every
+   * username (the answer lists the new member). Only administrators (who may list users anyway)
+   * add by id alone; others also name the user, or change the role of someone already a member
+   * here. A missing user and a wrong username get the same answer.
+   */
+  async function ensureKnownUser(
+    actor: Actor,
+    target: MembershipTarget,
+    userId: number,
+    username: string | undefined,
+  ): Promise<void> {
+    const [user] = await db
+      .select({ id: users.id, username: users.username })
+      .from(users)
+      .where(eq(users.id, userId));
+    if (actor.isAdmin && username === undefined) {
+      if (!user) throw new NotFoundError(`user ${userId} not found; check the id`);
+      return;
+    }
+    if (username === undefined) {
+      const members = await service.list(actor, target);
+      if (members.some((m) => m.userId === userId)) return;
+      throw new ValidationError(
+        'username',
+        'name the user you add: pass their username with the id (only administrators add by id alone)',
+      );
+    }
+    if (!user || user.username !== username)
+      throw new NotFoundError(`there is no user ${userId} named ${JSON.stringify(username)}; check both`);
+  }
+
+  const service = {
     /** Adds or changes a direct membership. */
     async set(
       actor: Actor,
       target: MembershipTarget,
-      input: { userId: number; role: Role },
+      input: { userId: number; role: Role; username?: string },
     ): Promise<MemberInfo[]> {
       const role = parseField(roleSchema, input.role, 'role');
       const userId = parseField(idSchema, input.userId, 'userId');
@@ -65,8 +97,7 @@ export function createMembershipService(ctx: ServiceContext) {
         target.type === 'group' ? 'group:manage_members' : 'project:manage_members',
         target,
       );
-      const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, userId));
-      if (!user) throw new NotFoundError(`user ${userId} not found; check the id`);
+      await ensureKnownUser(actor, target, userId, input.username);
       if (role !== 'owner') await ensureNotLastOwner(target, userId);
       await db.transaction(async (tx) => {
         const [existing] = await tx
@@ -218,5 +249,6 @@ export function createMembershipService(ctx: ServiceContext) {
       }));
     },
   };
+  return service;
 }
 export type MembershipService = ReturnType<typeof createMembershipService>;

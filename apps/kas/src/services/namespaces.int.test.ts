@@ -159,7 +159,7 @@ describeWithDatabases('groups, projects, memberships and policy', ({ database })
     await w.services.memberships.set(
       w.actors.developer,
       { type: 'group', id: g.id },
-      { userId: w.actors.outsider.userId!, role: 'owner' },
+      { userId: w.actors.outsider.userId!, username: w.actors.outsider.username, role: 'owner' },
     );
     await w.services.memberships.remove(
       w.actors.developer,

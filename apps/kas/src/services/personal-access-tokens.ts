@@ -133,8 +133,11 @@ export function createPersonalAccessTokenService(
         .select(infoColumns)
         .from(personalAccessTokens)
         .where(eq(personalAccessTokens.id, patId));
-      if (!existing) throw new NotFoundError(`personal access token ${patId} not found`);
-      ownerCheck(actor, existing.userId);
+      // One answer for a missing token and another user's: a revoke reveals nothing of others' tokens.
+      if (!existing || (actor.userId !== existing.userId && !actor.isAdmin))
+        throw new NotFoundError(
+          `personal access token ${patId} not found among your tokens; list your tokens to find its id`,
+        );
       if (existing.revokedAt)
         throw new ConflictError(`personal access token ${existing.name} is already revoked`);
       const info = await db.transaction(async (tx) => {

@@ -5,6 +5,16 @@ import { z } from 'zod';
 
 /** Stored configs are capped so one agent cannot bloat the database or the config stream. */
 export const MAX_AGENT_CONFIG_BYTES = 128 * 1024;
+/**
+ * Checked on the YAML before any schema work, so the work per document is bounded by construction:
+ * nesting deeper than this many collections is refused (the deepest valid path,
+ * ci_access.projects[].access_as.impersonate.extra[].val[], is 7 deep).
+ */
+export const MAX_CONFIG_DEPTH = 16;
+/** Mapping pairs plus list items in the whole document, counted before any schema work. */
+export const MAX_CONFIG_ENTRIES = 10_000;
+/** A rejected document reports at most this many errors (and how many more there were). */
+export const MAX_REPORTED_CONFIG_ERRORS = 100;
 /** Every list in the config holds at most this many entries. */
 export const MAX_CONFIG_LIST_ENTRIES = 500;
 

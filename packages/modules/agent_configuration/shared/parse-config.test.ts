@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { agentConfigJsonSchema, MAX_AGENT_CONFIG_BYTES } from './config-schema';
+import {
+  agentConfigJsonSchema,
+  MAX_AGENT_CONFIG_BYTES,
+  MAX_CONFIG_DEPTH,
+  MAX_CONFIG_ENTRIES,
+  MAX_REPORTED_CONFIG_ERRORS,
+} from './config-schema';
 import { deriveAuthorizations, formatConfigError, parseAgentConfig } from './parse-config';
 
 describe('parseAgentConfig', () => {
@@ -134,5 +140,58 @@ flux:
       'observability',
       'user_access',
     ]);
+  });
+
+  it('bounds the entries and the depth before any schema work, naming the bound', () => {
+    // ~16k keys in 127 KiB used to take 11 s of kas's thread in yaml's pairwise duplicate-key check.
+    const keys = (n: number) =>
+      `observability:\n${Array.from({ length: n }, (_, i) => ` ${i.toString(36)}: 1`).join('\n')}\n`;
+    const many = parseAgentConfig(keys(16_000));
+    expect(many.ok).toBe(false);
+    if (!many.ok) {
+      expect(many.errors).toHaveLength(1);
+      expect(many.errors[0]!.message).toContain(`more than ${MAX_CONFIG_ENTRIES} entries`);
+    }
+    // Deeper than the parser's own recursion could take (it used to answer "Maximum call stack size
+    // exceeded", and 30,000 nested lists exhausted kas's memory).
+    for (const deep of [
+      'a: ' + '['.repeat(30_000),
+      `a: ${'['.repeat(MAX_CONFIG_DEPTH)}${']'.repeat(MAX_CONFIG_DEPTH)}`,
+    ]) {
+      const res = parseAgentConfig(deep);
+      expect(res.ok).toBe(false);
+      if (!res.ok) {
+        expect(res.errors).toHaveLength(1);
+        expect(res.errors[0]!.message).toContain(`nested more than ${MAX_CONFIG_DEPTH} deep`);
+      }
+    }
+    const justDeepEnough = parseAgentConfig(
+      `a: ${'['.repeat(MAX_CONFIG_DEPTH - 1)}${']'.repeat(MAX_CONFIG_DEPTH - 1)}`,
+    );
+    expect(!justDeepEnough.ok && justDeepEnough.errors[0]!.message).toMatch(/unknown field "a"/);
+  });
+
+  it('finds duplicate keys among thousands and caps the reported errors', () => {
+    const lines = Array.from({ length: 3_000 }, (_, i) => ` k${i}: 1`);
+    const dup = parseAgentConfig(`observability:\n${lines.join('\n')}\n k5: 2\n`);
+    expect(dup.ok).toBe(false);
+    if (!dup.ok) expect(dup.errors).toEqual([expect.objectContaining({ line: lines.length + 2, column: 2 })]);
+    const unknown = parseAgentConfig(`observability:\n${lines.join('\n')}\n`);
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) {
+      expect(unknown.errors).toHaveLength(MAX_REPORTED_CONFIG_ERRORS + 1);
+      expect(unknown.errors[0]).toMatchObject({ line: 2, column: 2, path: 'observability.k0' });
+      expect(unknown.errors[MAX_REPORTED_CONFIG_ERRORS]!.message).toBe(
+        `${lines.length - MAX_REPORTED_CONFIG_ERRORS} more errors not shown; fix the ones above first`,
+      );
+    }
+  });
+
+  it('refuses a second document', () => {
+    const res = parseAgentConfig('flux: {}\n---\nflux: {}\n');
+    expect(!res.ok && res.errors[0]).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/one document/),
+    });
   });
 });

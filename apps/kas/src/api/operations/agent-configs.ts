@@ -91,7 +91,7 @@ export const agentConfigOperations = {
     input: z.strictObject({ yaml: yamlText }),
     output: z.object({ valid: z.boolean(), errors: z.array(configError) }),
     async handler(input, ctx) {
-      const result = ctx.services.agentConfigs.validate(input.yaml);
+      const result = await ctx.services.agentConfigs.validate(input.yaml);
       return result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors };
     },
   }),
@@ -117,6 +117,11 @@ export const agentConfigOperations = {
           newLine: z.number().int().optional(),
         }),
       ),
+      exact: z
+        .boolean()
+        .describe(
+          'false when the versions differ too much for a line-by-line comparison: the differing middle is shown removed and added whole',
+        ),
       unified: z.string(),
     }),
     async handler(input, ctx) {

@@ -46,7 +46,16 @@ function memberOps<K extends 'groupId' | 'projectId'>(
       method: 'PUT',
       path: `/${segment}/:${key}/members/:userId`,
       summary: `Add a member to a ${segment.slice(0, -1)} or change their role (Owner)`,
-      input: z.strictObject({ ...targetKey, userId: id, role: roleSchema }),
+      input: z.strictObject({
+        ...targetKey,
+        userId: id,
+        role: roleSchema,
+        username: z
+          .string()
+          .max(255)
+          .optional()
+          .describe('the user’s username; required to add someone unless you are an administrator'),
+      }),
       output: z.array(memberView),
       async handler(input, ctx) {
         const typed = input as {
@@ -54,10 +63,12 @@ function memberOps<K extends 'groupId' | 'projectId'>(
           projectId?: number;
           userId: number;
           role: z.infer<typeof roleSchema>;
+          username?: string;
         };
         return ctx.services.memberships.set(actorOf(ctx), targetOf(typed), {
           userId: typed.userId,
           role: typed.role,
+          ...(typed.username !== undefined && { username: typed.username }),
         });
       },
     }),
