@@ -16,7 +16,7 @@ import {
 } from '@mooring/modules/agent_configuration/shared/parse-config';
 import { and, desc, eq, max, sql } from 'drizzle-orm';
 import type { Actor } from './actor';
-import { recordActivity } from './agent-activity';
+import { recordActivity, type ActivityEvent } from './agent-activity';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
@@ -112,10 +112,11 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
       const parsed = parseAgentConfig(yaml);
       const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
       const now = clock.now();
+      let activity: ActivityEvent | undefined;
       const version = await db.transaction(async (tx) => {
         await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
         if (tooLarge) {
-          await recordActivity(tx, {
+          activity = await recordActivity(tx, {
             agentId,
             kind: 'config_rejected',
             actorId: actor.userId,
@@ -164,7 +165,7 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
               })),
             );
           }
-          await recordActivity(tx, {
+          activity = await recordActivity(tx, {
             agentId,
             kind: 'config_applied',
             actorId: actor.userId,
@@ -172,7 +173,7 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
             at: now,
           });
         } else {
-          await recordActivity(tx, {
+          activity = await recordActivity(tx, {
             agentId,
             kind: 'config_rejected',
             actorId: actor.userId,
@@ -193,6 +194,7 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
         );
         return next;
       });
+      deps.events.activityCommitted([activity]);
       if (!parsed.ok) throw new AgentConfigRejectedError(parsed.errors, version);
       deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
       return { agentId, version: version!, yaml, config: parsed.config };

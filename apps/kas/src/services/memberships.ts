@@ -25,7 +25,7 @@ export interface MemberInfo {
 }
 
 export function createMembershipService(ctx: ServiceContext) {
-  const { db, clock, policy } = ctx;
+  const { db, clock, policy, events } = ctx;
 
   const column = (t: MembershipTarget) => (t.type === 'group' ? memberships.groupId : memberships.projectId);
 
@@ -94,6 +94,7 @@ export function createMembershipService(ctx: ServiceContext) {
           clock,
         );
       });
+      events.accessChangedFor([userId], 'membership changed');
       return this.list(actor, target);
     },
 
@@ -125,6 +126,7 @@ export function createMembershipService(ctx: ServiceContext) {
           clock,
         );
       });
+      events.accessChangedFor([userId], 'membership removed');
     },
 
     /** Direct and inherited members with their effective role. */
