@@ -27,6 +27,8 @@ export const STREAM_LIMITS = 'streamLimits';
 export interface EventStream<E> extends AsyncIterableIterator<E | Behind> {
   /** Ends the stream: with an error, the next pull throws it and queued events are dropped. */
   end(error?: unknown): void;
+  /** Unsubscribes and ends the stream (a consumer that stops iterating calls it). */
+  return(): Promise<IteratorResult<E | Behind, undefined>>;
   /** Events waiting to be pulled. */
   readonly pending: number;
 }
