@@ -13,13 +13,11 @@ import { callerAuthorization } from '../trpc/from-operations';
 import { subscriptionProceduresFor } from '../trpc/from-subscriptions';
 import type { TrpcContext } from '../trpc/init';
 import { t } from '../trpc/init';
-import { agentLiveState } from './live-schemas';
+import { agentLiveState, id } from './live-schemas';
 import { liveSubscriptions, type LiveSourceRef } from './live-subscriptions';
 
 export * from './live-schemas';
 export type { LiveSourceRef } from './live-subscriptions';
-
-const id = z.number().int().positive();
 
 /** A tRPC-only query, authorized like an operation of that name. */
 const query = (name: string) =>

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AuthenticatedContext } from '../api/operation';
 import type { LiveFeed } from './live-feed';
 
-const id = z.number().int().positive();
+/** An agent or row id. */
+export const id = z.number().int().positive();
 const iso = z.string();
 
 export const podConnection = z.object({

@@ -12,12 +12,11 @@ import {
   ACTIVITY_RESET_ROWS,
   activityFeedEvent,
   agentLiveState,
+  id,
   type ActivityEvent,
   type AgentLiveState,
   type LiveSource,
 } from './live-schemas';
-
-const id = z.number().int().positive();
 
 const agentNotFound = (agentId: number) =>
   new ApiError(
