@@ -122,12 +122,10 @@ describe('console in Chromium against real kas', () => {
   it('records a real agentk connecting with the token, and going away', async () => {
     agentk = startAgentk(stack, firstToken, 'agentk-e2e-0');
     await agent.openTab('activity');
-    // kas does not serve live.onActivity yet, so this step reloads; the rows are kas's own records.
-    const kinds = async () => {
-      await page.reload();
-      await page.getByRole('tabpanel').waitFor();
-      return page.locator('[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
-    };
+    // No reload: the rows arrive through live.onActivity as kas commits them.
+    await page.getByRole('tabpanel').waitFor();
+    const kinds = () =>
+      page.locator('[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
     await expect.poll(kinds, { timeout: 60_000, interval: 1_000 }).toContain('agent_connected');
     await screenshot(page, 'agent-activity-connected');
     await agentk.stop();

@@ -2,19 +2,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 
+import { activityLimit, applyActivityEvent, type ActivityFeedEvent, type ActivityRow } from './activity-feed';
 import { unwrapTracked, useLiveState } from './live';
 import { useTRPC } from './trpc';
 
-export interface ActivityRow {
-  id: number;
-  kind: string;
-  actorId: number | null;
-  details: Record<string, unknown>;
-  createdAt: string;
-}
-
-/** kas keeps the newest 200 entries per agent; ask for all of them so the 24 h timeline sees every transition. */
-const activityLimit = 200;
+export type { ActivityRow } from './activity-feed';
 
 /**
  * An agent's activity feed, newest first, kept current by live.onActivity patching the query cache (no polling).
@@ -30,12 +22,16 @@ export function useAgentActivity(agentId: number) {
       { agentId },
       {
         onData: (raw) => {
-          const entry = unwrapTracked<ActivityRow>(raw);
-          queryClient.setQueryData(trpc.activity.list.queryKey(input), (rows) =>
-            rows?.some((r) => r.id === entry.id)
-              ? rows
-              : [entry as NonNullable<typeof rows>[number], ...(rows ?? [])],
-          );
+          const event = unwrapTracked<ActivityFeedEvent>(raw);
+          const key = trpc.activity.list.queryKey(input);
+          let gap = false;
+          queryClient.setQueryData(key, (rows) => {
+            if (rows === undefined) return rows;
+            const applied = applyActivityEvent(rows as ActivityRow[], event);
+            gap = applied.gap;
+            return applied.rows as NonNullable<typeof rows>;
+          });
+          if (gap) void queryClient.invalidateQueries({ queryKey: key });
         },
       },
     ),

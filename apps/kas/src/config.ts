@@ -179,6 +179,28 @@ const settings = {
       .max(100_000, 'expected at most 100000 versions')
       .default(100),
   },
+  liveBufferEvents: {
+    env: 'MOORING_LIVE_BUFFER_EVENTS',
+    flag: '--live-buffer-events',
+    description:
+      'events a console live stream may fall behind before it gets a fresh snapshot instead (activity: the newest 50 rows and a reset marker)',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of events, at least 1' })
+      .int('expected a whole number of events, at least 1')
+      .min(1, 'expected a whole number of events, at least 1')
+      .default(1_000),
+  },
+  liveBufferBytes: {
+    env: 'MOORING_LIVE_BUFFER_BYTES',
+    flag: '--live-buffer-bytes',
+    description:
+      'bytes (JSON) of events a console live stream may fall behind before it gets a fresh snapshot instead',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of bytes, at least 1024' })
+      .int('expected a whole number of bytes, at least 1024')
+      .min(1024, 'expected a whole number of bytes, at least 1024')
+      .default(1024 * 1024),
+  },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',
     flag: '--log-level',

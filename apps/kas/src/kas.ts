@@ -15,6 +15,7 @@ import type { KasModule, KasModuleContext, KasModuleStarted } from './module';
 import { defaultModules } from './modules';
 import { createHttpMetrics, createMetricsRegistry } from './observability/metrics';
 import { createObservabilityServer, type ReadinessCheck } from './observability/server';
+import { STREAM_LIMITS, type StreamLimits } from './trpc/event-stream';
 import { appRouter } from './trpc/router';
 import { kasVersion } from './version';
 import { loadOrCreateSecret } from './secret';
@@ -136,6 +137,11 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     cleanups.push(() => closeGracefully(observability, 2_000));
 
     const provided = new Provided();
+    // How far a console live stream may fall behind (trpc/event-stream.ts).
+    provided.set(STREAM_LIMITS, {
+      maxEvents: config.liveBufferEvents,
+      maxBytes: config.liveBufferBytes,
+    } satisfies StreamLimits);
     const routes = compileRoutes(allOperations);
     const openApi = buildOpenApiDocument(allOperations, kasVersion);
     const api = createConsoleApiServer({

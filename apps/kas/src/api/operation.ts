@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../logger';
+import type { Provided } from '../provided';
+import type { EventStream, Subscribe } from '../trpc/event-stream';
 import type { KasServices } from './services-adapter';
 
 /** The signed-in user as the API layer sees it. */
@@ -96,3 +98,62 @@ export function defineOperation<
 
 /** Operations of one domain, keyed by their procedure name inside that domain. */
 export type OperationGroup = Record<string, AnyOperation>;
+
+/** What a subscription may consult while authorizing: the caller and the values modules provided at start. */
+export interface SubscriptionAuthContext extends AuthenticatedContext {
+  provided: Provided;
+}
+
+/** What a subscription's handler gets on top of an operation's context. */
+export interface SubscriptionContext<G> extends SubscriptionAuthContext {
+  /** Aborts when the client goes away, kas shuts down or the viewer lost the right to this stream. */
+  signal: AbortSignal;
+  /** What `authorize` answered last; it answers again whenever the viewer's rights may have changed. */
+  grant(): G;
+  /**
+   * Subscribes now, before the handler reads its snapshot (trpc/event-stream.ts): pending events are bounded by
+   * kas's live limits, a consumer too far behind pulls BEHIND, and a failed re-authorization ends the stream.
+   */
+  events<E>(subscribe: Subscribe<E>): EventStream<E>;
+}
+
+/** One event of a subscription: `id` is what a reconnecting client sends back as lastEventId. */
+export interface SubscriptionEvent<T> {
+  id: string;
+  data: T;
+}
+
+/**
+ * One live stream, declared once beside the operations: the tRPC subscription (`name` is its dotted path) is
+ * derived from it (trpc/from-subscriptions.ts), with the same authentication and PAT scope as a query, plus
+ * `authorize`, run when the stream opens and again on every services.events.accessChanged for the viewer.
+ */
+export interface Subscription<
+  I extends z.ZodObject = z.ZodObject,
+  O extends z.ZodType = z.ZodType,
+  G = unknown,
+> {
+  name: string;
+  type: 'subscription';
+  access: 'authenticated';
+  summary: string;
+  input: I;
+  /** Each event's data. */
+  output: O;
+  /** Throws (404/403) when the caller may not watch this; the answer is the handler's `grant()`. */
+  authorize(input: z.output<I>, ctx: SubscriptionAuthContext): Promise<G>;
+  handler(input: z.output<I>, ctx: SubscriptionContext<G>): AsyncIterable<SubscriptionEvent<z.input<O>>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the grant type is each subscription's own
+export type AnySubscription = Subscription<z.ZodObject, z.ZodType, any>;
+
+/** Identity function that keeps the literal types tRPC needs to infer the router. */
+export function defineSubscription<I extends z.ZodObject, O extends z.ZodType, G>(
+  subscription: Omit<Subscription<I, O, G>, 'type' | 'access'>,
+): Subscription<I, O, G> {
+  return { ...subscription, type: 'subscription', access: 'authenticated' };
+}
+
+/** Subscriptions of one domain, keyed by their procedure name inside that domain. */
+export type SubscriptionGroup = Record<string, AnySubscription>;

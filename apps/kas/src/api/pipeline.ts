@@ -6,11 +6,11 @@ export const csrfErrorMessage =
   'missing or invalid CSRF token; send the X-Csrf-Token header returned at login';
 
 /**
- * The checks every operation passes before its handler, for REST and tRPC alike: authentication,
- * PAT scope (`read_api` reads, `api` writes) and CSRF for cookie-authenticated mutations.
+ * The checks every operation and subscription passes before its handler, for REST and tRPC alike:
+ * authentication, PAT scope (`read_api` reads, `api` writes) and CSRF for cookie-authenticated mutations.
  */
 export function authorizeCall(
-  operation: AnyOperation,
+  operation: Pick<AnyOperation, 'name' | 'access'> & { type: AnyOperation['type'] | 'subscription' },
   principal: Principal,
   csrfHeader: string | undefined,
 ): void {
@@ -24,7 +24,8 @@ export function authorizeCall(
     );
   }
   if (principal.kind === 'pat') {
-    const needed = operation.type === 'query' ? ['read_api', 'api'] : ['api'];
+    // Queries and subscriptions read; only mutations need `api`.
+    const needed = operation.type === 'mutation' ? ['api'] : ['read_api', 'api'];
     if (!needed.some((scope) => principal.scopes.includes(scope))) {
       const has = principal.scopes.length > 0 ? principal.scopes.join(', ') : 'none';
       throw forbidden(

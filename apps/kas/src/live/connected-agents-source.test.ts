@@ -27,6 +27,7 @@ describe('connectedAgentsLiveSource', () => {
     const source = connectedAgentsLiveSource({
       connected,
       visibleAgentIds: async () => new Set([7]),
+      recentActivity: async () => [],
       streamLimit: 10,
       minIntervalMs: 0,
     });
@@ -35,7 +36,16 @@ describe('connectedAgentsLiveSource', () => {
       () => connected.stop(),
     );
     const seen: AgentLiveState[] = [];
-    source.agents.subscribe((e) => seen.push(e.value));
+    const waiters: (() => void)[] = [];
+    source.agents.subscribe((e) => {
+      seen.push(e.value);
+      for (const wake of waiters.splice(0)) wake();
+    });
+    /** Resolves on the first published state matching `match` (an event, not a sleep). */
+    const published = async (match: (s: AgentLiveState) => boolean) => {
+      while (!seen.some(match)) await new Promise<void>((resolve) => waiters.push(resolve));
+      return seen.find(match)!;
+    };
 
     expect(await source.states([7])).toEqual([
       { agentId: 7, connections: [], lastSeenAt: null, disconnectReason: null },
@@ -58,8 +68,7 @@ describe('connectedAgentsLiveSource', () => {
 
     // No tunnel for the disconnect delay: the pod is gone, with the reason the registrar gives.
     connected.tunnelsChanged(7, 1, { idle: 0, active: 0 });
-    await new Promise((r) => setTimeout(r, 60));
-    const after = seen.at(-1)!;
+    const after = await published((s) => s.connections.length === 0 && s.disconnectReason !== null);
     expect(after.connections).toEqual([]);
     expect(after.disconnectReason).toMatch(/no tunnel/);
     expect(after.lastSeenAt).not.toBeNull();

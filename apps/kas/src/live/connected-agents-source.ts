@@ -3,19 +3,21 @@
 //     live: createLiveRouter(connectedAgentsLiveSource({ connected, visibleAgentIds, storedLastSeen, streamLimit }))
 import type { ConnectedAgents, ConnectedPod } from '@mooring/modules/agent_registrar/server/index';
 
-import type { TrpcContext } from '../trpc/init';
+import type { AuthenticatedContext } from '../api/operation';
 import { LiveFeed } from './live-feed';
 import type { ActivityEvent, AgentLiveState, LiveSource } from './live-router';
 
 export interface ConnectedAgentsSourceOptions {
   connected: ConnectedAgents;
   /** Same visibility as agents.list. */
-  visibleAgentIds(ctx: TrpcContext): Promise<Set<number>>;
+  visibleAgentIds(ctx: AuthenticatedContext): Promise<Set<number>>;
+  /** The agent's newest activity rows (activity.list for the caller). */
+  recentActivity: LiveSource['recentActivity'];
   /** Last seen per agent from the agent_connections table, for agents this kas has not seen since it started. */
   storedLastSeen?(agentIds: number[]): Promise<Map<number, Date>>;
   /** Tunnel streams an agent may hold (the tunnel's limit), shown as "limit". */
   streamLimit: number | ((agentId: number) => number);
-  /** Feeds shared with other publishers (e.g. activity rows); created here when not given. */
+  /** The activity feed (the live module publishes each committed row); created here when not given. */
   activity?: LiveFeed<ActivityEvent>;
   minIntervalMs?: number;
 }
@@ -63,6 +65,7 @@ export function connectedAgentsLiveSource(
     agents,
     activity,
     visibleAgentIds: options.visibleAgentIds,
+    recentActivity: options.recentActivity,
     async states(agentIds) {
       const stored = (await options.storedLastSeen?.(agentIds)) ?? new Map<number, Date>();
       return agentIds.map((id) => stateOf(id, stored.get(id)));

@@ -1,13 +1,13 @@
 // The live module: after the agent listener started, builds the console's live source from its ConnectedAgents
 // and provides it (and the Kubernetes API proxy's URL and CA, for kubeconfig.forAgent) to the tRPC procedures.
+// Activity rows reach live.onActivity as the services publish them after commit (services.events.activityRecorded):
+// no re-reading of the database.
 import type { ConnectedAgents } from '@mooring/modules/agent_registrar/server/index';
 import { actorOf } from '../api/actor';
 import type { KasModule } from '../module';
-import type { TrpcContext } from '../trpc/init';
-import { authenticatedContextOf } from '../trpc/context';
-import { createActivityPublisher } from './activity-publisher';
+import type { ActivityEvent as ActivityRow } from '../services/index';
 import { connectedAgentsLiveSource } from './connected-agents-source';
-import type { LiveSource } from './live-router';
+import type { ActivityEvent, LiveSource } from './live-router';
 
 export const LIVE_SOURCE = 'live';
 export const KUBERNETES_API_PROXY = 'kubernetesApiProxy';
@@ -27,6 +27,12 @@ export interface LiveModuleOptions {
   minIntervalMs?: number;
 }
 
+/** An activity row as the console API speaks it (ISO timestamps). */
+export const activityView = (row: ActivityRow): ActivityEvent => ({
+  ...row,
+  createdAt: row.createdAt.toISOString(),
+});
+
 export function createLiveKasModule(options: LiveModuleOptions): KasModule {
   const stops: (() => void)[] = [];
   return {
@@ -39,23 +45,22 @@ export function createLiveKasModule(options: LiveModuleOptions): KasModule {
         streamLimit: options.streamLimit,
         minIntervalMs: options.minIntervalMs,
         // The same visibility as agents.list (Developer or above on the project; admins see every agent).
-        async visibleAgentIds(trpc: TrpcContext) {
-          const agents = await services.agents.list(actorOf(authenticatedContextOf(trpc)));
+        async visibleAgentIds(caller) {
+          const agents = await services.agents.list(actorOf(caller));
           return new Set(agents.map((a) => a.id));
+        },
+        async recentActivity(caller, agentId, limit) {
+          const rows = await services.agentActivity.list(actorOf(caller), agentId, { limit });
+          return rows.map(activityView);
         },
         storedLastSeen: (agentIds) => services.agentConnections.lastSeenByAgent(agentIds),
       });
       stops.push(() => source.stop());
-      const activity = createActivityPublisher({
-        services,
-        feed: source.activity,
-        onError: (err) => ctx.logger.warn({ err }, 'publishing activity to live subscribers failed'),
-      });
-      stops.push(() => activity.stop());
-      stops.push(connected.onChange((agentId) => activity.changed(agentId)));
-      const events = services.events;
-      stops.push(events.tokenRevoked.subscribe(({ agentId }) => activity.changed(agentId)));
-      stops.push(events.configChanged.subscribe(({ agentId }) => activity.changed(agentId)));
+      stops.push(
+        services.events.activityRecorded.subscribe((row) =>
+          source.activity.publish(row.agentId, activityView(row)),
+        ),
+      );
       ctx.provide(LIVE_SOURCE, source satisfies LiveSource);
       if (options.proxy) {
         const proxy = options.proxy;

@@ -1,7 +1,6 @@
-// The change feed behind live.onAgents: at most one event per agent per second (the newest state wins), each
-// with a sequential id, and a ring of recent events so a reconnecting client resumes after its last event id.
-
-import { eventStream } from '../trpc/event-stream';
+// The change feed behind live.onAgents and live.onActivity: at most one event per key per interval (the newest state
+// wins; activity uses 0, every row), each with a sequential id, and a ring of recent events so a reconnecting client
+// resumes after its last event id. Subscribers read it through trpc/event-stream.ts's bounded streams.
 
 export interface FeedEvent<T> {
   id: number;
@@ -67,11 +66,6 @@ export class LiveFeed<T> {
   subscribe(listener: (event: FeedEvent<T>) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /** Yields events as they are emitted until `signal` aborts. */
-  stream(signal: AbortSignal): AsyncGenerator<FeedEvent<T>> {
-    return eventStream((push) => this.subscribe(push), signal);
   }
 
   stop(): void {

@@ -3,8 +3,11 @@
 import type { AddressInfo } from 'node:net';
 
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { Provided } from '../provided';
+import { ServiceEvents } from '../services/events';
 import type { TrpcContext } from '../trpc/init';
 import { LiveFeed } from './live-feed';
 import { createLiveRouter, type ActivityEvent, type AgentLiveState } from './live-router';
@@ -33,34 +36,56 @@ interface SseEvent {
   data?: string;
 }
 
-/** Reads SSE frames from a fetch body until `count` data events (not pings or control frames) arrived. */
-async function readEvents(body: ReadableStream<Uint8Array>, count: number): Promise<SseEvent[]> {
+/** Reads data events (not pings or control frames) from an SSE body, as many as asked for at a time. */
+function sseReader(body: ReadableStream<Uint8Array>) {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  const out: SseEvent[] = [];
-  while (out.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event: SseEvent = {};
-      for (const line of frame.split('\n')) {
-        const [field, ...rest] = line.split(':');
-        const text = rest.join(':').replace(/^ /, '');
-        if (field === 'id') event.id = text;
-        if (field === 'event') event.event = text;
-        if (field === 'data') event.data = text;
+  const ready: SseEvent[] = [];
+  return {
+    async next(count: number): Promise<SseEvent[]> {
+      while (ready.length < count) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended after ${ready.length} of ${count} events`);
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: SseEvent = {};
+          for (const line of frame.split('\n')) {
+            const [field, ...rest] = line.split(':');
+            const text = rest.join(':').replace(/^ /, '');
+            if (field === 'id') event.id = text;
+            if (field === 'event') event.event = text;
+            if (field === 'data') event.data = text;
+          }
+          if (!event.event && event.data !== undefined) ready.push(event);
+        }
       }
-      if (!event.event && event.data !== undefined) out.push(event);
-    }
-  }
-  await reader.cancel();
-  return out;
+      return ready.splice(0, count);
+    },
+    cancel: () => reader.cancel(),
+  };
 }
+
+/** A signed-in caller's context, as the console API listener builds it (no database behind it). */
+const contextFor =
+  (principal: object) =>
+  ({ req, res }: { req: unknown; res: unknown }) =>
+    ({
+      req,
+      res,
+      services: { events: new ServiceEvents() },
+      provided: new Provided(),
+      shutdown: new AbortController().signal,
+      state: { principal, authError: undefined, logger: pino({ level: 'silent' }), traceId: 'test' },
+    }) as unknown as TrpcContext;
+const signedIn = {
+  kind: 'session',
+  user: { id: 1, username: 'dev', isAdmin: false },
+  csrfValid: () => false,
+};
 
 describe('live router over SSE', () => {
   const agents = new LiveFeed<AgentLiveState>({ minIntervalMs: 0 });
@@ -78,19 +103,11 @@ describe('live router over SSE', () => {
       // The caller may see agents 1 and 2, not 3.
       visibleAgentIds: async () => new Set([1, 2]),
       states: async (ids) => ids.map((id) => current.get(id)!).filter(Boolean),
+      recentActivity: async () => [],
       agents,
       activity,
     });
-    const server = createHTTPServer({
-      router,
-      createContext: ({ req, res }) =>
-        ({
-          req,
-          res,
-          services: {},
-          state: { principal: { kind: 'session' }, authError: undefined },
-        }) as unknown as TrpcContext,
-    });
+    const server = createHTTPServer({ router, createContext: contextFor(signedIn) });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     close = () => new Promise((resolve) => server.close(() => resolve()));
@@ -116,40 +133,34 @@ describe('live router over SSE', () => {
   it('sends a snapshot, then changes of visible agents, and resumes after Last-Event-ID', async () => {
     const first = await subscribe({});
     expect(first.headers.get('content-type')).toContain('text/event-stream');
-    const pending = readEvents(first.body!, 3);
-    await new Promise((r) => setTimeout(r, 100));
+    const events = sseReader(first.body!);
+    // The snapshot arrives once the stream is subscribed to the feed (subscribe first, then snapshot).
+    const snapshot = await events.next(2);
+    expect(snapshot.map((e) => JSON.parse(e.data!).agentId)).toEqual([1, 2]);
     agents.publish(3, state(3, 0)); // invisible to this caller
     agents.publish(2, state(2, 1));
-    const events = await pending;
-    expect(events.slice(0, 2).map((e) => JSON.parse(e.data!).agentId)).toEqual([1, 2]);
-    const change = events[2]!;
-    expect(JSON.parse(change.data!)).toMatchObject({ agentId: 2, connections: [{ podName: 'agentk-0' }] });
+    const [change] = await events.next(1);
+    await events.cancel();
+    expect(JSON.parse(change!.data!)).toMatchObject({ agentId: 2, connections: [{ podName: 'agentk-0' }] });
 
     // Disconnected; meanwhile agent 1 loses its pod. The reconnect carries the last id it saw.
     agents.publish(1, state(1, 0));
-    const again = await subscribe({}, change.id);
-    const [missed] = await readEvents(again.body!, 1);
+    const again = sseReader((await subscribe({}, change!.id)).body!);
+    const [missed] = await again.next(1);
+    await again.cancel();
     expect(JSON.parse(missed!.data!)).toMatchObject({ agentId: 1, connections: [] });
-    expect(Number(missed!.id)).toBeGreaterThan(Number(change.id));
+    expect(Number(missed!.id)).toBeGreaterThan(Number(change!.id));
   });
 
   it('refuses a caller who is not signed in', async () => {
     const router = createLiveRouter({
       visibleAgentIds: async () => new Set(),
       states: async () => [],
+      recentActivity: async () => [],
       agents,
       activity,
     });
-    const server = createHTTPServer({
-      router,
-      createContext: ({ req, res }) =>
-        ({
-          req,
-          res,
-          services: {},
-          state: { principal: { kind: 'anonymous' }, authError: undefined },
-        }) as unknown as TrpcContext,
-    });
+    const server = createHTTPServer({ router, createContext: contextFor({ kind: 'anonymous' }) });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const response = await fetch(

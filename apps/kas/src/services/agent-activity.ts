@@ -1,5 +1,6 @@
 // Per-agent activity feed (what the console's agent page shows). Written in the same transaction as
-// the change it reports; only the newest 200 rows per agent are kept.
+// the change it reports; only the newest 200 rows per agent are kept. recordActivity returns the row; the caller
+// hands it to events.activityCommitted once the transaction committed, which is how live.onActivity learns of it.
 import { agentActivity, type Executor } from '@mooring/db';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Actor } from './actor';
@@ -35,14 +36,17 @@ export async function recordActivity(
     details?: Record<string, unknown>;
     at: Date;
   },
-): Promise<void> {
-  await ex.insert(agentActivity).values({
-    agentId: entry.agentId,
-    kind: entry.kind,
-    actorId: entry.actorId ?? null,
-    details: entry.details ?? {},
-    createdAt: entry.at,
-  });
+): Promise<ActivityEvent> {
+  const [row] = await ex
+    .insert(agentActivity)
+    .values({
+      agentId: entry.agentId,
+      kind: entry.kind,
+      actorId: entry.actorId ?? null,
+      details: entry.details ?? {},
+      createdAt: entry.at,
+    })
+    .returning();
   await ex.execute(sql`
     delete from ${agentActivity}
     where ${agentActivity.agentId} = ${entry.agentId}
@@ -52,6 +56,7 @@ export async function recordActivity(
         order by ${agentActivity.id} desc
         offset ${ACTIVITY_KEPT_PER_AGENT - 1} limit 1
       )`);
+  return row!;
 }
 
 export function createAgentActivityService(ctx: ServiceContext) {

@@ -17,7 +17,7 @@ import {
 } from '@mooring/modules/agent_configuration/shared/parse-config';
 import { and, desc, eq, lte, max, sql } from 'drizzle-orm';
 import type { Actor } from './actor';
-import { recordActivity } from './agent-activity';
+import { recordActivity, type ActivityEvent } from './agent-activity';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
@@ -133,10 +133,11 @@ export function createAgentConfigService(
       const parsed = await deps.validator.validate(yaml);
       const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
       const now = clock.now();
+      let activity: ActivityEvent | undefined;
       const version = await db.transaction(async (tx) => {
         await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
         if (tooLarge) {
-          await recordActivity(tx, {
+          activity = await recordActivity(tx, {
             agentId,
             kind: 'config_rejected',
             actorId: actor.userId,
@@ -196,7 +197,7 @@ export function createAgentConfigService(
               })),
             );
           }
-          await recordActivity(tx, {
+          activity = await recordActivity(tx, {
             agentId,
             kind: 'config_applied',
             actorId: actor.userId,
@@ -204,7 +205,7 @@ export function createAgentConfigService(
             at: now,
           });
         } else {
-          await recordActivity(tx, {
+          activity = await recordActivity(tx, {
             agentId,
             kind: 'config_rejected',
             actorId: actor.userId,
@@ -225,6 +226,7 @@ export function createAgentConfigService(
         );
         return next;
       });
+      deps.events.activityCommitted([activity]);
       if (!parsed.ok) throw new AgentConfigRejectedError(parsed.errors, version);
       deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
       return { agentId, version: version!, yaml, config: parsed.config };

@@ -39,7 +39,7 @@ export interface AgentConnectionInfo {
 const clip = (s: string | undefined, n = 255) => (s ?? '').slice(0, n);
 
 export function createAgentConnectionService(ctx: ServiceContext) {
-  const { db, clock, policy } = ctx;
+  const { db, clock, policy, events } = ctx;
 
   return {
     /**
@@ -60,7 +60,7 @@ export function createAgentConnectionService(ctx: ServiceContext) {
         ...(report.kasReplica !== undefined && { kasReplica: clip(report.kasReplica) }),
         ...(report.configVersion !== undefined && { configVersion: report.configVersion }),
       };
-      return db.transaction(async (tx) => {
+      const { activity, ...result } = await db.transaction(async (tx) => {
         const [existing] = await tx
           .select({ id: agentConnections.id, disconnectedAt: agentConnections.disconnectedAt })
           .from(agentConnections)
@@ -70,7 +70,7 @@ export function createAgentConnectionService(ctx: ServiceContext) {
             .update(agentConnections)
             .set({ ...fields, lastSeenAt: now })
             .where(eq(agentConnections.id, existing.id));
-          return { connectionId: existing.id, newlyConnected: false };
+          return { connectionId: existing.id, newlyConnected: false, activity: null };
         }
         let id: number;
         if (existing) {
@@ -93,7 +93,7 @@ export function createAgentConnectionService(ctx: ServiceContext) {
             .returning({ id: agentConnections.id });
           id = row!.id;
         }
-        await recordActivity(tx, {
+        const activity = await recordActivity(tx, {
           agentId: report.agentId,
           kind: 'agent_connected',
           details: {
@@ -103,13 +103,15 @@ export function createAgentConnectionService(ctx: ServiceContext) {
           },
           at: now,
         });
-        return { connectionId: id, newlyConnected: true };
+        return { connectionId: id, newlyConnected: true, activity };
       });
+      events.activityCommitted([activity]);
+      return result;
     },
 
     async markDisconnected(pod: PodRef, reason = ''): Promise<void> {
       const now = clock.now();
-      await db.transaction(async (tx) => {
+      const activity = await db.transaction(async (tx) => {
         const gone = await tx
           .update(agentConnections)
           .set({ disconnectedAt: now })
@@ -122,15 +124,15 @@ export function createAgentConnectionService(ctx: ServiceContext) {
             ),
           )
           .returning({ id: agentConnections.id });
-        if (gone.length > 0) {
-          await recordActivity(tx, {
-            agentId: pod.agentId,
-            kind: 'agent_disconnected',
-            details: { pod: `${pod.podNamespace}/${pod.podName}`, reason },
-            at: now,
-          });
-        }
+        if (gone.length === 0) return null;
+        return recordActivity(tx, {
+          agentId: pod.agentId,
+          kind: 'agent_disconnected',
+          details: { pod: `${pod.podNamespace}/${pod.podName}`, reason },
+          at: now,
+        });
       });
+      events.activityCommitted([activity]);
     },
 
     /** Marks pods not seen for `staleAfterMs` as disconnected (a kas that died cannot say so). */

@@ -111,14 +111,14 @@ export function createAgentTokenService(
       });
     if (existing.status === 'revoked')
       throw new ConflictError(`token ${existing.name} of agent ${agent!.name} is already revoked`);
-    const info = await db.transaction(async (tx) => {
+    const { info, activity } = await db.transaction(async (tx) => {
       const now = clock.now();
       const [row] = await tx
         .update(agentTokens)
         .set({ status: 'revoked', revokedAt: now, revokedBy: actor.userId })
         .where(eq(agentTokens.id, tokenId))
         .returning(infoColumns);
-      await recordActivity(tx, {
+      const activity = await recordActivity(tx, {
         agentId: existing.agentId,
         kind: 'token_revoked',
         actorId: actor.userId,
@@ -136,9 +136,10 @@ export function createAgentTokenService(
         },
         clock,
       );
-      return row!;
+      return { info: row!, activity };
     });
     invalidate([tokenId]);
+    deps.events.activityCommitted([activity]);
     const event: TokenRevokedEvent = { tokenId, agentId: existing.agentId };
     deps.events.tokenRevoked.emit(event, deps.events.onListenerError);
     return info;
@@ -158,7 +159,7 @@ export function createAgentTokenService(
       const description = parseField(descriptionSchema, input.description ?? '', 'description');
       const { agent } = await policy.authorize(actor, 'agent:create_token', { type: 'agent', id: agentId });
       const token = AGENT_TOKEN_PREFIX + randomAlphanumeric(50);
-      const info = await db.transaction(async (tx) => {
+      const { info, activity } = await db.transaction(async (tx) => {
         // Lock the agent row: two concurrent creates cannot both see one active token.
         await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
         const active = await tx
@@ -183,7 +184,7 @@ export function createAgentTokenService(
             createdAt: now,
           })
           .returning(infoColumns);
-        await recordActivity(tx, {
+        const activity = await recordActivity(tx, {
           agentId,
           kind: 'token_created',
           actorId: actor.userId,
@@ -201,8 +202,9 @@ export function createAgentTokenService(
           },
           clock,
         );
-        return row!;
+        return { info: row!, activity };
       });
+      deps.events.activityCommitted([activity]);
       // A negative cache entry for this exact token is impossible (it did not exist), nothing to drop.
       return { token, info };
     },

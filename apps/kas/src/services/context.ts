@@ -1,6 +1,7 @@
 // What every service factory receives from createServices.
 import type { Database } from '@mooring/db';
 import type { Clock } from './clock';
+import type { ServiceEvents } from './events';
 import type { Policy } from './policy';
 
 export interface ServiceContext {
@@ -9,6 +10,8 @@ export interface ServiceContext {
   policy: Policy;
   /** 32+ bytes from MOORING_SECRET; use deriveKey(secret, purpose), never the raw bytes. */
   secret: Buffer;
+  /** In-process topics; emit only after the transaction committed. */
+  events: ServiceEvents;
 }
 
 /** Postgres unique-violation, from either driver (pg puts `code` on the error, drizzle wraps it in `cause`). */

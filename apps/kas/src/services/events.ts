@@ -1,6 +1,9 @@
 // In-process events other parts of kas subscribe to: the tunnel closes an agent's streams when its
-// token is revoked or the agent deleted; the config stream pushes a new configuration at once.
-// Listeners run synchronously after the change committed; a throwing listener is isolated.
+// token is revoked or the agent deleted; the config stream pushes a new configuration at once; the console's
+// live subscriptions get every activity row and re-check the viewer's rights when they may have changed.
+// Services emit only after the change committed (never from inside a transaction, which may still roll back);
+// listeners run synchronously; a throwing listener is isolated.
+import type { ActivityEvent } from './agent-activity';
 
 export interface TokenRevokedEvent {
   tokenId: number;
@@ -14,10 +17,17 @@ export interface ConfigChangedEvent {
   agentId: number;
   version: number;
 }
+/** What a user may see or do may have changed: open streams of these users re-authorize (see trpc/from-subscriptions.ts). */
+export interface AccessChangedEvent {
+  /** The users concerned, or everyone (e.g. an agent or a project went away). */
+  userIds: readonly number[] | 'everyone';
+  /** For logs: "membership removed", "personal access token revoked", … */
+  reason: string;
+}
 
 type Listener<E> = (event: E) => void;
 
-class Topic<E> {
+export class Topic<E> {
   private readonly listeners = new Set<Listener<E>>();
   subscribe(listener: Listener<E>): () => void {
     this.listeners.add(listener);
@@ -38,5 +48,27 @@ export class ServiceEvents {
   readonly tokenRevoked = new Topic<TokenRevokedEvent>();
   readonly agentDeleted = new Topic<AgentDeletedEvent>();
   readonly configChanged = new Topic<ConfigChangedEvent>();
-  constructor(readonly onListenerError: (err: unknown) => void = () => undefined) {}
+  /** Every agent_activity row, after the transaction that wrote it committed (recordActivity's callers). */
+  readonly activityRecorded = new Topic<ActivityEvent>();
+  /**
+   * The re-authorization hook: emit it when a viewer's rights may have changed (membership, role, a revoked
+   * credential; later logout, session expiry, a disabled user) and their open streams check again.
+   */
+  readonly accessChanged = new Topic<AccessChangedEvent>();
+  constructor(readonly onListenerError: (err: unknown) => void = () => undefined) {
+    // Streams watching a deleted agent end (their authorization now answers 404).
+    this.agentDeleted.subscribe(() =>
+      this.accessChanged.emit({ userIds: 'everyone', reason: 'agent deleted' }, this.onListenerError),
+    );
+  }
+
+  /** Emits after commit the activity rows a transaction recorded. */
+  activityCommitted(rows: readonly (ActivityEvent | null | undefined)[]): void {
+    for (const row of rows) if (row) this.activityRecorded.emit(row, this.onListenerError);
+  }
+
+  /** Emits the re-authorization hook for these users. */
+  accessChangedFor(userIds: readonly number[] | 'everyone', reason: string): void {
+    this.accessChanged.emit({ userIds, reason }, this.onListenerError);
+  }
 }

@@ -80,8 +80,8 @@ export function createServices(options: CreateServicesOptions) {
   const clock = options.clock ?? systemClock;
   const secret = parseSecret(options.secret);
   const policy = createPolicy({ db: options.db });
-  const ctx: ServiceContext = { db: options.db, clock, policy, secret };
   const events = new ServiceEvents(options.onBackgroundError);
+  const ctx: ServiceContext = { db: options.db, clock, policy, secret, events };
   const ttl = {
     positiveTtlMs: (options.cacheTtls?.positiveSeconds ?? 300) * 1000,
     negativeTtlMs: (options.cacheTtls?.negativeSeconds ?? 60) * 1000,
@@ -90,7 +90,10 @@ export function createServices(options: CreateServicesOptions) {
 
   const personalAccessTokens = createPersonalAccessTokenService(ctx, ttl);
   const users = createUserService(ctx, {
-    onCredentialsChanged: (userId) => personalAccessTokens.invalidateUser(userId),
+    onCredentialsChanged: (userId) => {
+      personalAccessTokens.invalidateUser(userId);
+      events.accessChangedFor([userId], 'credentials or account changed');
+    },
   });
   const loginThrottle = createLoginThrottle(clock, options.loginThrottle);
   const sessions = createSessionService(ctx, {

@@ -25,7 +25,7 @@ export interface MemberInfo {
 }
 
 export function createMembershipService(ctx: ServiceContext) {
-  const { db, clock, policy } = ctx;
+  const { db, clock, policy, events } = ctx;
 
   const column = (t: MembershipTarget) => (t.type === 'group' ? memberships.groupId : memberships.projectId);
 
@@ -125,6 +125,7 @@ export function createMembershipService(ctx: ServiceContext) {
           clock,
         );
       });
+      events.accessChangedFor([userId], 'membership changed');
       return this.list(actor, target);
     },
 
@@ -156,6 +157,7 @@ export function createMembershipService(ctx: ServiceContext) {
           clock,
         );
       });
+      events.accessChangedFor([userId], 'membership removed');
     },
 
     /** Direct and inherited members with their effective role. */

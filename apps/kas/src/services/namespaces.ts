@@ -218,7 +218,7 @@ export function createNamespaceService(ctx: ServiceContext) {
       }
       const newFullPath = parent ? `${parent.fullPath}/${group!.path}` : group!.path;
       if (newFullPath === group!.fullPath) return groupsApi.get(actor, id);
-      return withUniqueGuard(newFullPath, () =>
+      const moved = await withUniqueGuard(newFullPath, () =>
         db.transaction(async (tx) => {
           await ensureFree(tx, newFullPath);
           await rewriteDescendantPaths(tx, group!.fullPath, newFullPath);
@@ -241,6 +241,9 @@ export function createNamespaceService(ctx: ServiceContext) {
           return row!;
         }),
       );
+      // Roles inherited from the old ancestors are gone: open streams re-authorize.
+      ctx.events.accessChangedFor('everyone', 'group moved');
+      return moved;
     },
 
     /** Refused while the group has subgroups or projects, naming them. */
@@ -401,7 +404,7 @@ export function createNamespaceService(ctx: ServiceContext) {
         id: newGroupId,
       });
       const newFullPath = `${group!.fullPath}/${project!.path}`;
-      return withUniqueGuard(newFullPath, () =>
+      const moved = await withUniqueGuard(newFullPath, () =>
         db.transaction(async (tx) => {
           if (newFullPath !== project!.fullPath) await ensureFree(tx, newFullPath);
           const [row] = await tx
@@ -423,6 +426,9 @@ export function createNamespaceService(ctx: ServiceContext) {
           return row!;
         }),
       );
+      // Roles inherited from the old ancestors are gone: open streams re-authorize.
+      ctx.events.accessChangedFor('everyone', 'project moved');
+      return moved;
     },
 
     /** Refused while the project has agents, naming them. */

@@ -161,6 +161,7 @@ export function createPersonalAccessTokenService(
       });
       cache.deleteWhere((v) => v.patId === patId);
       lastUsed.forget(patId);
+      ctx.events.accessChangedFor([existing.userId], 'personal access token revoked');
       return info;
     },
 

@@ -71,7 +71,7 @@ function checkPem(kind: 'cert' | 'key', pem: string, field: string): string {
 }
 
 export function createReceptiveEndpointService(ctx: ServiceContext) {
-  const { db, clock, policy } = ctx;
+  const { db, clock, policy, events } = ctx;
   const key = deriveKey(ctx.secret, 'receptive-endpoint-keys');
 
   async function row(agentId: number) {
@@ -151,7 +151,7 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
       } else {
         throw new ValidationError('auth.type', 'auth.type must be jwt or mtls');
       }
-      const saved = await db.transaction(async (tx) => {
+      const { saved, activity } = await db.transaction(async (tx) => {
         const [r] = existing
           ? await tx
               .update(receptiveEndpoints)
@@ -163,7 +163,7 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
               .values({ agentId, url, auth: values.auth!, ...values })
               .returning();
         await tx.update(agents).set({ receptive: true }).where(eq(agents.id, agentId));
-        await recordActivity(tx, {
+        const activity = await recordActivity(tx, {
           agentId,
           kind: 'receptive_endpoint_changed',
           actorId: actor.userId,
@@ -181,8 +181,9 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
           },
           clock,
         );
-        return r!;
+        return { saved: r!, activity };
       });
+      events.activityCommitted([activity]);
       return toInfo(saved);
     },
 
@@ -195,7 +196,7 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
 
     async delete(actor: Actor, agentId: number): Promise<void> {
       await policy.authorize(actor, 'agent:write_receptive', { type: 'agent', id: agentId });
-      await db.transaction(async (tx) => {
+      const activity = await db.transaction(async (tx) => {
         const gone = await tx
           .delete(receptiveEndpoints)
           .where(eq(receptiveEndpoints.agentId, agentId))
@@ -213,7 +214,15 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
           },
           clock,
         );
+        return recordActivity(tx, {
+          agentId,
+          kind: 'receptive_endpoint_changed',
+          actorId: actor.userId,
+          details: { url: gone[0]!.url, removed: true },
+          at: clock.now(),
+        });
       });
+      events.activityCommitted([activity]);
     },
 
     /** Internal (the receptive dialer): decrypted credentials. Never log the result. */

@@ -19,18 +19,25 @@ type ProcedureFor<Op> =
 
 export type ProcedureRecordFor<G extends OperationGroup> = { [K in keyof G]: ProcedureFor<G[K]> };
 
+/**
+ * Authentication, PAT scope and CSRF, as for every operation on REST and tRPC; run before input validation.
+ * Every tRPC procedure uses it: operations, subscriptions (from-subscriptions.ts) and the tRPC-only queries.
+ */
+export function callerAuthorization(spec: Parameters<typeof authorizeCall>[0]) {
+  return t.middleware(async ({ ctx, next }) => {
+    try {
+      if (ctx.state.authError && spec.access !== 'public') throw ctx.state.authError;
+      authorizeCall(spec, ctx.state.principal, ctx.state.csrfHeader);
+    } catch (err) {
+      throw toTrpcError(toApiError(err));
+    }
+    return next();
+  });
+}
+
 function toProcedure(operation: AnyOperation) {
   const procedure = t.procedure
-    // Authentication, PAT scope and CSRF run before input validation, as on the REST side.
-    .use(async ({ ctx, next }) => {
-      try {
-        if (ctx.state.authError && operation.access !== 'public') throw ctx.state.authError;
-        authorizeCall(operation, ctx.state.principal, ctx.state.csrfHeader);
-      } catch (err) {
-        throw toTrpcError(toApiError(err));
-      }
-      return next();
-    })
+    .use(callerAuthorization(operation))
     .input(z.preprocess((value) => value ?? {}, operation.input));
   const resolve = async ({ input, ctx }: { input: unknown; ctx: TrpcContext }) => {
     try {

@@ -7,8 +7,9 @@ import { KUBERNETES_API_PROXY, LIVE_SOURCE, type ProxyEndpoint } from '../live/k
 import { createKubeconfigRouter, createLiveRouter, type LiveSource } from '../live/live-router';
 import { authenticatedContextOf } from './context';
 import { toTrpcError, type TrpcContext } from './init';
+import type { Provided } from '../provided';
 
-function liveSourceOf(ctx: TrpcContext): LiveSource {
+export function liveSourceOf(ctx: { provided: Provided }): LiveSource {
   const source = ctx.provided.get<LiveSource>(LIVE_SOURCE);
   if (!source)
     throw toTrpcError(

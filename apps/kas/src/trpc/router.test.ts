@@ -2,24 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../api/openapi';
 import { allOperations } from '../api/operations/index';
 import { compileRoutes } from '../api/rest-routes';
-import { appRouter } from './router';
+import { allSubscriptions, appRouter } from './router';
 
 describe('one operation list, three surfaces', () => {
-  it('exposes every operation as the tRPC procedure named after it', () => {
+  it('exposes every operation and subscription as the tRPC procedure named after it', () => {
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
-    // tRPC-only: live subscriptions and the console's live/kubeconfig procedures (apps/kas/src/live).
-    const trpcOnly = [
-      'agentConfigs.onChanged',
-      'live.agents',
-      'live.onAgents',
-      'live.onActivity',
-      'kubeconfig.forAgent',
-    ];
+    // tRPC-only queries of the live module, authorized like operations (callerAuthorization).
+    const trpcOnlyQueries = ['live.agents', 'kubeconfig.forAgent'];
     expect(Object.keys(procedures).sort()).toEqual(
-      [...allOperations.map((op) => op.name), ...trpcOnly].sort(),
+      [
+        ...allOperations.map((op) => op.name),
+        ...allSubscriptions.map((s) => s.name),
+        ...trpcOnlyQueries,
+      ].sort(),
     );
-    expect(procedures['live.onAgents']!._def.type).toBe('subscription');
     for (const op of allOperations) expect(procedures[op.name]!._def.type).toBe(op.type);
+    for (const sub of allSubscriptions) expect(procedures[sub.name]!._def.type).toBe('subscription');
+    expect(allSubscriptions.map((s) => s.name).sort()).toEqual([
+      'agentConfigs.onChanged',
+      'live.onActivity',
+      'live.onAgents',
+    ]);
   });
 
   it('gives every operation its own REST route', () => {

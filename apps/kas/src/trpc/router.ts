@@ -3,7 +3,10 @@
 import { operationGroups } from '../api/operations/index';
 import { proceduresFor } from './from-operations';
 import { t } from './init';
-import { kubeconfigRouter, liveRouter } from './live';
+import type { AnySubscription } from '../api/operation';
+import { liveSubscriptions } from '../live/live-subscriptions';
+import { subscriptionProceduresFor } from './from-subscriptions';
+import { kubeconfigRouter, liveRouter, liveSourceOf } from './live';
 import { agentConfigSubscriptions } from './subscriptions';
 
 export const appRouter = t.router({
@@ -21,7 +24,7 @@ export const appRouter = t.router({
   agentTokens: t.router(proceduresFor(operationGroups.agentTokens)),
   agentConfigs: t.router({
     ...proceduresFor(operationGroups.agentConfigs),
-    ...agentConfigSubscriptions,
+    ...subscriptionProceduresFor(agentConfigSubscriptions),
   }),
   activity: t.router(proceduresFor(operationGroups.activity)),
   ciJobTokens: t.router(proceduresFor(operationGroups.ciJobTokens)),
@@ -32,3 +35,9 @@ export const appRouter = t.router({
 });
 
 export type AppRouter = typeof appRouter;
+
+/** Every subscription the router serves, for checks generated from the list (as from allOperations). */
+export const allSubscriptions: AnySubscription[] = [
+  ...Object.values(agentConfigSubscriptions),
+  ...Object.values(liveSubscriptions(liveSourceOf)),
+];

@@ -1,63 +1,46 @@
-// Live updates for the console, as tRPC subscriptions over SSE (tRPC only: REST clients poll).
-// Each yields `tracked(id, data)` so a reconnecting client resumes after its lastEventId.
-import { tracked } from '@trpc/server';
+// Subscriptions of the operations' domains (tRPC only: REST clients poll). The live module's are in
+// live/live-subscriptions.ts; router.ts's allSubscriptions lists every one.
 import { z } from 'zod';
 import { actorOf } from '../api/actor';
-import { toApiError } from '../api/errors';
-import { authorizeCall } from '../api/pipeline';
+import { defineSubscription } from '../api/operation';
 import { id } from '../api/views';
-import { authenticatedContextOf } from './context';
-import { eventStream, untilEither } from './event-stream';
-import { t, toTrpcError } from './init';
+import { BEHIND } from './event-stream';
 
-/** Authentication and PAT scope as for a query; subscriptions change nothing, so no CSRF. */
-const subscriptionProcedure = (name: string) =>
-  t.procedure.use(async ({ ctx, next }) => {
-    try {
-      if (ctx.state.authError) throw ctx.state.authError;
-      authorizeCall(
-        { name, type: 'query', access: 'authenticated' } as never,
-        ctx.state.principal,
-        undefined,
-      );
-    } catch (err) {
-      throw toTrpcError(toApiError(err));
-    }
-    return next();
-  });
+const configVersion = z.object({ agentId: id, version: z.number().int().positive() });
 
 export const agentConfigSubscriptions = {
   /**
-   * The live configuration version of an agent: the current one first, then each new one as soon
-   * as it is saved. Event id = version, so a reconnect after version N only sees newer ones.
+   * The live configuration version of an agent: the current one first, then each new one as soon as it is saved.
+   * Event id = version, so a reconnect after version N only sees newer ones.
    */
-  onChanged: subscriptionProcedure('agentConfigs.onChanged')
-    .input(z.strictObject({ agentId: id, lastEventId: z.string().nullish() }))
-    .subscription(async function* ({ input, ctx, signal }) {
-      const handler = authenticatedContextOf(ctx);
-      const stop = untilEither(signal, ctx.shutdown);
-      const after = Number(input.lastEventId ?? 0) || 0;
-      // Subscribe before reading the current version so a save in between is not missed.
-      const changes = eventStream<{ agentId: number; version: number }>(
-        (push) => ctx.services.agentConfigs.onChanged((e) => e.agentId === input.agentId && push(e)),
-        stop,
+  onChanged: defineSubscription({
+    name: 'agentConfigs.onChanged',
+    summary: "The agent's live configuration version, then each new one as it is saved",
+    input: z.strictObject({ agentId: id, lastEventId: z.string().nullish() }),
+    output: configVersion,
+    async authorize(input, ctx) {
+      await ctx.services.policy.authorize(actorOf(ctx), 'agent:read_config', {
+        type: 'agent',
+        id: input.agentId,
+      });
+    },
+    async *handler(input, ctx) {
+      const changes = ctx.events<{ agentId: number; version: number }>((push) =>
+        ctx.services.agentConfigs.onChanged((e) => e.agentId === input.agentId && push(e)),
       );
-      try {
-        const live = await ctx.services.agentConfigs.getLive(actorOf(handler), input.agentId);
-        let last = after;
-        if (live && live.version > last) {
-          last = live.version;
-          yield tracked(String(live.version), { agentId: input.agentId, version: live.version });
+      let last = Number(input.lastEventId ?? 0) || 0;
+      const current = async () =>
+        (await ctx.services.agentConfigs.getLive(actorOf(ctx), input.agentId))?.version;
+      for (let version = await current(); ;) {
+        if (version !== undefined && version > last) {
+          last = version;
+          yield { id: String(version), data: { agentId: input.agentId, version } };
         }
-        for await (const change of changes) {
-          if (change.version <= last) continue;
-          last = change.version;
-          yield tracked(String(change.version), { agentId: input.agentId, version: change.version });
-        }
-      } catch (err) {
-        throw toTrpcError(toApiError(err));
-      } finally {
-        await changes.return(undefined);
+        const next = await changes.next();
+        if (next.done) return;
+        // Too far behind: the newest live version is all that matters.
+        version = next.value === BEHIND ? await current() : next.value.version;
       }
-    }),
+    },
+  }),
 };
