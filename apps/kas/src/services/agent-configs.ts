@@ -1,15 +1,15 @@
 // Agent configuration: YAML per agent, every save stored as a new version (rejected ones too, with
 // their errors, so the console can show what went wrong). The newest valid version is live; a
 // rejected save leaves the live one in place. Saving a valid version replaces the agent's derived
-// authorizations (ci_access / user_access) in the same transaction and tells subscribers (the
-// GetConfiguration stream) after commit.
-import { agentAuthorizations, agentConfigs, agents, users } from '@mooring/db';
+// authorizations (ci_access / user_access, paths resolved to ids: agent-authorizations.ts) in the same
+// transaction and tells subscribers (the GetConfiguration stream) after commit. Saving the live text again
+// re-resolves those paths without a new version.
+import { agentConfigs, agents, users } from '@mooring/db';
 import {
   MAX_AGENT_CONFIG_BYTES,
   type AgentConfig,
 } from '@mooring/modules/agent_configuration/shared/config-schema';
 import {
-  deriveAuthorizations,
   formatConfigError,
   parseAgentConfig,
   type ConfigError,
@@ -17,6 +17,7 @@ import {
 import { and, desc, eq, max, sql } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { recordActivity } from './agent-activity';
+import { resolveAuthorizations, type ConfigWarning } from './agent-authorizations';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
@@ -39,6 +40,8 @@ export interface LiveAgentConfig {
   version: number;
   yaml: string;
   config: AgentConfig;
+  /** Paths the config names that matched no project or group when it was (re-)saved. */
+  warnings: ConfigWarning[];
 }
 
 /** Thrown for a rejected save: `errors` lists every problem with line, column and field. */
@@ -87,7 +90,7 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
 
   async function live(agentId: number): Promise<LiveAgentConfig | null> {
     const [row] = await db
-      .select({ version: agentConfigs.version, yaml: agentConfigs.yaml })
+      .select({ version: agentConfigs.version, yaml: agentConfigs.yaml, warnings: agentConfigs.warnings })
       .from(agentConfigs)
       .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.valid, true)))
       .orderBy(desc(agentConfigs.version))
@@ -96,24 +99,52 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
     const parsed = parseAgentConfig(row.yaml);
     // Stored valid versions always parse; if the schema tightened since, treat as no config.
     if (!parsed.ok) return null;
-    return { agentId, version: row.version, yaml: row.yaml, config: parsed.config };
+    const warnings = row.warnings as ConfigWarning[];
+    return { agentId, version: row.version, yaml: row.yaml, config: parsed.config, warnings };
   }
 
   return {
     /**
      * Validates and stores a new version. Valid → becomes live, returns it. Invalid → stored as a
      * rejected version and AgentConfigRejectedError is thrown (after commit). Over 128 KiB →
-     * AgentConfigRejectedError without storing the text. Needs Maintainer.
+     * AgentConfigRejectedError without storing the text. The live text again → no new version; its paths
+     * are resolved anew (`created: false`). Needs Maintainer.
      */
-    async save(actor: Actor, agentId: number, yaml: string): Promise<LiveAgentConfig> {
+    async save(actor: Actor, agentId: number, yaml: string): Promise<LiveAgentConfig & { created: boolean }> {
       if (typeof yaml !== 'string')
         throw new ValidationError('yaml', 'yaml must be a string holding the configuration');
       const { agent } = await policy.authorize(actor, 'agent:write_config', { type: 'agent', id: agentId });
       const parsed = parseAgentConfig(yaml);
       const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
       const now = clock.now();
+      let warnings: ConfigWarning[] = [];
+      let created = true;
       const version = await db.transaction(async (tx) => {
         await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
+        if (parsed.ok) {
+          const [current] = await tx
+            .select({ version: agentConfigs.version, yaml: agentConfigs.yaml })
+            .from(agentConfigs)
+            .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.valid, true)))
+            .orderBy(desc(agentConfigs.version))
+            .limit(1);
+          if (current?.yaml === yaml) {
+            created = false;
+            warnings = await resolveAuthorizations(tx, agentId, current.version, parsed.config);
+            await writeAudit(
+              tx,
+              actor,
+              {
+                action: 'agent_config.resolve',
+                targetType: 'agent',
+                targetId: agentId,
+                details: { version: current.version, agentName: agent!.name, warnings: warnings.length },
+              },
+              clock,
+            );
+            return current.version;
+          }
+        }
         if (tooLarge) {
           await recordActivity(tx, {
             agentId,
@@ -150,20 +181,7 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
           errors: parsed.ok ? [] : parsed.errors,
         });
         if (parsed.ok) {
-          await tx.delete(agentAuthorizations).where(eq(agentAuthorizations.agentId, agentId));
-          const derived = deriveAuthorizations(parsed.config);
-          if (derived.length > 0) {
-            await tx.insert(agentAuthorizations).values(
-              derived.map((d) => ({
-                agentId,
-                configVersion: next,
-                kind: d.kind,
-                targetType: d.targetType,
-                targetPath: d.targetPath,
-                settings: d.settings,
-              })),
-            );
-          }
+          warnings = await resolveAuthorizations(tx, agentId, next, parsed.config);
           await recordActivity(tx, {
             agentId,
             kind: 'config_applied',
@@ -194,8 +212,9 @@ export function createAgentConfigService(ctx: ServiceContext, deps: { events: Se
         return next;
       });
       if (!parsed.ok) throw new AgentConfigRejectedError(parsed.errors, version);
-      deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
-      return { agentId, version: version!, yaml, config: parsed.config };
+      if (created)
+        deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
+      return { agentId, version: version!, yaml, config: parsed.config, warnings, created };
     },
 
     /** Checks YAML without storing it (the console editor's live validation). */
