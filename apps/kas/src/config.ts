@@ -101,6 +101,16 @@ const settings = {
     flag: '--private-api-port',
     schema: port.default(8155),
   },
+  usersCanCreateGroups: {
+    env: 'MOORING_USERS_CAN_CREATE_GROUPS',
+    flag: '--users-can-create-groups',
+    description:
+      'true: every signed-in user may create top-level groups (and becomes their Owner); false: only administrators',
+    schema: z
+      .enum(['true', 'false'], { error: 'expected true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
+  },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',
     flag: '--log-level',

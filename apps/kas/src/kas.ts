@@ -78,7 +78,12 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     cleanups.push(() => database.close());
     log.info({ backend: database.backend, location: database.location }, 'database open');
 
-    const services = createKasServices({ database, secret, logger: logger.child({ module: 'services' }) });
+    const services = createKasServices({
+      database,
+      secret,
+      logger: logger.child({ module: 'services' }),
+      usersCanCreateGroups: config.usersCanCreateGroups,
+    });
     cleanups.push(() => services.close());
     const initialAdmin = await ensureAdmin(services, config.adminPassword);
     // Expired sessions are refused anyway; this only keeps the table small.

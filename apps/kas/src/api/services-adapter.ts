@@ -15,10 +15,13 @@ export function createKasServices(deps: {
   database: OpenedDatabase;
   secret: Buffer;
   logger: Logger;
+  /** MOORING_USERS_CAN_CREATE_GROUPS. */
+  usersCanCreateGroups?: boolean;
 }): KasServices {
   return createServices({
     db: deps.database.db,
     secret: deps.secret,
+    usersCanCreateGroups: deps.usersCanCreateGroups ?? false,
     onBackgroundError: (err) => deps.logger.error({ err }, 'background service work failed'),
   });
 }
