@@ -299,11 +299,14 @@ async function clusterFigures(): Promise<void> {
       port: 0,
       dialer: server.dialer,
       authenticate: async (c) => ({
-        kind: 'grant',
+        kind: 'user',
         agentId: c.agentId,
-        mode: 'agent',
-        impersonate: null,
-        caller: 'bench',
+        configProjectId: 1,
+        accessType: 'personal_access_token',
+        user: { id: 1, username: 'bench' },
+        accessAs: { agent: {} },
+        projects: [],
+        groups: [],
       }),
     });
     writeFileSync(join(dir, 'token'), agentToken);

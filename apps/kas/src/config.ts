@@ -201,6 +201,16 @@ const settings = {
       .min(1024, 'expected a whole number of bytes, at least 1024')
       .default(1024 * 1024),
   },
+  usersCanCreateGroups: {
+    env: 'MOORING_USERS_CAN_CREATE_GROUPS',
+    flag: '--users-can-create-groups',
+    description:
+      'true: every signed-in user may create top-level groups (and becomes their Owner); false: only administrators',
+    schema: z
+      .enum(['true', 'false'], { error: 'expected true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
+  },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',
     flag: '--log-level',

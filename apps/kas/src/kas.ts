@@ -102,6 +102,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       secret,
       logger: logger.child({ module: 'services' }),
       configVersionsKept: config.configVersionsKept,
+      usersCanCreateGroups: config.usersCanCreateGroups,
     });
     cleanups.push(() => services.close());
     const initialAdmin = await ensureAdmin(services, config.adminPassword);

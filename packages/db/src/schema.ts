@@ -1,4 +1,4 @@
-// The tables of design.md section 6. One pg-core schema serves both backends (embedded PGlite and
+// kas's tables. One pg-core schema serves both backends (embedded PGlite and
 // PostgreSQL): both speak the Postgres dialect, so queries and migrations are identical.
 import { sql } from 'drizzle-orm';
 import {
@@ -175,6 +175,8 @@ export const agentConfigs = pgTable(
     valid: boolean('valid').notNull(),
     /** `[{line, column, path, message}]` when invalid. */
     errors: jsonb('errors').$type<unknown[]>().notNull().default([]),
+    /** `[{path, message}]`: projects/groups the config names that did not exist when it was (re-)saved. */
+    warnings: jsonb('warnings').$type<unknown[]>().notNull().default([]),
   },
   (t) => [uniqueIndex('agent_configs_agent_version_uq').on(t.agentId, t.version)],
 );
@@ -191,13 +193,22 @@ export const agentAuthorizations = pgTable(
     kind: text('kind').notNull(),
     /** 'project' | 'group' */
     targetType: text('target_type').notNull(),
+    /** As written in the config; only shown. Access follows the id it resolved to. */
     targetPath: text('target_path').notNull(),
+    /**
+     * The group or project targetPath named when the config was (re-)saved; null when nothing had that path then
+     * (a config warning) or the target was deleted since. Never re-resolved on requests, so creating a group of a
+     * named path later gains nothing.
+     */
+    targetGroupId: integer('target_group_id').references(() => groups.id, { onDelete: 'set null' }),
+    targetProjectId: integer('target_project_id').references(() => projects.id, { onDelete: 'set null' }),
     /** default_namespace, environments, access_as as written in the config. */
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
   },
   (t) => [
     index('agent_authorizations_agent_idx').on(t.agentId),
-    index('agent_authorizations_target_idx').on(t.targetPath),
+    index('agent_authorizations_group_idx').on(t.targetGroupId),
+    index('agent_authorizations_project_idx').on(t.targetProjectId),
   ],
 );
 

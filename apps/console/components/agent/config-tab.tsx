@@ -56,7 +56,7 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
   const changesState = useLiveState(changes.status);
   const [text, setText] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<ConfigProblem[] | null>(null);
-  const [savedVersion, setSavedVersion] = useState<number | null>(null);
+  const [savedVersion, setSavedVersion] = useState<{ version: number; created: boolean } | null>(null);
   const editor = useRef<YamlEditorHandle>(null);
 
   useEffect(() => {
@@ -82,7 +82,7 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
         if (Array.isArray(data?.errors)) setServerErrors(data.errors as ConfigProblem[]);
       },
       onSuccess: (result) => {
-        setSavedVersion(result.version);
+        setSavedVersion({ version: result.version, created: result.created });
         setLoadedVersion(result.version);
         void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.history.queryKey({ agentId }) });
         void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.get.queryKey({ agentId }) });
@@ -155,8 +155,37 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
             (discards your edits) or save yours as a newer version.
           </Notice>
         ) : null}
-        {savedVersion !== null ? (
-          <Notice>Saved as version {savedVersion}. Connected agentk pods pick it up within seconds.</Notice>
+        {savedVersion?.created ? (
+          <Notice>
+            Saved as version {savedVersion.version}. Connected agentk pods pick it up within seconds.
+          </Notice>
+        ) : savedVersion ? (
+          <Notice>
+            Unchanged from version {savedVersion.version}: its projects and groups were looked up again by
+            path.
+          </Notice>
+        ) : null}
+        {current.data?.warnings.length && current.data.yaml === value ? (
+          <div
+            role="status"
+            aria-label="Configuration warnings"
+            className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
+          >
+            <p className="font-medium">
+              {current.data.warnings.length} path{current.data.warnings.length === 1 ? '' : 's'} of version{' '}
+              {current.data.version} named nothing when it was saved; those entries grant nothing. Paths are
+              looked up only on save: after creating the project or group, save again (the same text keeps the
+              version).
+            </p>
+            <ul className="mt-1 space-y-0.5" data-testid="config-warnings">
+              {current.data.warnings.map((w, i) => (
+                <li key={i}>
+                  <code className="mr-1 text-xs">{w.path}</code>
+                  {w.message}
+                </li>
+              ))}
+            </ul>
+          </div>
         ) : null}
         {problems.length ? (
           <div

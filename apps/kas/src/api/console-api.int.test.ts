@@ -67,6 +67,7 @@ describe.each(testBackends)('console API over real HTTP [%s]', (backend) => {
       user: { username: 'admin' },
       authMethod: 'session',
       csrfToken: ok.body.csrfToken,
+      canCreateGroups: true,
     });
 
     const sessionCookie = client.cookie;

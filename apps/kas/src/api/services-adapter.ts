@@ -16,11 +16,14 @@ export function createKasServices(deps: {
   secret: Buffer;
   logger: Logger;
   configVersionsKept?: number;
+  /** MOORING_USERS_CAN_CREATE_GROUPS. */
+  usersCanCreateGroups?: boolean;
 }): KasServices {
   return createServices({
     db: deps.database.db,
     secret: deps.secret,
     ...(deps.configVersionsKept !== undefined && { configVersionsKept: deps.configVersionsKept }),
+    usersCanCreateGroups: deps.usersCanCreateGroups ?? false,
     onBackgroundError: (err) => deps.logger.error({ err }, 'background service work failed'),
   });
 }

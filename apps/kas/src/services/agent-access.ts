@@ -1,54 +1,49 @@
-// Who may use an agent through the Kubernetes API proxy, and as whom (design.md section 5).
-// Users: administrators, Developers+ of the agent's own project, and Developers+ of any project or
-// group listed in the live config's user_access. CI jobs: jobs of the agent's own project, and of
-// projects/groups listed in ci_access (with an environment filter). The grant carries the
-// impersonation identity agentk applies.
-import { agentAuthorizations, agents, groups, projects } from '@mooring/db';
-import type { CiAccessAs, UserAccessAs } from '@mooring/modules/agent_configuration/shared/config-schema';
+// Who may use an agent through the Kubernetes API proxy, and the facts its identity is made of. Users:
+// administrators, Developers+ of the agent's own project, and Developers+ of any project or group the live
+// config's user_access lists. CI jobs: jobs of projects (or below groups) ci_access lists, with an environment
+// filter; without any ci_access, jobs of the agent's own project (as GitLab does). The listed projects and groups
+// are the ids their paths resolved to when the config was saved (agent-authorizations.ts), never paths looked up
+// now. kubernetes_api/shared/impersonation.ts turns the facts into the user, groups and extras agentk applies.
+import { agentAuthorizations, agents, groups, projects, users } from '@mooring/db';
+import type { CiAccessAs } from '@mooring/modules/agent_configuration/shared/config-schema';
+import type {
+  AuthorizedCiJob,
+  AuthorizedUser,
+  RoleGrant,
+} from '@mooring/modules/kubernetes_api/shared/impersonation';
 import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import type { Actor } from './actor';
 import type { AgentConfigService } from './agent-configs';
 import type { AgentService } from './agents';
 import type { VerifiedCiJob } from './ci-job-tokens';
 import type { ServiceContext } from './context';
+import { globMatches } from './glob';
 import { pathPrefixes, roleRank } from './policy';
-import type { Role } from './validation';
-
-export interface Impersonation {
-  username: string;
-  uid?: string;
-  groups: string[];
-  extra?: Record<string, string[]>;
-}
-
-export interface AgentAccessGrant {
-  agentId: number;
-  projectId: number;
-  /** 'agent': agentk's own service account (caller may send Impersonate-* headers). */
-  mode: 'agent' | 'impersonate' | 'ci_job' | 'user';
-  /** Set for every mode except 'agent'. */
-  impersonate: Impersonation | null;
-  defaultNamespace: string | null;
-}
 
 function environmentMatches(patterns: readonly string[] | undefined, env: string | null): boolean {
   if (!patterns || patterns.length === 0) return true;
   if (!env) return false;
-  return patterns.some((p) =>
-    new RegExp(
-      `^${p
-        .split('*')
-        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-    ).test(env),
-  );
+  return patterns.some((p) => globMatches(p, env));
+}
+
+/** The config's `access_as` as the proxy's caller type wants it (exactly one key). */
+function ciAccessAs(accessAs: CiAccessAs | undefined): AuthorizedCiJob['accessAs'] {
+  if (accessAs?.impersonate) return { impersonate: accessAs.impersonate };
+  if (accessAs?.ci_job) return { ci_job: {} };
+  return { agent: {} };
+}
+
+interface CiEntrySettings {
+  access_as?: CiAccessAs;
+  default_namespace?: string;
+  environments?: string[];
 }
 
 export interface AgentAuthorizationInfo {
   kind: 'ci_access' | 'user_access';
   targetType: 'project' | 'group';
   targetPath: string;
-  /** The project/group the path names today, or null when nothing has that path (a typo or a rename). */
+  /** The project/group the path named when the config was saved, or null when nothing had that path then. */
   targetId: number | null;
   settings: Record<string, unknown>;
   configVersion: number;
@@ -71,13 +66,34 @@ export function createAgentAccessService(
 ) {
   const { db, policy } = ctx;
 
-  async function groupIdsOf(projectPath: string): Promise<number[]> {
-    const groupPath = projectPath.slice(0, projectPath.lastIndexOf('/'));
+  /** The project's groups, top-level first, from the group tree as it is now. */
+  async function ancestorGroupIds(projectId: number): Promise<number[]> {
+    const [project] = await db
+      .select({ fullPath: projects.fullPath })
+      .from(projects)
+      .where(eq(projects.id, projectId));
+    if (!project) return [];
+    const groupPath = project.fullPath.slice(0, project.fullPath.lastIndexOf('/'));
     const rows = await db
       .select({ id: groups.id, fullPath: groups.fullPath })
       .from(groups)
       .where(inArray(groups.fullPath, pathPrefixes(groupPath)));
     return rows.sort((a, b) => a.fullPath.length - b.fullPath.length).map((r) => r.id);
+  }
+
+  /** The agent's resolved entries of one kind, for the config version that is live. */
+  async function entries(agentId: number, kind: 'ci_access' | 'user_access', version: number) {
+    return db
+      .select()
+      .from(agentAuthorizations)
+      .where(
+        and(
+          eq(agentAuthorizations.agentId, agentId),
+          eq(agentAuthorizations.kind, kind),
+          eq(agentAuthorizations.configVersion, version),
+        ),
+      )
+      .orderBy(asc(agentAuthorizations.id));
   }
 
   return {
@@ -89,26 +105,11 @@ export function createAgentAccessService(
         .from(agentAuthorizations)
         .where(eq(agentAuthorizations.agentId, agentId))
         .orderBy(asc(agentAuthorizations.id));
-      const paths = rows.map((r) => r.targetPath);
-      const [gs, ps] = paths.length
-        ? await Promise.all([
-            db
-              .select({ id: groups.id, fullPath: groups.fullPath })
-              .from(groups)
-              .where(inArray(groups.fullPath, paths)),
-            db
-              .select({ id: projects.id, fullPath: projects.fullPath })
-              .from(projects)
-              .where(inArray(projects.fullPath, paths)),
-          ])
-        : [[], []];
-      const groupIds = new Map(gs.map((g) => [g.fullPath, g.id]));
-      const projectIds = new Map(ps.map((p) => [p.fullPath, p.id]));
       return rows.map((r) => ({
         kind: r.kind as AgentAuthorizationInfo['kind'],
         targetType: r.targetType as AgentAuthorizationInfo['targetType'],
         targetPath: r.targetPath,
-        targetId: (r.targetType === 'group' ? groupIds : projectIds).get(r.targetPath) ?? null,
+        targetId: r.targetGroupId ?? r.targetProjectId,
         settings: r.settings,
         configVersion: r.configVersion,
       }));
@@ -120,8 +121,7 @@ export function createAgentAccessService(
         type: 'project',
         id: projectId,
       });
-      const groupPath = project!.fullPath.slice(0, project!.fullPath.lastIndexOf('/'));
-      const groupPaths = pathPrefixes(groupPath);
+      const groupIds = await ancestorGroupIds(projectId);
       const own = await db
         .select({ id: agents.id, name: agents.name })
         .from(agents)
@@ -141,14 +141,8 @@ export function createAgentAccessService(
         .innerJoin(projects, eq(projects.id, agents.projectId))
         .where(
           or(
-            and(
-              eq(agentAuthorizations.targetType, 'project'),
-              eq(agentAuthorizations.targetPath, project!.fullPath),
-            ),
-            and(
-              eq(agentAuthorizations.targetType, 'group'),
-              inArray(agentAuthorizations.targetPath, groupPaths),
-            ),
+            eq(agentAuthorizations.targetProjectId, projectId),
+            groupIds.length ? inArray(agentAuthorizations.targetGroupId, groupIds) : undefined,
           ),
         )
         .orderBy(asc(projects.fullPath), asc(agents.name));
@@ -174,124 +168,95 @@ export function createAgentAccessService(
       ];
     },
 
-    /** The grant for a signed-in user (session or k8s_proxy PAT), or null (the proxy answers 401). */
+    /** The facts for a signed-in user (session or k8s_proxy PAT), or null (the proxy answers 401). */
     async forUser(
       user: { id: number; username: string; isAdmin: boolean },
       agentId: number,
-    ): Promise<AgentAccessGrant | null> {
+      accessType: AuthorizedUser['accessType'],
+    ): Promise<AuthorizedUser | null> {
       const agent = await deps.agents.getById(agentId);
       if (!agent) return null;
       const live = await deps.configs.live(agentId);
       const ua = live?.config.user_access;
-      const accessAs: UserAccessAs = ua?.access_as ?? { agent: {} };
-      const projectRoles: { id: number; role: Role }[] = [];
-      const groupRoles: { id: number; role: Role }[] = [];
+      const projectRoles: RoleGrant[] = [];
+      const groupRoles: RoleGrant[] = [];
+      const developerOrMore = (role: Parameters<typeof roleRank>[0]) =>
+        roleRank(role) >= roleRank('developer');
       const ownRole = await policy.projectRole(user.id, agent.projectId);
-      if (ownRole && roleRank(ownRole) >= roleRank('developer'))
-        projectRoles.push({ id: agent.projectId, role: ownRole });
-      if (ua) {
-        const auths = await db
-          .select()
-          .from(agentAuthorizations)
-          .where(eq(agentAuthorizations.agentId, agentId));
-        for (const a of auths.filter((x) => x.kind === 'user_access')) {
-          if (a.targetType === 'project') {
-            const [p] = await db
-              .select({ id: projects.id })
-              .from(projects)
-              .where(eq(projects.fullPath, a.targetPath));
-            if (!p || projectRoles.some((r) => r.id === p.id)) continue;
-            const role = await policy.projectRole(user.id, p.id);
-            if (role && roleRank(role) >= roleRank('developer')) projectRoles.push({ id: p.id, role });
-          } else {
-            const [g] = await db
-              .select({ id: groups.id })
-              .from(groups)
-              .where(eq(groups.fullPath, a.targetPath));
-            if (!g) continue;
-            const role = await policy.groupRole(user.id, g.id);
-            if (role && roleRank(role) >= roleRank('developer')) groupRoles.push({ id: g.id, role });
+      if (developerOrMore(ownRole)) projectRoles.push({ id: agent.projectId, roles: [ownRole!] });
+      if (ua && live) {
+        for (const a of await entries(agentId, 'user_access', live.version)) {
+          if (a.targetProjectId !== null) {
+            if (projectRoles.some((r) => r.id === a.targetProjectId)) continue;
+            const role = await policy.projectRole(user.id, a.targetProjectId);
+            if (developerOrMore(role)) projectRoles.push({ id: a.targetProjectId, roles: [role!] });
+          } else if (a.targetGroupId !== null) {
+            if (groupRoles.some((r) => r.id === a.targetGroupId)) continue;
+            const role = await policy.groupRole(user.id, a.targetGroupId);
+            if (developerOrMore(role)) groupRoles.push({ id: a.targetGroupId, roles: [role!] });
           }
         }
       }
       if (!user.isAdmin && projectRoles.length === 0 && groupRoles.length === 0) return null;
-      if ('user' in accessAs) {
-        return {
-          agentId,
-          projectId: agent.projectId,
-          mode: 'user',
-          impersonate: {
-            username: `mooring:user:${user.username}`,
-            groups: [
-              'mooring:user',
-              ...projectRoles.map((r) => `mooring:project_role:${r.id}:${r.role}`),
-              ...groupRoles.map((r) => `mooring:group_role:${r.id}:${r.role}`),
-            ],
-          },
-          defaultNamespace: null,
-        };
-      }
       return {
+        kind: 'user',
         agentId,
-        projectId: agent.projectId,
-        mode: 'agent',
-        impersonate: null,
-        defaultNamespace: null,
+        configProjectId: agent.projectId,
+        accessType,
+        user: { id: user.id, username: user.username },
+        accessAs: ua?.access_as.user ? { user: {} } : { agent: {} },
+        projects: projectRoles,
+        groups: groupRoles,
       };
     },
 
-    /** The grant for a CI job token, or null. */
-    async forCiJob(job: VerifiedCiJob, agentId: number): Promise<AgentAccessGrant | null> {
+    /** The facts for a CI job token, or null. */
+    async forCiJob(job: VerifiedCiJob, agentId: number): Promise<AuthorizedCiJob | null> {
       const agent = await deps.agents.getById(agentId);
       if (!agent) return null;
       const live = await deps.configs.live(agentId);
-      const ci = live?.config.ci_access;
-      type Entry = { access_as?: CiAccessAs; default_namespace?: string; environments?: string[] };
-      let entry: Entry | null = null;
-      for (const p of ci?.projects ?? []) {
-        if (p.id === job.projectPath && environmentMatches(p.environments, job.environment)) entry = p;
+      const ancestors = await ancestorGroupIds(job.projectId);
+      let entry: CiEntrySettings | null = null;
+      if (!live?.config.ci_access) {
+        // Without any ci_access, the agent's own project may use it as the agent (GitLab's default).
+        if (job.projectId === agent.projectId) entry = {};
+      } else {
+        const rows = await entries(agentId, 'ci_access', live.version);
+        const allows = (r: (typeof rows)[number]) =>
+          environmentMatches((r.settings as CiEntrySettings).environments, job.environment);
+        // The most specific entry wins: the project itself, then the closest group.
+        const byProject = rows.find((r) => r.targetProjectId === job.projectId && allows(r));
+        const byGroup = [...ancestors]
+          .reverse()
+          .map((gid) => rows.find((r) => r.targetGroupId === gid && allows(r)))
+          .find((r) => r !== undefined);
+        const match = byProject ?? byGroup;
+        if (match) entry = match.settings as CiEntrySettings;
       }
-      if (!entry) {
-        for (const g of ci?.groups ?? []) {
-          if (job.projectPath.startsWith(`${g.id}/`) && environmentMatches(g.environments, job.environment))
-            entry = g;
-        }
-      }
-      // Without a matching entry, the agent's own project may still use it as the agent.
-      if (!entry && job.projectId === agent.projectId) entry = {};
       if (!entry) return null;
-      const accessAs: CiAccessAs = entry.access_as ?? { agent: {} };
-      const base = { agentId, projectId: agent.projectId, defaultNamespace: entry.default_namespace ?? null };
-      if ('impersonate' in accessAs && accessAs.impersonate) {
-        const imp = accessAs.impersonate;
-        return {
-          ...base,
-          mode: 'impersonate',
-          impersonate: {
-            username: imp.username,
-            ...(imp.uid !== undefined && { uid: imp.uid }),
-            groups: imp.groups ?? [],
-            ...(imp.extra && { extra: Object.fromEntries(imp.extra.map((e) => [e.key, e.val])) }),
+      const [starter] =
+        job.userId === null
+          ? []
+          : await db
+              .select({ id: users.id, username: users.username })
+              .from(users)
+              .where(eq(users.id, job.userId));
+      return {
+        kind: 'ci_job',
+        agentId,
+        configProjectId: agent.projectId,
+        job: { id: job.jobId },
+        project: { id: job.projectId, ancestorGroupIds: ancestors },
+        ...(job.environment !== null && {
+          environment: {
+            name: job.environment,
+            ...(job.environmentTier !== null && { tier: job.environmentTier }),
           },
-        };
-      }
-      if ('ci_job' in accessAs) {
-        const groupIds = await groupIdsOf(job.projectPath);
-        const groupsList = [
-          'mooring:ci_job',
-          ...groupIds.map((id) => `mooring:group:${id}`),
-          `mooring:project:${job.projectId}`,
-        ];
-        if (job.environment) groupsList.push(`mooring:project_env:${job.projectId}:${job.environment}`);
-        if (job.environmentTier)
-          groupsList.push(`mooring:project_env_tier:${job.projectId}:${job.environmentTier}`);
-        return {
-          ...base,
-          mode: 'ci_job',
-          impersonate: { username: `mooring:ci_job:${job.jobId}`, groups: groupsList },
-        };
-      }
-      return { ...base, mode: 'agent', impersonate: null };
+        }),
+        ...(starter && { user: starter }),
+        ...(entry.default_namespace !== undefined && { defaultNamespace: entry.default_namespace }),
+        accessAs: ciAccessAs(entry.access_as),
+      };
     },
   };
 }

@@ -3,21 +3,23 @@
 // rejected save leaves the live one in place. Each agent keeps its newest `versionsKept` versions
 // (and always its live one); older ones are deleted by the save that pushes them out, so repeated
 // rejected saves cannot grow the table. Validation runs on the config validator's worker threads.
-// Saving a valid version replaces the agent's derived authorizations (ci_access / user_access) in
-// the same transaction and tells subscribers (the GetConfiguration stream) after commit.
-import { agentAuthorizations, agentConfigs, agents, users } from '@mooring/db';
+// Saving a valid version replaces the agent's derived authorizations (ci_access / user_access, paths
+// resolved to ids: agent-authorizations.ts) in the same transaction and tells subscribers (the
+// GetConfiguration stream) after commit. Saving the live text again re-resolves those paths without a
+// new version.
+import { agentConfigs, agents, users } from '@mooring/db';
 import {
   MAX_AGENT_CONFIG_BYTES,
   type AgentConfig,
 } from '@mooring/modules/agent_configuration/shared/config-schema';
 import {
-  deriveAuthorizations,
   formatConfigError,
   type ConfigError,
 } from '@mooring/modules/agent_configuration/shared/parse-config';
 import { and, desc, eq, lte, max, sql } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { recordActivity, type ActivityEvent } from './agent-activity';
+import { resolveAuthorizations, type ConfigWarning } from './agent-authorizations';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { NotFoundError, ValidationError } from './errors';
@@ -46,6 +48,8 @@ export interface LiveAgentConfig {
   version: number;
   yaml: string;
   config: AgentConfig;
+  /** Paths the config names that matched no project or group when it was (re-)saved. */
+  warnings: ConfigWarning[];
 }
 
 /** Thrown for a rejected save: `errors` lists every problem with line, column and field. */
@@ -100,7 +104,7 @@ export function createAgentConfigService(
 
   async function live(agentId: number): Promise<LiveAgentConfig | null> {
     const [row] = await db
-      .select({ version: agentConfigs.version, yaml: agentConfigs.yaml })
+      .select({ version: agentConfigs.version, yaml: agentConfigs.yaml, warnings: agentConfigs.warnings })
       .from(agentConfigs)
       .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.valid, true)))
       .orderBy(desc(agentConfigs.version))
@@ -117,16 +121,18 @@ export function createAgentConfigService(
     }
     liveCache.set(agentId, { version: row.version, config });
     if (liveCache.size > LIVE_CACHE_ENTRIES) liveCache.delete(liveCache.keys().next().value!);
-    return { agentId, version: row.version, yaml: row.yaml, config };
+    const warnings = row.warnings as ConfigWarning[];
+    return { agentId, version: row.version, yaml: row.yaml, config, warnings };
   }
 
   return {
     /**
      * Validates and stores a new version. Valid → becomes live, returns it. Invalid → stored as a
      * rejected version and AgentConfigRejectedError is thrown (after commit). Over 128 KiB →
-     * AgentConfigRejectedError without storing the text. Needs Maintainer.
+     * AgentConfigRejectedError without storing the text. The live text again → no new version; its paths
+     * are resolved anew (`created: false`). Needs Maintainer.
      */
-    async save(actor: Actor, agentId: number, yaml: string): Promise<LiveAgentConfig> {
+    async save(actor: Actor, agentId: number, yaml: string): Promise<LiveAgentConfig & { created: boolean }> {
       if (typeof yaml !== 'string')
         throw new ValidationError('yaml', 'yaml must be a string holding the configuration');
       const { agent } = await policy.authorize(actor, 'agent:write_config', { type: 'agent', id: agentId });
@@ -134,8 +140,34 @@ export function createAgentConfigService(
       const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
       const now = clock.now();
       let activity: ActivityEvent | undefined;
+      let warnings: ConfigWarning[] = [];
+      let created = true;
       const version = await db.transaction(async (tx) => {
         await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
+        if (parsed.ok) {
+          const [current] = await tx
+            .select({ version: agentConfigs.version, yaml: agentConfigs.yaml })
+            .from(agentConfigs)
+            .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.valid, true)))
+            .orderBy(desc(agentConfigs.version))
+            .limit(1);
+          if (current?.yaml === yaml) {
+            created = false;
+            warnings = await resolveAuthorizations(tx, agentId, current.version, parsed.config);
+            await writeAudit(
+              tx,
+              actor,
+              {
+                action: 'agent_config.resolve',
+                targetType: 'agent',
+                targetId: agentId,
+                details: { version: current.version, agentName: agent!.name, warnings: warnings.length },
+              },
+              clock,
+            );
+            return current.version;
+          }
+        }
         if (tooLarge) {
           activity = await recordActivity(tx, {
             agentId,
@@ -183,20 +215,7 @@ export function createAgentConfigService(
             ),
           );
         if (parsed.ok) {
-          await tx.delete(agentAuthorizations).where(eq(agentAuthorizations.agentId, agentId));
-          const derived = deriveAuthorizations(parsed.config);
-          if (derived.length > 0) {
-            await tx.insert(agentAuthorizations).values(
-              derived.map((d) => ({
-                agentId,
-                configVersion: next,
-                kind: d.kind,
-                targetType: d.targetType,
-                targetPath: d.targetPath,
-                settings: d.settings,
-              })),
-            );
-          }
+          warnings = await resolveAuthorizations(tx, agentId, next, parsed.config);
           activity = await recordActivity(tx, {
             agentId,
             kind: 'config_applied',
@@ -228,8 +247,9 @@ export function createAgentConfigService(
       });
       deps.events.activityCommitted([activity]);
       if (!parsed.ok) throw new AgentConfigRejectedError(parsed.errors, version);
-      deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
-      return { agentId, version: version!, yaml, config: parsed.config };
+      if (created)
+        deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
+      return { agentId, version: version!, yaml, config: parsed.config, warnings, created };
     },
 
     /** Checks YAML without storing it (the console editor's live validation). */

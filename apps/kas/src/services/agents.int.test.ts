@@ -376,12 +376,12 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     const agent = await newAgent();
     const dev = { id: w.actors.developer.userId!, username: w.actors.developer.username, isAdmin: false };
     const rep = { id: w.actors.reporter.userId!, username: w.actors.reporter.username, isAdmin: false };
-    expect(await w.services.agentAccess.forUser(dev, agent.id)).toMatchObject({
-      mode: 'agent',
-      impersonate: null,
+    expect(await w.services.agentAccess.forUser(dev, agent.id, 'session_cookie')).toMatchObject({
+      kind: 'user',
+      accessAs: { agent: {} },
     });
-    expect(await w.services.agentAccess.forUser(rep, agent.id)).toBeNull();
-    expect(await w.services.agentAccess.forUser(dev, 999_999)).toBeNull();
+    expect(await w.services.agentAccess.forUser(rep, agent.id, 'session_cookie')).toBeNull();
+    expect(await w.services.agentAccess.forUser(dev, 999_999, 'session_cookie')).toBeNull();
 
     const project = await w.services.projects.get(w.admin, w.projectId);
     await w.services.agentConfigs.save(
@@ -389,15 +389,16 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
       agent.id,
       `user_access:\n  access_as: {user: {}}\n  projects: [{id: ${project.fullPath}}]\nci_access:\n  projects:\n    - id: ${project.fullPath}\n      environments: ["review/*"]\n      default_namespace: review\n      access_as: {ci_job: {}}\n`,
     );
-    const userGrant = await w.services.agentAccess.forUser(dev, agent.id);
-    expect(userGrant).toMatchObject({
-      mode: 'user',
-      impersonate: { username: `mooring:user:${dev.username}` },
+    expect(await w.services.agentAccess.forUser(dev, agent.id, 'personal_access_token')).toEqual({
+      kind: 'user',
+      agentId: agent.id,
+      configProjectId: w.projectId,
+      accessType: 'personal_access_token',
+      user: { id: dev.id, username: dev.username },
+      accessAs: { user: {} },
+      projects: [{ id: w.projectId, roles: ['developer'] }],
+      groups: [],
     });
-    expect(userGrant!.impersonate!.groups).toEqual([
-      'mooring:user',
-      `mooring:project_role:${w.projectId}:developer`,
-    ]);
 
     const minted = await w.services.ciJobTokens.mint(w.actors.maintainer, {
       projectId: w.projectId,
@@ -408,20 +409,18 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     expect(minted.token).toMatch(/^mcj-[A-Za-z0-9]{40}$/);
     const job = await w.services.ciJobTokens.verify(minted.token);
     expect(job).toMatchObject({ projectId: w.projectId, jobId: '42', environment: 'review/feat-1' });
-    const ciGrant = await w.services.agentAccess.forCiJob(job!, agent.id);
-    expect(ciGrant).toMatchObject({
-      mode: 'ci_job',
+    expect(await w.services.agentAccess.forCiJob(job!, agent.id)).toEqual({
+      kind: 'ci_job',
+      agentId: agent.id,
+      configProjectId: w.projectId,
+      job: { id: '42' },
+      project: { id: w.projectId, ancestorGroupIds: [w.groupId] },
+      environment: { name: 'review/feat-1', tier: 'development' },
+      user: { id: w.actors.maintainer.userId, username: w.actors.maintainer.username },
       defaultNamespace: 'review',
-      impersonate: { username: 'mooring:ci_job:42' },
+      accessAs: { ci_job: {} },
     });
-    expect(ciGrant!.impersonate!.groups).toEqual([
-      'mooring:ci_job',
-      `mooring:group:${w.groupId}`,
-      `mooring:project:${w.projectId}`,
-      `mooring:project_env:${w.projectId}:review/feat-1`,
-      `mooring:project_env_tier:${w.projectId}:development`,
-    ]);
-    // A prod job of the same project matches no entry, but its own project still may use the agent as agent.
+    // A prod job of the same project matches no entry; as the config has ci_access, it gets nothing.
     const prod = await w.services.ciJobTokens.verify(
       (
         await w.services.ciJobTokens.mint(w.actors.maintainer, {
@@ -431,7 +430,7 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
         })
       ).token,
     );
-    expect(await w.services.agentAccess.forCiJob(prod!, agent.id)).toMatchObject({ mode: 'agent' });
+    expect(await w.services.agentAccess.forCiJob(prod!, agent.id)).toBeNull();
     await expect(
       w.services.ciJobTokens.mint(w.actors.developer, { projectId: w.projectId, jobId: '1' }),
     ).rejects.toBeInstanceOf(ForbiddenError);

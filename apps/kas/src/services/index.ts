@@ -25,7 +25,7 @@
  * - agentConfigs (save/validate/live/getLive/getVersion/history/diff/onChanged)
  * - agentConnections (record/markDisconnected/expireStale/list), agentActivity (list)
  * - receptiveEndpoints (save/get/delete/credentials), ciJobTokens (mint/verify),
- *   agentAccess (forUser/forCiJob/authorizations/sharedWithProject)
+ *   agentAccess (forUser/forCiJob: the facts the proxy's impersonation is made of; authorizations/sharedWithProject)
  * - audit (list), events (in-process topics)
  */
 import type { Database } from '@mooring/db';
@@ -74,12 +74,17 @@ export interface CreateServicesOptions {
   configValidator?: ConfigValidatorOptions;
   /** Where a throwing event listener or a failed background write is reported (e.g. the logger). */
   onBackgroundError?: (err: unknown) => void;
+  /** MOORING_USERS_CAN_CREATE_GROUPS: every signed-in user may create top-level groups. Default: only admins. */
+  usersCanCreateGroups?: boolean;
 }
 
 export function createServices(options: CreateServicesOptions) {
   const clock = options.clock ?? systemClock;
   const secret = parseSecret(options.secret);
-  const policy = createPolicy({ db: options.db });
+  const policy = createPolicy({
+    db: options.db,
+    ...(options.usersCanCreateGroups !== undefined && { usersCanCreateGroups: options.usersCanCreateGroups }),
+  });
   const events = new ServiceEvents(options.onBackgroundError);
   const ctx: ServiceContext = { db: options.db, clock, policy, secret, events };
   const ttl = {
@@ -160,12 +165,8 @@ export type { AgentTokenInfo, VerifiedAgentToken } from './agent-tokens';
 export type { AgentConfigVersion, LiveAgentConfig } from './agent-configs';
 export type { AgentConnectionInfo, ConnectionReport, PodRef } from './agent-connections';
 export type { ActivityEvent, ActivityKind } from './agent-activity';
-export type {
-  AgentAccessGrant,
-  AgentAuthorizationInfo,
-  Impersonation,
-  SharedAgentInfo,
-} from './agent-access';
+export type { AgentAuthorizationInfo, SharedAgentInfo } from './agent-access';
+export type { ConfigWarning } from './agent-authorizations';
 export type { VerifiedCiJob } from './ci-job-tokens';
 export type { GroupInfo, ProjectInfo } from './namespaces';
 export type { MemberInfo, MembershipTarget } from './memberships';

@@ -1,13 +1,15 @@
 // Members and roles. A membership is on a group (inherited by everything below it) or a project.
 // Only Owners (and admins) manage members; the last Owner of a top-level group cannot be removed
-// or demoted, so a group never ends up unmanageable.
+// or demoted, so a group never ends up unmanageable; a direct Owner of a project is demoted or removed
+// only by another direct Owner of it or an administrator, never through a role inherited from a group
+// (which anyone who moved the project into their own group would have).
 import { groups, memberships, projects, users } from '@mooring/db';
 import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ConflictError, NotFoundError, ValidationError } from './errors';
-import { maxRole, pathPrefixes, type Target } from './policy';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors';
+import { maxRole, pathPrefixes, type Resolved, type Target } from './policy';
 import { idSchema, parseField, roleSchema, type Role } from './validation';
 
 export type MembershipTarget = Extract<Target, { type: 'group' | 'project' }>;
@@ -83,6 +85,25 @@ export function createMembershipService(ctx: ServiceContext) {
       throw new NotFoundError(`there is no user ${userId} named ${JSON.stringify(username)}; check both`);
   }
 
+  async function directProjectRole(projectId: number, userId: number): Promise<Role | null> {
+    const [row] = await db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.projectId, projectId), eq(memberships.userId, userId)));
+    return row?.role ?? null;
+  }
+
+  async function ensureMayDemoteProjectOwner(actor: Actor, resolved: Resolved, userId: number) {
+    if (!resolved.project || actor.isAdmin || actor.userId === userId) return;
+    if ((await directProjectRole(resolved.project.id, userId)) !== 'owner') return;
+    if (actor.userId !== null && (await directProjectRole(resolved.project.id, actor.userId)) === 'owner')
+      return;
+    throw new ForbiddenError(
+      `user ${userId} is a direct Owner of project ${resolved.project.fullPath}; only a direct Owner of the project ` +
+        'or an administrator may demote or remove them (an Owner role inherited from a group is not enough)',
+    );
+  }
+
   const service = {
     /** Adds or changes a direct membership. */
     async set(
@@ -92,13 +113,16 @@ export function createMembershipService(ctx: ServiceContext) {
     ): Promise<MemberInfo[]> {
       const role = parseField(roleSchema, input.role, 'role');
       const userId = parseField(idSchema, input.userId, 'userId');
-      await policy.authorize(
+      const resolved = await policy.authorize(
         actor,
         target.type === 'group' ? 'group:manage_members' : 'project:manage_members',
         target,
       );
       await ensureKnownUser(actor, target, userId, input.username);
-      if (role !== 'owner') await ensureNotLastOwner(target, userId);
+      if (role !== 'owner') {
+        await ensureNotLastOwner(target, userId);
+        await ensureMayDemoteProjectOwner(actor, resolved, userId);
+      }
       await db.transaction(async (tx) => {
         const [existing] = await tx
           .select({ id: memberships.id, role: memberships.role })
@@ -130,12 +154,13 @@ export function createMembershipService(ctx: ServiceContext) {
     },
 
     async remove(actor: Actor, target: MembershipTarget, userId: number): Promise<void> {
-      await policy.authorize(
+      const resolved = await policy.authorize(
         actor,
         target.type === 'group' ? 'group:manage_members' : 'project:manage_members',
         target,
       );
       await ensureNotLastOwner(target, userId);
+      await ensureMayDemoteProjectOwner(actor, resolved, userId);
       await db.transaction(async (tx) => {
         const gone = await tx
           .delete(memberships)

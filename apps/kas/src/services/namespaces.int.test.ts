@@ -8,7 +8,8 @@ import { buildWorld, uniq, type World } from './testing/fixtures';
 describeWithDatabases('groups, projects, memberships and policy', ({ database }) => {
   let w: World;
   beforeAll(async () => {
-    w = await buildWorld(database().db);
+    // These cases have users create top-level groups; agent-access.int.test.ts covers the admin-only default.
+    w = await buildWorld(database().db, { usersCanCreateGroups: true });
   });
 
   it('nests groups and rewrites every full path below on rename and move', async () => {

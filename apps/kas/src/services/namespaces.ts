@@ -90,8 +90,8 @@ export function createNamespaceService(ctx: ServiceContext) {
 
   const groupsApi = {
     /**
-     * Top-level groups may be created by any signed-in user (who becomes Owner); subgroups need
-     * Maintainer on the parent.
+     * Top-level groups need an administrator (or any signed-in user when kas allows it; the creator becomes
+     * Owner); subgroups need Maintainer on the parent.
      */
     async create(
       actor: Actor,
@@ -137,6 +137,9 @@ export function createNamespaceService(ctx: ServiceContext) {
         }),
       );
     },
+
+    /** Whether the actor may create top-level groups. */
+    canCreateTopLevel: (actor: Actor): boolean => policy.mayCreateTopLevelGroups(actor),
 
     async get(actor: Actor, id: number): Promise<GroupInfo> {
       await policy.authorize(actor, 'group:read', { type: 'group', id });
@@ -396,9 +399,9 @@ export function createNamespaceService(ctx: ServiceContext) {
       );
     },
 
-    /** Moves a project to another group: Maintainer here and Maintainer there. */
+    /** Moves a project to another group: Owner here and Maintainer there (GitLab's rule). */
     async move(actor: Actor, id: number, newGroupId: number): Promise<ProjectInfo> {
-      const { project } = await policy.authorize(actor, 'project:update', { type: 'project', id });
+      const { project } = await policy.authorize(actor, 'project:move', { type: 'project', id });
       const { group } = await policy.authorize(actor, 'group:create_project', {
         type: 'group',
         id: newGroupId,

@@ -6,7 +6,11 @@
 // - roles are inherited down the group tree (a Maintainer of `a` is a Maintainer of `a/b/project`),
 //   the highest of direct and inherited roles counts;
 // - a personal access token with `read_api` may only read; `api` may do everything its user may;
-//   a token without either (e.g. only `k8s_proxy`) may not use the console API at all.
+//   a token without either (e.g. only `k8s_proxy`) may not use the console API at all;
+// - top-level groups are created by administrators only, unless kas allows every user
+//   (MOORING_USERS_CAN_CREATE_GROUPS): whoever creates one becomes its Owner;
+// - moving a project needs Owner of the project (and Maintainer of the target group, GitLab's rule), so a
+//   Maintainer cannot move it into a group they own and become its Owner.
 import { agents, groups, memberships, projects, type Executor } from '@mooring/db';
 import { and, eq, inArray, isNotNull, or } from 'drizzle-orm';
 import type { Actor } from './actor';
@@ -39,7 +43,8 @@ const rules = {
   'group:read_members': { on: 'group', min: 'guest', write: false, doing: 'listing members' },
   'group:manage_members': { on: 'group', min: 'owner', write: true, doing: 'managing members' },
   'project:read': { on: 'project', min: 'guest', write: false, doing: 'viewing this project' },
-  'project:update': { on: 'project', min: 'maintainer', write: true, doing: 'renaming or moving a project' },
+  'project:update': { on: 'project', min: 'maintainer', write: true, doing: 'renaming a project' },
+  'project:move': { on: 'project', min: 'owner', write: true, doing: 'moving a project' },
   'project:delete': { on: 'project', min: 'owner', write: true, doing: 'deleting a project' },
   'project:read_members': { on: 'project', min: 'guest', write: false, doing: 'listing members' },
   'project:manage_members': { on: 'project', min: 'owner', write: true, doing: 'managing members' },
@@ -128,8 +133,10 @@ function scopeProblem(actor: Actor, write: boolean, doing: string): string | nul
   return `this personal access token has scopes [${actor.scopes.join(', ')}]; ${doing} needs a token with the ${write ? 'api' : 'api or read_api'} scope`;
 }
 
-export function createPolicy(deps: { db: Executor }) {
+export function createPolicy(deps: { db: Executor; usersCanCreateGroups?: boolean }) {
   const { db } = deps;
+  const mayCreateTopLevelGroups = (actor: Actor) =>
+    actor.isAdmin || (deps.usersCanCreateGroups === true && actor.userId !== null);
 
   async function loadTarget(
     target: Target,
@@ -269,7 +276,15 @@ export function createPolicy(deps: { db: Executor }) {
         action === 'group:create_root' ? 'creating groups' : 'this action',
       );
       if (scope) throw new ForbiddenError(scope);
+      if (action === 'group:create_root' && !mayCreateTopLevelGroups(actor))
+        throw new ForbiddenError(
+          'creating top-level groups needs an administrator account (an administrator may allow every user with ' +
+            'MOORING_USERS_CAN_CREATE_GROUPS=true); ask an administrator to create the group and make you its Owner, ' +
+            'or create a subgroup in a group where you are Maintainer',
+        );
     },
+    /** Whether `group:create_root` would be allowed (the console shows "New group" only then). */
+    mayCreateTopLevelGroups,
     /** Highest role of a user on a project (direct or through any ancestor group). */
     async projectRole(userId: number, projectId: number): Promise<Role | null> {
       const loaded = await loadTarget({ type: 'project', id: projectId });

@@ -37,18 +37,21 @@ flux:
         kind: 'ci_access',
         targetType: 'project',
         targetPath: 'group/project',
+        field: 'ci_access.projects[0].id',
         settings: { access_as: { ci_job: {} }, default_namespace: 'ns', environments: ['prod', 'review/*'] },
       },
       {
         kind: 'ci_access',
         targetType: 'group',
         targetPath: 'group/sub',
+        field: 'ci_access.groups[0].id',
         settings: { access_as: { agent: {} } },
       },
       {
         kind: 'user_access',
         targetType: 'project',
         targetPath: 'group/project',
+        field: 'user_access.projects[0].id',
         settings: { access_as: { user: {} } },
       },
     ]);

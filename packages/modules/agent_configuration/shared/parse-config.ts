@@ -259,6 +259,8 @@ export interface DerivedAuthorization {
   kind: 'ci_access' | 'user_access';
   targetType: 'project' | 'group';
   targetPath: string;
+  /** Where the path is written, `ci_access.groups[1].id`. */
+  field: string;
   settings: Record<string, unknown>;
 }
 
@@ -270,11 +272,12 @@ export function deriveAuthorizations(config: AgentConfig): DerivedAuthorization[
     ['project', ci?.projects],
     ['group', ci?.groups],
   ] as const) {
-    for (const { id, ...settings } of entries ?? []) {
+    for (const [i, { id, ...settings }] of (entries ?? []).entries()) {
       out.push({
         kind: 'ci_access',
         targetType,
         targetPath: id,
+        field: `ci_access.${targetType}s[${i}].id`,
         settings: { access_as: { agent: {} }, ...settings },
       });
     }
@@ -285,8 +288,14 @@ export function deriveAuthorizations(config: AgentConfig): DerivedAuthorization[
       ['project', ua.projects],
       ['group', ua.groups],
     ] as const) {
-      for (const { id } of entries ?? []) {
-        out.push({ kind: 'user_access', targetType, targetPath: id, settings: { access_as: ua.access_as } });
+      for (const [i, { id }] of (entries ?? []).entries()) {
+        out.push({
+          kind: 'user_access',
+          targetType,
+          targetPath: id,
+          field: `user_access.${targetType}s[${i}].id`,
+          settings: { access_as: ua.access_as },
+        });
       }
     }
   }

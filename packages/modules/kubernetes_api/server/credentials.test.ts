@@ -60,6 +60,7 @@ describe('cachedAuthenticator', () => {
         return {
           kind: 'user',
           agentId: c.agentId,
+          configProjectId: 1,
           accessType: 'personal_access_token',
           user: { id: 1, username: 'a' },
           accessAs: { agent: {} },

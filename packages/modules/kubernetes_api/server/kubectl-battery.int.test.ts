@@ -368,9 +368,16 @@ describe('kubectl through the proxy equals kubectl direct', () => {
   });
 });
 
+// Each mode's identity as the API server sees it (`kubectl auth whoami`), compared with docs/kubernetes-api-proxy.md.
 describe('impersonation modes', () => {
+  const userInfo = async (r: Promise<KubectlRun>) =>
+    JSON.parse(ok(await r)).status.userInfo as {
+      username: string;
+      groups: string[];
+      extra?: Record<string, string[]>;
+    };
   const whoami = async (r: Promise<KubectlRun>) => {
-    const info = JSON.parse(ok(await r)).status.userInfo as { username: string; groups: string[] };
+    const info = await userInfo(r);
     return { username: info.username, groups: [...info.groups].sort() };
   };
   const canI = (run: (args: string[]) => Promise<KubectlRun>) =>
@@ -397,10 +404,18 @@ describe('impersonation modes', () => {
     ok(
       await admin(['create', 'rolebinding', 'devs-view', '-n', NS, '--clusterrole=view', `--group=${role}`]),
     );
-    const viaKas = await whoami(proxied(['auth', 'whoami', '-o', 'json']));
+    const info = await userInfo(proxied(['auth', 'whoami', '-o', 'json']));
+    const viaKas = { username: info.username, groups: [...info.groups].sort() };
     expect(viaKas).toEqual({
       username: 'mooring:user:alice',
       groups: ['mooring:user', role, 'system:authenticated'].sort(),
+    });
+    // kubectl cannot impersonate extras (no --as-extra), so they are checked against the docs only.
+    expect(info.extra).toEqual({
+      'agent.mooring.dev/id': [String(world.agentId)],
+      username: ['alice'],
+      access_type: ['personal_access_token'],
+      config_project_id: [String(world.projectId)],
     });
     const as = { as: 'mooring:user:alice', groups: ['mooring:user', role] };
     expect(viaKas).toEqual(await whoami(direct(['auth', 'whoami', '-o', 'json'], as)));
@@ -425,16 +440,38 @@ describe('impersonation modes', () => {
         projectId: world.projectId,
         jobId: '4242',
         environment: 'prod',
+        environmentTier: 'production',
       });
       const ci = world.kubeconfig(job.token, 'ci');
-      const viaKas = await whoami(proxied(['auth', 'whoami', '-o', 'json'], { kubeconfig: ci }));
+      const info = await userInfo(proxied(['auth', 'whoami', '-o', 'json'], { kubeconfig: ci }));
+      const viaKas = { username: info.username, groups: [...info.groups].sort() };
       const groups = viaKas.groups.filter((g) => g !== 'system:authenticated');
-      if (mode === 'impersonate')
+      if (mode === 'impersonate') {
         expect(viaKas).toEqual({ username: 'deployer', groups: ['deployers', 'system:authenticated'] });
-      else {
+        expect(info.extra).toBeUndefined();
+      } else {
+        const { groupId } = await world.services.projects.get(world.admin, world.projectId);
+        const p = world.projectId;
         expect(viaKas.username).toBe('mooring:ci_job:4242');
-        expect(groups).toContain(`mooring:project:${world.projectId}`);
-        expect(groups).toContain(`mooring:project_env:${world.projectId}:prod`);
+        expect(groups).toEqual(
+          [
+            'mooring:ci_job',
+            `mooring:group:${groupId}`,
+            `mooring:group_env_tier:${groupId}:production`,
+            `mooring:project:${p}`,
+            `mooring:project_env:${p}:prod`,
+            `mooring:project_env_tier:${p}:production`,
+          ].sort(),
+        );
+        expect(info.extra).toEqual({
+          'agent.mooring.dev/id': [String(world.agentId)],
+          config_project_id: [String(p)],
+          project_id: [String(p)],
+          ci_job_id: ['4242'],
+          username: [world.admin.username],
+          environment: ['prod'],
+          environment_tier: ['production'],
+        });
       }
       const as = { as: viaKas.username, groups };
       expect(viaKas).toEqual(await whoami(direct(['auth', 'whoami', '-o', 'json'], as)));

@@ -15,11 +15,14 @@ import {
 import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
 
 const allowAll = async (c: { agentId: number }) => ({
-  kind: 'grant' as const,
+  kind: 'user' as const,
   agentId: c.agentId,
-  mode: 'agent' as const,
-  impersonate: null,
-  caller: 'test',
+  configProjectId: 1,
+  accessType: 'personal_access_token' as const,
+  user: { id: 1, username: 'test' },
+  accessAs: { agent: {} },
+  projects: [],
+  groups: [],
 });
 
 let proxy: KubernetesApiProxy | undefined;

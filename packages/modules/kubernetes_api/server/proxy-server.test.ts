@@ -20,6 +20,7 @@ async function fakeAuthenticate(c: ProxyCredential): Promise<AuthorizedCaller> {
     return {
       kind: 'user',
       agentId: c.agentId,
+      configProjectId: 1,
       accessType: 'personal_access_token',
       user: { id: 1, username: 'alice' },
       accessAs: { agent: {} },
@@ -31,6 +32,7 @@ async function fakeAuthenticate(c: ProxyCredential): Promise<AuthorizedCaller> {
     return {
       kind: 'user',
       agentId: c.agentId,
+      configProjectId: 1,
       accessType: 'personal_access_token',
       user: { id: 1, username: 'alice' },
       accessAs: { user: {} },

@@ -1,7 +1,8 @@
 // The proxy's authenticator backed by kas's services (apps/kas/src/services): PATs with the k8s_proxy scope,
-// browser sessions with their CSRF token, CI job tokens, and the agent-access grant computed from the agent's live
-// configuration. Typed structurally so this module does not import the app.
-import type { AuthorizedGrant } from '../shared/impersonation';
+// browser sessions with their CSRF token, CI job tokens, and the agent-access facts resolved from the agent's
+// live configuration (shared/impersonation.ts makes the identity of them). Typed structurally so this module does
+// not import the app.
+import type { AuthorizedCaller, AuthorizedCiJob, AuthorizedUser } from '../shared/impersonation';
 import type { ProxyAuthenticator } from './authenticator';
 import { ProxyAuthError, type ProxyCredential } from './credentials';
 
@@ -9,12 +10,6 @@ interface UserRef {
   id: number;
   username: string;
   isAdmin: boolean;
-}
-
-interface Grant {
-  agentId: number;
-  mode: AuthorizedGrant['mode'];
-  impersonate: AuthorizedGrant['impersonate'];
 }
 
 export interface ProxyAuthServices {
@@ -27,9 +22,13 @@ export interface ProxyAuthServices {
   };
   ciJobTokens: { verify(token: string): Promise<{ jobId: string; projectPath: string } | null> };
   agentAccess: {
-    forUser(user: UserRef, agentId: number): Promise<Grant | null>;
+    forUser(
+      user: UserRef,
+      agentId: number,
+      accessType: AuthorizedUser['accessType'],
+    ): Promise<AuthorizedUser | null>;
     // The job object is whatever ciJobTokens.verify returned.
-    forCiJob(job: never, agentId: number): Promise<Grant | null>;
+    forCiJob(job: never, agentId: number): Promise<AuthorizedCiJob | null>;
   };
 }
 
@@ -49,19 +48,19 @@ export function servicesAuthenticator(
         'must list a project or group where you are at least Developer',
     );
 
-  return async (credential: ProxyCredential): Promise<AuthorizedGrant> => {
+  return async (credential: ProxyCredential): Promise<AuthorizedCaller> => {
     if (credential.kind === 'ci_job') {
       const job = await services.ciJobTokens.verify(credential.jobToken);
       if (!job)
         throw new ProxyAuthError(
           'the CI job token is unknown or expired; it is valid only while the job runs',
         );
-      const grant = await services.agentAccess.forCiJob(job as never, credential.agentId);
-      if (!grant) throw notShared(credential.agentId);
-      return { kind: 'grant', ...grant, caller: `CI job ${job.jobId} of ${job.projectPath}` };
+      const allowed = await services.agentAccess.forCiJob(job as never, credential.agentId);
+      if (!allowed) throw notShared(credential.agentId);
+      return allowed;
     }
     let user: UserRef;
-    let via: string;
+    let accessType: AuthorizedUser['accessType'];
     if (credential.kind === 'pat') {
       const pat = await services.personalAccessTokens.verify(credential.token, 'k8s_proxy');
       if (!pat) {
@@ -70,7 +69,7 @@ export function servicesAuthenticator(
         );
       }
       user = pat.user;
-      via = 'personal access token';
+      accessType = 'personal_access_token';
     } else {
       const sessionId = readCookie(credential.cookieHeader, cookieName);
       if (!sessionId) throw new ProxyAuthError(`no ${cookieName} cookie: sign in to the console first`);
@@ -80,11 +79,11 @@ export function servicesAuthenticator(
         throw new ProxyAuthError('the CSRF token does not match the session: reload the console page');
       }
       user = session.user;
-      via = 'session';
+      accessType = 'session_cookie';
     }
-    const grant = await services.agentAccess.forUser(user, credential.agentId);
-    if (!grant) throw notShared(credential.agentId);
-    return { kind: 'grant', ...grant, caller: `user ${user.username} (${via})` };
+    const allowed = await services.agentAccess.forUser(user, credential.agentId, accessType);
+    if (!allowed) throw notShared(credential.agentId);
+    return allowed;
   };
 }
 

@@ -1,4 +1,7 @@
-// Who the API server sees for a proxied request (design.md section 5, GitLab's access_as).
+// Who the API server sees for a proxied request (GitLab's access_as). kas's services resolve the facts — which
+// `access_as` the live config gives this caller, the caller's roles on the projects and groups it lists, the CI
+// job's project, ancestor groups, environment and tier — and this file alone turns them into the user, groups and
+// extras agentk impersonates (docs/kubernetes-api-proxy.md, "Impersonation").
 import type { ImpersonationConfig } from '@mooring/proto/gen/mooring/kubernetes_api/rpc/rpc';
 
 export type { ImpersonationConfig };
@@ -15,54 +18,44 @@ export interface StaticImpersonation {
   extra?: { key: string; val: string[] }[];
 }
 
-/** A person (PAT or browser session) allowed on the agent by its `user_access`. */
+/** A person (PAT or browser session) allowed on the agent: administrator, its own project or `user_access`. */
 export interface AuthorizedUser {
   kind: 'user';
   agentId: number;
-  configProjectId?: number;
+  /** The project the agent (and so its configuration) belongs to. */
+  configProjectId: number;
   accessType: 'personal_access_token' | 'session_cookie';
   user: { id: number; username: string };
   accessAs: { agent: Record<string, never> } | { user: Record<string, never> };
-  /** Directly listed projects/groups of user_access where the user is Developer or higher, with their roles. */
+  /** Projects (the agent's own and those user_access lists) and groups where the user is Developer or higher. */
   projects: RoleGrant[];
   groups: RoleGrant[];
 }
 
-/** A CI job allowed on the agent by its `ci_access`. */
+/** A CI job allowed on the agent by its `ci_access` (or, without any ci_access, by being of its own project). */
 export interface AuthorizedCiJob {
   kind: 'ci_job';
   agentId: number;
-  configProjectId?: number;
-  job: { id: number };
-  pipeline?: { id: number };
+  configProjectId: number;
+  job: { id: string };
+  /** The job's project and its ancestor groups, top-level first. */
   project: { id: number; ancestorGroupIds: number[] };
-  environment?: { slug: string; tier?: string };
+  environment?: { name: string; tier?: string };
+  /** Who started the job. */
   user?: { id: number; username: string };
+  /** The matching ci_access entry's `default_namespace`. */
+  defaultNamespace?: string;
   accessAs:
     | { agent: Record<string, never> }
     | { impersonate: StaticImpersonation }
     | { ci_job: Record<string, never> };
 }
 
-/**
- * A caller whose access kas's services already resolved, impersonation included (kas's agent-access service
- * computes the `user`/`ci_job`/`impersonate` identities from the live config). `impersonate: null` = act as agent.
- */
-export interface AuthorizedGrant {
-  kind: 'grant';
-  agentId: number;
-  mode: AccessMode;
-  impersonate: { username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> } | null;
-  /** For logs: who is calling, e.g. `user alice (personal access token)`. */
-  caller: string;
-}
-
-export type AuthorizedCaller = AuthorizedUser | AuthorizedCiJob | AuthorizedGrant;
+export type AuthorizedCaller = AuthorizedUser | AuthorizedCiJob;
 
 export type AccessMode = 'agent' | 'impersonate' | 'ci_job' | 'user';
 
 export function accessMode(caller: AuthorizedCaller): AccessMode {
-  if (caller.kind === 'grant') return caller.mode;
   const accessAs = caller.accessAs;
   if ('user' in accessAs) return 'user';
   if ('impersonate' in accessAs) return 'impersonate';
@@ -74,33 +67,27 @@ const EXTRA_AGENT_ID = 'agent.mooring.dev/id';
 
 /** The identity kas asks agentk to impersonate; undefined means "act as the agent" (caller headers pass through). */
 export function impersonationFor(caller: AuthorizedCaller): ImpersonationConfig | undefined {
-  if (caller.kind === 'grant') {
-    const i = caller.impersonate;
-    if (caller.mode === 'agent' || !i) return undefined;
-    const extra = Object.entries(i.extra ?? {}).map(([key, val]) => ({ key, val }));
-    return { username: i.username, uid: i.uid ?? '', groups: i.groups, extra };
-  }
   const accessAs = caller.accessAs;
-  if ('user' in accessAs && caller.kind === 'user') {
-    const groups = ['mooring:user'];
-    for (const p of caller.projects)
-      for (const r of p.roles) groups.push(`mooring:project_role:${p.id}:${r}`);
-    for (const g of caller.groups) for (const r of g.roles) groups.push(`mooring:group_role:${g.id}:${r}`);
-    const extra = [
-      { key: EXTRA_AGENT_ID, val: [String(caller.agentId)] },
-      { key: 'username', val: [caller.user.username] },
-      { key: 'access_type', val: [caller.accessType] },
-    ];
-    if (caller.configProjectId !== undefined)
-      extra.push({ key: 'config_project_id', val: [String(caller.configProjectId)] });
-    return { username: `mooring:user:${caller.user.username}`, uid: '', groups, extra };
-  }
+  if ('user' in accessAs && caller.kind === 'user') return userImpersonation(caller);
   if ('impersonate' in accessAs) {
     const s = accessAs.impersonate;
     return { username: s.username, uid: s.uid ?? '', groups: s.groups ?? [], extra: s.extra ?? [] };
   }
   if ('ci_job' in accessAs && caller.kind === 'ci_job') return ciJobImpersonation(caller);
   return undefined;
+}
+
+function userImpersonation(caller: AuthorizedUser): ImpersonationConfig {
+  const groups = ['mooring:user'];
+  for (const p of caller.projects) for (const r of p.roles) groups.push(`mooring:project_role:${p.id}:${r}`);
+  for (const g of caller.groups) for (const r of g.roles) groups.push(`mooring:group_role:${g.id}:${r}`);
+  const extra = [
+    { key: EXTRA_AGENT_ID, val: [String(caller.agentId)] },
+    { key: 'username', val: [caller.user.username] },
+    { key: 'access_type', val: [caller.accessType] },
+    { key: 'config_project_id', val: [String(caller.configProjectId)] },
+  ];
+  return { username: `mooring:user:${caller.user.username}`, uid: '', groups, extra };
 }
 
 function ciJobImpersonation(job: AuthorizedCiJob): ImpersonationConfig {
@@ -112,20 +99,18 @@ function ciJobImpersonation(job: AuthorizedCiJob): ImpersonationConfig {
   }
   groups.push(`mooring:project:${job.project.id}`);
   if (env) {
-    groups.push(`mooring:project_env:${job.project.id}:${env.slug}`);
+    groups.push(`mooring:project_env:${job.project.id}:${env.name}`);
     if (env.tier) groups.push(`mooring:project_env_tier:${job.project.id}:${env.tier}`);
   }
   const extra = [
     { key: EXTRA_AGENT_ID, val: [String(job.agentId)] },
+    { key: 'config_project_id', val: [String(job.configProjectId)] },
     { key: 'project_id', val: [String(job.project.id)] },
-    { key: 'ci_job_id', val: [String(job.job.id)] },
+    { key: 'ci_job_id', val: [job.job.id] },
   ];
-  if (job.configProjectId !== undefined)
-    extra.push({ key: 'config_project_id', val: [String(job.configProjectId)] });
-  if (job.pipeline) extra.push({ key: 'ci_pipeline_id', val: [String(job.pipeline.id)] });
   if (job.user) extra.push({ key: 'username', val: [job.user.username] });
   if (env) {
-    extra.push({ key: 'environment_slug', val: [env.slug] });
+    extra.push({ key: 'environment', val: [env.name] });
     if (env.tier) extra.push({ key: 'environment_tier', val: [env.tier] });
   }
   return { username: `mooring:ci_job:${job.job.id}`, uid: '', groups, extra };

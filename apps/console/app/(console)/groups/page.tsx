@@ -12,6 +12,9 @@ export default function GroupsPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const groups = useQuery(trpc.groups.list.queryOptions({}));
+  // Top-level groups are for administrators unless kas allows every user (MOORING_USERS_CAN_CREATE_GROUPS).
+  const me = useQuery(trpc.session.me.queryOptions({}));
+  const canCreateTopLevel = me.data?.canCreateGroups === true;
   const [selected, setSelected] = useState<number | null>(null);
   const create = useMutation(
     trpc.groups.create.mutationOptions({
@@ -44,7 +47,9 @@ export default function GroupsPage() {
       ) : null}
       {groups.data && rows.length === 0 ? (
         <EmptyState title="No groups yet">
-          Groups hold projects and members; create the first one below.
+          {canCreateTopLevel
+            ? 'Groups hold projects and members; create the first one below.'
+            : 'Groups hold projects and members; an administrator creates the first one and adds you to it.'}
         </EmptyState>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-[18rem_minmax(0,1fr)]">
@@ -70,30 +75,43 @@ export default function GroupsPage() {
           ) : null}
         </div>
       </div>
-      <CreateForm
-        id="new-group"
-        title="New group"
-        submitLabel="Create group"
-        error={create.error}
-        pending={create.isPending}
-        onSubmit={submit}
-      >
-        <Field label="Name" name="name" required error={errors.name} />
-        <Field label="Path" name="path" required error={errors.path} />
-        <div className="space-y-1">
-          <label htmlFor="group-parent" className="block text-sm font-medium">
-            Parent group
-          </label>
-          <select id="group-parent" name="parentId" className={`${inputClass} w-full`}>
-            <option value="">(top level)</option>
-            {rows.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.fullPath}
-              </option>
-            ))}
-          </select>
-        </div>
-      </CreateForm>
+      {me.data && !canCreateTopLevel ? (
+        <p className="max-w-md text-sm text-zinc-600 dark:text-zinc-400" data-testid="who-creates-groups">
+          Only administrators create top-level groups (kas setting MOORING_USERS_CAN_CREATE_GROUPS=true lets
+          every user). Maintainers of a group create subgroups in it.
+        </p>
+      ) : null}
+      {me.data && (canCreateTopLevel || rows.length > 0) ? (
+        <CreateForm
+          id="new-group"
+          title={canCreateTopLevel ? 'New group' : 'New subgroup'}
+          submitLabel="Create group"
+          error={create.error}
+          pending={create.isPending}
+          onSubmit={submit}
+        >
+          <Field label="Name" name="name" required error={errors.name} />
+          <Field label="Path" name="path" required error={errors.path} />
+          <div className="space-y-1">
+            <label htmlFor="group-parent" className="block text-sm font-medium">
+              Parent group
+            </label>
+            <select
+              id="group-parent"
+              name="parentId"
+              required={!canCreateTopLevel}
+              className={`${inputClass} w-full`}
+            >
+              {canCreateTopLevel ? <option value="">(top level)</option> : null}
+              {rows.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.fullPath}
+                </option>
+              ))}
+            </select>
+          </div>
+        </CreateForm>
+      ) : null}
     </div>
   );
 }

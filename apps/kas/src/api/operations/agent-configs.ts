@@ -10,6 +10,13 @@ const configError = z.object({
   message: z.string(),
 });
 
+const configWarning = z.object({
+  path: z
+    .string()
+    .describe('dotted field path of a project or group that did not exist when the config was saved'),
+  message: z.string(),
+});
+
 const versionSummary = z.object({
   agentId: id,
   version: z.number().int(),
@@ -34,10 +41,14 @@ export const agentConfigOperations = {
     path: '/agents/:agentId/configs/live',
     summary: 'The live (newest valid) configuration, or null when the agent has none',
     input: z.strictObject({ agentId: id }),
-    output: z.object({ agentId: id, version: z.number().int(), yaml: z.string() }).nullable(),
+    output: z
+      .object({ agentId: id, version: z.number().int(), yaml: z.string(), warnings: z.array(configWarning) })
+      .nullable(),
     async handler(input, ctx) {
       const live = await ctx.services.agentConfigs.getLive(actorOf(ctx), input.agentId);
-      return live ? { agentId: live.agentId, version: live.version, yaml: live.yaml } : null;
+      return live
+        ? { agentId: live.agentId, version: live.version, yaml: live.yaml, warnings: live.warnings }
+        : null;
     },
   }),
   history: defineOperation({
@@ -73,12 +84,26 @@ export const agentConfigOperations = {
     path: '/agents/:agentId/configs',
     successStatus: 201,
     summary:
-      'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one',
+      'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one. Projects and groups are resolved by path now: paths naming nothing come back as `warnings` (the entry grants nothing). Saving the live text again re-resolves its paths without a new version (`created: false`)',
     input: z.strictObject({ agentId: id, yaml: yamlText }),
-    output: z.object({ agentId: id, version: z.number().int(), yaml: z.string() }),
+    output: z.object({
+      agentId: id,
+      version: z.number().int(),
+      yaml: z.string(),
+      warnings: z.array(configWarning),
+      created: z
+        .boolean()
+        .describe('false when the text was the live one and only its paths were resolved again'),
+    }),
     async handler(input, ctx) {
       const live = await ctx.services.agentConfigs.save(actorOf(ctx), input.agentId, input.yaml);
-      return { agentId: live.agentId, version: live.version, yaml: live.yaml };
+      return {
+        agentId: live.agentId,
+        version: live.version,
+        yaml: live.yaml,
+        warnings: live.warnings,
+        created: live.created,
+      };
     },
   }),
   validate: defineOperation({

@@ -182,7 +182,7 @@ export const projectOperations = {
     type: 'mutation',
     method: 'POST',
     path: '/projects/:projectId/move',
-    summary: 'Move a project to another group',
+    summary: 'Move a project to another group (Owner of the project and Maintainer of the target group)',
     input: z.strictObject({ projectId: id, groupId: id }),
     output: projectView,
     async handler(input, ctx) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from '../errors';
+import { actorOf } from '../actor';
 import { defineOperation } from '../operation';
 import { timestamp, toUserView, userView } from '../views';
 
@@ -53,6 +54,11 @@ export const sessionOperations = {
       authMethod: z.enum(['session', 'personal_access_token']),
       csrfToken: z.string().optional().describe('present for cookie sessions: send it as X-Csrf-Token'),
       scopes: z.array(z.string()).optional().describe('present for personal access tokens'),
+      canCreateGroups: z
+        .boolean()
+        .describe(
+          'whether this user may create top-level groups (administrators, or everyone when kas allows it)',
+        ),
     }),
     async handler(_input, ctx) {
       const user = await ctx.services.users.get(ctx.user.id);
@@ -61,6 +67,7 @@ export const sessionOperations = {
       return {
         user: toUserView(user),
         authMethod: principal.kind === 'pat' ? ('personal_access_token' as const) : ('session' as const),
+        canCreateGroups: ctx.services.groups.canCreateTopLevel(actorOf(ctx)),
         ...(principal.kind === 'session'
           ? { csrfToken: ctx.services.sessions.csrfToken(principal.sessionToken) }
           : {}),
