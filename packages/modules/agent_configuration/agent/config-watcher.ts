@@ -8,6 +8,7 @@ import type {
 } from '@mooring/proto/gen/mooring/agent_configuration/rpc/rpc';
 import type { AgentMeta } from '@mooring/proto/gen/mooring/rpc/rpc';
 import type { Logger } from 'pino';
+import { Backoff } from '../../shared/backoff';
 
 export interface ReceivedConfig {
   version: string;
@@ -37,7 +38,12 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
   const retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
   let current: ReceivedConfig | null = null;
   let stopped = false;
-  let failures = 0;
+  const backoff = new Backoff({
+    initialMs: retryMinMs,
+    maxMs: retryMaxMs,
+    factor: 2,
+    resetAfterMs: Infinity,
+  });
   let timer: NodeJS.Timeout | null = null;
   let stream: ReturnType<AgentConfigurationClient['getConfiguration']> | null = null;
 
@@ -52,7 +58,7 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
     );
     stream = s;
     s.on('data', (response: ConfigurationResponse) => {
-      failures = 0;
+      backoff.reset();
       let config: Record<string, unknown>;
       try {
         const parsed: unknown = JSON.parse(response.configJson || '{}');
@@ -76,12 +82,11 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
     s.on('status', (st: { code: status; details: string }) => {
       if (stopped || stream !== s) return;
       if (st.code === status.OK) {
-        failures = 0;
+        backoff.reset();
         open();
         return;
       }
-      failures++;
-      const delay = Math.min(retryMaxMs, retryMinMs * 2 ** (failures - 1));
+      const delay = backoff.nextDelayMs();
       logger.warn(
         { code: st.code, retry_in_ms: delay },
         `configuration stream from kas failed: ${st.details}`,

@@ -8,6 +8,7 @@ import type {
 } from '@mooring/proto/gen/mooring/agent_registrar/rpc/rpc';
 import type { AgentMeta, KubernetesVersion } from '@mooring/proto/gen/mooring/rpc/rpc';
 import type { Logger } from 'pino';
+import { Backoff } from '../../shared/backoff';
 
 export interface RegistrarOptions {
   client: AgentRegistrarClient;
@@ -42,7 +43,12 @@ export function startRegistrar(options: RegistrarOptions): Registrar {
   const retryMaxMs = options.retryMaxMs ?? 60_000;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
-  let failures = 0;
+  const backoff = new Backoff({
+    initialMs: retryMinMs,
+    maxMs: retryMaxMs,
+    factor: 2,
+    resetAfterMs: Infinity,
+  });
   let markRegistered!: () => void;
   const firstRegistration = new Promise<void>((resolve) => (markRegistered = resolve));
 
@@ -74,14 +80,13 @@ export function startRegistrar(options: RegistrarOptions): Registrar {
           (error) => (error ? reject(error) : resolve()),
         ),
       );
-      failures = 0;
+      backoff.reset();
       markRegistered();
       options.onRegistered?.();
       logger.debug('registered with kas');
       schedule(intervalMs);
     } catch (error) {
-      failures++;
-      const delay = Math.min(retryMaxMs, retryMinMs * 2 ** (failures - 1));
+      const delay = backoff.nextDelayMs();
       logger.warn(
         { err: error, retry_in_ms: delay },
         `could not register with kas: ${(error as { details?: string }).details ?? (error as Error).message}`,

@@ -23,9 +23,7 @@ import { impersonationHeaders, isImpersonationHeader } from '../shared/impersona
 import { kubeStatusBody } from '../shared/kube-status';
 import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
 import type { KubeApiTarget } from './kube-api-target';
-
-const GRPC_INVALID_ARGUMENT = 3;
-const GRPC_UNAVAILABLE = 14;
+import { GrpcStatus } from '../../shared/grpc-status';
 
 export interface ProxyLogger {
   debug(obj: object, msg?: string): void;
@@ -60,7 +58,7 @@ async function serve(call: IncomingCall, options: MakeRequestHandlerOptions): Pr
   const message = first.done ? undefined : decodeRequest(first.value);
   if (message?.$case !== 'header' || !message.value.request) {
     call.fail({
-      code: GRPC_INVALID_ARGUMENT,
+      code: GrpcStatus.INVALID_ARGUMENT,
       message: 'MakeRequest: the first frame must be a Header with a request',
     });
     return;
@@ -161,7 +159,7 @@ async function relayHttp(
     if (call.signal.aborted) return;
     options.log?.warn({ err: describeError(error) }, 'Kubernetes API server response broke off');
     call.fail({
-      code: GRPC_UNAVAILABLE,
+      code: GrpcStatus.UNAVAILABLE,
       message: `the Kubernetes API server's response broke off: ${describeError(error)}`,
     });
     return;

@@ -7,7 +7,7 @@ import type {
   ReverseTunnelClient,
 } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
-import { AsyncQueue } from '../shared/async-queue';
+import { AsyncQueue } from '../../shared/async-queue';
 import { asBuffer, metaFromProto, metaToProto } from '../shared/meta';
 import type { IncomingCall, TunnelMeta, TunnelStatus } from '../shared/tunnel-api';
 import type { TunnelHandlerRegistry } from './handler-registry';

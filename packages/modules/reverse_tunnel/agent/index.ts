@@ -3,11 +3,11 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
 import { AgentTunnel } from './agent-tunnel';
-import { Backoff, type BackoffOptions } from './backoff';
+import { Backoff, type BackoffOptions } from '../../shared/backoff';
 import type { TunnelHandlerRegistry } from './handler-registry';
 import { TunnelPool, type TunnelPoolStats } from './tunnel-pool';
 
-export { Backoff, type BackoffOptions } from './backoff';
+export { Backoff, type BackoffOptions } from '../../shared/backoff';
 export { TunnelHandlerRegistry } from './handler-registry';
 export {
   TunnelPool,
