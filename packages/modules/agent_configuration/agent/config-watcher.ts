@@ -9,6 +9,7 @@ import type {
 import type { AgentMeta } from '@mooring/proto/gen/mooring/rpc/rpc';
 import type { Logger } from 'pino';
 import { Backoff } from '../../shared/backoff';
+import { listenForErrors } from '../../shared/streams';
 
 export interface ReceivedConfig {
   version: string;
@@ -78,7 +79,7 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
         logger.error({ err: error, version: response.version }, 'could not apply the agent configuration');
       }
     });
-    s.on('error', () => undefined);
+    listenForErrors(s); // the outcome is read from 'status'
     s.on('status', (st: { code: status; details: string }) => {
       if (stopped || stream !== s) return;
       if (st.code === status.OK) {

@@ -21,7 +21,7 @@ import {
 } from '../shared/http-frames';
 import { impersonationHeaders, isImpersonationHeader } from '../shared/impersonation';
 import { kubeStatusBody } from '../shared/kube-status';
-import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
+import { describeError, listenForErrors, readCoalesced, writeWithBackpressure } from '../../shared/streams';
 import type { KubeApiTarget } from './kube-api-target';
 import { GrpcStatus } from '../../shared/grpc-status';
 
@@ -81,7 +81,8 @@ async function serve(call: IncomingCall, options: MakeRequestHandlerOptions): Pr
     ...(upgrade ? { ...target.tls, agent: false } : { agent: target.agent }),
   };
   const client = target.url.protocol === 'https:' ? https : http;
-  const req = client.request(requestOptions);
+  // Outcomes are awaited with once(); later errors (a destroy after the response) must not crash agentk.
+  const req = listenForErrors(client.request(requestOptions));
   const onAbort = () => req.destroy(new Error('kas cancelled the request'));
   call.signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -178,9 +179,12 @@ async function relayUpgrade(
   type UpgradeOutcome =
     Outcome | { kind: 'upgrade'; res: http.IncomingMessage; socket: Socket; head: Buffer };
   const outcome = new Promise<UpgradeOutcome>((resolve) => {
-    req.once('upgrade', (res, socket: Socket, head: Buffer) =>
-      resolve({ kind: 'upgrade', res, socket, head }),
-    );
+    req.once('upgrade', (res, socket: Socket, head: Buffer) => {
+      // From now on the API server may reset the connection at any moment, also while the tunnel waits for drain
+      // and nothing reads the socket: the error is kept (socket.errored) and ends the relay below.
+      listenForErrors(socket);
+      resolve({ kind: 'upgrade', res, socket, head });
+    });
     req.once('response', (res) => resolve({ kind: 'response', res }));
     req.once('error', (error) => resolve({ kind: 'error', error }));
   });

@@ -13,7 +13,7 @@ import {
   type OutgoingCall,
 } from '../../reverse_tunnel/shared/tunnel-api';
 import { isUpgradeRequest, upgradeProtocol } from '../shared/http-frames';
-import { describeError } from '../shared/streams';
+import { describeError, listenForErrors } from '../../shared/streams';
 import type { ProxyAuthenticator } from './authenticator';
 import { bridgeHttp, bridgeUpgrade, sendStatus, writeRawStatus } from './bridge';
 import { ProxyAuthError } from './credentials';
@@ -161,7 +161,7 @@ export async function startKubernetesApiProxy(
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => undefined);
+    listenForErrors(socket);
     if (!isUpgradeRequest(req.headersDistinct)) {
       writeRawStatus(
         socket,
