@@ -96,6 +96,26 @@ const settings = {
   },
   apiPort: { env: 'MOORING_API_PORT', flag: '--api-port', schema: port.default(8153) },
   proxyPort: { env: 'MOORING_PROXY_PORT', flag: '--proxy-port', schema: port.default(8154) },
+  proxyTlsCertFile: {
+    env: 'MOORING_PROXY_TLS_CERT_FILE',
+    flag: '--proxy-tls-cert-file',
+    schema: optionalString,
+    description:
+      "PEM certificate chain the Kubernetes API proxy serves (with MOORING_PROXY_TLS_KEY_FILE); re-read hourly. Unset: the agent listener's self-signed CA, renewed before it expires",
+  },
+  proxyTlsKeyFile: {
+    env: 'MOORING_PROXY_TLS_KEY_FILE',
+    flag: '--proxy-tls-key-file',
+    schema: optionalString,
+    description: 'PEM private key of MOORING_PROXY_TLS_CERT_FILE',
+  },
+  proxyTlsCaFile: {
+    env: 'MOORING_PROXY_TLS_CA_FILE',
+    flag: '--proxy-tls-ca-file',
+    schema: optionalString,
+    description:
+      'PEM CA embedded in generated kubeconfigs for a private CA; unset with a certificate file: kubeconfigs use the system roots',
+  },
   privateApiPort: {
     env: 'MOORING_PRIVATE_API_PORT',
     flag: '--private-api-port',

@@ -1,16 +1,14 @@
 // The proxy as a kas module: kas's composition root lists it after the agent listener and hands it the dialer.
 // Typed structurally against apps/kas/src/module.ts (KasModule) so the module does not import the app.
-import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { ensureSelfSignedCertificate } from '../../reverse_tunnel/server/tls';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
 import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
-import type { ProxyTls } from './tls';
+import { proxyTlsSource, type ProxyTls, type ProxyTlsSettings } from './tls';
 
 export interface ProxyModuleContext {
-  readonly config: { listenHost: string; proxyPort: number; dataDir?: string };
+  readonly config: { listenHost: string; proxyPort: number } & ProxyTlsSettings;
   readonly logger: ProxyLog;
   readonly metrics: Registry;
   readonly services: ProxyAuthServices;
@@ -20,10 +18,14 @@ export interface KubernetesApiProxyModuleOptions {
   /** The agent listener's dialer; called at start, after the agent module started. */
   dialer: () => AgentDialer;
   /**
-   * kas's certificate. Omitted: the agent listener's self-signed CA and certificate in <dataDir>/tls/agent-api
-   * (one CA for the whole kas), or, without a data dir, a throwaway one generated with openssl.
+   * kas's certificate. Omitted: the files of MOORING_PROXY_TLS_CERT_FILE / _KEY_FILE (and _CA_FILE), else the
+   * agent listener's self-signed CA and certificate in <dataDir>/tls/agent-api (one CA for the whole kas, renewed
+   * before it expires), or, without a data dir, a throwaway one generated with openssl.
    */
   tls?: () => ProxyTls | undefined;
+  /** Milliseconds; decides when the self-signed certificate is due for renewal (tests move it). */
+  now?: () => number;
+  tlsRefreshMs?: number;
   /**
    * Auth answer cache (default 10 s / 5 s). Shorter than GitLab's 60 s because kas's own services already keep
    * token checks in memory; this bounds how late a revocation or an access change reaches the proxy.
@@ -44,12 +46,14 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
         port: ctx.config.proxyPort,
-        tls: options.tls?.() ?? defaultTls(ctx.config.dataDir),
+        tls:
+          options.tls?.() ?? proxyTlsSource(ctx.config, { hosts: [ctx.config.listenHost], now: options.now }),
+        tlsRefreshMs: options.tlsRefreshMs,
         dialer: options.dialer(),
         authenticate: cachedAuthenticator(servicesAuthenticator(ctx.services), cache),
         metricsRegistry: ctx.metrics,
         routingTimeoutMs: options.routingTimeoutMs,
-        credentialRecheckMs: options.credentialRecheckMs ?? 10_000,
+        credentialRecheckMs: options.credentialRecheckMs,
         log: ctx.logger,
       });
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
@@ -58,16 +62,5 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       await proxy?.stop();
       proxy = null;
     },
-  };
-}
-
-function defaultTls(dataDir: string | undefined): ProxyTls | undefined {
-  if (!dataDir) return undefined;
-  const material = ensureSelfSignedCertificate(join(dataDir, 'tls', 'agent-api'));
-  if (!material.caPem) return undefined;
-  return {
-    certPem: material.certPem.toString(),
-    keyPem: material.keyPem.toString(),
-    caPem: material.caPem.toString(),
   };
 }

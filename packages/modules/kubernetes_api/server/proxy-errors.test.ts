@@ -32,12 +32,16 @@ afterEach(async () => {
 function get(p: KubernetesApiProxy, path: string): Promise<{ status: number; body: string; error?: string }> {
   return new Promise((resolve) => {
     https
-      .get(`${p.url}${path}`, { ca: p.caPem, headers: { authorization: 'Bearer pat:3:t' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', (e) => resolve({ status: res.statusCode ?? 0, body, error: e.message }));
-      })
+      .get(
+        `${p.url}${path}`,
+        { ca: p.caPem ?? undefined, headers: { authorization: 'Bearer pat:3:t' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('error', (e) => resolve({ status: res.statusCode ?? 0, body, error: e.message }));
+        },
+      )
       .on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
   });
 }
