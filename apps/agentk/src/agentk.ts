@@ -73,6 +73,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     kasTlsServerName: options.kasTlsServerName,
     kasHeaders: options.kasHeaders,
     userAgent: `mooring-agentk/${AGENTK_VERSION}/${AGENTK_COMMIT}`,
+    logger,
   });
   const meta = {
     version: AGENTK_VERSION,
@@ -138,6 +139,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     maxIdleTimeMs: options.pool?.maxIdleTimeMs,
     backoff: { initialMs: options.pool?.backoffInitialMs, maxMs: options.pool?.backoffMaxMs },
     onChange: (s) => (stats = s),
+    failures: kas.failures,
   });
 
   const kubeConfig = options.kubeConfig;
@@ -154,6 +156,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     },
     logger,
     intervalMs: options.registerIntervalMs,
+    failures: kas.failures,
   });
   let registeredOnce = false;
   void registrar.firstRegistration.then(() => (registeredOnce = true));
@@ -165,6 +168,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     podId,
     logger,
     onConfig: (received) => applyLogLevel(logger, received.config, startLevel),
+    failures: kas.failures,
   });
 
   const observability = options.observability

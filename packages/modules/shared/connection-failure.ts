@@ -171,11 +171,17 @@ interface WarnLog {
   info(obj: object, msg: string): void;
 }
 
+/** What the agent-side modules report connection failures to (a ConnectionFailureLog shared per channel). */
+export interface ConnectionFailureReporter {
+  report(error: unknown, source: string, fields?: object): unknown;
+  connected(): void;
+}
+
 /**
  * One line per problem: the first failure of a kind is logged as a warning with its explanation; the same kind again
  * (from any client sharing this log) only at debug level, until `connected()` — then the next failure warns again.
  */
-export class ConnectionFailureLog {
+export class ConnectionFailureLog implements ConnectionFailureReporter {
   private last: ConnectionFailureKind | null = null;
 
   constructor(

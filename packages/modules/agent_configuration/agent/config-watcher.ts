@@ -9,6 +9,7 @@ import type {
 import type { AgentMeta } from '@mooring/proto/gen/mooring/rpc/rpc';
 import type { Logger } from 'pino';
 import { Backoff } from '../../shared/backoff';
+import type { ConnectionFailureReporter } from '../../shared/connection-failure';
 import { listenForErrors } from '../../shared/streams';
 
 export interface ReceivedConfig {
@@ -26,6 +27,8 @@ export interface ConfigWatcherOptions {
   onConfig: (config: ReceivedConfig) => void;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Explains failures in one log line shared with the other clients of the channel. */
+  failures?: ConnectionFailureReporter;
 }
 
 export interface ConfigWatcher {
@@ -60,6 +63,7 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
     stream = s;
     s.on('data', (response: ConfigurationResponse) => {
       backoff.reset();
+      options.failures?.connected();
       let config: Record<string, unknown>;
       try {
         const parsed: unknown = JSON.parse(response.configJson || '{}');
@@ -88,10 +92,12 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
         return;
       }
       const delay = backoff.nextDelayMs();
-      logger.warn(
-        { code: st.code, retry_in_ms: delay },
-        `configuration stream from kas failed: ${st.details}`,
-      );
+      if (options.failures) options.failures.report(st, 'agent_configuration', { retry_in_ms: delay });
+      else
+        logger.warn(
+          { code: st.code, retry_in_ms: delay },
+          `configuration stream from kas failed: ${st.details}`,
+        );
       timer = setTimeout(open, delay);
       timer.unref();
     });

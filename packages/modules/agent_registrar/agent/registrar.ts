@@ -9,6 +9,7 @@ import type {
 import type { AgentMeta, KubernetesVersion } from '@mooring/proto/gen/mooring/rpc/rpc';
 import type { Logger } from 'pino';
 import { Backoff } from '../../shared/backoff';
+import type { ConnectionFailureReporter } from '../../shared/connection-failure';
 
 export interface RegistrarOptions {
   client: AgentRegistrarClient;
@@ -23,6 +24,8 @@ export interface RegistrarOptions {
   retryMaxMs?: number;
   callTimeoutMs?: number;
   onRegistered?: () => void;
+  /** Explains failures in one log line shared with the other clients of the channel. */
+  failures?: ConnectionFailureReporter;
 }
 
 function waitingMetadata(metadata: Metadata): Metadata {
@@ -81,16 +84,19 @@ export function startRegistrar(options: RegistrarOptions): Registrar {
         ),
       );
       backoff.reset();
+      options.failures?.connected();
       markRegistered();
       options.onRegistered?.();
       logger.debug('registered with kas');
       schedule(intervalMs);
     } catch (error) {
       const delay = backoff.nextDelayMs();
-      logger.warn(
-        { err: error, retry_in_ms: delay },
-        `could not register with kas: ${(error as { details?: string }).details ?? (error as Error).message}`,
-      );
+      if (options.failures) options.failures.report(error, 'agent_registrar', { retry_in_ms: delay });
+      else
+        logger.warn(
+          { err: error, retry_in_ms: delay },
+          `could not register with kas: ${(error as { details?: string }).details ?? (error as Error).message}`,
+        );
       schedule(delay);
     }
   };
