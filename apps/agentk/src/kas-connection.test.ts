@@ -1,16 +1,13 @@
 // agentk that cannot reach kas says so in one warning naming the problem and the fix, not one line per client.
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startAgentk } from './agentk';
+import { closedLoopbackPort } from '@mooring/modules/shared/testing/loopback';
 
 describe('agentk without a reachable kas', () => {
   it('logs one warning that says the connection is refused and what to check', async () => {
-    const free = net.createServer();
-    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
-    const port = (free.address() as net.AddressInfo).port;
-    await new Promise((resolve) => free.close(resolve));
+    const port = await closedLoopbackPort();
 
     const lines: { level: number; msg: string; failure?: string }[] = [];
     let failures = 0;

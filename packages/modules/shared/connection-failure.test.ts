@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSelfSignedTls } from './certificates';
 import { ConnectionFailureLog, explainConnectionFailure } from './connection-failure';
 import { GrpcStatus } from './grpc-status';
+import { closedLoopbackPort } from './testing/loopback';
 
 /** One real unary call through grpc-js; resolves with the error it fails with. */
 function failingCall(
@@ -51,10 +52,7 @@ describe('explainConnectionFailure on real connection failures', () => {
   });
 
   it('connection refused', async () => {
-    const free = net.createServer();
-    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
-    const port = (free.address() as net.AddressInfo).port;
-    await new Promise((resolve) => free.close(resolve));
+    const port = await closedLoopbackPort();
     const error = await failingCall(`127.0.0.1:${port}`, credentials.createInsecure());
     const failure = explainConnectionFailure(error, { address: `grpc://127.0.0.1:${port}` });
     expect(failure.kind).toBe('refused');

@@ -1,16 +1,14 @@
 import http2 from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { generateSelfSignedTls } from './certificates';
 import { explainConnectionFailure } from './connection-failure';
 import { probeConnection } from './connection-probe';
+import { closedLoopbackPort } from './testing/loopback';
 
 describe('probeConnection', () => {
   it('returns the error a fresh connection fails with, or null when it connects', async () => {
-    const free = net.createServer();
-    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
-    const port = (free.address() as net.AddressInfo).port;
-    await new Promise((resolve) => free.close(resolve));
+    const port = await closedLoopbackPort();
     const refused = await probeConnection({ address: `grpc://127.0.0.1:${port}` });
     expect(explainConnectionFailure(refused, { address: `grpc://127.0.0.1:${port}` }).kind).toBe('refused');
 

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { CERTIFICATE_DEFAULTS, ensureSelfSignedCertificate } from '../../shared/certificates';
+import { servedFingerprint } from '../../shared/testing/loopback';
 import { directDialerForTests } from '../shared/testing/direct-tunnel-pair';
 import { createKubernetesApiProxyModule } from './kas-module';
 import type { ProxyAuthServices } from './services-authenticator';
@@ -124,14 +124,3 @@ describe('createKubernetesApiProxyModule', () => {
     }
   });
 });
-
-async function servedFingerprint(port: number, ca: string | Buffer): Promise<string> {
-  const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', reject);
-  });
-  const fingerprint = socket.getPeerCertificate().fingerprint256;
-  socket.destroy();
-  return fingerprint;
-}

@@ -10,6 +10,7 @@ import { startStandInApiServer, type StandInApiServer } from '../shared/testing/
 import type { AuthorizedCaller } from '../shared/impersonation';
 import { ProxyAuthError, type ProxyCredential } from './credentials';
 import { generateSelfSignedTls } from '../../shared/certificates';
+import { servedFingerprint } from '../../shared/testing/loopback';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
 import { kubeApiTargetFromKubeConfig } from '../agent/kube-api-target';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -287,16 +288,7 @@ describe('startKubernetesApiProxy defaults and certificates', () => {
       authenticate: fakeAuthenticate,
       tls: () => current,
     });
-    const served = async (ca: string) => {
-      const socket = tls.connect({ host: '127.0.0.1', port: proxy.port, ca, servername: 'localhost' });
-      await new Promise<void>((resolve, reject) => {
-        socket.once('secureConnect', resolve);
-        socket.once('error', reject);
-      });
-      const fingerprint = socket.getPeerCertificate().fingerprint256;
-      socket.destroy();
-      return fingerprint;
-    };
+    const served = (ca: string) => servedFingerprint(proxy.port, ca);
     try {
       expect(await served(first.caPem)).toBe(new X509Certificate(first.certPem).fingerprint256);
       current = second;
