@@ -341,7 +341,7 @@ async function clusterFigures(): Promise<void> {
     const viaKas: Path = {
       name: 'proxy',
       base: proxy.url,
-      agent: new https.Agent({ keepAlive: true, ca: proxy.caPem }),
+      agent: new https.Agent({ keepAlive: true, ca: proxy.caPem ?? undefined }),
       auth: 'Bearer pat:1:bench',
     };
     const admin: Path = {

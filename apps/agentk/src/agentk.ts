@@ -65,6 +65,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     kasTlsServerName: options.kasTlsServerName,
     kasHeaders: options.kasHeaders,
     userAgent: `mooring-agentk/${AGENTK_VERSION}/${AGENTK_COMMIT}`,
+    logger,
   });
   const pod = {
     podId,

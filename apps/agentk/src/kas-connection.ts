@@ -1,6 +1,9 @@
 // One gRPC channel to kas shared by every agentk module's client, with TLS, keepalive and the per-call metadata.
-import { Channel, ChannelCredentials, Metadata } from '@grpc/grpc-js';
+import { Channel, ChannelCredentials, connectivityState, Metadata } from '@grpc/grpc-js';
 import type { KasChannel } from '@mooring/modules/modagent/index';
+import { ConnectionFailureLog } from '@mooring/modules/shared/connection-failure';
+import { probeConnection } from '@mooring/modules/shared/connection-probe';
+import type { Logger } from 'pino';
 
 export interface KasConnectionOptions {
   /** grpc://host:port or grpcs://host:port */
@@ -12,9 +15,12 @@ export interface KasConnectionOptions {
   userAgent: string;
   keepaliveTimeMs?: number;
   maxMessageBytes?: number;
+  /** Where `failures` logs its one line per connection problem. */
+  logger?: Logger;
 }
 
 export interface KasConnection extends KasChannel {
+  failures: ConnectionFailureLog;
   close(): void;
 }
 
@@ -49,11 +55,57 @@ export function connectToKas(options: KasConnectionOptions): KasConnection {
   const base = new Metadata();
   base.set('authorization', `Bearer ${options.token}`);
   for (const [name, value] of options.kasHeaders ?? []) base.add(name, value);
+  const failures = new ConnectionFailureLog(options.logger ?? silentLog, { address: options.kasAddress });
+  const stopWatching = explainChannelFailures(channel, failures, options);
   return {
     target,
     credentials,
     clientOptions,
     metadata: () => base.clone(),
-    close: () => channel.close(),
+    failures,
+    close: () => {
+      stopWatching();
+      channel.close();
+    },
+  };
+}
+
+const silentLog = { warn: () => undefined, debug: () => undefined, info: () => undefined };
+
+/**
+ * Calls wait for the channel (waitForReady), so a kas that cannot be reached fails no call for a long time: when the
+ * channel fails to connect, dial once more with the same settings and report why, in one line.
+ */
+function explainChannelFailures(
+  channel: Channel,
+  failures: ConnectionFailureLog,
+  options: KasConnectionOptions,
+): () => void {
+  let stopped = false;
+  let probing = false;
+  const watch = (state: connectivityState) => {
+    if (stopped || state === connectivityState.SHUTDOWN) return;
+    // A bounded deadline: grpc-js sets a timer for it. Timing out just watches again.
+    channel.watchConnectivityState(state, Date.now() + 3600_000, () => {
+      if (stopped) return;
+      const next = channel.getConnectivityState(false);
+      if (next === connectivityState.READY) failures.connected();
+      if (next === connectivityState.TRANSIENT_FAILURE && !probing) {
+        probing = true;
+        void probeConnection({
+          address: options.kasAddress,
+          caPem: options.caCertPem,
+          serverName: options.kasTlsServerName,
+        }).then((error) => {
+          probing = false;
+          if (error && !stopped) failures.report(error, 'channel');
+        });
+      }
+      watch(next);
+    });
+  };
+  watch(channel.getConnectivityState(false));
+  return () => {
+    stopped = true;
   };
 }

@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TunnelHandler } from '../reverse_tunnel/shared/tunnel-api';
+import type { ConnectionFailureReporter } from '../shared/connection-failure';
 
 /** The configuration kas sent for this agent (agent_configuration), as every module receives it. */
 export interface AgentConfiguration {
@@ -24,6 +25,11 @@ export interface KasChannel {
   readonly clientOptions: ChannelOptions;
   /** Fresh call metadata: the agent token and any extra kas headers. */
   metadata(): Metadata;
+  /**
+   * Every client of this channel reports its failures here: one log line says what is wrong (DNS, refused, TLS
+   * name, unknown CA, token rejected, ...) and how to fix it, instead of one cryptic line per client.
+   */
+  readonly failures: ConnectionFailureReporter;
 }
 
 /** This pod as it reports itself to kas (proto AgentMeta without the Kubernetes version). */

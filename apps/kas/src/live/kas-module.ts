@@ -15,7 +15,8 @@ export const KUBERNETES_API_PROXY = 'kubernetesApiProxy';
 export interface ProxyEndpoint {
   /** e.g. https://127.0.0.1:8154/k8s-proxy */
   url: string;
-  caPem: string;
+  /** null: the proxy serves a certificate from the system roots (MOORING_PROXY_TLS_CERT_FILE without _CA_FILE). */
+  caPem: string | null;
 }
 
 export interface LiveModuleOptions {

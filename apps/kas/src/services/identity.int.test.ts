@@ -1,8 +1,10 @@
 import { describeWithDatabases } from '@mooring/db/testing/backends';
-import { personalAccessTokens, selectRows, auditLog } from '@mooring/db';
+import { personalAccessTokens, selectRows, auditLog, sessions } from '@mooring/db';
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
+import { sha256Hex } from './crypto';
 import { createServices } from './index';
+import { UNKNOWN_SESSION_CACHE } from './sessions';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './errors';
 import { buildWorld, type World } from './testing/fixtures';
 
@@ -56,6 +58,26 @@ describeWithDatabases('identity services', ({ backend, database }) => {
     expect(w.services.sessions.verifyCsrf(login.sessionId, undefined)).toBe(false);
     await w.services.sessions.logout(login.sessionId);
     expect(await w.services.sessions.resolve(login.sessionId)).toBeNull();
+  });
+
+  it('remembers an unknown session id briefly instead of querying for it on every request', async () => {
+    const madeUp = 'x'.repeat(43);
+    expect(await w.services.sessions.resolve(madeUp)).toBeNull();
+    // The row appears behind the cache's back: within the window the cached answer stands, after it the query runs.
+    const now = w.clock.now();
+    await database()
+      .db.insert(sessions)
+      .values({
+        idHash: sha256Hex(madeUp),
+        userId: w.actors.reporter.userId!,
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + 3600_000),
+      });
+    expect(await w.services.sessions.resolve(madeUp)).toBeNull();
+    w.clock.advance(UNKNOWN_SESSION_CACHE.ttlMs);
+    expect((await w.services.sessions.resolve(madeUp))?.user.id).toBe(w.actors.reporter.userId);
+    await w.services.sessions.logout(madeUp);
   });
 
   it('expires sessions after their lifetime', async () => {

@@ -1,6 +1,7 @@
 // Console sessions: a random id goes into the httpOnly cookie, only its sha256 is stored.
 // CSRF tokens are an HMAC of the session, so they need no storage and die with the session.
 import { randomBytes } from 'node:crypto';
+import { BoundedTtlCache } from '@mooring/modules/shared/bounded-cache';
 import { sessions, users } from '@mooring/db';
 import { and, eq, gt, lt } from 'drizzle-orm';
 import { writeAudit } from './audit';
@@ -14,6 +15,13 @@ export interface SessionOptions {
   /** Sliding lifetime; each use (at most once a minute) pushes expiry out again. Default 12 h. */
   ttlSeconds?: number;
 }
+
+/**
+ * Unknown session ids are remembered this long (and at most this many), so a client repeating a made-up or stale
+ * cookie costs one query per window, not one per request. A new session's id is random and never looked up before
+ * it exists, so the cache cannot hide a real session.
+ */
+export const UNKNOWN_SESSION_CACHE = { ttlMs: 5_000, maxEntries: 10_000 } as const;
 
 export interface LoginResult {
   /** Raw session id for the cookie; not stored, not retrievable again. */
@@ -37,6 +45,10 @@ export function createSessionService(
   const csrfKey = deriveKey(ctx.secret, 'csrf');
 
   const csrfTokenFor = (sessionId: string) => hmacBase64Url(csrfKey, sha256Hex(sessionId));
+  const unknown = new BoundedTtlCache<string, true>({
+    ...UNKNOWN_SESSION_CACHE,
+    now: () => clock.now().getTime(),
+  });
 
   return {
     /**
@@ -96,6 +108,7 @@ export function createSessionService(
       if (!sessionId || sessionId.length > 256) return null;
       const now = clock.now();
       const idHash = sha256Hex(sessionId);
+      if (unknown.has(idHash)) return null;
       const [row] = await db
         .select({
           expiresAt: sessions.expiresAt,
@@ -113,7 +126,11 @@ export function createSessionService(
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))
         .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)));
-      if (!row || row.user.disabled) return null;
+      if (!row) {
+        unknown.set(idHash, true);
+        return null;
+      }
+      if (row.user.disabled) return null;
       let expiresAt = row.expiresAt;
       if (now.getTime() - row.lastSeenAt.getTime() > 60_000) {
         expiresAt = new Date(now.getTime() + ttlMs);

@@ -32,6 +32,7 @@ export function createAgentConfigurationAgentModule(
         podId,
         logger: ctx.logger,
         onConfig: (received) => ctx.configurationReceived(received),
+        failures: ctx.kas.failures,
       });
     },
     async stop() {

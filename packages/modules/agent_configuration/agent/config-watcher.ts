@@ -8,6 +8,9 @@ import type {
 } from '@mooring/proto/gen/mooring/agent_configuration/rpc/rpc';
 import type { AgentMeta } from '@mooring/proto/gen/mooring/rpc/rpc';
 import type { Logger } from 'pino';
+import { Backoff } from '../../shared/backoff';
+import type { ConnectionFailureReporter } from '../../shared/connection-failure';
+import { listenForErrors } from '../../shared/streams';
 
 export interface ReceivedConfig {
   version: string;
@@ -24,6 +27,8 @@ export interface ConfigWatcherOptions {
   onConfig: (config: ReceivedConfig) => void;
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Explains failures in one log line shared with the other clients of the channel. */
+  failures?: ConnectionFailureReporter;
 }
 
 export interface ConfigWatcher {
@@ -37,7 +42,12 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
   const retryMaxMs = options.retryMaxMs ?? 5 * 60_000;
   let current: ReceivedConfig | null = null;
   let stopped = false;
-  let failures = 0;
+  const backoff = new Backoff({
+    initialMs: retryMinMs,
+    maxMs: retryMaxMs,
+    factor: 2,
+    resetAfterMs: Infinity,
+  });
   let timer: NodeJS.Timeout | null = null;
   let stream: ReturnType<AgentConfigurationClient['getConfiguration']> | null = null;
 
@@ -52,7 +62,8 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
     );
     stream = s;
     s.on('data', (response: ConfigurationResponse) => {
-      failures = 0;
+      backoff.reset();
+      options.failures?.connected();
       let config: Record<string, unknown>;
       try {
         const parsed: unknown = JSON.parse(response.configJson || '{}');
@@ -72,20 +83,21 @@ export function startConfigWatcher(options: ConfigWatcherOptions): ConfigWatcher
         logger.error({ err: error, version: response.version }, 'could not apply the agent configuration');
       }
     });
-    s.on('error', () => undefined);
+    listenForErrors(s); // the outcome is read from 'status'
     s.on('status', (st: { code: status; details: string }) => {
       if (stopped || stream !== s) return;
       if (st.code === status.OK) {
-        failures = 0;
+        backoff.reset();
         open();
         return;
       }
-      failures++;
-      const delay = Math.min(retryMaxMs, retryMinMs * 2 ** (failures - 1));
-      logger.warn(
-        { code: st.code, retry_in_ms: delay },
-        `configuration stream from kas failed: ${st.details}`,
-      );
+      const delay = backoff.nextDelayMs();
+      if (options.failures) options.failures.report(st, 'agent_configuration', { retry_in_ms: delay });
+      else
+        logger.warn(
+          { code: st.code, retry_in_ms: delay },
+          `configuration stream from kas failed: ${st.details}`,
+        );
       timer = setTimeout(open, delay);
       timer.unref();
     });

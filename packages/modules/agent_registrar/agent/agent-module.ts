@@ -48,6 +48,7 @@ export function createAgentRegistrarAgentModule(
           return version;
         },
         logger: ctx.logger,
+        failures: ctx.kas.failures,
         intervalMs: options.intervalMs,
       });
       void registrar.firstRegistration.then(markRegistered);

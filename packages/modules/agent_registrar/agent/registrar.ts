@@ -8,6 +8,8 @@ import type {
 } from '@mooring/proto/gen/mooring/agent_registrar/rpc/rpc';
 import type { AgentMeta, KubernetesVersion } from '@mooring/proto/gen/mooring/rpc/rpc';
 import type { Logger } from 'pino';
+import { Backoff } from '../../shared/backoff';
+import type { ConnectionFailureReporter } from '../../shared/connection-failure';
 
 export interface RegistrarOptions {
   client: AgentRegistrarClient;
@@ -22,6 +24,8 @@ export interface RegistrarOptions {
   retryMaxMs?: number;
   callTimeoutMs?: number;
   onRegistered?: () => void;
+  /** Explains failures in one log line shared with the other clients of the channel. */
+  failures?: ConnectionFailureReporter;
 }
 
 function waitingMetadata(metadata: Metadata): Metadata {
@@ -42,7 +46,12 @@ export function startRegistrar(options: RegistrarOptions): Registrar {
   const retryMaxMs = options.retryMaxMs ?? 60_000;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
-  let failures = 0;
+  const backoff = new Backoff({
+    initialMs: retryMinMs,
+    maxMs: retryMaxMs,
+    factor: 2,
+    resetAfterMs: Infinity,
+  });
   let markRegistered!: () => void;
   const firstRegistration = new Promise<void>((resolve) => (markRegistered = resolve));
 
@@ -74,18 +83,20 @@ export function startRegistrar(options: RegistrarOptions): Registrar {
           (error) => (error ? reject(error) : resolve()),
         ),
       );
-      failures = 0;
+      backoff.reset();
+      options.failures?.connected();
       markRegistered();
       options.onRegistered?.();
       logger.debug('registered with kas');
       schedule(intervalMs);
     } catch (error) {
-      failures++;
-      const delay = Math.min(retryMaxMs, retryMinMs * 2 ** (failures - 1));
-      logger.warn(
-        { err: error, retry_in_ms: delay },
-        `could not register with kas: ${(error as { details?: string }).details ?? (error as Error).message}`,
-      );
+      const delay = backoff.nextDelayMs();
+      if (options.failures) options.failures.report(error, 'agent_registrar', { retry_in_ms: delay });
+      else
+        logger.warn(
+          { err: error, retry_in_ms: delay },
+          `could not register with kas: ${(error as { details?: string }).details ?? (error as Error).message}`,
+        );
       schedule(delay);
     }
   };

@@ -21,11 +21,9 @@ import {
 } from '../shared/http-frames';
 import { impersonationHeaders, isImpersonationHeader } from '../shared/impersonation';
 import { kubeStatusBody } from '../shared/kube-status';
-import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
+import { describeError, listenForErrors, readCoalesced, writeWithBackpressure } from '../../shared/streams';
 import type { KubeApiTarget } from './kube-api-target';
-
-const GRPC_INVALID_ARGUMENT = 3;
-const GRPC_UNAVAILABLE = 14;
+import { GrpcStatus } from '../../shared/grpc-status';
 
 export interface ProxyLogger {
   debug(obj: object, msg?: string): void;
@@ -60,7 +58,7 @@ async function serve(call: IncomingCall, options: MakeRequestHandlerOptions): Pr
   const message = first.done ? undefined : decodeRequest(first.value);
   if (message?.$case !== 'header' || !message.value.request) {
     call.fail({
-      code: GRPC_INVALID_ARGUMENT,
+      code: GrpcStatus.INVALID_ARGUMENT,
       message: 'MakeRequest: the first frame must be a Header with a request',
     });
     return;
@@ -83,7 +81,8 @@ async function serve(call: IncomingCall, options: MakeRequestHandlerOptions): Pr
     ...(upgrade ? { ...target.tls, agent: false } : { agent: target.agent }),
   };
   const client = target.url.protocol === 'https:' ? https : http;
-  const req = client.request(requestOptions);
+  // Outcomes are awaited with once(); later errors (a destroy after the response) must not crash agentk.
+  const req = listenForErrors(client.request(requestOptions));
   const onAbort = () => req.destroy(new Error('kas cancelled the request'));
   call.signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -161,7 +160,7 @@ async function relayHttp(
     if (call.signal.aborted) return;
     options.log?.warn({ err: describeError(error) }, 'Kubernetes API server response broke off');
     call.fail({
-      code: GRPC_UNAVAILABLE,
+      code: GrpcStatus.UNAVAILABLE,
       message: `the Kubernetes API server's response broke off: ${describeError(error)}`,
     });
     return;
@@ -180,9 +179,12 @@ async function relayUpgrade(
   type UpgradeOutcome =
     Outcome | { kind: 'upgrade'; res: http.IncomingMessage; socket: Socket; head: Buffer };
   const outcome = new Promise<UpgradeOutcome>((resolve) => {
-    req.once('upgrade', (res, socket: Socket, head: Buffer) =>
-      resolve({ kind: 'upgrade', res, socket, head }),
-    );
+    req.once('upgrade', (res, socket: Socket, head: Buffer) => {
+      // From now on the API server may reset the connection at any moment, also while the tunnel waits for drain
+      // and nothing reads the socket: the error is kept (socket.errored) and ends the relay below.
+      listenForErrors(socket);
+      resolve({ kind: 'upgrade', res, socket, head });
+    });
     req.once('response', (res) => resolve({ kind: 'response', res }));
     req.once('error', (error) => resolve({ kind: 'error', error }));
   });

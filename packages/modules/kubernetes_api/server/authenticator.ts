@@ -1,5 +1,6 @@
 // The proxy asks an injected authenticator who the caller is and whether it may use the agent. kas wires it to
 // its services (PATs, sessions, CI job tokens, the agent's live configuration); tests may wire real services too.
+import { BoundedTtlCache } from '../../shared/bounded-cache';
 import type { AuthorizedCaller } from '../shared/impersonation';
 import { ProxyAuthError, type ProxyCredential } from './credentials';
 
@@ -15,35 +16,45 @@ export interface AuthCacheOptions {
   ttlMs: number;
   /** How long a 401 is reused. */
   errorTtlMs: number;
+  /** At most this many credentials are remembered (least recently used go first); default 10,000. */
+  maxEntries?: number;
   now?: () => number;
 }
 
-/** Caches answers per credential so hot paths (kubectl discovery) do not hit the database per request. */
+export const DEFAULT_AUTH_CACHE_MAX_ENTRIES = 10_000;
+
+/**
+ * Caches answers per credential so hot paths (kubectl discovery) do not hit the database per request. Bounded: a
+ * flood of made-up credentials evicts old entries instead of growing kas's memory.
+ */
 export function cachedAuthenticator(
   inner: ProxyAuthenticator,
   options: AuthCacheOptions,
 ): ProxyAuthenticator & {
   hits: () => number;
+  size: () => number;
 } {
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, { until: number; result: Promise<AuthorizedCaller> }>();
+  const entries = new BoundedTtlCache<string, Promise<AuthorizedCaller>>({
+    maxEntries: options.maxEntries ?? DEFAULT_AUTH_CACHE_MAX_ENTRIES,
+    ttlMs: options.ttlMs,
+    now: options.now,
+  });
   let hits = 0;
   const fn = async (credential: ProxyCredential) => {
     const key = JSON.stringify(credential);
-    const t = now();
-    const entry = entries.get(key);
-    if (entry && entry.until > t) {
+    const cached = entries.get(key);
+    if (cached) {
       hits++;
-      return entry.result;
+      return cached;
     }
-    if (entries.size > 10_000) for (const [k, e] of entries) if (e.until <= t) entries.delete(k);
     const result = inner(credential);
-    entries.set(key, { until: t + options.ttlMs, result });
+    entries.set(key, result);
     result.catch((error: unknown) => {
-      if (error instanceof ProxyAuthError) entries.set(key, { until: now() + options.errorTtlMs, result });
+      if (entries.get(key) !== result) return;
+      if (error instanceof ProxyAuthError) entries.set(key, result, options.errorTtlMs);
       else entries.delete(key);
     });
     return result;
   };
-  return Object.assign(fn, { hits: () => hits });
+  return Object.assign(fn, { hits: () => hits, size: () => entries.size });
 }

@@ -12,7 +12,7 @@ import {
   type ValuesMap,
 } from '../shared/http-frames';
 import { kubeStatusBody, STATUS_TEXT } from '../shared/kube-status';
-import { describeError, readCoalesced, writeWithBackpressure } from '../shared/streams';
+import { describeError, listenForErrors, readCoalesced, writeWithBackpressure } from '../../shared/streams';
 import { ProxyFailure } from './prepare-request';
 import { WatchResumeTracker } from './watch-resume';
 
@@ -159,7 +159,7 @@ export async function bridgeUpgrade(
 ): Promise<BridgeResult> {
   call.sendMessage(encodeRequestTrailer());
   if (head.length) call.sendMessage(encodeRequestUpgradeData(head));
-  socket.on('error', () => undefined);
+  listenForErrors(socket);
   // Client bytes flow with backpressure: the socket is read only as fast as the tunnel takes them.
   void (async () => {
     for await (const chunk of readCoalesced(socket)) await send(call, encodeRequestUpgradeData(chunk));

@@ -80,4 +80,39 @@ describe('cachedAuthenticator', () => {
     await expect(auth(cred)).rejects.toThrow('revoked');
     expect(calls).toBe(2);
   });
+
+  it('holds at most maxEntries credentials however many distinct ones arrive', async () => {
+    const auth = cachedAuthenticator(
+      async () => {
+        throw new ProxyAuthError('unknown token');
+      },
+      { ttlMs: 60_000, errorTtlMs: 60_000, maxEntries: 100, now: () => 0 },
+    );
+    for (let i = 0; i < 1_000; i++)
+      await expect(auth({ kind: 'pat', agentId: 1, token: `random-${i}` })).rejects.toThrow();
+    expect(auth.size()).toBe(100);
+  });
+
+  it('briefly remembers a rejected credential, and forgets errors that are not answers', async () => {
+    let now = 0;
+    let calls = 0;
+    let broken = true;
+    const auth = cachedAuthenticator(
+      async () => {
+        calls++;
+        if (broken) throw new Error('database unavailable');
+        throw new ProxyAuthError('unknown token');
+      },
+      { ttlMs: 10_000, errorTtlMs: 1_000, now: () => now },
+    );
+    const cred = { kind: 'pat' as const, agentId: 1, token: 'nope' };
+    await expect(auth(cred)).rejects.toThrow('database unavailable');
+    broken = false;
+    await expect(auth(cred)).rejects.toThrow('unknown token');
+    await expect(auth(cred)).rejects.toThrow('unknown token');
+    expect(calls).toBe(2);
+    now = 1_000;
+    await expect(auth(cred)).rejects.toThrow('unknown token');
+    expect(calls).toBe(3);
+  });
 });

@@ -7,7 +7,7 @@ export {
 } from './proxy-server';
 export { cachedAuthenticator, type ProxyAuthenticator, type AuthCacheOptions } from './authenticator';
 export { ProxyAuthError, readCredential, type ProxyCredential } from './credentials';
-export { generateSelfSignedTls, type ProxyTls } from './tls';
+export { proxyTlsSource, type ProxyTls, type ProxyTlsSource } from './tls';
 export { proxyMetrics, type ProxyMetrics } from './proxy-metrics';
 export { buildProxyKubeconfig, type ProxyKubeconfigInput } from '../shared/kubeconfig';
 export type { AuthorizedCaller, AuthorizedUser, AuthorizedCiJob } from '../shared/impersonation';

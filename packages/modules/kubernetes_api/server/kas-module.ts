@@ -1,15 +1,13 @@
 // The proxy as a kas module: kas's composition root lists it after the agent listener and hands it the dialer.
 // Typed structurally against apps/kas/src/module.ts (KasModule) so the module does not import the app.
-import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { ensureSelfSignedCertificate } from '../../modserver/index';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { settingValues } from '../../shared/settings';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
 import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
 import { kubernetesApiSettings } from './settings';
-import type { ProxyTls } from './tls';
+import { proxyTlsSource, type ProxyTls } from './tls';
 
 export interface ProxyModuleContext {
   /** kas's configuration, with this module's contribution (kubernetesApiSettings) in it. */
@@ -23,10 +21,14 @@ export interface KubernetesApiProxyModuleOptions {
   /** The agent listener's dialer; called at start, after the agent module started. */
   dialer: () => AgentDialer;
   /**
-   * kas's certificate. Omitted: the agent listener's self-signed CA and certificate in <dataDir>/tls/agent-api
-   * (one CA for the whole kas), or, without a data dir, a throwaway one generated with openssl.
+   * kas's certificate. Omitted: the files of MOORING_PROXY_TLS_CERT_FILE / _KEY_FILE (and _CA_FILE), else the
+   * agent listener's self-signed CA and certificate in <dataDir>/tls/agent-api (one CA for the whole kas, renewed
+   * before it expires), or, without a data dir, a throwaway one generated with openssl.
    */
   tls?: () => ProxyTls | undefined;
+  /** Milliseconds; decides when the self-signed certificate is due for renewal (tests move it). */
+  now?: () => number;
+  tlsRefreshMs?: number;
   /**
    * Auth answer cache (default 10 s / 5 s). Shorter than GitLab's 60 s because kas's own services already keep
    * token checks in memory; this bounds how late a revocation or an access change reaches the proxy.
@@ -45,16 +47,22 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
     proxy: () => proxy,
     async start(ctx: ProxyModuleContext) {
       const cache = options.authCache ?? { ttlMs: 10_000, errorTtlMs: 5_000 };
-      const { proxyPort } = settingValues(kubernetesApiSettings, ctx.config);
+      const settings = settingValues(kubernetesApiSettings, ctx.config);
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
-        port: proxyPort,
-        tls: options.tls?.() ?? defaultTls(ctx.config.dataDir),
+        port: settings.proxyPort,
+        tls:
+          options.tls?.() ??
+          proxyTlsSource(
+            { ...settings, dataDir: ctx.config.dataDir },
+            { hosts: [ctx.config.listenHost], now: options.now },
+          ),
+        tlsRefreshMs: options.tlsRefreshMs,
         dialer: options.dialer(),
         authenticate: cachedAuthenticator(servicesAuthenticator(ctx.services), cache),
         metricsRegistry: ctx.metrics,
         routingTimeoutMs: options.routingTimeoutMs,
-        credentialRecheckMs: options.credentialRecheckMs ?? 10_000,
+        credentialRecheckMs: options.credentialRecheckMs,
         log: ctx.logger,
       });
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
@@ -63,16 +71,5 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       await proxy?.stop();
       proxy = null;
     },
-  };
-}
-
-function defaultTls(dataDir: string | undefined): ProxyTls | undefined {
-  if (!dataDir) return undefined;
-  const material = ensureSelfSignedCertificate(join(dataDir, 'tls', 'agent-api'));
-  if (!material.caPem) return undefined;
-  return {
-    certPem: material.certPem.toString(),
-    keyPem: material.keyPem.toString(),
-    caPem: material.caPem.toString(),
   };
 }

@@ -484,7 +484,7 @@ describe('browser session credentials (real sessions and CSRF)', () => {
   const get = (path: string, headers: Record<string, string>) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       https
-        .get(`${world.proxy.url}${path}`, { ca: world.proxy.caPem, headers }, (res) => {
+        .get(`${world.proxy.url}${path}`, { ca: world.proxy.caPem ?? undefined, headers }, (res) => {
           let body = '';
           res.on('data', (d: Buffer) => (body += d.toString()));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -549,7 +549,7 @@ describe('faults', () => {
         .get(
           `${world.proxy.url}/api`,
           {
-            ca: world.proxy.caPem,
+            ca: world.proxy.caPem ?? undefined,
             headers: { authorization: `Bearer pat:${world.idleAgentId}:${world.alicePat.token}` },
           },
           (res) => {

@@ -9,7 +9,7 @@ import {
   isImpersonationHeader,
   type AuthorizedCaller,
 } from '../shared/impersonation';
-import { describeError } from '../shared/streams';
+import { describeError } from '../../shared/streams';
 import type { ProxyAuthenticator } from './authenticator';
 import { isWatchRequest } from './watch-resume';
 import {

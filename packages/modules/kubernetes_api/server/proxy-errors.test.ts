@@ -13,6 +13,7 @@ import {
   encodeResponseTrailer,
 } from '../shared/http-frames';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
+import { GrpcStatus } from '../../shared/grpc-status';
 
 const allowAll = async (c: { agentId: number }) => ({
   kind: 'user' as const,
@@ -34,12 +35,16 @@ afterEach(async () => {
 function get(p: KubernetesApiProxy, path: string): Promise<{ status: number; body: string; error?: string }> {
   return new Promise((resolve) => {
     https
-      .get(`${p.url}${path}`, { ca: p.caPem, headers: { authorization: 'Bearer pat:3:t' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', (e) => resolve({ status: res.statusCode ?? 0, body, error: e.message }));
-      })
+      .get(
+        `${p.url}${path}`,
+        { ca: p.caPem ?? undefined, headers: { authorization: 'Bearer pat:3:t' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('error', (e) => resolve({ status: res.statusCode ?? 0, body, error: e.message }));
+        },
+      )
       .on('error', (e) => resolve({ status: 0, body: '', error: e.message }));
   });
 }
@@ -63,7 +68,7 @@ describe('proxy error mapping', () => {
 
   it('answers 502 naming the agent when the call fails before any response', async () => {
     const dialer = directDialerForTests(
-      async (call) => call.fail({ code: 13, message: 'handler exploded' }),
+      async (call) => call.fail({ code: GrpcStatus.INTERNAL, message: 'handler exploded' }),
       new Set([3]),
     );
     proxy = await startKubernetesApiProxy({ port: 0, dialer, authenticate: allowAll });
@@ -83,7 +88,7 @@ describe('proxy error mapping', () => {
           }),
         );
         await call.sendMessage(encodeResponseData(Buffer.from('{"type":"ADDED","object":{}}\n')));
-        call.fail({ code: 14, message: 'tunnel broke' });
+        call.fail({ code: GrpcStatus.UNAVAILABLE, message: 'tunnel broke' });
       },
       new Set([3]),
     );
@@ -96,7 +101,7 @@ describe('proxy error mapping', () => {
     expect(event.type).toBe('ERROR');
     expect(event.object).toMatchObject({ kind: 'Status', code: 503 });
     expect(event.object.message).toContain(
-      `agent 3 stopped serving this stream: ${new TunnelCallError({ code: 14, message: 'tunnel broke' }).message}`,
+      `agent 3 stopped serving this stream: ${new TunnelCallError({ code: GrpcStatus.UNAVAILABLE, message: 'tunnel broke' }).message}`,
     );
   });
 
@@ -104,7 +109,8 @@ describe('proxy error mapping', () => {
     let attempts = 0;
     const dialer = directDialerForTests(
       async (call) => {
-        if (++attempts === 1) return call.fail({ code: 14, message: 'agentk closed the tunnel stream' });
+        if (++attempts === 1)
+          return call.fail({ code: GrpcStatus.UNAVAILABLE, message: 'agentk closed the tunnel stream' });
         await call.sendMessage(
           encodeResponseHeader({
             statusCode: 200,
@@ -143,7 +149,7 @@ describe('proxy error mapping', () => {
         if (first) {
           // One whole event, then half of the next: the tunnel breaks mid-event.
           await call.sendMessage(encodeResponseData(Buffer.from(event('11') + event('12').slice(0, 20))));
-          return call.fail({ code: 14, message: 'the connection reached its max age' });
+          return call.fail({ code: GrpcStatus.UNAVAILABLE, message: 'the connection reached its max age' });
         }
         await call.sendMessage(encodeResponseData(Buffer.from(event('12') + event('13'))));
         await call.sendMessage(encodeResponseTrailer());

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,8 @@ import { directDialerForTests } from '../shared/testing/direct-tunnel-pair';
 import { startStandInApiServer, type StandInApiServer } from '../shared/testing/stand-in-api-server';
 import type { AuthorizedCaller } from '../shared/impersonation';
 import { ProxyAuthError, type ProxyCredential } from './credentials';
+import { generateSelfSignedTls } from '../../shared/certificates';
+import { servedFingerprint } from '../../shared/testing/loopback';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
 import { kubeApiTargetFromKubeConfig } from '../agent/kube-api-target';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -57,18 +61,22 @@ function call(
   body?: string,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = https.request(`${proxy.url}${path}`, { method, headers, ca: proxy.caPem }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-      res.on('error', reject);
-    });
+    const req = https.request(
+      `${proxy.url}${path}`,
+      { method, headers, ca: proxy.caPem ?? undefined },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -189,7 +197,7 @@ describe('Kubernetes API proxy over a direct (in-memory) tunnel', () => {
     const socket = tls.connect({
       host: '127.0.0.1',
       port: proxy.port,
-      ca: proxy.caPem,
+      ca: proxy.caPem ?? undefined,
       servername: 'localhost',
     });
     await new Promise<void>((r) => socket.once('secureConnect', () => r()));
@@ -215,7 +223,7 @@ describe('Kubernetes API proxy over a direct (in-memory) tunnel', () => {
       https
         .get(
           `${proxy.url}/big?bytes=${20 * 1024 * 1024}`,
-          { headers: pat('agent-mode'), ca: proxy.caPem },
+          { headers: pat('agent-mode'), ca: proxy.caPem ?? undefined },
           (res) => {
             let n = 0;
             res.on('data', (c: Buffer) => (n += c.length));
@@ -250,6 +258,47 @@ describe('Kubernetes API proxy over a direct (in-memory) tunnel', () => {
     } finally {
       await deadProxy.stop();
       dead.close();
+    }
+  });
+});
+
+describe('startKubernetesApiProxy defaults and certificates', () => {
+  it('re-checks long requests as often as docs/kubernetes-api-proxy.md says, by default', async () => {
+    const docs = readFileSync(new URL('../../../../docs/kubernetes-api-proxy.md', import.meta.url), 'utf8');
+    const documented = /re-check their credential every (\d+) s/.exec(docs.replace(/\s+/g, ' '))?.[1];
+    expect(documented).toBeDefined();
+    const proxy = await startKubernetesApiProxy({
+      port: 0,
+      dialer: directDialerForTests(async (c) => c.finish(), new Set()),
+      authenticate: fakeAuthenticate,
+      tls: generateSelfSignedTls(),
+    });
+    try {
+      expect(proxy.credentialRecheckMs).toBe(Number(documented) * 1000);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('serves what its TLS source returns after a refresh (a rotated or renewed certificate)', async () => {
+    const first = generateSelfSignedTls();
+    const second = generateSelfSignedTls();
+    let current = first;
+    const proxy = await startKubernetesApiProxy({
+      port: 0,
+      dialer: directDialerForTests(async (c) => c.finish(), new Set()),
+      authenticate: fakeAuthenticate,
+      tls: () => current,
+    });
+    const served = (ca: string) => servedFingerprint(proxy.port, ca);
+    try {
+      expect(await served(first.caPem)).toBe(new X509Certificate(first.certPem).fingerprint256);
+      current = second;
+      proxy.refreshTls();
+      expect(proxy.caPem).toBe(second.caPem);
+      expect(await served(second.caPem)).toBe(new X509Certificate(second.certPem).fingerprint256);
+    } finally {
+      await proxy.stop();
     }
   });
 });

@@ -13,13 +13,14 @@ import {
 } from '../../reverse_tunnel/shared/tunnel-api';
 import { KUBERNETES_API_MAKE_REQUEST } from '../shared/methods';
 import { isUpgradeRequest, upgradeProtocol } from '../shared/http-frames';
-import { describeError } from '../shared/streams';
+import { describeError, listenForErrors } from '../../shared/streams';
 import type { ProxyAuthenticator } from './authenticator';
 import { bridgeHttp, bridgeUpgrade, sendStatus, writeRawStatus } from './bridge';
 import { ProxyAuthError } from './credentials';
 import { prepareRequest, ProxyFailure, type PreparedRequest } from './prepare-request';
 import { proxyMetrics, type ProxyMetrics } from './proxy-metrics';
-import { generateSelfSignedTls, type ProxyTls } from './tls';
+import { generateSelfSignedTls } from '../../shared/certificates';
+import type { ProxyTls, ProxyTlsSource } from './tls';
 
 export interface ProxyLog {
   info(obj: object, msg?: string): void;
@@ -31,8 +32,13 @@ export interface KubernetesApiProxyOptions {
   host?: string;
   /** Default 8154; 0 picks a free port. */
   port?: number;
-  /** Server certificate and the CA clients trust. Omitted: a self-signed CA is generated with openssl. */
-  tls?: ProxyTls;
+  /**
+   * Server certificate and the CA clients trust, or a source asked again every `tlsRefreshMs` (a rotated file or a
+   * renewed self-signed certificate is served from then on). Omitted: a throwaway self-signed CA.
+   */
+  tls?: ProxyTls | ProxyTlsSource;
+  /** How often a TLS source is asked again; default 1 h. */
+  tlsRefreshMs?: number;
   dialer: AgentDialer;
   authenticate: ProxyAuthenticator;
   metricsRegistry?: Registry;
@@ -40,7 +46,7 @@ export interface KubernetesApiProxyOptions {
   pathPrefix?: string;
   /** How long a request waits for a tunnel of its agent; default 20 s. */
   routingTimeoutMs?: number;
-  /** Long requests re-check their credential this often and end when it is revoked; default 30 s. */
+  /** Long requests re-check their credential this often and end when it is revoked; default 10 s. */
   credentialRecheckMs?: number;
   log?: ProxyLog;
 }
@@ -49,12 +55,20 @@ export interface KubernetesApiProxy {
   port: number;
   /** e.g. https://127.0.0.1:8154/k8s-proxy */
   url: string;
-  caPem: string;
+  /** The CA to embed in kubeconfigs; null when the certificate chains to the system roots. */
+  readonly caPem: string | null;
+  /** The effective re-check period of long requests. */
+  credentialRecheckMs: number;
   metrics: ProxyMetrics;
+  /** Asks the TLS source again and serves what it returns from the next handshake on (the timer calls this). */
+  refreshTls(): void;
   stop(): Promise<void>;
 }
 
 export const DEFAULT_PROXY_PORT = 8154;
+/** The one default (docs/kubernetes-api-proxy.md says it): how often long requests re-check their credential. */
+export const DEFAULT_CREDENTIAL_RECHECK_MS = 10_000;
+export const DEFAULT_TLS_REFRESH_MS = 3600_000;
 
 export async function startKubernetesApiProxy(
   options: KubernetesApiProxyOptions,
@@ -62,8 +76,10 @@ export async function startKubernetesApiProxy(
   const host = options.host ?? '127.0.0.1';
   const prefix = (options.pathPrefix ?? '/k8s-proxy').replace(/\/$/, '');
   const routingTimeoutMs = options.routingTimeoutMs ?? 20_000;
-  const recheckMs = options.credentialRecheckMs ?? 30_000;
-  const tls = options.tls ?? generateSelfSignedTls(['localhost', host]);
+  const recheckMs = options.credentialRecheckMs ?? DEFAULT_CREDENTIAL_RECHECK_MS;
+  const given = options.tls ?? generateSelfSignedTls([host]);
+  const tlsSource: ProxyTlsSource = typeof given === 'function' ? given : () => given;
+  let tls = tlsSource();
   const metrics = proxyMetrics(options.metricsRegistry ?? new Registry());
   const log = options.log;
   const active = new Set<{ close(): void }>();
@@ -161,7 +177,7 @@ export async function startKubernetesApiProxy(
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => undefined);
+    listenForErrors(socket);
     if (!isUpgradeRequest(req.headersDistinct)) {
       writeRawStatus(
         socket,
@@ -214,6 +230,23 @@ export async function startKubernetesApiProxy(
     keepAliveTimeout: 60_000,
   });
   server.timeout = 0;
+
+  function refreshTls(): void {
+    let next: ProxyTls;
+    try {
+      next = tlsSource();
+    } catch (error) {
+      // Keep serving the current certificate; the next refresh tries again.
+      log?.warn({ err: describeError(error) }, 'could not reload the Kubernetes API proxy certificate');
+      return;
+    }
+    if (next.certPem === tls.certPem && next.keyPem === tls.keyPem && next.caPem === tls.caPem) return;
+    server.setSecureContext({ cert: next.certPem, key: next.keyPem });
+    tls = next;
+    log?.info({}, 'Kubernetes API proxy certificate reloaded');
+  }
+  const tlsTimer = setInterval(refreshTls, options.tlsRefreshMs ?? DEFAULT_TLS_REFRESH_MS);
+  tlsTimer.unref();
   server.on('request', (req, res) => void onRequest(req, res));
   server.on(
     'upgrade',
@@ -235,9 +268,14 @@ export async function startKubernetesApiProxy(
   return {
     port,
     url,
-    caPem: tls.caPem,
+    get caPem() {
+      return tls.caPem;
+    },
+    credentialRecheckMs: recheckMs,
     metrics,
+    refreshTls,
     async stop() {
+      clearInterval(tlsTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const entry of active) entry.close();
       server.closeAllConnections();

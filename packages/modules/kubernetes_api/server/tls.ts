@@ -1,67 +1,86 @@
-// TLS material for the proxy listener when kas gives none: a throwaway CA and a server certificate for loopback
-// names, made with the system's openssl (the tunnel's own CA is used instead when kas passes it in).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Where the proxy's certificate comes from: the files an operator gives (MOORING_PROXY_TLS_CERT_FILE / _KEY_FILE,
+// optional _CA_FILE to embed in kubeconfigs), or else the agent listener's self-signed CA in <data dir>/tls/agent-api
+// (one CA for the whole kas), or, without a data dir, a throwaway one. The source is asked again periodically, so a
+// rotated file is picked up and the self-signed certificate is renewed before it expires.
 import { join } from 'node:path';
+import {
+  ensureSelfSignedCertificate,
+  generateSelfSignedTls,
+  readCertificateFiles,
+} from '../../shared/certificates';
 
 export interface ProxyTls {
   certPem: string;
   keyPem: string;
-  /** The CA clients must trust (embedded into generated kubeconfigs). */
-  caPem: string;
+  /** The CA clients must trust (embedded into generated kubeconfigs); null: a public certificate, system roots. */
+  caPem: string | null;
 }
 
-export function generateSelfSignedTls(hosts: string[] = ['localhost', '127.0.0.1', '::1']): ProxyTls {
-  const dir = mkdtempSync(join(tmpdir(), 'mooring-proxy-tls-'));
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  try {
-    const san = hosts.map((h) => (/^[0-9.:]+$/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
-    run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
-    run([
-      'req',
-      '-x509',
-      '-new',
-      '-key',
-      'ca.key',
-      '-sha256',
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=mooring-kas-proxy-ca',
-      '-out',
-      'ca.pem',
-    ]);
-    run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key']);
-    run(['req', '-new', '-key', 'server.key', '-subj', '/CN=mooring-kas', '-out', 'server.csr']);
-    writeFileSync(
-      join(dir, 'ext.cnf'),
-      `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`,
+/** Called at start and on every refresh; returns the current material. */
+export type ProxyTlsSource = () => ProxyTls;
+
+export interface ProxyTlsSettings {
+  proxyTlsCertFile?: string;
+  proxyTlsKeyFile?: string;
+  proxyTlsCaFile?: string;
+  dataDir?: string;
+}
+
+export const PROXY_TLS_ENV = {
+  certFile: 'MOORING_PROXY_TLS_CERT_FILE',
+  keyFile: 'MOORING_PROXY_TLS_KEY_FILE',
+  caFile: 'MOORING_PROXY_TLS_CA_FILE',
+} as const;
+
+/** Validates the settings (both files or neither; a CA only with them) and returns the source. */
+export function proxyTlsSource(
+  settings: ProxyTlsSettings,
+  options: { hosts?: string[]; now?: () => number } = {},
+): ProxyTlsSource {
+  const { proxyTlsCertFile: certFile, proxyTlsKeyFile: keyFile, proxyTlsCaFile: caFile } = settings;
+  if (!certFile !== !keyFile) {
+    const [set, unset] = certFile
+      ? [PROXY_TLS_ENV.certFile, PROXY_TLS_ENV.keyFile]
+      : [PROXY_TLS_ENV.keyFile, PROXY_TLS_ENV.certFile];
+    throw new Error(
+      `${set} is set but ${unset} is not: set both (the PEM certificate chain and its private key), ` +
+        'or neither to use the self-signed certificate',
     );
-    run([
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '825',
-      '-sha256',
-      '-extfile',
-      'ext.cnf',
-      '-out',
-      'server.pem',
-    ]);
-    return {
-      certPem: readFileSync(join(dir, 'server.pem'), 'utf8'),
-      keyPem: readFileSync(join(dir, 'server.key'), 'utf8'),
-      caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  if (certFile && keyFile) {
+    return () => {
+      const material = readCertificateFiles({
+        certFile,
+        keyFile,
+        caFile,
+        certWhat: `the Kubernetes API proxy's certificate (${PROXY_TLS_ENV.certFile})`,
+        keyWhat: `the Kubernetes API proxy's key (${PROXY_TLS_ENV.keyFile})`,
+        caWhat: `the CA for kubeconfigs (${PROXY_TLS_ENV.caFile})`,
+      });
+      return {
+        certPem: material.certPem.toString(),
+        keyPem: material.keyPem.toString(),
+        caPem: material.caPem?.toString() ?? null,
+      };
+    };
+  }
+  if (caFile) {
+    throw new Error(
+      `${PROXY_TLS_ENV.caFile} is set without ${PROXY_TLS_ENV.certFile} and ${PROXY_TLS_ENV.keyFile}: ` +
+        'the CA file only names the CA of a certificate you give; unset it to use the self-signed certificate',
+    );
+  }
+  if (!settings.dataDir) {
+    const throwaway = generateSelfSignedTls(options.hosts);
+    return () => throwaway;
+  }
+  const dir = join(settings.dataDir, 'tls', 'agent-api');
+  return () => {
+    const material = ensureSelfSignedCertificate(dir, { hosts: options.hosts, now: options.now });
+    return {
+      certPem: material.certPem.toString(),
+      keyPem: material.keyPem.toString(),
+      caPem: material.caPem!.toString(),
+    };
+  };
 }

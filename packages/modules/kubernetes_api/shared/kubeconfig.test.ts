@@ -28,4 +28,16 @@ describe('buildProxyKubeconfig', () => {
       buildProxyKubeconfig({ proxyUrl: 'http://x/k8s-proxy', caPem, agentId: 1, token: 't' }),
     ).toThrow(/proxyUrl must be an https:\/\/ URL/);
   });
+
+  it('leaves the CA out when the proxy serves a certificate from the system roots', () => {
+    const config = parse(
+      buildProxyKubeconfig({
+        proxyUrl: 'https://kas.example/k8s-proxy',
+        caPem: null,
+        agentId: 1,
+        token: 't',
+      }),
+    ) as { clusters: { cluster: Record<string, unknown> }[] };
+    expect(config.clusters[0]!.cluster).toEqual({ server: 'https://kas.example/k8s-proxy' });
+  });
 });

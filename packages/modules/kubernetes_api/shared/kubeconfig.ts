@@ -1,4 +1,5 @@
-// kubeconfig files that point kubectl at the proxy. The proxy's CA is embedded; TLS checks are never skipped.
+// kubeconfig files that point kubectl at the proxy. The proxy's CA is embedded (unless its certificate chains to the
+// system roots); TLS checks are never skipped.
 import { stringify } from 'yaml';
 import { z } from 'zod';
 
@@ -10,7 +11,11 @@ const KubeconfigInput = z.object({
       (u) => u.startsWith('https://'),
       'must be an https:// URL (kubectl does not send tokens over http)',
     ),
-  caPem: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' }),
+  /** The proxy's CA; null or omitted when its certificate chains to the system roots (kubectl then uses those). */
+  caPem: z
+    .string()
+    .includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' })
+    .nullish(),
   agentId: z.number().int().positive(),
   /** The token after the `pat:<id>:` / `ci:<id>:` prefix. */
   token: z.string().min(1),
@@ -40,7 +45,7 @@ export function buildProxyKubeconfig(input: ProxyKubeconfigInput): string {
         name: o.clusterName,
         cluster: {
           server: o.proxyUrl,
-          'certificate-authority-data': Buffer.from(o.caPem).toString('base64'),
+          ...(o.caPem ? { 'certificate-authority-data': Buffer.from(o.caPem).toString('base64') } : {}),
         },
       },
     ],

@@ -76,6 +76,7 @@ export function createReverseTunnelAgentModule(
           maxIdleTimeMs: options.pool?.maxIdleTimeMs,
           backoff: { initialMs: options.pool?.backoffInitialMs, maxMs: options.pool?.backoffMaxMs },
           onChange: (s) => (stats = s),
+          failures: ctx.kas.failures,
         });
       });
     },

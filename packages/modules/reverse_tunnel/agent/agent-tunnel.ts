@@ -7,10 +7,11 @@ import type {
   ReverseTunnelClient,
 } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
-import { AsyncQueue } from '../shared/async-queue';
+import { AsyncQueue } from '../../shared/async-queue';
 import { asBuffer, metaFromProto, metaToProto } from '../shared/meta';
 import type { IncomingCall, TunnelMeta, TunnelStatus } from '../shared/tunnel-api';
 import type { TunnelHandlerRegistry } from './handler-registry';
+import { listenForErrors } from '../../shared/streams';
 
 export type TunnelEnd =
   /** agentk closed it while idle (pool shrink or shutdown). */
@@ -59,7 +60,7 @@ export class AgentTunnel {
       }
     });
     this.stream.on('data', (frame: ConnectResponse) => this.onFrame(frame));
-    this.stream.on('error', () => undefined); // the outcome is read from 'status'
+    listenForErrors(this.stream); // the outcome is read from 'status'
     this.stream.on('status', (s: { code: status; details: string }) => this.onStatus(s));
     this.stream.write({
       msg: { $case: 'descriptor', value: { agentDescriptor: deps.handlers.descriptor(), podId: deps.podId } },

@@ -2,12 +2,13 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
+import type { ConnectionFailureReporter } from '../../shared/connection-failure';
 import { AgentTunnel } from './agent-tunnel';
-import { Backoff, type BackoffOptions } from './backoff';
+import { Backoff, type BackoffOptions } from '../../shared/backoff';
 import type { TunnelHandlerRegistry } from './handler-registry';
 import { TunnelPool, type TunnelPoolStats } from './tunnel-pool';
 
-export { Backoff, type BackoffOptions } from './backoff';
+export { Backoff, type BackoffOptions } from '../../shared/backoff';
 export { TunnelHandlerRegistry } from './handler-registry';
 export {
   TunnelPool,
@@ -31,6 +32,8 @@ export interface ReverseTunnelAgentOptions {
   maxTunnels?: number;
   backoff?: BackoffOptions;
   onChange?: (stats: TunnelPoolStats) => void;
+  /** Explains failures in one log line shared with the other clients of the channel; else each is logged here. */
+  failures?: ConnectionFailureReporter;
 }
 
 export function startReverseTunnelAgent(options: ReverseTunnelAgentOptions): TunnelPool {
@@ -41,12 +44,17 @@ export function startReverseTunnelAgent(options: ReverseTunnelAgentOptions): Tun
     maxIdleTimeMs: options.maxIdleTimeMs,
     maxTunnels: options.maxTunnels,
     backoff: new Backoff(options.backoff),
-    onChange: options.onChange,
+    onChange: (stats) => {
+      if (stats.idle + stats.active > 0) options.failures?.connected();
+      options.onChange?.(stats);
+    },
     onFailure: (end, retryInMs) =>
-      logger.warn(
-        { code: end.error.code, retry_in_ms: retryInMs },
-        `tunnel to kas failed: ${end.error.details || end.error.message}`,
-      ),
+      options.failures
+        ? options.failures.report(end.error, 'reverse_tunnel', { retry_in_ms: retryInMs })
+        : logger.warn(
+            { code: end.error.code, retry_in_ms: retryInMs },
+            `tunnel to kas failed: ${end.error.details || end.error.message}`,
+          ),
     openTunnel: (events) =>
       new AgentTunnel({
         client: options.client,

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TunnelEvents } from './agent-tunnel';
-import { Backoff } from './backoff';
+import { Backoff } from '../../shared/backoff';
 import { TunnelPool, type TunnelPoolOptions } from './tunnel-pool';
 
 /** A stand-in tunnel the test drives by hand (no kas involved: this tests the pool's state machine). */

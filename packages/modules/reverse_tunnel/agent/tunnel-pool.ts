@@ -1,7 +1,7 @@
 // agentk's pool of tunnels to kas (GitLab's connection manager): keep at least `minIdle` idle, open `scaleUpStep`
 // at a time when fewer are idle, open a fresh one as soon as a call starts, close idle tunnels above the minimum
 // after `maxIdleTimeMs`, never more than `maxTunnels`, back off after errors. A shrink never cancels a call.
-import { Backoff } from './backoff';
+import { Backoff } from '../../shared/backoff';
 import type { TunnelEnd, TunnelEvents } from './agent-tunnel';
 
 export interface PoolTunnel {

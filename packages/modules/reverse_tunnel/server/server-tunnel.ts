@@ -2,7 +2,7 @@
 // States: idle → forwarding → done (GitLab's ready → found/forwarding → done).
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { ConnectRequest, ConnectResponse } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
-import { AsyncQueue } from '../shared/async-queue';
+import { AsyncQueue } from '../../shared/async-queue';
 import { asBuffer, metaFromProto, metaToProto } from '../shared/meta';
 import { type OutgoingCall, TunnelCallError, type TunnelMeta } from '../shared/tunnel-api';
 import type { RegistryTunnel } from './registry';

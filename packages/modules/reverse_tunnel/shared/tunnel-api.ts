@@ -2,6 +2,7 @@
 // kas side: a module asks an AgentDialer for an OutgoingCall to one agent and speaks raw gRPC messages over it.
 // agent side: a module registers a TunnelHandler for a full method name; agentk hands it an IncomingCall.
 // Messages are opaque bytes (already-encoded protobuf); the tunnel never decodes them.
+import { GrpcStatus } from '../../shared/grpc-status';
 
 /** gRPC-style metadata: lower-case header name → values. */
 export type TunnelMeta = Record<string, string[]>;
@@ -87,7 +88,7 @@ export class AgentMethodNotServedError extends TunnelCallError {
     readonly fullMethod: string,
   ) {
     super({
-      code: 12, // grpc.status.UNIMPLEMENTED
+      code: GrpcStatus.UNIMPLEMENTED,
       message:
         `agent ${agentId} is connected, but none of its agentk pods serves ${fullMethod}; ` +
         `upgrade agentk to a version with that module`,

@@ -11,7 +11,8 @@ import {
   type TunnelMeta,
   type TunnelStatus,
 } from '../../../reverse_tunnel/shared/tunnel-api';
-import { AsyncQueue } from './async-queue';
+import { AsyncQueue } from '../../../shared/async-queue';
+import { GrpcStatus } from '../../../shared/grpc-status';
 
 export interface DirectTunnelPair {
   outgoing: OutgoingCall;
@@ -74,13 +75,13 @@ export function directTunnelPairForTests(
     cancel: (reason) => {
       abort.abort(new Error(reason ?? 'cancelled by kas'));
       requests.end();
-      finishWith({ code: 1, message: reason ?? 'cancelled' });
+      finishWith({ code: GrpcStatus.CANCELLED, message: reason ?? 'cancelled' });
     },
   };
 
   const handled = handler(incoming).then(
     () => finishWith(),
-    (error: unknown) => finishWith({ code: 13, message: String(error) }),
+    (error: unknown) => finishWith({ code: GrpcStatus.INTERNAL, message: String(error) }),
   );
   return { outgoing, handled };
 }

@@ -5,7 +5,7 @@ import https from 'node:https';
 import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { generateSelfSignedTls } from '../../server/tls';
+import { generateSelfSignedTls } from '../../../shared/certificates';
 import { kubeApiTargetFromKubeConfig, type KubeApiTarget } from '../../agent/kube-api-target';
 
 export interface SeenRequest {

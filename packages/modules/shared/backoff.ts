@@ -1,5 +1,6 @@
-// Exponential backoff with jitter for re-opening tunnels after errors (GitLab: 1 s → 20 s, ×1.6, ±20 %,
-// reset after 25 s without errors).
+// The one exponential backoff with jitter, for everything that retries after errors. The defaults are the tunnel's
+// (GitLab: 1 s → 20 s, ×1.6, ±20 %, reset after 25 s without errors); the jitter keeps a fleet of agents that lost kas
+// at the same moment from reconnecting in lockstep.
 export interface BackoffOptions {
   initialMs?: number;
   maxMs?: number;

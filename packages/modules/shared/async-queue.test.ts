@@ -48,4 +48,26 @@ describe('AsyncQueue', () => {
     expect(abandoned).toBe(1);
     expect(() => q[Symbol.asyncIterator]()).toThrow(/read only once/);
   });
+
+  it('makes a producer wait above the high-water mark until the consumer catches up', async () => {
+    const q = new AsyncQueue<number>(2);
+    await q.pushWithBackpressure(1);
+    await q.pushWithBackpressure(2);
+    let third = false;
+    const pushed = q.pushWithBackpressure(3).then(() => (third = true));
+    await Promise.resolve();
+    expect(third).toBe(false);
+    const it = q[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ value: 1, done: false });
+    await pushed;
+    expect(third).toBe(true);
+    expect(q.size).toBe(2);
+  });
+
+  it('releases a waiting producer when the queue ends', async () => {
+    const q = new AsyncQueue<number>(0);
+    const pushed = q.pushWithBackpressure(1);
+    q.end();
+    await expect(pushed).resolves.toBeUndefined();
+  });
 });

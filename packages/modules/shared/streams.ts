@@ -1,8 +1,28 @@
-// Backpressure helpers shared by both halves of the proxy.
+// Stream helpers that always listen for errors: a Node stream that emits 'error' with no listener crashes the
+// process, and a stream read or written through these helpers keeps a listener for the rest of its life (the error
+// stays readable as `stream.errored`), not only while a read or write is waiting. Plus backpressure-aware writes
+// and coalesced reads.
 import type { Readable, Writable } from 'node:stream';
+
+type ErrorEmitter = Pick<NodeJS.EventEmitter, 'on'>;
+const guarded = new WeakSet<ErrorEmitter>();
+
+/**
+ * Gives `stream` a lasting 'error' listener (once per stream; `onError` is called for every error), so an error
+ * that arrives while nobody is reading (e.g. a reset while the tunnel waits for drain) cannot crash the process.
+ */
+export function listenForErrors<S extends ErrorEmitter>(stream: S, onError?: (error: Error) => void): S {
+  if (onError) stream.on('error', onError);
+  else if (!guarded.has(stream)) stream.on('error', ignore);
+  guarded.add(stream);
+  return stream;
+}
+
+function ignore(): void {}
 
 /** Writes a chunk and resolves when the stream can take more, or when it closes (then the write is moot). */
 export function writeWithBackpressure(stream: Writable, chunk: Uint8Array): Promise<void> {
+  listenForErrors(stream);
   if (stream.destroyed || stream.writableEnded) return Promise.resolve();
   if (stream.write(chunk)) return Promise.resolve();
   return new Promise((resolve) => {
@@ -31,6 +51,8 @@ export function describeError(error: unknown): string {
  * records, and one tunnel message per record would cost more than the copy.
  */
 export async function* readCoalesced(stream: Readable, maxBytes = 256 * 1024): AsyncGenerator<Buffer> {
+  // The consumer may await something else between chunks (the tunnel's flow control): keep listening meanwhile.
+  listenForErrors(stream);
   for (;;) {
     const parts: Buffer[] = [];
     let size = 0;

@@ -1,0 +1,24 @@
+// Test helpers for real loopback sockets.
+import net from 'node:net';
+import tls from 'node:tls';
+
+/** A loopback port nothing listens on (it was free a moment ago): connecting to it is refused. */
+export async function closedLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The SHA-256 fingerprint of the certificate a TLS server on 127.0.0.1:`port` serves (verified against `ca`). */
+export async function servedFingerprint(port: number, ca: string | Buffer): Promise<string> {
+  const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  const fingerprint = socket.getPeerCertificate().fingerprint256;
+  socket.destroy();
+  return fingerprint;
+}
