@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { kubernetesApiSettings } from '@mooring/modules/kubernetes_api/server/settings';
+import { kubernetesApiSettings } from '@mooring/modules/kubernetes_api/server/index';
 import { settingValues } from '@mooring/modules/shared/settings';
 import { settingsDocsMismatch } from '@mooring/modules/shared/testing/settings-docs';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,15 @@ describe('loadConfig', () => {
       '1',
       /MOORING_AGENT_STREAM_LIMIT \(flag --agent-stream-limit\): expected at least 2 streams/,
     ],
+    ['MOORING_AGENT_STREAM_LIMIT', 'many', /MOORING_AGENT_STREAM_LIMIT.*expected a whole number/],
+    ['MOORING_AGENT_ROUTING_TIMEOUT', '0', /MOORING_AGENT_ROUTING_TIMEOUT.*expected how long a call waits/],
+    [
+      'MOORING_AGENT_MAX_PODS',
+      '0',
+      /MOORING_AGENT_MAX_PODS \(flag --agent-max-pods\).*at least 1 pod per agent/,
+    ],
+    ['MOORING_AGENT_CONFIG_STREAMS_PER_POD', 'x', /MOORING_AGENT_CONFIG_STREAMS_PER_POD.*whole number/],
+    ['MOORING_AGENT_TLS', 'plain', /MOORING_AGENT_TLS \(flag --agent-tls\): expected "self-signed"/],
   ])('names %s when its value %j is bad', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

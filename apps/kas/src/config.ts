@@ -200,6 +200,7 @@ const settings = {
       .int('expected a whole number of bytes, at least 1024')
       .min(1024, 'expected a whole number of bytes, at least 1024')
       .default(1024 * 1024),
+    defaultText: '1048576 (1 MiB)',
   },
   usersCanCreateGroups: {
     env: 'MOORING_USERS_CAN_CREATE_GROUPS',

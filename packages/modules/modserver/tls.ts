@@ -1,11 +1,7 @@
 // TLS material for the agent listener: a self-signed CA and a server certificate made on first start and kept in
 // a directory (so agentk's --ca-cert-file stays valid across restarts), or a given certificate and key. The
 // certificates themselves come from the shared certificate maker.
-import {
-  ensureSelfSignedCertificate,
-  readCertificateFiles,
-  type TlsMaterial,
-} from '../shared/certificates';
+import { ensureSelfSignedCertificate, readCertificateFiles, type TlsMaterial } from '../shared/certificates';
 
 export { ensureSelfSignedCertificate, type TlsMaterial } from '../shared/certificates';
 

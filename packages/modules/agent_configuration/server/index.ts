@@ -21,3 +21,4 @@ export {
   type AgentConfigurationServices,
   createAgentConfigurationKasModule,
 } from './kas-module';
+export { agentConfigurationSettings } from './settings';

@@ -27,3 +27,4 @@ export {
   HEARTBEAT_PERIOD_MS,
   STALE_EXPIRY_EVERY_MS,
 } from './kas-module';
+export { agentRegistrarSettings } from './settings';

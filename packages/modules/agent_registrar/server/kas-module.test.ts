@@ -33,7 +33,9 @@ describe('agent_registrar kas module', () => {
       metrics: new Registry(),
     });
     const module = createAgentRegistrarKasModule();
-    await module.start({ config: { agentPort: 0 }, agentServer, services });
+    // kas's configuration with this module's contribution in it, as loadConfig builds it.
+    const config = { agentPort: 0, agentMaxPods: 100 };
+    await module.start({ config, agentServer, services });
     expect(expired).toEqual([]);
     await vi.advanceTimersByTimeAsync(STALE_EXPIRY_EVERY_MS);
     expect(expired).toEqual([2 * HEARTBEAT_PERIOD_MS]);

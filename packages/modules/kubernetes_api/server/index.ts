@@ -21,3 +21,4 @@ export {
   type KubernetesApiProxyModuleOptions,
   type ProxyModuleContext,
 } from './kas-module';
+export { kubernetesApiSettings } from './settings';

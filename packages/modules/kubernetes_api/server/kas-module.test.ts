@@ -26,7 +26,14 @@ describe('createKubernetesApiProxyModule', () => {
       dialer: () => directDialerForTests(async (call) => call.finish(), new Set()),
     });
     // kas's configuration with the module's contribution in it, as loadConfig builds it.
-    const config = { listenHost: '127.0.0.1', proxyPort: 0, dataDir };
+    const config = {
+      listenHost: '127.0.0.1',
+      proxyPort: 0,
+      proxyTlsCertFile: undefined,
+      proxyTlsKeyFile: undefined,
+      proxyTlsCaFile: undefined,
+      dataDir,
+    };
     const started = await module.start({
       config,
       logger: { info: () => undefined, warn: () => undefined },

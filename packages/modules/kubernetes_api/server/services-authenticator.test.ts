@@ -55,7 +55,9 @@ describe('servicesAuthenticator', () => {
     const { services, lookups } = countingServices();
     const authenticate = servicesAuthenticator(services);
     await expect(authenticate(session('good', 'csrf-of-good'))).resolves.toMatchObject({
-      caller: 'user alice (session)',
+      kind: 'user',
+      user: alice,
+      accessType: 'session_cookie',
     });
     await expect(authenticate(session('gone', 'csrf-of-gone'))).rejects.toThrow(/expired/);
     await expect(authenticate(session('good', 'wrong'))).rejects.toThrow(/CSRF token does not match/);

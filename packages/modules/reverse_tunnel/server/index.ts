@@ -14,3 +14,4 @@ export {
   type ReverseTunnelServer,
 } from './tunnel-service';
 export type { PodTunnelCounts, PodTunnelsListener } from './registry';
+export { reverseTunnelSettings } from './settings';
