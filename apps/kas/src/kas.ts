@@ -7,6 +7,7 @@ import { allOperations } from './api/operations/index';
 import { compileRoutes, type RestRoute } from './api/rest-routes';
 import { createConsoleApiServer } from './api/server';
 import { createAuthenticate, createKasServices, ensureAdmin, type KasServices } from './api/services-adapter';
+import { listenerTimeoutsFrom } from '@mooring/modules/shared/listener-timeouts';
 import type { KasConfig } from './config';
 import { closeGracefully, httpUrl, listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
@@ -90,6 +91,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
 
+    const timeouts = listenerTimeoutsFrom(config);
     const metrics = createMetricsRegistry();
     const httpMetrics = createHttpMetrics(metrics);
     const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
@@ -108,6 +110,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       logger: logger.child({ module: 'observability' }),
       readinessChecks: () => readinessChecks,
       isAcceptingTraffic: () => accepting,
+      timeouts,
     });
     const observabilityPort = await bind(observability, config.observabilityPort, 'observability');
     cleanups.push(() => closeGracefully(observability, 2_000));
@@ -129,6 +132,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       logger: logger.child({ module: 'api' }),
       httpMetrics,
       documents: { '/openapi.json': () => openApi },
+      timeouts,
     });
     const apiPort = await bind(api, config.apiPort, 'console API');
     cleanups.push(() => closeGracefully(api, 10_000));

@@ -2,6 +2,12 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AnyRouter } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import {
+  boundRejectedBodies,
+  DEFAULT_LISTENER_TIMEOUTS,
+  httpTimeoutOptions,
+  type ListenerTimeouts,
+} from '@mooring/modules/shared/listener-timeouts';
 import type { Logger } from '../logger';
 import type { HttpMetrics } from '../observability/metrics';
 import { maxBodyBytes } from '../http/read-json-body';
@@ -29,6 +35,8 @@ export interface ConsoleApiServerOptions {
   logger: Logger;
   httpMetrics: HttpMetrics;
   documents: Record<string, () => unknown>;
+  /** Socket time limits; defaults as documented in docs/security.md. */
+  timeouts?: ListenerTimeouts;
 }
 
 /** The console API listener: tRPC at /trpc, REST at /api/v1, one auth step in front of both. */
@@ -58,7 +66,15 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     documents: options.documents,
   });
 
-  const server = http.createServer((req, res) => {
+  const timeouts = options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
+  const metrics = options.httpMetrics.listener('api', [
+    ...Object.keys(options.router._def.procedures as Record<string, unknown>).map((name) => `/trpc/${name}`),
+    '/trpc/(batch)',
+    ...options.routes.map((route) => `${restPrefix}${route.template}`),
+    ...Object.keys(options.documents).map((path) => `${restPrefix}${path}`),
+  ]);
+  // A whole console API request (at most 1 MiB) within a minute; see listener-timeouts.ts for the rest.
+  const server = http.createServer(httpTimeoutOptions(timeouts, 60_000), (req, res) => {
     const started = process.hrtime.bigint();
     const traceId = randomBytes(8).toString('hex');
     const state: RequestState = {
@@ -73,10 +89,7 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     res.setHeader('x-trace-id', traceId);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      options.httpMetrics.observe(
-        { listener: 'api', method: req.method ?? 'GET', route: state.route, code: res.statusCode },
-        seconds,
-      );
+      metrics.observe({ method: req.method, route: state.route, code: res.statusCode }, seconds);
       state.logger.debug(
         { method: req.method, route: state.route, status: res.statusCode, ms: Math.round(seconds * 1000) },
         'request',
@@ -116,9 +129,7 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
       sendApiError(res, toApiError(err), state);
     });
   });
-  // Slow or stalled clients must not hold sockets forever.
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
+  boundRejectedBodies(server, timeouts);
   return server;
 }
 

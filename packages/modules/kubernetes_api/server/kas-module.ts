@@ -4,13 +4,21 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { ensureSelfSignedCertificate } from '../../reverse_tunnel/server/tls';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
+import { listenerTimeoutsFrom, type ListenerTimeoutSettings } from '../../shared/listener-timeouts';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
+import { unlimited, windowRateLimiter } from './rate-limit';
 import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
 import type { ProxyTls } from './tls';
 
 export interface ProxyModuleContext {
-  readonly config: { listenHost: string; proxyPort: number; dataDir?: string };
+  readonly config: {
+    listenHost: string;
+    proxyPort: number;
+    dataDir?: string;
+    consoleUrl?: string;
+    tokenRateLimitPerMinute?: number;
+  } & ListenerTimeoutSettings;
   readonly logger: ProxyLog;
   readonly metrics: Registry;
   readonly services: ProxyAuthServices;
@@ -51,6 +59,11 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
         routingTimeoutMs: options.routingTimeoutMs,
         credentialRecheckMs: options.credentialRecheckMs ?? 10_000,
         log: ctx.logger,
+        timeouts: listenerTimeoutsFrom(ctx.config),
+        consoleUrl: ctx.config.consoleUrl,
+        rateLimiter: ctx.config.tokenRateLimitPerMinute
+          ? windowRateLimiter({ limit: ctx.config.tokenRateLimitPerMinute })
+          : unlimited,
       });
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
     },

@@ -34,6 +34,12 @@ import {
 import { createAgentApiMetrics } from './metrics';
 import { TunnelRegistry } from './registry';
 import type { ServerTunnel } from './server-tunnel';
+import {
+  boundGrpcHandshakes,
+  DEFAULT_LISTENER_TIMEOUTS,
+  grpcIdleOptions,
+  type ListenerTimeouts,
+} from '../../shared/listener-timeouts';
 import { type AgentApiTls, loadTlsMaterial } from './tls';
 
 export const AGENT_API_DEFAULTS = {
@@ -77,6 +83,8 @@ export interface AgentApiServerOptions {
   lastSeen?: (agentId: number) => Promise<Date | null>;
   logger?: Logger;
   metricsRegistry?: Registry;
+  /** Socket limits: a connection with no TLS handshake or no call within `firstCallMs` is closed. */
+  timeouts?: ListenerTimeouts;
 }
 
 export interface AgentApiServer {
@@ -139,6 +147,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
     'grpc.keepalive_timeout_ms': options.keepalive?.timeoutMs ?? AGENT_API_DEFAULTS.keepaliveTimeoutMs,
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...grpcIdleOptions(options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS),
   });
   setStreamWindow(server, AGENT_API_STREAM_WINDOW);
   server.addService(ReverseTunnelService, {
@@ -218,6 +227,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
     }),
   );
   setConnectionWindow(server, AGENT_API_CONNECTION_WINDOW);
+  boundGrpcHandshakes(server, options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS);
   const url = `${material ? 'grpcs' : 'grpc'}://${bindHost}:${port}`;
   logger.info({ url, tls: tls.mode, ca_file: material?.caFile ?? null }, 'agent API listening');
 

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { NotifyingConfigSource } from '../../agent_configuration/server/index';
 import type { AgentConnectionRecorder, ConnectedAgents } from '../../agent_registrar/server/index';
+import { listenerTimeoutsFrom, type ListenerTimeoutSettings } from '../../shared/listener-timeouts';
 import type { AgentDialer } from '../shared/tunnel-api';
 import type { AgentIdentity } from './agent-auth';
 import { type AgentApiServer, startAgentApiServer } from './agent-api-server';
@@ -49,7 +50,7 @@ export interface AgentApiServices {
 
 /** The parts of kas's KasModuleContext the agent listener uses. */
 export interface AgentApiModuleContext {
-  config: { dataDir: string; listenHost: string; agentPort: number };
+  config: { dataDir: string; listenHost: string; agentPort: number } & ListenerTimeoutSettings;
   logger: Logger;
   metrics: Registry;
   services: AgentApiServices;
@@ -192,6 +193,7 @@ export function createAgentApiKasModule(options: AgentApiModuleOptions = {}): Ag
             : undefined,
         },
         kasReplica,
+        timeouts: listenerTimeoutsFrom(ctx.config),
         disconnectAfterMs: options.disconnectAfterMs,
         lastSeen: async (agentId) => {
           const rows = await services.agentConnections.listInternal(agentId, { includeDisconnected: true });
