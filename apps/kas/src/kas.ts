@@ -133,6 +133,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       httpMetrics,
       documents: { '/openapi.json': () => openApi },
       timeouts,
+      consoleAddresses: config.consoleAddresses,
     });
     const apiPort = await bind(api, config.apiPort, 'console API');
     cleanups.push(() => closeGracefully(api, 10_000));

@@ -22,6 +22,8 @@ export interface RequestState {
   csrfHeader: string | undefined;
   /** Metrics label; REST and tRPC refine it once they know the route. */
   route: string;
+  /** The client's address: the peer, or what a configured console said the browser's is (client-address.ts). */
+  clientAddress: string;
 }
 
 const states = new WeakMap<IncomingMessage, RequestState>();
@@ -66,7 +68,7 @@ export function handlerContext(
     services,
     principal: state.principal,
     user: contextUser(state.principal) as AuthenticatedContext['user'],
-    remoteAddress: req.socket.remoteAddress,
+    remoteAddress: state.clientAddress,
     userAgent: req.headers['user-agent'],
     traceId: state.traceId,
     logger: state.logger,

@@ -8,8 +8,10 @@ import {
   httpTimeoutOptions,
   type ListenerTimeouts,
 } from '@mooring/modules/shared/listener-timeouts';
+import { TRPC_MAX_BATCH_SIZE, TRPC_UNBATCHABLE } from '@mooring/modules/shared/trpc-limits';
 import type { Logger } from '../logger';
 import type { HttpMetrics } from '../observability/metrics';
+import { createClientAddress } from '../http/client-address';
 import { maxBodyBytes } from '../http/read-json-body';
 import { ApiError, toApiError } from './errors';
 import type { KasInfo, Principal } from './operation';
@@ -37,6 +39,8 @@ export interface ConsoleApiServerOptions {
   documents: Record<string, () => unknown>;
   /** Socket time limits; defaults as documented in docs/security.md. */
   timeouts?: ListenerTimeouts;
+  /** Peers allowed to say which browser they call for (X-Mooring-Client-Address); default loopback. */
+  consoleAddresses?: readonly string[];
 }
 
 /** The console API listener: tRPC at /trpc, REST at /api/v1, one auth step in front of both. */
@@ -45,6 +49,9 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     router: options.router,
     basePath: '/trpc/',
     maxBodySize: maxBodyBytes,
+    // One request must not buy unbounded work (1,000 batched calls cost kas 12 s); checked with a clearer
+    // message below, this is the backstop.
+    maxBatchSize: TRPC_MAX_BATCH_SIZE,
     // Queries with large inputs (agentConfigs.validate) may be sent as POST.
     allowMethodOverride: true,
     createContext: createTrpcContextFactory(
@@ -67,6 +74,7 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
   });
 
   const timeouts = options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
+  const clientAddress = createClientAddress(options.consoleAddresses);
   const metrics = options.httpMetrics.listener('api', [
     ...Object.keys(options.router._def.procedures as Record<string, unknown>).map((name) => `/trpc/${name}`),
     '/trpc/(batch)',
@@ -84,6 +92,7 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
       authError: undefined,
       csrfHeader: firstHeader(req.headers['x-csrf-token']),
       route: 'unmatched',
+      clientAddress: clientAddress(req),
     };
     setRequestState(req, state);
     res.setHeader('x-trace-id', traceId);
@@ -98,6 +107,11 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
 
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://kas.invalid');
+      const malformed = malformedRequest(req, url);
+      if (malformed) {
+        state.route = 'malformed';
+        return sendApiError(res, malformed, state);
+      }
       try {
         state.principal = await options.authenticate(req);
       } catch (err) {
@@ -106,6 +120,8 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
       if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
         const procedure = url.pathname.slice('/trpc/'.length);
         state.route = procedure.includes(',') ? '/trpc/(batch)' : `/trpc/${procedure || '(none)'}`;
+        const refused = batchRefusal(procedure, url.searchParams.get('batch') === '1');
+        if (refused) return sendApiError(res, refused, state);
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBodyBytes) {
           res.setHeader('connection', 'close');
@@ -131,6 +147,51 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
   });
   boundRejectedBodies(server, timeouts);
   return server;
+}
+
+/**
+ * Refusals that need no route: a path that is not valid percent-encoding (400, not a 500 from decoding it later),
+ * and a body that is not declared as JSON (415). The latter is what stops login CSRF: a cross-site HTML form can
+ * post text/plain or form bodies without a preflight, but never application/json.
+ */
+function malformedRequest(req: http.IncomingMessage, url: URL): ApiError | undefined {
+  try {
+    decodeURIComponent(url.pathname);
+  } catch {
+    return new ApiError(
+      400,
+      'bad_request',
+      `the request path ${JSON.stringify(url.pathname.slice(0, 200))} is not valid percent-encoding: every % must be followed by two hex digits of UTF-8`,
+    );
+  }
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (hasBody && type !== 'application/json') {
+    return new ApiError(
+      415,
+      'unsupported_media_type',
+      `request bodies must be JSON sent with Content-Type: application/json (got ${JSON.stringify(type || 'none')})`,
+    );
+  }
+  return undefined;
+}
+
+/** A batch longer than TRPC_MAX_BATCH_SIZE, or one carrying a login, is refused before any call runs. */
+function batchRefusal(procedures: string, batch: boolean): ApiError | undefined {
+  if (!batch) return undefined;
+  const names = procedures.split(',');
+  if (names.length > TRPC_MAX_BATCH_SIZE) {
+    return new ApiError(
+      400,
+      'bad_request',
+      `a tRPC batch may carry at most ${TRPC_MAX_BATCH_SIZE} calls, this one has ${names.length}; split it (the console's batch link does)`,
+    );
+  }
+  const alone = names.find((name) => TRPC_UNBATCHABLE.has(name));
+  if (alone && names.length > 1) {
+    return new ApiError(400, 'bad_request', `${alone} cannot be batched; send it as a request of its own`);
+  }
+  return undefined;
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
