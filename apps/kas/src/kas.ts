@@ -134,6 +134,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       documents: { '/openapi.json': () => openApi },
       timeouts,
       consoleAddresses: config.consoleAddresses,
+      secureCookies: config.consoleUrl?.startsWith('https:') ?? false,
     });
     const apiPort = await bind(api, config.apiPort, 'console API');
     cleanups.push(() => closeGracefully(api, 10_000));

@@ -41,6 +41,8 @@ export interface ConsoleApiServerOptions {
   timeouts?: ListenerTimeouts;
   /** Peers allowed to say which browser they call for (X-Mooring-Client-Address); default loopback. */
   consoleAddresses?: readonly string[];
+  /** Session cookies get the Secure flag (the console's public URL is https). */
+  secureCookies?: boolean;
 }
 
 /** The console API listener: tRPC at /trpc, REST at /api/v1, one auth step in front of both. */
@@ -93,6 +95,7 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
       csrfHeader: firstHeader(req.headers['x-csrf-token']),
       route: 'unmatched',
       clientAddress: clientAddress(req),
+      secureCookies: options.secureCookies ?? false,
     };
     setRequestState(req, state);
     res.setHeader('x-trace-id', traceId);
