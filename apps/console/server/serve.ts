@@ -23,7 +23,9 @@ function numberFromEnv(name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`console: ${name} must be a whole number of milliseconds, at least 1 (got "${raw}")\n`);
+    process.stderr.write(
+      `console: ${name} must be a whole number of milliseconds, at least 1 (got "${raw}")\n`,
+    );
     process.exit(2);
   }
   return value;
@@ -36,7 +38,9 @@ function addressesFromEnv(name: string): Set<string> {
     .filter(Boolean);
   for (const address of list) {
     if (isIP(address) === 0) {
-      process.stderr.write(`console: ${name} must list IP addresses separated by commas (got "${address}")\n`);
+      process.stderr.write(
+        `console: ${name} must list IP addresses separated by commas (got "${address}")\n`,
+      );
       process.exit(2);
     }
   }
@@ -101,7 +105,9 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    process.stderr.write(`console: could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `console: could not start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

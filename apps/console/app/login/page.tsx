@@ -5,7 +5,6 @@ import { useState, type FormEvent } from 'react';
 import { setCsrfToken } from '../../lib/csrf';
 import { safeNext } from '../../lib/safe-next';
 
-
 export default function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -33,7 +32,9 @@ export default function LoginPage() {
         return;
       }
       setCsrfToken(body.csrfToken ?? null);
-      window.location.assign(safeNext(new URLSearchParams(window.location.search).get('next'), window.location.origin));
+      window.location.assign(
+        safeNext(new URLSearchParams(window.location.search).get('next'), window.location.origin),
+      );
     } catch (e) {
       setError(`The console could not reach kas: ${e instanceof Error ? e.message : String(e)}`);
     } finally {

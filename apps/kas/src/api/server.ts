@@ -167,7 +167,8 @@ function malformedRequest(req: http.IncomingMessage, url: URL): ApiError | undef
       `the request path ${JSON.stringify(url.pathname.slice(0, 200))} is not valid percent-encoding: every % must be followed by two hex digits of UTF-8`,
     );
   }
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (hasBody && type !== 'application/json') {
     return new ApiError(

@@ -1,5 +1,10 @@
 // Relays one proxied request between the client's HTTP connection and the agent's MakeRequest call.
-import { validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  validateHeaderName,
+  validateHeaderValue,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
 import {
@@ -88,7 +93,9 @@ export async function bridgeHttp(
           const invalid = unrelayableResponse(m.value.response.statusCode, m.value.response.status, headers);
           if (invalid) {
             current.cancel('the agent answered with an invalid response header');
-            return { code: sendStatus(res, 502, `agent ${agentId} sent an answer kas cannot relay: ${invalid}`) };
+            return {
+              code: sendStatus(res, 502, `agent ${agentId} sent an answer kas cannot relay: ${invalid}`),
+            };
           }
           code = m.value.response.statusCode;
           contentType = m.value.response.header['content-type']?.value[0] ?? '';
@@ -255,8 +262,10 @@ export function unrelayableResponse(
   reason: string,
   headers: Record<string, string[]>,
 ): string | undefined {
-  if (!Number.isInteger(code) || code < 100 || code > 999) return `its status code ${code} is not an HTTP status`;
-  if (reason && !/^[\t\x20-\x7e\x80-\xff]*$/.test(reason)) return 'its status reason phrase contains invalid characters';
+  if (!Number.isInteger(code) || code < 100 || code > 999)
+    return `its status code ${code} is not an HTTP status`;
+  if (reason && !/^[\t\x20-\x7e\x80-\xff]*$/.test(reason))
+    return 'its status reason phrase contains invalid characters';
   for (const [name, values] of Object.entries(headers)) {
     try {
       validateHeaderName(name);

@@ -43,7 +43,10 @@ export function windowRateLimiter(options: WindowRateLimiterOptions): RateLimite
       }
       window.count++;
       if (window.count <= options.limit) return { allowed: true };
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + windowMs - t) / 1000)) };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + windowMs - t) / 1000)),
+      };
     },
   };
 }
@@ -55,7 +58,10 @@ export const unlimited: RateLimiter = { take: () => ({ allowed: true }) };
  * The key of a credential: a hash of its secret (the token, or the session id from the cookie), so no secret is
  * kept in memory and extra cookies do not make a new key.
  */
-export function credentialRateKey(credential: ProxyCredential, sessionCookieName = 'mooring_session'): string {
+export function credentialRateKey(
+  credential: ProxyCredential,
+  sessionCookieName = 'mooring_session',
+): string {
   const secret =
     credential.kind === 'pat'
       ? `pat:${credential.token}`
