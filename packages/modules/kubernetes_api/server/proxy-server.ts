@@ -251,7 +251,7 @@ export async function startKubernetesApiProxy(
     'upgrade',
     (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head),
   );
-  server.on('clientError', (_error, socket) => socket.destroy());
+  // No clientError handler: Node's own answers 400, 408 (headers too slow) or 431 (headers too large) and closes.
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
