@@ -76,6 +76,15 @@ export function browserAddress(
   return address;
 }
 
+function decodablePath(url: string): boolean {
+  try {
+    decodeURIComponent(url.split('?')[0] ?? '/');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const host = process.env.HOSTNAME ?? '127.0.0.1';
   const port = Number(process.env.PORT ?? 3000);
@@ -91,6 +100,14 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   markClientAddressWritten();
   const server = http.createServer(httpTimeoutOptions(timeouts, 0), (req, res) => {
+    // Next answers a path it cannot decode with a 500; say what is wrong instead.
+    if (!decodablePath(req.url ?? '/')) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(
+        'the request path is not valid percent-encoding: every % must be followed by two hex digits of UTF-8\n',
+      );
+      return;
+    }
     const address = browserAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
     delete req.headers['x-forwarded-for'];
     req.headers[CLIENT_ADDRESS_HEADER] = address;
