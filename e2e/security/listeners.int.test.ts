@@ -238,7 +238,7 @@ describe('security suite: listeners', () => {
     expect(
       await request(
         api,
-        `POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"a":[1,`,
+        `POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 8\r\nConnection: close\r\n\r\n{"a":[1,`,
       ),
     ).toMatch(/^HTTP\/1.1 400/);
     const agent = listeners.find((l) => l.name === 'agent (gRPC)')!;
