@@ -43,30 +43,9 @@ function call(proxy: KubernetesApiProxy, path: string, headers: Record<string, s
   );
 }
 
-/** Sends a raw upgrade request and resolves with the status line kas answered. */
+/** Sends a raw upgrade request to /k8s-proxy/upgrade; resolves with the status line kas answered. */
 function upgrade(proxy: KubernetesApiProxy, headers: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: '127.0.0.1',
-      port: proxy.port,
-      ca: proxy.caPem,
-      servername: 'localhost',
-    });
-    let received = '';
-    socket.on('data', (d: Buffer) => {
-      received += d.toString();
-      if (received.includes('\r\n')) {
-        resolve(received);
-        socket.destroy();
-      }
-    });
-    socket.on('error', reject);
-    socket.once('secureConnect', () =>
-      socket.write(
-        `GET /k8s-proxy/upgrade HTTP/1.1\r\nHost: localhost:${proxy.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${headers}\r\n`,
-      ),
-    );
-  });
+  return upgradeAt(proxy, '/k8s-proxy/upgrade', headers);
 }
 
 const pat = { authorization: 'Bearer pat:7:ok' };
@@ -150,10 +129,11 @@ describe('proxy hardening', () => {
       'x-csrf-token': 't',
     });
     expect(byHeader.status).toBe(200);
-    const wsQuery = await upgradeAt(proxy, '/k8s-proxy/upgrade?mooring-agent-id=7&mooring-csrf-token=t', {
-      Cookie: 'mooring_session=s1',
-      Origin: `https://localhost:${proxy.port}`,
-    });
+    const wsQuery = await upgradeAt(
+      proxy,
+      '/k8s-proxy/upgrade?mooring-agent-id=7&mooring-csrf-token=t',
+      `Cookie: mooring_session=s1\r\nOrigin: https://localhost:${proxy.port}\r\n`,
+    );
     expect(wsQuery).toMatch(/^HTTP\/1.1 101/);
   });
 
@@ -177,9 +157,11 @@ describe('proxy hardening', () => {
       ),
     ).toMatch(/^HTTP\/1.1 101/);
     // A session-authenticated upgrade without any Origin is not a console page.
-    const noOrigin = await upgradeAt(proxy, '/k8s-proxy/upgrade?mooring-agent-id=7&mooring-csrf-token=t', {
-      Cookie: 'mooring_session=s1',
-    });
+    const noOrigin = await upgradeAt(
+      proxy,
+      '/k8s-proxy/upgrade?mooring-agent-id=7&mooring-csrf-token=t',
+      'Cookie: mooring_session=s1\r\n',
+    );
     expect(noOrigin).toMatch(/^HTTP\/1.1 401/);
   });
 
@@ -192,11 +174,7 @@ describe('proxy hardening', () => {
   });
 });
 
-function upgradeAt(
-  proxy: KubernetesApiProxy,
-  path: string,
-  headers: Record<string, string>,
-): Promise<string> {
+function upgradeAt(proxy: KubernetesApiProxy, path: string, headers: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       host: '127.0.0.1',
@@ -213,12 +191,9 @@ function upgradeAt(
       }
     });
     socket.on('error', reject);
-    const lines = Object.entries(headers)
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
     socket.once('secureConnect', () =>
       socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: localhost:${proxy.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${lines}\r\n`,
+        `GET ${path} HTTP/1.1\r\nHost: localhost:${proxy.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${headers}\r\n`,
       ),
     );
   });
