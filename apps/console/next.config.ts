@@ -15,6 +15,24 @@ const config: NextConfig = {
   // The tRPC route handler streams kas's response; compression would buffer event streams.
   compress: false,
   typescript: { tsconfigPath: 'tsconfig.json' },
+  // No other site may frame the console (clickjacking), browsers must not guess content types, and pages load
+  // nothing from elsewhere that could act for the user.
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Frame-Options', value: 'DENY' },
+          {
+            key: 'Content-Security-Policy',
+            value: "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+          },
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+        ],
+      },
+    ];
+  },
 };
 
 export default config;

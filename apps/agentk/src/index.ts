@@ -1,4 +1,5 @@
 export { startAgentk, type Agentk, type AgentkOptions } from './agentk';
+export { startObservabilityServer, type ObservabilityServer } from './observability';
 export { parseAgentkFlags, FlagError, type AgentkFlags } from './flags';
 export { loadKubeConfig, readKubernetesVersion } from './kube';
 export { AGENTK_VERSION, AGENTK_COMMIT } from './version';

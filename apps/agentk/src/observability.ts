@@ -3,6 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentModule } from '@mooring/modules/modagent/index';
 import type { Logger } from 'pino';
+import {
+  boundRejectedBodies,
+  DEFAULT_LISTENER_TIMEOUTS,
+  httpTimeoutOptions,
+  type ListenerTimeouts,
+} from '@mooring/modules/shared/listener-timeouts';
 import type { Registry } from 'prom-client';
 
 export interface ObservabilityServer {
@@ -17,8 +23,11 @@ export async function startObservabilityServer(options: {
   metrics: Registry;
   /** null when ready, else the reason it is not. */
   notReadyReason: () => string | null;
+  /** Socket time limits (defaults: headers 10 s, refused bodies 30 s, keep-alive 60 s). */
+  timeouts?: ListenerTimeouts;
 }): Promise<ObservabilityServer> {
-  const server: Server = createServer((req, res) => {
+  const timeouts = options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
+  const server: Server = createServer(httpTimeoutOptions(timeouts, timeouts.rejectedBodyMs), (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -43,6 +52,7 @@ export async function startObservabilityServer(options: {
         .end('not found: try /metrics, /livez or /readyz\n');
     }
   });
+  boundRejectedBodies(server, timeouts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
       reject(new Error(`--observability-listen-address ${options.host}:${options.port}: ${error.message}`)),

@@ -7,6 +7,7 @@ import {
   splitLink,
   TRPCClientError,
 } from '@trpc/client';
+import { TRPC_MAX_BATCH_SIZE } from '@mooring/modules/shared/trpc-limits';
 import { useState, type ReactNode } from 'react';
 
 import type { AppRouter } from '../lib/app-router';
@@ -46,6 +47,8 @@ export function Providers({ children }: { children: ReactNode }) {
           true: httpSubscriptionLink({ url: '/api/trpc' }),
           false: httpBatchStreamLink({
             url: '/api/trpc',
+            // kas refuses longer batches; the link splits a busy page's calls into several requests instead.
+            maxItems: TRPC_MAX_BATCH_SIZE,
             headers: () => {
               const csrf = getCsrfToken();
               return csrf ? { 'x-csrf-token': csrf } : {};

@@ -2,6 +2,8 @@
 // A Next rewrite would buffer the body (and cut event streams at 30 s); this hands the upstream
 // ReadableStream straight to the Response so SSE frames reach the browser as kas writes them.
 
+import { CLIENT_ADDRESS_HEADER, clientAddressOf } from './client-address';
+
 // Headers that describe one hop, or that fetch() has already acted on (it decompresses bodies).
 const dropRequest = new Set([
   'host',
@@ -11,6 +13,9 @@ const dropRequest = new Set([
   'upgrade',
   'content-length',
   'accept-encoding',
+  // Written by the console's own server (client-address.ts), never taken from the browser.
+  CLIENT_ADDRESS_HEADER,
+  'x-forwarded-for',
 ]);
 const dropResponse = new Set([
   'connection',
@@ -32,6 +37,8 @@ export async function proxyToKas(request: Request, upstreamPath: string): Promis
   request.headers.forEach((value, name) => {
     if (!dropRequest.has(name)) headers.set(name, value);
   });
+  const clientAddress = clientAddressOf(request.headers);
+  if (clientAddress) headers.set(CLIENT_ADDRESS_HEADER, clientAddress);
   headers.set('x-forwarded-host', incoming.host);
   headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''));
 

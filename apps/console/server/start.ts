@@ -1,5 +1,5 @@
 // Starts the console for `pnpm start`, the e2e tests and the bench: builds it when the build is missing or older
-// than its sources, then runs `next start` as a child process pointed at kas.
+// than its sources, then runs the console's server (serve.ts: Next's handler) as a child process pointed at kas.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = path.resolve(consoleDir, '../..');
 const nextBin = createRequire(path.join(consoleDir, 'package.json')).resolve('next/dist/bin/next');
+const serveScript = path.join(consoleDir, 'server', 'serve.ts');
 
 /** Everything the build is made from; a newer file here means the build is stale. */
 const sources = [
@@ -32,8 +33,10 @@ export interface StartConsoleOptions {
   /** kas's console API, e.g. http://127.0.0.1:8153. */
   kasUrl: string;
   host?: string;
-  /** Where `next build` / `next start` output goes; default: inherited stderr lines prefixed "[console]". */
+  /** Where `next build` / server output goes; default: inherited stderr lines prefixed "[console]". */
   log?: (line: string) => void;
+  /** Extra environment for the console server (MOORING_TRUSTED_PROXIES, MOORING_HEADERS_TIMEOUT_MS, …). */
+  env?: Record<string, string>;
 }
 
 export interface RunningConsole {
@@ -66,8 +69,9 @@ export function consoleBuildIsFresh(): boolean {
   return sources.every((s) => newestMtime(s) <= built);
 }
 
+/** `node <args>` in the console's directory, its output as log lines. */
 function run(args: string[], env: NodeJS.ProcessEnv, log: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, [nextBin, ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: consoleDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,7 +133,7 @@ export async function buildConsoleIfStale(
     if (consoleBuildIsFresh()) return false;
     log('building the console (next build) because the build is missing or older than its sources…');
     const started = Date.now();
-    const child = run(['build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, log);
+    const child = run([nextBin, 'build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, log);
     const code = await exitOf(child);
     if (code !== 0)
       throw new Error(
@@ -157,7 +161,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
-      throw new Error(`next start exited with code ${child.exitCode} before serving ${url}`);
+      throw new Error(`the console server exited with code ${child.exitCode} before serving ${url}`);
     try {
       const response = await fetch(`${url}/login`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
@@ -178,9 +182,12 @@ export async function startConsole(options: StartConsoleOptions): Promise<Runnin
     ...process.env,
     NEXT_TELEMETRY_DISABLED: '1',
     MOORING_KAS_URL: options.kasUrl,
+    HOSTNAME: host,
     PORT: String(port),
+    ...options.env,
   };
-  const child = run(['start', '-H', host, '-p', String(port)], env, log);
+  // serve.ts: Next's handler behind our own server (socket time limits, the browser's address for kas).
+  const child = run(['--import', 'tsx', serveScript], env, log);
   const url = `http://${host}:${port}`;
   const exited = exitOf(child);
   let stopping: Promise<void> | null = null;

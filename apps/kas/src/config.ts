@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import {
   collectSettings,
@@ -20,6 +21,25 @@ const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+const milliseconds = z.coerce
+  .number({ error: 'expected a duration in milliseconds, at least 1' })
+  .int('expected a whole number of milliseconds')
+  .min(1, 'expected a duration in milliseconds, at least 1');
+
+/** Comma-separated IP addresses (IPv4 or IPv6). */
+const addressList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (list) => list.length > 0 && list.every((address) => isIP(address) !== 0),
+    'expected comma-separated IP addresses such as 127.0.0.1,::1',
+  );
 
 /**
  * kas's own settings, one entry each: the env variable, the flag mirroring it, the schema of its raw string, what it
@@ -134,7 +154,7 @@ const settings = {
       return url.origin;
     }),
     description:
-      "the console's public origin (https://mooring.example.com); parsed, not used yet: Secure cookies, the allowed Origin and links will use it",
+      "the console's public origin (https://mooring.example.com): Secure session cookies when https, the Origin browser upgrades through the proxy must come from",
   },
   listenHost: {
     env: 'MOORING_LISTEN_HOST',
@@ -211,6 +231,50 @@ const settings = {
       .enum(['true', 'false'], { error: 'expected true or false' })
       .default('false')
       .transform((value) => value === 'true'),
+  },
+  consoleAddresses: {
+    env: 'MOORING_CONSOLE_ADDRESSES',
+    flag: '--console-addresses',
+    description:
+      'comma-separated IP addresses of console servers: only requests from these may set X-Mooring-Client-Address (the browser address used by the login throttle and audit)',
+    schema: addressList.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
+  },
+  headersTimeoutMs: {
+    env: 'MOORING_HEADERS_TIMEOUT_MS',
+    flag: '--headers-timeout-ms',
+    description: 'every listener: a client must send its request headers within this time',
+    schema: milliseconds.default(10_000),
+  },
+  rejectedBodyTimeoutMs: {
+    env: 'MOORING_REJECTED_BODY_TIMEOUT_MS',
+    flag: '--rejected-body-timeout-ms',
+    description:
+      'every listener: after an unauthenticated or rejected answer, the rest of the request body must arrive within this time',
+    schema: milliseconds.default(30_000),
+  },
+  keepAliveTimeoutMs: {
+    env: 'MOORING_KEEP_ALIVE_TIMEOUT_MS',
+    flag: '--keep-alive-timeout-ms',
+    description: 'every listener: an idle keep-alive connection is closed after this time',
+    schema: milliseconds.default(60_000),
+  },
+  firstCallTimeoutMs: {
+    env: 'MOORING_FIRST_CALL_TIMEOUT_MS',
+    flag: '--first-call-timeout-ms',
+    description:
+      'TLS and gRPC listeners: a connection that completes no handshake or makes no call within this time is closed',
+    schema: milliseconds.default(20_000),
+  },
+  tokenRateLimitPerMinute: {
+    env: 'MOORING_TOKEN_RATE_LIMIT_PER_MINUTE',
+    flag: '--token-rate-limit-per-minute',
+    description:
+      'Kubernetes API proxy: requests per minute one credential may make; more get 429 with Retry-After (0 disables)',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of requests per minute (0 disables the limit)' })
+      .int('expected a whole number of requests per minute (0 disables the limit)')
+      .min(0, 'expected a whole number of requests per minute (0 disables the limit)')
+      .default(40_000),
   },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',

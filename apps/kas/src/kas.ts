@@ -8,6 +8,7 @@ import { allOperations } from './api/operations/index';
 import { compileRoutes, type RestRoute } from './api/rest-routes';
 import { createConsoleApiServer } from './api/server';
 import { createAuthenticate, createKasServices, ensureAdmin, type KasServices } from './api/services-adapter';
+import { listenerTimeoutsFrom } from '@mooring/modules/shared/listener-timeouts';
 import type { KasConfig } from './config';
 import { closeGracefully, httpUrl, listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
@@ -115,6 +116,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     purge.unref();
     cleanups.push(async () => clearInterval(purge));
 
+    const timeouts = listenerTimeoutsFrom(config);
     const metrics = createMetricsRegistry();
     const httpMetrics = createHttpMetrics(metrics);
     const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
@@ -133,6 +135,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       logger: logger.child({ module: 'observability' }),
       readinessChecks: () => readinessChecks,
       isAcceptingTraffic: () => accepting,
+      timeouts,
     });
     const observabilityPort = await bind(observability, config.observabilityPort, 'observability');
     cleanups.push(() => closeGracefully(observability, 2_000));
@@ -159,6 +162,9 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       logger: logger.child({ module: 'api' }),
       httpMetrics,
       documents: { '/openapi.json': () => openApi },
+      timeouts,
+      consoleAddresses: config.consoleAddresses,
+      secureCookies: config.consoleUrl?.startsWith('https:') ?? false,
     });
     const apiPort = await bind(api, config.apiPort, 'console API');
     cleanups.push(() => closeGracefully(api, 10_000));
@@ -186,6 +192,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       onRevoked: (listener) => services.agentTokens.onRevoked(listener),
       logger: logger.child({ module: 'agent_server' }),
       metrics,
+      timeouts,
     });
     // Pushed before the modules, so it runs after they stopped: they close idle streams, then calls in flight drain.
     cleanups.push(() => agentServer.stop());

@@ -26,6 +26,12 @@ import {
   setConnectionWindow,
   setStreamWindow,
 } from './flow-control';
+import {
+  boundGrpcHandshakes,
+  DEFAULT_LISTENER_TIMEOUTS,
+  grpcIdleOptions,
+  type ListenerTimeouts,
+} from '../shared/listener-timeouts';
 import { type AgentApiTls, loadTlsMaterial } from './tls';
 
 export const AGENT_SERVER_DEFAULTS = {
@@ -82,6 +88,8 @@ export interface AgentServerOptions {
   maxMessageBytes?: number;
   logger: Logger;
   metrics: Registry;
+  /** Socket limits: a connection with no TLS handshake or no call within `firstCallMs` is closed. */
+  timeouts?: ListenerTimeouts;
 }
 
 export interface RunningAgentServer extends AgentServer {
@@ -123,6 +131,7 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
     'grpc.keepalive_timeout_ms': options.keepalive?.timeoutMs ?? AGENT_SERVER_DEFAULTS.keepaliveTimeoutMs,
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    ...grpcIdleOptions(options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS),
   });
   setStreamWindow(server, AGENT_API_STREAM_WINDOW);
 
@@ -190,6 +199,7 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
         }),
       );
       setConnectionWindow(server, AGENT_API_CONNECTION_WINDOW);
+      boundGrpcHandshakes(server, options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS);
       const url = `${material ? 'grpcs' : 'grpc'}://${bindHost}:${port}`;
       bound = { port, url, caPem: material?.caPem ?? null, caFile: material?.caFile ?? null };
       logger.info({ url, tls: tls.mode, ca_file: bound.caFile }, 'agent API listening');

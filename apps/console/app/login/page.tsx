@@ -3,12 +3,7 @@ import { Button, ErrorBanner, Field } from '@mooring/ui';
 import { useState, type FormEvent } from 'react';
 
 import { setCsrfToken } from '../../lib/csrf';
-
-function safeNext(): string {
-  const next = new URLSearchParams(window.location.search).get('next') ?? '/';
-  // Only same-site paths: a login page must not become an open redirect.
-  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
-}
+import { safeNext } from '../../lib/safe-next';
 
 export default function LoginPage() {
   const [error, setError] = useState<string | null>(null);
@@ -37,7 +32,9 @@ export default function LoginPage() {
         return;
       }
       setCsrfToken(body.csrfToken ?? null);
-      window.location.assign(safeNext());
+      window.location.assign(
+        safeNext(new URLSearchParams(window.location.search).get('next'), window.location.origin),
+      );
     } catch (e) {
       setError(`The console could not reach kas: ${e instanceof Error ? e.message : String(e)}`);
     } finally {

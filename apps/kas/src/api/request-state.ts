@@ -22,6 +22,10 @@ export interface RequestState {
   csrfHeader: string | undefined;
   /** Metrics label; REST and tRPC refine it once they know the route. */
   route: string;
+  /** The client's address: the peer, or what a configured console said the browser's is (client-address.ts). */
+  clientAddress: string;
+  /** Set-Cookie carries Secure (MOORING_CONSOLE_URL is https). */
+  secureCookies: boolean;
 }
 
 const states = new WeakMap<IncomingMessage, RequestState>();
@@ -37,21 +41,28 @@ export function getRequestState(req: IncomingMessage): RequestState {
   return state;
 }
 
-export function cookieHeader(name: string, value: string, options: CookieOptions = {}): string {
+/** `secure`: the console is served over https (MOORING_CONSOLE_URL), so the browser must never send it over http. */
+export function cookieHeader(
+  name: string,
+  value: string,
+  options: CookieOptions = {},
+  secure = false,
+): string {
   const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+  if (secure) parts.push('Secure');
   if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${Math.floor(options.maxAgeSeconds)}`);
   return parts.join('; ');
 }
 
-export function responseControl(res: ServerResponse): ResponseControl {
+export function responseControl(res: ServerResponse, secureCookies = false): ResponseControl {
   const append = (value: string) => {
     const existing = res.getHeader('set-cookie');
     const list = Array.isArray(existing) ? existing : existing ? [String(existing)] : [];
     res.setHeader('set-cookie', [...list, value]);
   };
   return {
-    setCookie: (name, value, options) => append(cookieHeader(name, value, options)),
-    clearCookie: (name) => append(cookieHeader(name, '', { maxAgeSeconds: 0 })),
+    setCookie: (name, value, options) => append(cookieHeader(name, value, options, secureCookies)),
+    clearCookie: (name) => append(cookieHeader(name, '', { maxAgeSeconds: 0 }, secureCookies)),
   };
 }
 
@@ -66,11 +77,11 @@ export function handlerContext(
     services,
     principal: state.principal,
     user: contextUser(state.principal) as AuthenticatedContext['user'],
-    remoteAddress: req.socket.remoteAddress,
+    remoteAddress: state.clientAddress,
     userAgent: req.headers['user-agent'],
     traceId: state.traceId,
     logger: state.logger,
-    response: responseControl(res),
+    response: responseControl(res, state.secureCookies),
     kas,
   };
 }

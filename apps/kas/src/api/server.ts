@@ -2,8 +2,16 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AnyRouter } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import {
+  boundRejectedBodies,
+  DEFAULT_LISTENER_TIMEOUTS,
+  httpTimeoutOptions,
+  type ListenerTimeouts,
+} from '@mooring/modules/shared/listener-timeouts';
+import { TRPC_MAX_BATCH_SIZE, TRPC_UNBATCHABLE } from '@mooring/modules/shared/trpc-limits';
 import type { Logger } from '../logger';
 import type { HttpMetrics } from '../observability/metrics';
+import { createClientAddress } from '../http/client-address';
 import { maxBodyBytes } from '../http/read-json-body';
 import { ApiError, toApiError } from './errors';
 import type { KasInfo, Principal } from './operation';
@@ -29,6 +37,12 @@ export interface ConsoleApiServerOptions {
   logger: Logger;
   httpMetrics: HttpMetrics;
   documents: Record<string, () => unknown>;
+  /** Socket time limits; defaults as documented in docs/security.md. */
+  timeouts?: ListenerTimeouts;
+  /** Peers allowed to say which browser they call for (X-Mooring-Client-Address); default loopback. */
+  consoleAddresses?: readonly string[];
+  /** Session cookies get the Secure flag (the console's public URL is https). */
+  secureCookies?: boolean;
 }
 
 /** The console API listener: tRPC at /trpc, REST at /api/v1, one auth step in front of both. */
@@ -37,6 +51,9 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     router: options.router,
     basePath: '/trpc/',
     maxBodySize: maxBodyBytes,
+    // One request must not buy unbounded work (1,000 batched calls cost kas 12 s); checked with a clearer
+    // message below, this is the backstop.
+    maxBatchSize: TRPC_MAX_BATCH_SIZE,
     // Queries with large inputs (agentConfigs.validate) may be sent as POST.
     allowMethodOverride: true,
     createContext: createTrpcContextFactory(
@@ -58,7 +75,16 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     documents: options.documents,
   });
 
-  const server = http.createServer((req, res) => {
+  const timeouts = options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
+  const clientAddress = createClientAddress(options.consoleAddresses);
+  const metrics = options.httpMetrics.listener('api', [
+    ...Object.keys(options.router._def.procedures as Record<string, unknown>).map((name) => `/trpc/${name}`),
+    '/trpc/(batch)',
+    ...options.routes.map((route) => `${restPrefix}${route.template}`),
+    ...Object.keys(options.documents).map((path) => `${restPrefix}${path}`),
+  ]);
+  // A whole console API request (at most 1 MiB) within a minute; see listener-timeouts.ts for the rest.
+  const server = http.createServer(httpTimeoutOptions(timeouts, 60_000), (req, res) => {
     const started = process.hrtime.bigint();
     const traceId = randomBytes(8).toString('hex');
     const state: RequestState = {
@@ -68,15 +94,14 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
       authError: undefined,
       csrfHeader: firstHeader(req.headers['x-csrf-token']),
       route: 'unmatched',
+      clientAddress: clientAddress(req),
+      secureCookies: options.secureCookies ?? false,
     };
     setRequestState(req, state);
     res.setHeader('x-trace-id', traceId);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      options.httpMetrics.observe(
-        { listener: 'api', method: req.method ?? 'GET', route: state.route, code: res.statusCode },
-        seconds,
-      );
+      metrics.observe({ method: req.method, route: state.route, code: res.statusCode }, seconds);
       state.logger.debug(
         { method: req.method, route: state.route, status: res.statusCode, ms: Math.round(seconds * 1000) },
         'request',
@@ -85,6 +110,11 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
 
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://kas.invalid');
+      const malformed = malformedRequest(req, url);
+      if (malformed) {
+        state.route = 'malformed';
+        return sendApiError(res, malformed, state);
+      }
       try {
         state.principal = await options.authenticate(req);
       } catch (err) {
@@ -93,6 +123,8 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
       if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
         const procedure = url.pathname.slice('/trpc/'.length);
         state.route = procedure.includes(',') ? '/trpc/(batch)' : `/trpc/${procedure || '(none)'}`;
+        const refused = batchRefusal(procedure, url.searchParams.get('batch') === '1');
+        if (refused) return sendApiError(res, refused, state);
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBodyBytes) {
           res.setHeader('connection', 'close');
@@ -116,10 +148,54 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
       sendApiError(res, toApiError(err), state);
     });
   });
-  // Slow or stalled clients must not hold sockets forever.
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
+  boundRejectedBodies(server, timeouts);
   return server;
+}
+
+/**
+ * Refusals that need no route: a path that is not valid percent-encoding (400, not a 500 from decoding it later),
+ * and a body that is not declared as JSON (415). The latter is what stops login CSRF: a cross-site HTML form can
+ * post text/plain or form bodies without a preflight, but never application/json.
+ */
+function malformedRequest(req: http.IncomingMessage, url: URL): ApiError | undefined {
+  try {
+    decodeURIComponent(url.pathname);
+  } catch {
+    return new ApiError(
+      400,
+      'bad_request',
+      `the request path ${JSON.stringify(url.pathname.slice(0, 200))} is not valid percent-encoding: every % must be followed by two hex digits of UTF-8`,
+    );
+  }
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (hasBody && type !== 'application/json') {
+    return new ApiError(
+      415,
+      'unsupported_media_type',
+      `request bodies must be JSON sent with Content-Type: application/json (got ${JSON.stringify(type || 'none')})`,
+    );
+  }
+  return undefined;
+}
+
+/** A batch longer than TRPC_MAX_BATCH_SIZE, or one carrying a login, is refused before any call runs. */
+function batchRefusal(procedures: string, batch: boolean): ApiError | undefined {
+  if (!batch) return undefined;
+  const names = procedures.split(',');
+  if (names.length > TRPC_MAX_BATCH_SIZE) {
+    return new ApiError(
+      400,
+      'bad_request',
+      `a tRPC batch may carry at most ${TRPC_MAX_BATCH_SIZE} calls, this one has ${names.length}; split it (the console's batch link does)`,
+    );
+  }
+  const alone = names.find((name) => TRPC_UNBATCHABLE.has(name));
+  if (alone && names.length > 1) {
+    return new ApiError(400, 'bad_request', `${alone} cannot be batched; send it as a request of its own`);
+  }
+  return undefined;
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per kas (not prom-client's global one) so several kas can live in one test process. */
@@ -7,16 +8,22 @@ export function createMetricsRegistry(): Registry {
   return registry;
 }
 
+/**
+ * Every label value comes from a closed set, whatever a client sends: an unknown route, method or status code is
+ * counted as `other`. (Raw paths as labels let anonymous clients grow /metrics and kas's memory without bound.)
+ */
+export const OTHER_LABEL = 'other';
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const CODES = new Set(Object.keys(STATUS_CODES));
+
 export interface HttpMetrics {
-  observe(labels: HttpRequestLabels, seconds: number): void;
+  /** The metrics of one listener, counting only `routes` by name (route templates, never raw paths). */
+  listener(name: string, routes: Iterable<string>): ListenerMetrics;
 }
 
-export interface HttpRequestLabels {
-  listener: string;
-  method: string;
-  /** The route template (`/api/v1/projects/:projectId`), never the raw path: keeps cardinality low. */
-  route: string;
-  code: number;
+export interface ListenerMetrics {
+  observe(request: { method: string | undefined; route: string; code: number }, seconds: number): void;
 }
 
 export function createHttpMetrics(registry: Registry): HttpMetrics {
@@ -35,10 +42,20 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
     registers: [registry],
   });
   return {
-    observe(labels, seconds) {
-      const l = { ...labels, code: String(labels.code) };
-      requests.inc(l);
-      duration.observe(l, seconds);
+    listener(name, routes) {
+      const known = new Set(routes);
+      return {
+        observe({ method, route, code }, seconds) {
+          const labels = {
+            listener: name,
+            method: method !== undefined && METHODS.has(method) ? method : OTHER_LABEL,
+            route: known.has(route) ? route : OTHER_LABEL,
+            code: CODES.has(String(code)) ? String(code) : OTHER_LABEL,
+          };
+          requests.inc(labels);
+          duration.observe(labels, seconds);
+        },
+      };
     },
   };
 }

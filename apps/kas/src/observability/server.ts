@@ -1,5 +1,11 @@
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import {
+  boundRejectedBodies,
+  DEFAULT_LISTENER_TIMEOUTS,
+  httpTimeoutOptions,
+  type ListenerTimeouts,
+} from '@mooring/modules/shared/listener-timeouts';
 import type { Logger } from '../logger';
 import type { HttpMetrics } from './metrics';
 
@@ -17,6 +23,8 @@ export interface ObservabilityHandlerOptions {
   /** False once shutdown has begun: /readyz then answers 503 so load balancers drain us. */
   isAcceptingTraffic: () => boolean;
   timeoutMs?: number;
+  /** Socket time limits; defaults as documented in docs/security.md. */
+  timeouts?: ListenerTimeouts;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -35,16 +43,14 @@ export function createObservabilityServer(options: ObservabilityHandlerOptions):
     res.end(body);
   };
 
-  return http.createServer((req, res) => {
+  const timeouts = options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
+  const metrics = options.httpMetrics.listener('observability', ['/metrics', '/livez', '/readyz']);
+  const server = http.createServer(httpTimeoutOptions(timeouts, timeouts.rejectedBodyMs), (req, res) => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = ['/metrics', '/livez', '/readyz'].includes(path) ? path : 'unmatched';
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      options.httpMetrics.observe(
-        { listener: 'observability', method: req.method ?? 'GET', route, code: res.statusCode },
-        seconds,
-      );
+      metrics.observe({ method: req.method, route: path, code: res.statusCode }, seconds);
     });
     void (async () => {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -82,4 +88,6 @@ export function createObservabilityServer(options: ObservabilityHandlerOptions):
       else res.destroy();
     });
   });
+  boundRejectedBodies(server, timeouts);
+  return server;
 }

@@ -1,6 +1,8 @@
-// Brute-force brake for logins: after `maxFailures` failed attempts for one (username, address)
-// further attempts are refused for `lockSeconds` — checked BEFORE the password is hashed, so a
-// flood of guesses costs no scrypt work. In memory: per-process is enough for one kas, and a
+// Brute-force brake for logins: after `maxFailures` attempts for one (username, client address) that did not
+// succeed, further attempts are refused for `lockSeconds`. Each attempt is checked AND charged in one synchronous
+// step before the password is hashed, so parallel guesses (a tRPC batch, 50 concurrent requests) cannot all pass
+// the check while the first hashes run; a success refunds the charges. Keying on the address as well means one
+// attacker cannot lock a user out for everyone. In memory: per-process is enough for one kas, and a
 // restart only gives an attacker a few more guesses.
 import type { Clock } from './clock';
 import { RateLimitedError } from './errors';
@@ -40,24 +42,22 @@ export function createLoginThrottle(clock: Clock, options: LoginThrottleOptions 
   }
 
   return {
-    /** Throws RateLimitedError with retry-after if this (user, address) is locked out. */
-    check(username: string, address: string): void {
-      const e = entries.get(keyOf(username, address));
-      if (!e) return;
+    /**
+     * Counts one attempt for (user, address), or throws RateLimitedError with retry-after when locked out. Call
+     * before verifying the password; call recordSuccess when it was right.
+     */
+    charge(username: string, address: string): void {
       const now = clock.now().getTime();
-      if (e.lockedUntil > now) {
+      const key = keyOf(username, address);
+      let e = entries.get(key);
+      if (e && e.lockedUntil > now) {
         const retryAfterSeconds = Math.ceil((e.lockedUntil - now) / 1000);
         throw new RateLimitedError(
           `too many failed logins for ${username} from this address; try again in ${retryAfterSeconds} s or ask an administrator to reset the password`,
           retryAfterSeconds,
         );
       }
-    },
-    recordFailure(username: string, address: string): void {
-      const now = clock.now().getTime();
-      const key = keyOf(username, address);
-      let e = entries.get(key);
-      if (!e || (now - e.firstFailureAt > windowMs && e.lockedUntil <= now)) {
+      if (!e || now - e.firstFailureAt > windowMs) {
         e = { failures: 0, firstFailureAt: now, lockedUntil: 0 };
         entries.set(key, e);
         if (entries.size > maxKeys) prune(now);

@@ -52,7 +52,7 @@ export function createSessionService(
 
   return {
     /**
-     * Checks the throttle first (RateLimitedError, no hashing), then the password. Wrong username
+     * Charges the throttle first (RateLimitedError, no hashing), then checks the password. Wrong username
      * and wrong password give the same UnauthenticatedError and cost the same time.
      */
     async login(input: {
@@ -63,12 +63,11 @@ export function createSessionService(
     }): Promise<LoginResult> {
       const username = String(input.username ?? '');
       const address = input.address || 'unknown';
-      deps.throttle.check(username, address);
+      deps.throttle.charge(username, address);
       const user = username.length <= 64 ? await deps.users.getByUsername(username) : null;
       const password = String(input.password ?? '').slice(0, 1024);
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok) {
-        deps.throttle.recordFailure(username, address);
         throw new UnauthenticatedError(
           'wrong username or password; after 5 failed attempts logins from this address pause for 5 minutes',
         );

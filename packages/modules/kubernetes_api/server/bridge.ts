@@ -1,5 +1,10 @@
 // Relays one proxied request between the client's HTTP connection and the agent's MakeRequest call.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  validateHeaderName,
+  validateHeaderValue,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
 import {
@@ -8,6 +13,7 @@ import {
   encodeRequestTrailer,
   encodeRequestUpgradeData,
   isHopByHop,
+  namedInConnection,
   valuesToHeaders,
   type ValuesMap,
 } from '../shared/http-frames';
@@ -83,11 +89,19 @@ export async function bridgeHttp(
             break;
           }
         } else if (m.$case === 'header' && m.value.response && !res.headersSent) {
+          const headers = responseHeaders(m.value.response.header);
+          const invalid = unrelayableResponse(m.value.response.statusCode, m.value.response.status, headers);
+          if (invalid) {
+            current.cancel('the agent answered with an invalid response header');
+            return {
+              code: sendStatus(res, 502, `agent ${agentId} sent an answer kas cannot relay: ${invalid}`),
+            };
+          }
           code = m.value.response.statusCode;
           contentType = m.value.response.header['content-type']?.value[0] ?? '';
           if (resume && !hasBody && code === 200 && /json/.test(contentType))
             tracker = new WatchResumeTracker(resume.resourceVersion);
-          res.writeHead(code, m.value.response.status || undefined, responseHeaders(m.value.response.header));
+          res.writeHead(code, m.value.response.status || undefined, headers);
           res.flushHeaders();
         } else if (m.$case === 'data') {
           const data = tracker ? tracker.take(m.value.data) : m.value.data;
@@ -172,6 +186,16 @@ export async function bridgeUpgrade(
     for await (const bytes of call.messages) {
       const m = decodeResponse(bytes);
       if (m.$case === 'header' && m.value.response && code === 0) {
+        const invalid = unrelayableResponse(
+          m.value.response.statusCode,
+          m.value.response.status,
+          valuesToHeaders(m.value.response.header),
+        );
+        if (invalid) {
+          call.cancel('the agent answered with an invalid response header');
+          writeRawStatus(socket, 502, `agent ${agentId} sent an answer kas cannot relay: ${invalid}`);
+          return { code: 502 };
+        }
         code = m.value.response.statusCode;
         const headers = m.value.response.header;
         if (code === 101) {
@@ -222,8 +246,35 @@ function agentFailed(agentId: number, error: unknown): string {
 
 function responseHeaders(map: ValuesMap): Record<string, string[]> {
   const headers = valuesToHeaders(map);
-  for (const name of Object.keys(headers)) if (isHopByHop(name)) delete headers[name];
+  const named = namedInConnection(map['connection']?.value);
+  for (const name of Object.keys(headers))
+    if (isHopByHop(name) || named.has(name.toLowerCase())) delete headers[name];
   return headers;
+}
+
+/**
+ * The first response header Node would refuse to write (bad name characters, CR/LF or NUL in a value), as a message
+ * naming it; undefined when all are valid. Checked before writing so a malicious or broken agent gets the client a
+ * clear 502 at once instead of a failure halfway through the response.
+ */
+export function unrelayableResponse(
+  code: number,
+  reason: string,
+  headers: Record<string, string[]>,
+): string | undefined {
+  if (!Number.isInteger(code) || code < 100 || code > 999)
+    return `its status code ${code} is not an HTTP status`;
+  if (reason && !/^[\t\x20-\x7e\x80-\xff]*$/.test(reason))
+    return 'its status reason phrase contains invalid characters';
+  for (const [name, values] of Object.entries(headers)) {
+    try {
+      validateHeaderName(name);
+      for (const value of values) validateHeaderValue(name, value);
+    } catch {
+      return `its response header ${JSON.stringify(name.slice(0, 64))} has an invalid name or value`;
+    }
+  }
+  return undefined;
 }
 
 function rawHead(code: number, reason: string, headers: Record<string, string[]>): string {
@@ -232,13 +283,19 @@ function rawHead(code: number, reason: string, headers: Record<string, string[]>
   return `${text}\r\n`;
 }
 
-export function sendStatus(res: ServerResponse, code: number, message: string): number {
+export function sendStatus(
+  res: ServerResponse,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): number {
   const body = kubeStatusBody(code, message);
   if (res.headersSent) {
     res.destroy();
     return code;
   }
   res.writeHead(code, STATUS_TEXT[code], {
+    ...headers,
     'content-type': 'application/json',
     'content-length': String(body.length),
     ...(code === 401 ? { 'mooring-unauthorized': 'true' } : {}),
@@ -247,10 +304,16 @@ export function sendStatus(res: ServerResponse, code: number, message: string): 
   return code;
 }
 
-export function writeRawStatus(socket: Duplex, code: number, message: string): void {
+export function writeRawStatus(
+  socket: Duplex,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const body = kubeStatusBody(code, message);
   socket.end(
     rawHead(code, STATUS_TEXT[code] ?? '', {
+      ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
       'content-type': ['application/json'],
       'content-length': [String(body.length)],
       connection: ['close'],

@@ -3,15 +3,22 @@
 import type { Registry } from 'prom-client';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { settingValues } from '../../shared/settings';
+import { listenerTimeoutsFrom, type ListenerTimeoutSettings } from '../../shared/listener-timeouts';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
+import { unlimited, windowRateLimiter } from './rate-limit';
 import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
 import { kubernetesApiSettings } from './settings';
 import { proxyTlsSource, type ProxyTls } from './tls';
 
 export interface ProxyModuleContext {
   /** kas's configuration, with this module's contribution (kubernetesApiSettings) in it. */
-  readonly config: { listenHost: string; dataDir?: string };
+  readonly config: {
+    listenHost: string;
+    dataDir?: string;
+    consoleUrl?: string;
+    tokenRateLimitPerMinute?: number;
+  } & ListenerTimeoutSettings;
   readonly logger: ProxyLog;
   readonly metrics: Registry;
   readonly services: ProxyAuthServices;
@@ -64,6 +71,11 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
         routingTimeoutMs: options.routingTimeoutMs,
         credentialRecheckMs: options.credentialRecheckMs,
         log: ctx.logger,
+        timeouts: listenerTimeoutsFrom(ctx.config),
+        consoleUrl: ctx.config.consoleUrl,
+        rateLimiter: ctx.config.tokenRateLimitPerMinute
+          ? windowRateLimiter({ limit: ctx.config.tokenRateLimitPerMinute })
+          : unlimited,
       });
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
     },

@@ -16,6 +16,7 @@ import {
   AGENT_ID_HEADER,
   CREDENTIAL_QUERY_PARAMS,
   CSRF_HEADER,
+  CSRF_QUERY,
   ProxyAuthError,
   readCredential,
   type ProxyCredential,
@@ -27,6 +28,8 @@ export class ProxyFailure extends Error {
   constructor(
     readonly code: number,
     message: string,
+    /** Extra response headers (Retry-After on 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -45,11 +48,17 @@ export interface PreparedRequest {
 
 const STRIPPED_HEADERS = new Set(['authorization', 'cookie', AGENT_ID_HEADER, CSRF_HEADER, 'host']);
 
+export interface PrepareOptions {
+  /** MOORING_CONSOLE_URL: the only Origin a browser upgrade may come from. Unset: the proxy's own host. */
+  consoleUrl?: string;
+}
+
 export async function prepareRequest(
   req: IncomingMessage,
   prefix: string,
   authenticate: ProxyAuthenticator,
   upgrade: boolean,
+  options: PrepareOptions = {},
 ): Promise<PreparedRequest> {
   const url = new URL(req.url ?? '/', 'http://proxy.invalid');
   if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
@@ -59,11 +68,17 @@ export async function prepareRequest(
     );
   }
   const urlPath = url.pathname.slice(prefix.length) || '/';
+  if (upgrade) checkUpgradeOrigin(req, options.consoleUrl);
 
   let credential: ProxyCredential;
   let caller: AuthorizedCaller;
   try {
-    credential = readCredential(req.headers, req.rawHeaders, url.searchParams);
+    credential = readCredential(req.headers, req.rawHeaders, credentialQuery(url.searchParams, upgrade, req));
+    if (upgrade && credential.kind === 'session' && req.headers.origin === undefined) {
+      throw new ProxyAuthError(
+        'a session-authenticated upgrade must come from a browser page of the console (it sends an Origin header); use a personal access token from other clients',
+      );
+    }
     caller = await authenticate(credential);
   } catch (error) {
     if (error instanceof ProxyAuthError) throw new ProxyFailure(401, `Unauthorized: ${error.message}`);
@@ -120,4 +135,47 @@ export async function prepareRequest(
         }
       : undefined;
   return { agentId: caller.agentId, credential, caller, impersonation, headerFrame, watch };
+}
+
+/**
+ * The CSRF token may travel in the URL only on WebSocket upgrades (browsers cannot set headers on them); anywhere
+ * else a URL is logged, cached and leaked by Referer, so the header is required.
+ */
+function credentialQuery(params: URLSearchParams, upgrade: boolean, req: IncomingMessage): URLSearchParams {
+  if (upgrade || !params.has(CSRF_QUERY)) return params;
+  if (req.headers[CSRF_HEADER] === undefined) {
+    throw new ProxyAuthError(
+      `the ${CSRF_QUERY} query parameter is accepted only on WebSocket upgrades; send the CSRF token in the X-Csrf-Token header`,
+    );
+  }
+  const without = new URLSearchParams(params);
+  without.delete(CSRF_QUERY);
+  return without;
+}
+
+/**
+ * A browser opening a WebSocket sends its page's Origin: it must be the console (MOORING_CONSOLE_URL) or, when that
+ * is unset, this proxy's own host. Stops another site from riding a signed-in user's cookie (cross-site WebSocket
+ * hijacking). Clients that send no Origin (kubectl) are not browsers and authenticate with tokens.
+ */
+function checkUpgradeOrigin(req: IncomingMessage, consoleUrl: string | undefined): void {
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let allowed: boolean;
+  try {
+    const parsed = new URL(origin);
+    allowed = consoleUrl
+      ? parsed.origin === new URL(consoleUrl).origin
+      : parsed.host.toLowerCase() === (req.headers.host ?? '').toLowerCase();
+  } catch {
+    allowed = false;
+  }
+  if (!allowed) {
+    throw new ProxyFailure(
+      403,
+      consoleUrl
+        ? `upgrades are accepted only from the console's origin ${new URL(consoleUrl).origin} (MOORING_CONSOLE_URL), not from ${origin.slice(0, 200)}`
+        : `upgrades are accepted only from pages on this host (${req.headers.host ?? 'unknown'}); set MOORING_CONSOLE_URL to allow the console's origin, not ${origin.slice(0, 200)}`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
 // Prometheus metrics of the proxy. Registered once per registry, so a second proxy on the same registry shares them.
+import { STATUS_CODES } from 'node:http';
 import type { Registry } from 'prom-client';
 import { Counter, Histogram, type Metric } from 'prom-client';
 
@@ -7,6 +8,7 @@ export interface ProxyMetrics {
   upgrades: Counter<'protocol'>;
   routingWait: Histogram<'outcome'>;
   watchResumes: Counter;
+  rateLimited: Counter;
 }
 
 export function proxyMetrics(registry: Registry): ProxyMetrics {
@@ -55,9 +57,24 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
           registers: [registry],
         }),
     ),
+    rateLimited: getOrCreate(
+      registry,
+      'mooring_kas_k8s_proxy_rate_limited_total',
+      () =>
+        new Counter({
+          name: 'mooring_kas_k8s_proxy_rate_limited_total',
+          help: 'Proxy requests refused with 429 because their credential exceeded its per-minute budget',
+          registers: [registry],
+        }),
+    ),
   };
 }
 
 function getOrCreate<T extends Metric>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+/** Status codes come from the agent (any number it sends): labels use the codes Node knows, else `other`. */
+export function statusCodeLabel(code: number): string {
+  return STATUS_CODES[code] !== undefined || code === 499 ? String(code) : 'other';
 }

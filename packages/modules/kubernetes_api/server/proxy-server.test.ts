@@ -168,9 +168,10 @@ describe('Kubernetes API proxy over a direct (in-memory) tunnel', () => {
     }
   });
 
-  it('accepts a browser session with agent id and CSRF token in the query', async () => {
-    const answer = await call(proxy, '/version?mooring-agent-id=7&mooring-csrf-token=t', {
+  it('accepts a browser session with the agent id in the query and the CSRF token in its header', async () => {
+    const answer = await call(proxy, '/version?mooring-agent-id=7', {
       cookie: 'mooring_session=s1',
+      'x-csrf-token': 't',
     });
     expect(answer.status).toBe(200);
     expect(api.seen.at(-1)!.url).toBe('/version');

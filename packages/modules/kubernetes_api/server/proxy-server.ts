@@ -12,13 +12,20 @@ import {
   type OutgoingCall,
 } from '../../reverse_tunnel/shared/tunnel-api';
 import { KUBERNETES_API_MAKE_REQUEST } from '../shared/methods';
+import {
+  boundRejectedBodies,
+  DEFAULT_LISTENER_TIMEOUTS,
+  httpTimeoutOptions,
+  type ListenerTimeouts,
+} from '../../shared/listener-timeouts';
 import { isUpgradeRequest, upgradeProtocol } from '../shared/http-frames';
 import { describeError, listenForErrors } from '../../shared/streams';
 import type { ProxyAuthenticator } from './authenticator';
 import { bridgeHttp, bridgeUpgrade, sendStatus, writeRawStatus } from './bridge';
 import { ProxyAuthError } from './credentials';
 import { prepareRequest, ProxyFailure, type PreparedRequest } from './prepare-request';
-import { proxyMetrics, type ProxyMetrics } from './proxy-metrics';
+import { proxyMetrics, statusCodeLabel, type ProxyMetrics } from './proxy-metrics';
+import { credentialRateKey, unlimited, type RateLimiter } from './rate-limit';
 import { generateSelfSignedTls } from '../../shared/certificates';
 import type { ProxyTls, ProxyTlsSource } from './tls';
 
@@ -49,6 +56,12 @@ export interface KubernetesApiProxyOptions {
   /** Long requests re-check their credential this often and end when it is revoked; default 10 s. */
   credentialRecheckMs?: number;
   log?: ProxyLog;
+  /** Socket time limits; watches and upgrades are not limited once their request is read. */
+  timeouts?: ListenerTimeouts;
+  /** MOORING_CONSOLE_URL: the Origin browser upgrades must come from (unset: this proxy's own host). */
+  consoleUrl?: string;
+  /** Requests per credential (default: none). */
+  rateLimiter?: RateLimiter;
 }
 
 export interface KubernetesApiProxy {
@@ -83,6 +96,25 @@ export async function startKubernetesApiProxy(
   const metrics = proxyMetrics(options.metricsRegistry ?? new Registry());
   const log = options.log;
   const active = new Set<{ close(): void }>();
+  const timeouts = options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
+  const rateLimiter = options.rateLimiter ?? unlimited;
+
+  /** Authenticates, then charges the caller's credential one request of its budget. */
+  async function prepare(req: IncomingMessage, upgrade: boolean): Promise<PreparedRequest> {
+    const prepared = await prepareRequest(req, prefix, options.authenticate, upgrade, {
+      consoleUrl: options.consoleUrl,
+    });
+    const decision = rateLimiter.take(credentialRateKey(prepared.credential));
+    if (!decision.allowed) {
+      metrics.rateLimited.inc();
+      throw new ProxyFailure(
+        429,
+        `this credential made more requests in the last minute than kas allows (MOORING_TOKEN_RATE_LIMIT_PER_MINUTE); retry in ${decision.retryAfterSeconds} s`,
+        { 'retry-after': String(decision.retryAfterSeconds) },
+      );
+    }
+    return prepared;
+  }
 
   async function dial(prepared: PreparedRequest, signal: AbortSignal): Promise<OutgoingCall> {
     const started = performance.now();
@@ -134,7 +166,7 @@ export async function startKubernetesApiProxy(
     res.on('close', () => abort.abort());
     let code: number;
     try {
-      const prepared = await prepareRequest(req, prefix, options.authenticate, false);
+      const prepared = await prepare(req, false);
       const call = await dial(prepared, abort.signal);
       call.sendMessage(prepared.headerFrame);
       const entry = { close: () => res.destroy() };
@@ -170,10 +202,10 @@ export async function startKubernetesApiProxy(
       }
     } catch (error) {
       code = failureCode(error);
-      if (code !== 499) sendStatus(res, code, failureMessage(error));
+      if (code !== 499) sendStatus(res, code, failureMessage(error), failureHeaders(error));
       logFailure(error, code);
     }
-    if (code) metrics.requests.inc({ code: String(code) });
+    if (code) metrics.requests.inc({ code: statusCodeLabel(code) });
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -191,7 +223,7 @@ export async function startKubernetesApiProxy(
     const protocol = upgradeProtocol(req.headers.upgrade);
     let code: number;
     try {
-      const prepared = await prepareRequest(req, prefix, options.authenticate, true);
+      const prepared = await prepare(req, true);
       const call = await dial(prepared, abort.signal);
       call.sendMessage(prepared.headerFrame);
       const entry = { close: () => socket.destroy() };
@@ -210,10 +242,10 @@ export async function startKubernetesApiProxy(
       }
     } catch (error) {
       code = failureCode(error);
-      if (code !== 499) writeRawStatus(socket, code, failureMessage(error));
+      if (code !== 499) writeRawStatus(socket, code, failureMessage(error), failureHeaders(error));
       logFailure(error, code);
     }
-    if (code) metrics.requests.inc({ code: String(code) });
+    if (code) metrics.requests.inc({ code: statusCodeLabel(code) });
   }
 
   function logFailure(error: unknown, code: number): void {
@@ -224,10 +256,9 @@ export async function startKubernetesApiProxy(
   const server = https.createServer({
     cert: tls.certPem,
     key: tls.keyPem,
-    // Watches, logs -f and upgraded connections may stay open for hours: nothing of ours times them out.
-    requestTimeout: 0,
-    headersTimeout: 30_000,
-    keepAliveTimeout: 60_000,
+    // Watches, logs -f and upgraded connections may stay open for hours: only reading headers, refused bodies,
+    // idle keep-alive and the TLS handshake are timed (requestTimeout 0 leaves streamed uploads alone).
+    ...httpTimeoutOptions(timeouts, 0),
   });
   server.timeout = 0;
 
@@ -247,12 +278,13 @@ export async function startKubernetesApiProxy(
   }
   const tlsTimer = setInterval(refreshTls, options.tlsRefreshMs ?? DEFAULT_TLS_REFRESH_MS);
   tlsTimer.unref();
+  boundRejectedBodies(server, timeouts);
   server.on('request', (req, res) => void onRequest(req, res));
   server.on(
     'upgrade',
     (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head),
   );
-  server.on('clientError', (_error, socket) => socket.destroy());
+  // No clientError handler: Node's own answers 400, 408 (headers too slow) or 431 (headers too large) and closes.
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -286,6 +318,10 @@ export async function startKubernetesApiProxy(
 
 function failureCode(error: unknown): number {
   return error instanceof ProxyFailure ? error.code : 500;
+}
+
+function failureHeaders(error: unknown): Record<string, string> {
+  return error instanceof ProxyFailure ? error.headers : {};
 }
 
 function failureMessage(error: unknown): string {

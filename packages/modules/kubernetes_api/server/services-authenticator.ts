@@ -89,10 +89,18 @@ export function servicesAuthenticator(
   };
 }
 
-function readCookie(header: string, name: string): string | undefined {
+/** The named cookie's value; a value that is not valid percent-encoding is taken as it is (it then matches no session). */
+export function readCookie(header: string, name: string): string | undefined {
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
   }
   return undefined;
 }

@@ -29,14 +29,23 @@ export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name.toLowerCase());
 }
 
-/** Node's `headersDistinct` (lower-case name → values) to the proto map, dropping hop-by-hop headers. */
+/** The headers a `Connection:` header names: hop-by-hop for this message only (RFC 9110 §7.6.1), never forwarded. */
+export function namedInConnection(values: readonly string[] | undefined): Set<string> {
+  const names = new Set<string>();
+  for (const value of values ?? [])
+    for (const name of value.split(',')) if (name.trim()) names.add(name.trim().toLowerCase());
+  return names;
+}
+
+/** Node's `headersDistinct` (lower-case name → values) to the proto map, dropping hop-by-hop and Connection-named headers. */
 export function headersToValues(
   headers: Record<string, string[] | undefined>,
   keep: (name: string) => boolean = () => true,
 ): ValuesMap {
   const out: ValuesMap = {};
+  const named = namedInConnection(headers['connection']);
   for (const [name, values] of Object.entries(headers)) {
-    if (!values || isHopByHop(name) || !keep(name)) continue;
+    if (!values || isHopByHop(name) || named.has(name.toLowerCase()) || !keep(name)) continue;
     out[name.toLowerCase()] = { value: [...values] };
   }
   return out;
