@@ -238,6 +238,7 @@ const settings = {
     description:
       'comma-separated IP addresses of console servers: only requests from these may set X-Mooring-Client-Address (the browser address used by the login throttle and audit)',
     schema: addressList.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
+    defaultText: 'loopback',
   },
   headersTimeoutMs: {
     env: 'MOORING_HEADERS_TIMEOUT_MS',
