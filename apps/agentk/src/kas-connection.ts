@@ -34,7 +34,7 @@ export function connectToKas(options: KasConnectionOptions): KasConnection {
   const maxMessageBytes = options.maxMessageBytes ?? 10 * 1024 * 1024;
   const channelOptions: Record<string, string | number> = {
     'grpc.primary_user_agent': options.userAgent,
-    // Client pings every 55 s, even with no call open (design section 3).
+    // Client pings every 55 s, even with no call open, so NATs and load balancers keep the connection (docs/decisions.md).
     'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 55_000,
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.keepalive_permit_without_calls': 1,

@@ -1,4 +1,4 @@
-/** Where agentk should dial: kas tells us, else the console's host on the default agent port (design.md §2). */
+/** Where agentk should dial: kas tells us, else the console's host on the default agent port 8150 (docs/operate.md). */
 export function agentAddressOr(agentAddress: string | null): string {
   if (agentAddress) return agentAddress;
   const host = typeof window === 'undefined' ? 'kas.example.com' : window.location.hostname;

@@ -1,4 +1,4 @@
-// The agent configuration (design.md section 7): what an agent's YAML may contain. The same schema
+// The agent configuration: what an agent's YAML may contain. The same schema
 // validates saves in kas, feeds the console editor (agentConfigJsonSchema) and types agentk's view.
 // Objects are strict so a misspelt key is reported instead of silently ignored.
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-// Reads the caller's credential from a proxy request (design.md section 5, checked in this order):
+// Reads the caller's credential from a proxy request (docs/kubernetes-api-proxy.md; checked in this order):
 // `Bearer ci:<agent id>:<job token>`, `Bearer pat:<agent id>:<token>`, then the browser session
 // (cookie + agent id in `Mooring-Agent-Id` or `?mooring-agent-id` + CSRF in `X-Csrf-Token` or `?mooring-csrf-token`).
 import type { IncomingHttpHeaders } from 'node:http';

@@ -15,7 +15,7 @@ import type { ServerTunnel } from './server-tunnel';
 export interface DialerOptions {
   registry: TunnelRegistry<ServerTunnel>;
   metrics: AgentApiMetrics;
-  /** Default wait for a tunnel (design: 20 s). */
+  /** Default wait for a tunnel (20 s, MOORING_AGENT_ROUTING_TIMEOUT). */
   routingTimeoutMs: number;
   /** Last-seen time from elsewhere (the connection records) for agents this kas has not seen. */
   lastSeen?: (agentId: number) => Promise<Date | null>;
