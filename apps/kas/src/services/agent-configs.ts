@@ -26,6 +26,7 @@ import { NotFoundError, ValidationError } from './errors';
 import type { ConfigValidator } from './config-validator';
 import type { ServiceEvents } from './events';
 import { diffLines, unifiedDiff, type DiffLine } from './line-diff';
+import { BoundedTtlCache } from '@mooring/modules/shared/bounded-cache';
 
 /** Versions kept per agent when the caller does not say (MOORING_CONFIG_VERSIONS_KEPT). */
 export const DEFAULT_CONFIG_VERSIONS_KEPT = 100;
@@ -86,8 +87,11 @@ export function createAgentConfigService(
 ) {
   const { db, clock, policy } = ctx;
   const versionsKept = Math.max(1, deps.versionsKept ?? DEFAULT_CONFIG_VERSIONS_KEPT);
-  /** agentId → its parsed live version; insertion order is recency (re-inserted on each hit). */
-  const liveCache = new Map<number, { version: number; config: AgentConfig }>();
+  /** agentId → its parsed live version (checked against the stored version on every read, so no TTL is needed). */
+  const liveCache = new BoundedTtlCache<number, { version: number; config: AgentConfig }>({
+    maxEntries: LIVE_CACHE_ENTRIES,
+    ttlMs: Number.POSITIVE_INFINITY,
+  });
 
   async function getVersionRow(agentId: number, version: number): Promise<AgentConfigVersion> {
     const [row] = await db
@@ -111,7 +115,6 @@ export function createAgentConfigService(
       .limit(1);
     if (!row) return null;
     const cached = liveCache.get(agentId);
-    liveCache.delete(agentId);
     let config = cached?.version === row.version ? cached.config : undefined;
     if (!config) {
       const parsed = await deps.validator.validate(row.yaml);
@@ -120,7 +123,6 @@ export function createAgentConfigService(
       config = parsed.config;
     }
     liveCache.set(agentId, { version: row.version, config });
-    if (liveCache.size > LIVE_CACHE_ENTRIES) liveCache.delete(liveCache.keys().next().value!);
     const warnings = row.warnings as ConfigWarning[];
     return { agentId, version: row.version, yaml: row.yaml, config, warnings };
   }
