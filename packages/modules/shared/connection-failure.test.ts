@@ -139,7 +139,10 @@ describe('ConnectionFailureLog', () => {
       },
       { address: 'grpc://127.0.0.1:1' },
     );
-    const refused = { code: GrpcStatus.UNAVAILABLE, details: 'No connection established. Last error: connect ECONNREFUSED' };
+    const refused = {
+      code: GrpcStatus.UNAVAILABLE,
+      details: 'No connection established. Last error: connect ECONNREFUSED',
+    };
     log.report(refused, 'tunnel');
     log.report(refused, 'registrar');
     log.report(refused, 'configuration');
