@@ -240,6 +240,7 @@ describeWithDatabases('agent access', ({ database }) => {
         { type: 'group', id: elsewhere.id },
         {
           userId: w.actors.owner.userId!,
+          username: w.actors.owner.username,
           role: 'developer',
         },
       );
@@ -251,6 +252,7 @@ describeWithDatabases('agent access', ({ database }) => {
         { type: 'group', id: elsewhere.id },
         {
           userId: w.actors.owner.userId!,
+          username: w.actors.owner.username,
           role: 'maintainer',
         },
       );
