@@ -14,7 +14,8 @@ const failure = (p: Promise<unknown>) =>
 describeWithDatabases('no disclosure', ({ database }) => {
   let w: World;
   beforeAll(async () => {
-    w = await buildWorld(database().db);
+    // Disclosure, not group creation, is under test: users found their own top-level groups here.
+    w = await buildWorld(database().db, { usersCanCreateGroups: true });
   });
 
   it('answers the same for a missing agent token and one of an agent the caller cannot see', async () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { defaultModules } from '../../modules';
-import { appRouter } from '../../trpc/router';
+import { allSubscriptions, appRouter } from '../../trpc/router';
 import type { RestClient } from '../../testing/api-client';
 import { startTestKas, type TestKas } from '../../testing/test-kas';
 import { buildHttpWorld, uniqueName, type HttpWorld } from '../../testing/world';
@@ -207,7 +207,11 @@ describe('cross-tenant isolation', () => {
   let a: Tenant;
   let b: Tenant;
   beforeAll(async () => {
-    kas = await startTestKas('pglite', { modules: defaultModules() });
+    // Each tenant's owner founds its own top-level group, as MOORING_USERS_CAN_CREATE_GROUPS allows.
+    kas = await startTestKas('pglite', {
+      modules: defaultModules(),
+      env: { MOORING_USERS_CAN_CREATE_GROUPS: 'true' },
+    });
     a = await buildTenant(kas);
     b = await buildTenant(kas);
   }, 300_000);
@@ -265,8 +269,10 @@ describe('cross-tenant isolation', () => {
     for (const [name, procedure] of extra) {
       const type = procedure._def.type;
       expect(type, `${name}: a tRPC-only mutation would need CSRF handling here`).not.toBe('mutation');
-      const input = procedure._def.inputs[0];
-      if (!input) continue;
+      // Subscriptions declare their input with defineSubscription (the router wraps it); queries carry theirs.
+      const declared = allSubscriptions.find((sub) => sub.name === name)?.input;
+      const input = (declared ?? procedure._def.inputs[0]) as z.ZodObject | undefined;
+      if (!input || !('shape' in input)) continue;
       for (const probe of probesOf({ name, input }, a, b)) {
         probes++;
         const res = await trpcCall(
