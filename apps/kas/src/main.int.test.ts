@@ -67,6 +67,7 @@ describe('kas main', () => {
     const apiUrl = /"api":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(first.stdout())![1]!;
     const login = await fetch(`${apiUrl}/api/v1/session`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password }),
     });
     expect(login.status).toBe(200);
