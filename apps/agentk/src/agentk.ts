@@ -27,8 +27,11 @@ export interface AgentkOptions {
   kubeConfig: KubeConfig | null;
   podName: string;
   podNamespace: string;
+  /** The modules' parsed flags (parseAgentkFlags's moduleSettings); absent, each module takes its defaults. */
+  moduleSettings?: Record<string, unknown>;
+  /** Overrides --observability-listen-address. */
   observability?: { host: string; port: number } | null;
-  /** Tunnel streams this pod keeps at most (idle + active). */
+  /** Overrides --max-streams: tunnel streams this pod keeps at most (idle + active). */
   maxStreams?: number;
   pool?: ReverseTunnelAgentModuleOptions['pool'];
   registerIntervalMs?: number;
@@ -81,6 +84,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     handlers,
     kubeConfig: options.kubeConfig,
     logger,
+    settings: options.moduleSettings,
     observability: options.observability,
     maxStreams: options.maxStreams,
     pool: options.pool,

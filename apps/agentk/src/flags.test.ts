@@ -28,8 +28,7 @@ describe('parseAgentkFlags', () => {
         ['x-extra', 'two words'],
       ],
       kasTlsServerName: 'kas.example.com',
-      observabilityListenAddress: { host: '0.0.0.0', port: 0 },
-      maxStreams: 100,
+      moduleSettings: { observabilityListenAddress: { host: '0.0.0.0', port: 0 }, maxStreams: 100 },
       podName: 'agentk-0',
       kubeconfig: null,
     });
@@ -106,9 +105,10 @@ describe('agentk settings table', () => {
     expect(message.split('\n').slice(1)).toEqual([
       '  --kas-address: expected grpc://host:port or grpcs://host:port (no path), e.g. grpcs://127.0.0.1:8150 (got "https://kas")',
       '  --kas-header: expected "Name: value", e.g. "Cookie: canary=1"',
-      '  --max-streams: expected at least 2 (the pool keeps 2 idle tunnels) (got "1")',
       expect.stringMatching(/^ {2}POD_NAME: is required/),
       expect.stringMatching(/^ {2}POD_NAMESPACE: is required/),
+      // A module's flag (reverse_tunnel's), checked in the same pass as agentk's own.
+      '  --max-streams: expected at least 2 (the pool keeps 2 idle tunnels) (got "1")',
     ]);
     expect(message).not.toContain('s3cret');
   });
@@ -137,9 +137,24 @@ describe('agentk settings table', () => {
     };
     const argv = ['--kas-address', 'grpc://kas:1', '--fixture-mode', 'b'];
     const env = { ...POD, MOORING_AGENT_TOKEN: 't' };
-    expect(parseAgentkFlags(argv, env, '/', [fixture])).toMatchObject({ fixtureMode: 'b' });
+    expect(parseAgentkFlags(argv, env, '/', [fixture])).toMatchObject({
+      moduleSettings: { fixtureMode: 'b' },
+    });
     expect(() => parseAgentkFlags(argv, env)).toThrow(/unknown argument "--fixture-mode"/);
     expect(agentkHelp([fixture])).toMatch(/--fixture-mode +a\n +a fixture module setting/);
+  });
+
+  it("has the modules' flags only through their contributions", () => {
+    const table = agentkSettingsTable();
+    expect(table.maxStreams?.flag).toBe('--max-streams');
+    expect(table.observabilityListenAddress?.flag).toBe('--observability-listen-address');
+    const own = agentkSettingsTable([]);
+    expect(Object.keys(own)).not.toContain('maxStreams');
+    expect(Object.keys(own)).not.toContain('observabilityListenAddress');
+    const env = { ...POD, MOORING_AGENT_TOKEN: 't' };
+    expect(() =>
+      parseAgentkFlags(['--kas-address', 'grpc://kas:1', '--max-streams', '9'], env, '/', []),
+    ).toThrow(/unknown argument "--max-streams"/);
   });
 
   it('agentk --help prints every setting with its variable, flag, default and description', () => {

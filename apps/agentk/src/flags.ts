@@ -1,5 +1,5 @@
 // agentk's settings table: GitLab-style flags and the few environment variables, each with its zod schema, default
-// and description. `agentk --help` prints it; docs/agentk.md lists exactly these (flags.test.ts checks). Errors name
+// and description; modules add theirs (agentModuleSettings in modules.ts). `agentk --help` prints it; docs/agentk.md lists exactly these (flags.test.ts checks). Errors name
 // the flag or variable and what was expected, all at once.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +12,7 @@ import {
   type SettingValues,
 } from '@mooring/modules/shared/settings';
 import { z } from 'zod';
+import { agentModuleSettings } from './modules';
 
 export interface AgentkFlags {
   kasAddress: string;
@@ -22,9 +23,9 @@ export interface AgentkFlags {
   kubeconfig: string | null;
   podName: string;
   podNamespace: string;
-  observabilityListenAddress: { host: string; port: number } | null;
-  maxStreams: number;
   logLevel: string;
+  /** The modules' flags (modules.ts's agentModuleSettings), by key; each module reads its own with settingValues. */
+  moduleSettings: Record<string, unknown>;
 }
 
 export class FlagError extends Error {
@@ -47,17 +48,6 @@ const header = z.string().transform((value, ctx): [string, string] => {
   }
   return [name, match[2]!];
 });
-
-const hostPort = z
-  .string()
-  .refine((v) => /^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/.test(v) && Number(v.split(':').pop()) <= 65535, {
-    message: 'expected host:port (port 0 picks a free port), e.g. 127.0.0.1:8080 or :8080',
-  })
-  .transform((address) => {
-    const cut = address.lastIndexOf(':');
-    const host = address.slice(0, cut).replace(/^\[|\]$/g, '');
-    return { host: host || '0.0.0.0', port: Number(address.slice(cut + 1)) };
-  });
 
 const podField = (env: string, example: string) =>
   z
@@ -119,24 +109,6 @@ export const agentkSettings = {
     description:
       "kubeconfig of the identity agentk uses in its cluster; without it, the pod's service account",
   },
-  observabilityListenAddress: {
-    flag: '--observability-listen-address',
-    schema: hostPort.optional(),
-    defaultText: 'off',
-    description:
-      'host:port for /metrics, /livez, /readyz (e.g. :8080); port 0 picks a free port, the URL is logged',
-  },
-  maxStreams: {
-    flag: '--max-streams',
-    schema: z.coerce
-      .number({ error: 'expected a whole number 2-10000' })
-      .int('expected a whole number 2-10000')
-      .min(2, 'expected at least 2 (the pool keeps 2 idle tunnels)')
-      .max(10_000, 'expected at most 10000')
-      .default(500),
-    description:
-      'most tunnel streams (idle + active) this pod keeps open; kas may enforce a lower per-agent cap',
-  },
   logLevel: {
     flag: '--log-level',
     schema: z
@@ -167,12 +139,14 @@ export const agentkSettings = {
 } as const satisfies SettingsTable;
 
 /** agentk's table: its own settings, then each module's contribution. */
-export function agentkSettingsTable(modules: readonly SettingsContribution[] = []): SettingsTable {
+export function agentkSettingsTable(
+  modules: readonly SettingsContribution[] = agentModuleSettings,
+): SettingsTable {
   return collectSettings([{ name: 'agentk', settings: agentkSettings }, ...modules]);
 }
 
 /** `agentk --help`. */
-export function agentkHelp(modules: readonly SettingsContribution[] = []): string {
+export function agentkHelp(modules: readonly SettingsContribution[] = agentModuleSettings): string {
   return settingsHelp(
     agentkSettingsTable(modules),
     'Usage: agentk --kas-address grpcs://host:port --token-file <file> [--flag value]...\ndocs/agentk.md explains every setting.',
@@ -187,7 +161,7 @@ export function parseAgentkFlags(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
   cwd = process.cwd(),
-  modules: readonly SettingsContribution[] = [],
+  modules: readonly SettingsContribution[] = agentModuleSettings,
 ): AgentkFlags {
   const parsed = parseSettings(agentkSettingsTable(modules), { env, argv }, 'agentk');
   if (!parsed.ok) throw new FlagError(`invalid agentk flags:\n  ${parsed.problems.join('\n  ')}`);
@@ -212,9 +186,10 @@ export function parseAgentkFlags(
     problems.push('--ca-cert-file needs a grpcs:// --kas-address (grpc:// is plain text)');
   if (problems.length > 0) throw new FlagError(`invalid agentk flags:\n  ${problems.join('\n  ')}`);
   // Module contributions stay under their keys (a module reads them with settingValues).
-  const fromModules = Object.fromEntries(Object.entries(values).filter(([key]) => !(key in agentkSettings)));
+  const moduleSettings = Object.fromEntries(
+    Object.entries(values).filter(([key]) => !(key in agentkSettings)),
+  );
   return {
-    ...fromModules,
     kasAddress: values.kasAddress,
     token,
     caCertFile: file(values.caCertFile),
@@ -223,8 +198,7 @@ export function parseAgentkFlags(
     kubeconfig: file(values.kubeconfig),
     podName: values.podName,
     podNamespace: values.podNamespace,
-    observabilityListenAddress: values.observabilityListenAddress ?? null,
-    maxStreams: values.maxStreams,
     logLevel: values.logLevel,
+    moduleSettings,
   };
 }

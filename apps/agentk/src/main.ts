@@ -54,8 +54,7 @@ async function main(): Promise<void> {
     kubeConfig,
     podName: flags.podName,
     podNamespace: flags.podNamespace,
-    observability: flags.observabilityListenAddress,
-    maxStreams: flags.maxStreams,
+    moduleSettings: flags.moduleSettings,
     logger,
   });
   let signals = 0;

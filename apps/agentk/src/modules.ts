@@ -5,12 +5,28 @@ import { createKubernetesApiAgentModule } from '@mooring/modules/kubernetes_api/
 import type { AgentModule } from '@mooring/modules/modagent/index';
 import {
   createReverseTunnelAgentModule,
+  reverseTunnelAgentSettings,
   type ReverseTunnelAgentModuleOptions,
   type TunnelHandlerRegistry,
 } from '@mooring/modules/reverse_tunnel/agent/index';
+import {
+  settingValues,
+  type SettingsContribution,
+  type SettingsTable,
+  type SettingValues,
+} from '@mooring/modules/shared/settings';
 import type { Logger } from 'pino';
 import { readKubernetesVersion } from './kube';
-import { createObservabilityAgentModule } from './observability';
+import { createObservabilityAgentModule, observabilitySettings } from './observability';
+
+/**
+ * The modules' flags, in agentk's table after its own (flags.ts): a module with flags adds its table here, and reads
+ * its values in defaultAgentModules below. `agentk --help` and docs/agentk.md list them with the rest.
+ */
+export const agentModuleSettings: readonly SettingsContribution[] = [
+  { name: 'observability', settings: observabilitySettings },
+  { name: 'reverse_tunnel', settings: reverseTunnelAgentSettings },
+];
 
 export interface DefaultAgentModulesOptions {
   /** The registry agentk's ctx.registerTunnelHandler fills; the tunnel serves it. */
@@ -18,7 +34,11 @@ export interface DefaultAgentModulesOptions {
   kubeConfig: KubeConfig | null;
   /** agentk's root logger (the configuration sets its level). */
   logger: Logger;
+  /** The modules' parsed flags (parseAgentkFlags's moduleSettings); absent, each module takes its defaults. */
+  settings?: Record<string, unknown>;
+  /** Overrides --observability-listen-address (tests). */
   observability?: { host: string; port: number } | null;
+  /** Overrides --max-streams (tests). */
   maxStreams?: number;
   pool?: ReverseTunnelAgentModuleOptions['pool'];
   registerIntervalMs?: number;
@@ -32,6 +52,8 @@ export interface DefaultAgentModulesOptions {
  */
 export function defaultAgentModules(options: DefaultAgentModulesOptions) {
   const kubeConfig = options.kubeConfig;
+  const observabilityFlags = flagsOf(observabilitySettings, options.settings);
+  const reverseTunnelFlags = flagsOf(reverseTunnelAgentSettings, options.settings);
   const agentRegistrar = createAgentRegistrarAgentModule({
     readKubernetesVersion: async () => (kubeConfig ? readKubernetesVersion(kubeConfig) : null),
     intervalMs: options.registerIntervalMs,
@@ -41,11 +63,14 @@ export function defaultAgentModules(options: DefaultAgentModulesOptions) {
   });
   const reverseTunnel = createReverseTunnelAgentModule({
     handlers: options.handlers,
-    maxStreams: options.maxStreams,
+    maxStreams: options.maxStreams ?? reverseTunnelFlags.maxStreams,
     pool: options.pool,
   });
   const observability = createObservabilityAgentModule({
-    address: options.observability ?? null,
+    address:
+      options.observability !== undefined
+        ? options.observability
+        : (observabilityFlags.observabilityListenAddress ?? null),
     logger: options.logger,
     notReadyReason: () => {
       const stats = reverseTunnel.stats();
@@ -61,4 +86,14 @@ export function defaultAgentModules(options: DefaultAgentModulesOptions) {
     reverseTunnel,
   ];
   return { modules, agentRegistrar, agentConfiguration, reverseTunnel, observability };
+}
+
+/** A module's flag values out of the parsed flags, or its table's defaults when agentk runs without parsed flags. */
+function flagsOf<T extends SettingsTable>(
+  table: T,
+  settings: Record<string, unknown> | undefined,
+): SettingValues<T> {
+  if (settings !== undefined) return settingValues(table, settings);
+  const defaults = Object.entries(table).map(([key, setting]) => [key, setting.schema.parse(undefined)]);
+  return Object.fromEntries(defaults) as SettingValues<T>;
 }

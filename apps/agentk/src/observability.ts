@@ -9,7 +9,19 @@ import {
   httpTimeoutOptions,
   type ListenerTimeouts,
 } from '@mooring/modules/shared/listener-timeouts';
+import { listenAddressSchema, type SettingsTable } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
+
+/** The observability module's flags (modules.ts collects them into agentk's table). */
+export const observabilitySettings = {
+  observabilityListenAddress: {
+    flag: '--observability-listen-address',
+    schema: listenAddressSchema.optional(),
+    defaultText: 'off',
+    description:
+      'host:port for /metrics, /livez, /readyz (e.g. :8080); port 0 picks a free port, the URL is logged',
+  },
+} as const satisfies SettingsTable;
 
 export interface ObservabilityServer {
   url: string;

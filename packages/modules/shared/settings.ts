@@ -39,6 +39,18 @@ export const portSchema = z.coerce
   .min(0, 'expected a port number 0-65535 (0 picks a free port)')
   .max(65535, 'expected a port number 0-65535 (0 picks a free port)');
 
+/** A listen address `host:port` (`:8080` means every interface, port 0 a free port) → { host, port }; add `.optional()`. */
+export const listenAddressSchema = z
+  .string()
+  .refine((v) => /^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/.test(v) && Number(v.split(':').pop()) <= 65535, {
+    message: 'expected host:port (port 0 picks a free port), e.g. 127.0.0.1:8080 or :8080',
+  })
+  .transform((address) => {
+    const cut = address.lastIndexOf(':');
+    const host = address.slice(0, cut).replace(/^\[|\]$/g, '');
+    return { host: host || '0.0.0.0', port: Number(address.slice(cut + 1)) };
+  });
+
 /** Flags no table may define: the app answers them itself. */
 const HELP_FLAGS = ['--help', '-h'];
 

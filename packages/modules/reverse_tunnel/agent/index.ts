@@ -74,3 +74,4 @@ export {
   type ReverseTunnelAgentModule,
   type ReverseTunnelAgentModuleOptions,
 } from './agent-module';
+export { reverseTunnelAgentSettings } from './settings';
