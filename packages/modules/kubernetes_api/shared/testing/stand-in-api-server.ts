@@ -1,5 +1,6 @@
 // A real HTTPS server standing in for kube-apiserver in unit tests (the integration battery uses the real one):
-// it records what arrived, answers /echo with the request it saw, streams /slow-stream with quiet gaps, and
+// it records what arrived, answers /echo with the request it saw, streams /slow-stream one event per releaseStreamEvent() call (the
+// test decides the gaps, no timer), and
 // answers an Upgrade on /upgrade with 101 and then echoes raw bytes in upper case.
 import https from 'node:https';
 import type http from 'node:http';
@@ -19,6 +20,8 @@ export interface StandInApiServer {
   url: string;
   seen: SeenRequest[];
   target: KubeApiTarget;
+  /** Writes the next event of the open /slow-stream (`event 1`, `event 2`; the second ends the stream). */
+  releaseStreamEvent(): void;
   close(): Promise<void>;
 }
 
@@ -26,6 +29,7 @@ export async function startStandInApiServer(token = 'agent-sa-token'): Promise<S
   const tls = generateSelfSignedTls(['127.0.0.1']);
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
+  const streamWaiters: Array<() => void> = [];
   const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,13 +39,12 @@ export async function startStandInApiServer(token = 'agent-sa-token'): Promise<S
       if (req.url?.startsWith('/slow-stream')) {
         res.writeHead(200, { 'content-type': 'text/plain' });
         let n = 0;
-        const timer = setInterval(() => {
+        const next = () => {
           res.write(`event ${n}\n`);
-          if (++n === 3) {
-            clearInterval(timer);
-            res.end();
-          }
-        }, 700);
+          if (++n === 3) res.end();
+          else streamWaiters.push(next);
+        };
+        next();
         return;
       }
       if (req.url?.startsWith('/big')) {
@@ -97,6 +100,11 @@ export async function startStandInApiServer(token = 'agent-sa-token'): Promise<S
     url,
     seen,
     target,
+    releaseStreamEvent() {
+      const next = streamWaiters.shift();
+      if (!next) throw new Error('no /slow-stream is waiting for an event');
+      next();
+    },
     async close() {
       target.close();
       for (const s of sockets) s.destroy();
