@@ -3,6 +3,7 @@
 // a lock left by a process that died is taken over.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from './orphans';
 
 const buildLockFile = '.build.lock';
 
@@ -33,14 +34,5 @@ export async function acquireBuildLock(
       log(`kube-dev: another process (pid ${holder}) is building into ${dir}; waiting for it`);
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
