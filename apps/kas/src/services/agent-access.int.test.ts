@@ -235,27 +235,17 @@ describeWithDatabases('agent access', ({ database }) => {
       expect((refused as Error).message).toMatch(/^moving a project needs the Owner role in project /);
       // An Owner of the project needs Maintainer in the target group.
       const elsewhere = await groupOwnedBy(w.actors.guest);
-      await w.services.memberships.set(
-        w.actors.guest,
-        { type: 'group', id: elsewhere.id },
-        {
-          userId: w.actors.owner.userId!,
-          username: w.actors.owner.username,
-          role: 'developer',
-        },
-      );
+      const ownerIsThere = (role: 'developer' | 'maintainer') =>
+        w.services.memberships.set(
+          w.actors.guest,
+          { type: 'group', id: elsewhere.id },
+          { userId: w.actors.owner.userId!, username: w.actors.owner.username, role },
+        );
+      await ownerIsThere('developer');
       await expect(w.services.projects.move(w.actors.owner, project.id, elsewhere.id)).rejects.toThrow(
         /creating projects needs the Maintainer role/,
       );
-      await w.services.memberships.set(
-        w.actors.guest,
-        { type: 'group', id: elsewhere.id },
-        {
-          userId: w.actors.owner.userId!,
-          username: w.actors.owner.username,
-          role: 'maintainer',
-        },
-      );
+      await ownerIsThere('maintainer');
       await expect(w.services.projects.move(w.actors.owner, project.id, elsewhere.id)).resolves.toMatchObject(
         {
           groupId: elsewhere.id,

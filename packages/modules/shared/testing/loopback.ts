@@ -1,4 +1,5 @@
 // Test helpers for real loopback sockets.
+import { ServerCredentials, type Server as GrpcServer } from '@grpc/grpc-js';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -21,4 +22,13 @@ export async function servedFingerprint(port: number, ca: string | Buffer): Prom
   const fingerprint = socket.getPeerCertificate().fingerprint256;
   socket.destroy();
   return fingerprint;
+}
+
+/** Binds `server` without TLS to a free port on 127.0.0.1 and returns the port (unit tests of gRPC handlers). */
+export function bindInsecureLoopback(server: GrpcServer): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(error) : resolve(port),
+    ),
+  );
 }
