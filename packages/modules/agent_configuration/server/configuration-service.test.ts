@@ -1,6 +1,6 @@
 // GetConfiguration over a real gRPC server on loopback: a stream agentk cancels while kas is still checking its token
 // must not stay open (subscribed, counted against the pod) until its maximum age.
-import { credentials, Metadata, Server, type ServerWritableStream } from '@grpc/grpc-js';
+import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 import {
   AgentConfigurationClient,
   AgentConfigurationService,
@@ -10,7 +10,7 @@ import {
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tokenCheckHeldUntilCancel } from '../../modserver/testing/token-check-held-until-cancel';
-import { bindInsecureLoopback } from '../../shared/testing/loopback';
+import { insecureLoopbackGrpc } from '../../shared/testing/loopback';
 import { NotifyingConfigSource } from './config-source';
 import { type ConfigStreamHandle, createGetConfigurationHandler } from './configuration-service';
 
@@ -32,17 +32,17 @@ describe('GetConfiguration', () => {
       maxStreamAgeMs: 60 * 60_000,
       openStreams,
     });
-    const server = new Server();
-    server.addService(AgentConfigurationService, {
-      getConfiguration: (call: ServerWritableStream<ConfigurationRequest, ConfigurationResponse>) => {
-        call.on('cancelled', tokenCheck.serverSawCancel);
-        handler(call);
+    const { client, close } = await insecureLoopbackGrpc(
+      AgentConfigurationService,
+      {
+        getConfiguration: (call: ServerWritableStream<ConfigurationRequest, ConfigurationResponse>) => {
+          call.on('cancelled', tokenCheck.serverSawCancel);
+          handler(call);
+        },
       },
-    });
-    const port = await bindInsecureLoopback(server);
-    cleanups.push(() => server.forceShutdown());
-    const client = new AgentConfigurationClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    cleanups.push(() => client.close());
+      AgentConfigurationClient,
+    );
+    cleanups.push(close);
 
     const metadata = new Metadata();
     metadata.set('authorization', 'Bearer t');

@@ -1,12 +1,12 @@
 // Connect over a real gRPC server on loopback: a stream agentk cancels while kas is still checking its token must
 // not keep a reservation (or become an idle tunnel) of the agent.
-import { credentials, Metadata, Server } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { ReverseTunnelClient, ReverseTunnelService } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tokenCheckHeldUntilCancel } from '../../modserver/testing/token-check-held-until-cancel';
-import { bindInsecureLoopback } from '../../shared/testing/loopback';
+import { insecureLoopbackGrpc } from '../../shared/testing/loopback';
 import { createConnectHandler } from './connect-handler';
 import { ConnectionAges } from './connection-ages';
 import { createAgentApiMetrics } from './metrics';
@@ -33,17 +33,17 @@ describe('Connect', () => {
       descriptorTimeoutMs: 60_000,
       isRevoked: () => false,
     });
-    const server = new Server();
-    server.addService(ReverseTunnelService, {
-      connect: (stream: ConnectStream) => {
-        stream.on('cancelled', tokenCheck.serverSawCancel);
-        handler(stream);
+    const { client, close } = await insecureLoopbackGrpc(
+      ReverseTunnelService,
+      {
+        connect: (stream: ConnectStream) => {
+          stream.on('cancelled', tokenCheck.serverSawCancel);
+          handler(stream);
+        },
       },
-    });
-    const port = await bindInsecureLoopback(server);
-    cleanups.push(() => server.forceShutdown());
-    const client = new ReverseTunnelClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    cleanups.push(() => client.close());
+      ReverseTunnelClient,
+    );
+    cleanups.push(close);
 
     const metadata = new Metadata();
     metadata.set('authorization', 'Bearer t');

@@ -1,5 +1,13 @@
 // Test helpers for real loopback sockets.
-import { ServerCredentials, type Server as GrpcServer } from '@grpc/grpc-js';
+import {
+  credentials,
+  Server as GrpcServer,
+  ServerCredentials,
+  type ChannelCredentials,
+  type Client as GrpcClient,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -31,4 +39,23 @@ export function bindInsecureLoopback(server: GrpcServer): Promise<number> {
       error ? reject(error) : resolve(port),
     ),
   );
+}
+
+/** `implementation` served without TLS on 127.0.0.1 and a `Client` of it; `close()` shuts both down. */
+export async function insecureLoopbackGrpc<C extends GrpcClient>(
+  service: ServiceDefinition,
+  implementation: UntypedServiceImplementation,
+  Client: new (address: string, channelCredentials: ChannelCredentials) => C,
+): Promise<{ client: C; close(): void }> {
+  const server = new GrpcServer();
+  server.addService(service, implementation);
+  const port = await bindInsecureLoopback(server);
+  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  return {
+    client,
+    close() {
+      server.forceShutdown();
+      client.close();
+    },
+  };
 }
