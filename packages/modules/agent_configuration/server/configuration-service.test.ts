@@ -1,11 +1,9 @@
 // GetConfiguration over a real gRPC server on loopback: a stream agentk cancels while kas is still checking its token
 // must not stay open (subscribed, counted against the pod) until its maximum age.
-import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import {
   AgentConfigurationClient,
   AgentConfigurationService,
-  type ConfigurationRequest,
-  type ConfigurationResponse,
 } from '@mooring/proto/gen/mooring/agent_configuration/rpc/rpc';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,12 +32,7 @@ describe('GetConfiguration', () => {
     });
     const { client, close } = await insecureLoopbackGrpc(
       AgentConfigurationService,
-      {
-        getConfiguration: (call: ServerWritableStream<ConfigurationRequest, ConfigurationResponse>) => {
-          call.on('cancelled', tokenCheck.serverSawCancel);
-          handler(call);
-        },
-      },
+      { getConfiguration: tokenCheck.watching(handler) },
       AgentConfigurationClient,
     );
     cleanups.push(close);

@@ -11,7 +11,7 @@ import { createConnectHandler } from './connect-handler';
 import { ConnectionAges } from './connection-ages';
 import { createAgentApiMetrics } from './metrics';
 import { TunnelRegistry } from './registry';
-import type { ConnectStream, ServerTunnel } from './server-tunnel';
+import type { ServerTunnel } from './server-tunnel';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -35,12 +35,7 @@ describe('Connect', () => {
     });
     const { client, close } = await insecureLoopbackGrpc(
       ReverseTunnelService,
-      {
-        connect: (stream: ConnectStream) => {
-          stream.on('cancelled', tokenCheck.serverSawCancel);
-          handler(stream);
-        },
-      },
+      { connect: tokenCheck.watching(handler) },
       ReverseTunnelClient,
     );
     cleanups.push(close);
