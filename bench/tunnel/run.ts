@@ -21,6 +21,8 @@ import {
 import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
 import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
 import { buildProxyKubeconfig, startKubernetesApiProxy } from '@mooring/modules/kubernetes_api/server/index';
+import { testCaller } from '@mooring/modules/kubernetes_api/shared/testing/authorized-caller';
+import { until } from '@mooring/modules/shared/testing/until';
 import pino from 'pino';
 import { fmt, printTable, summarize, type Row } from './stats';
 
@@ -85,10 +87,10 @@ async function latency(path: Path, n: number): Promise<number[]> {
 
 async function throughputRps(path: Path, concurrency: number, ms: number): Promise<number> {
   let done = 0;
-  const until = performance.now() + ms;
+  const endsAt = performance.now() + ms;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
+      while (performance.now() < endsAt) {
         await request(path, '/api/v1/namespaces/default');
         done++;
       }
@@ -145,16 +147,14 @@ async function portForwardThroughput(
   let out = '';
   pf.stdout.on('data', (d: Buffer) => (out += d.toString()));
   pf.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 30_000;
-  let local: number | undefined;
-  while (!(local = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined)) {
-    if (Date.now() > deadline) throw new Error(`port-forward did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const local = await until(
+    () => `port-forward to start: ${out}`,
+    () => Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]),
+  );
   const t = performance.now();
   const received = await new Promise<number>((resolve, reject) => {
     let n = 0;
-    const s = net.connect(local!, '127.0.0.1');
+    const s = net.connect(local, '127.0.0.1');
     s.on('data', (d: Buffer) => {
       n += d.length;
       if (n >= bytes) {
@@ -298,16 +298,7 @@ async function clusterFigures(): Promise<void> {
     const proxy = await startKubernetesApiProxy({
       port: 0,
       dialer: server.dialer,
-      authenticate: async (c) => ({
-        kind: 'user',
-        agentId: c.agentId,
-        configProjectId: 1,
-        accessType: 'personal_access_token',
-        user: { id: 1, username: 'bench' },
-        accessAs: { agent: {} },
-        projects: [],
-        groups: [],
-      }),
+      authenticate: async (c) => testCaller({ agentId: c.agentId }),
     });
     writeFileSync(join(dir, 'token'), agentToken);
     spawnTsx(
@@ -329,7 +320,7 @@ async function clusterFigures(): Promise<void> {
         POD_NAMESPACE: 'mooring-system',
       },
     );
-    while (server.dialer.streamCounts(1).idle < 2) await new Promise((r) => setTimeout(r, 100));
+    await until("agentk's idle tunnels", () => server.dialer.streamCounts(1).idle >= 2, 60_000);
     log(`agentk connected; proxy at ${proxy.url}`);
 
     const direct: Path = {
@@ -384,17 +375,15 @@ async function clusterFigures(): Promise<void> {
     await runKubectl(cluster.kubectlPath, ['create', 'namespace', ns], {
       kubeconfig: cluster.kubeconfigPath,
     });
-    for (
-      let i = 0;
-      i < 100 &&
-      (
-        await runKubectl(cluster.kubectlPath, ['get', 'sa', 'default', '-n', ns], {
-          kubeconfig: cluster.kubeconfigPath,
-        })
-      ).code !== 0;
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
+    await until(
+      `the default service account in ${ns}`,
+      async () =>
+        (
+          await runKubectl(cluster.kubectlPath, ['get', 'sa', 'default', '-n', ns], {
+            kubeconfig: cluster.kubeconfigPath,
+          })
+        ).code === 0,
+    );
     await runKubectl(cluster.kubectlPath, ['run', 'bench', '-n', ns, '--image=x', '--restart=Never'], {
       kubeconfig: cluster.kubeconfigPath,
     });

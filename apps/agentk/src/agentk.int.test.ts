@@ -8,6 +8,7 @@ import {
   AgentStreamLimitError,
   TunnelCallError,
 } from '@mooring/modules/reverse_tunnel/server/index';
+import { until } from '@mooring/modules/shared/testing/until';
 import { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import type { Agentk } from './agentk';
@@ -18,7 +19,6 @@ import {
   startTestKas,
   TICKS,
   type TestKas,
-  until,
   UPPER,
 } from './testing/test-support';
 
