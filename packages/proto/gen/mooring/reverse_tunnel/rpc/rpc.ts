@@ -42,6 +42,8 @@ export interface Descriptor {
   agentDescriptor?: AgentDescriptor | undefined;
   /** The agentk process (pod) that opened this tunnel; the same pod_id it sends to AgentRegistrar.Register. */
   podId: number;
+  /** agentk serves one call after another on this stream (see the order above); older agentk leave it false. */
+  reusable: boolean;
 }
 
 export interface Header {
@@ -330,7 +332,7 @@ export const AgentDescriptor: MessageFns<AgentDescriptor> = {
 };
 
 function createBaseDescriptor(): Descriptor {
-  return { agentDescriptor: undefined, podId: 0 };
+  return { agentDescriptor: undefined, podId: 0, reusable: false };
 }
 
 export const Descriptor: MessageFns<Descriptor> = {
@@ -340,6 +342,9 @@ export const Descriptor: MessageFns<Descriptor> = {
     }
     if (message.podId !== 0) {
       writer.uint32(16).int64(message.podId);
+    }
+    if (message.reusable !== false) {
+      writer.uint32(24).bool(message.reusable);
     }
     return writer;
   },
@@ -373,6 +378,14 @@ export const Descriptor: MessageFns<Descriptor> = {
             message.podId = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reusable = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -397,6 +410,7 @@ export const Descriptor: MessageFns<Descriptor> = {
         : isSet(object.pod_id)
           ? globalThis.Number(object.pod_id)
           : 0,
+      reusable: isSet(object.reusable) ? globalThis.Boolean(object.reusable) : false,
     };
   },
 
@@ -407,6 +421,9 @@ export const Descriptor: MessageFns<Descriptor> = {
     }
     if (message.podId !== 0) {
       obj.podId = Math.round(message.podId);
+    }
+    if (message.reusable !== false) {
+      obj.reusable = message.reusable;
     }
     return obj;
   },
@@ -421,6 +438,7 @@ export const Descriptor: MessageFns<Descriptor> = {
         ? AgentDescriptor.fromPartial(object.agentDescriptor)
         : undefined;
     message.podId = object.podId ?? 0;
+    message.reusable = object.reusable ?? false;
     return message;
   },
 };
