@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     { POD_NAME: 'bench-agentk', POD_NAMESPACE: 'mooring-system' },
   );
   while ((await ask()).idle < 2) await new Promise((r) => setTimeout(r, 100));
-  log('agentk connected');
+  log(`agentk connected (kas pid ${kas.pid}, agentk pid ${agentk.pid})`);
   const direct: Path = { base: api.url, agent: new https.Agent({ keepAlive: true, ca }), auth: 'Bearer x' };
   const proxy: Path = {
     base: info.proxyUrl,
@@ -139,9 +139,12 @@ async function main(): Promise<void> {
   const tunnelCpu = async () => (await ask()).cpuUs + cpuOfPid(agentk.pid!);
 
   const figures: Record<string, number[]> = {};
-  const add = (k: string, v: number) => (figures[k] ??= []).push(v);
-  for (let rep = 1; rep <= REPS; rep++) {
-    log(`repetition ${rep} of ${REPS}`);
+  let counting = false;
+  const add = (k: string, v: number) => counting && (figures[k] ??= []).push(v);
+  // Repetition 0 warms the JIT and the pools up and is not counted.
+  for (let rep = 0; rep <= REPS; rep++) {
+    log(rep ? `repetition ${rep} of ${REPS}` : 'warm-up repetition');
+    counting = rep > 0;
     const d = summarize(await latencies(direct, SEQUENTIAL));
     let cpu0 = await tunnelCpu();
     const p = summarize(await latencies(proxy, SEQUENTIAL));
