@@ -6,33 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import pino from 'pino';
-import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
-import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
-import { startKubernetesApiProxy } from '@mooring/modules/kubernetes_api/server/index';
+import { startBenchKas } from './bench-kas';
 
 const [agentToken = 'mgt-bench-agent'] = process.argv.slice(2);
-const server = await startAgentApiServer({
-  port: 0,
-  tls: { mode: 'self-signed', dir: mkdtempSync(join(tmpdir(), 'bench-kas-tls-')) },
-  verifyAgentToken: inTestTokenVerifier({ [agentToken]: { agentId: 1, tokenId: 1, projectId: 1 } }),
-  logger: pino({ level: 'silent' }),
-});
-// FAKE authenticator (the benchmark has no database): every caller is allowed on agent 1 as the agent.
-const proxy = await startKubernetesApiProxy({
-  port: 0,
-  dialer: server.dialer,
-  authenticate: async (c) => ({
-    kind: 'user',
-    agentId: c.agentId,
-    configProjectId: 1,
-    accessType: 'personal_access_token',
-    user: { id: 1, username: 'bench' },
-    accessAs: { agent: {} },
-    projects: [],
-    groups: [],
-  }),
-});
+const { server, proxy } = await startBenchKas(agentToken, mkdtempSync(join(tmpdir(), 'bench-kas-tls-')));
 process.stdout.write(
   `${JSON.stringify({ agentUrl: server.url, caFile: server.caFile, proxyUrl: proxy.url, proxyCaPem: proxy.caPem })}\n`,
 );

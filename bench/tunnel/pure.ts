@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startStandInApiServer } from '@mooring/modules/kubernetes_api/shared/testing/stand-in-api-server';
+import { closedLoop } from './bench-kas';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: string) => {
@@ -57,20 +58,6 @@ async function latencies(path: Path, n: number): Promise<number[]> {
     if (i >= 20) samples.push(performance.now() - t);
   }
   return samples;
-}
-
-async function concurrent(path: Path, concurrency: number, ms: number): Promise<number> {
-  let done = 0;
-  const until = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        await get(path, '/api/v1/namespaces/default');
-        done++;
-      }
-    }),
-  );
-  return done;
 }
 
 function spawnNode(file: string, args: string[], cwd: string, env: Record<string, string> = {}) {
@@ -152,9 +139,9 @@ async function main(): Promise<void> {
     add('p50d', d.p50);
     add('p50+', p.p50 - d.p50);
     add('p99+', p.p99 - d.p99);
-    const rd = await concurrent(direct, 16, CONCURRENT_MS);
+    const rd = await closedLoop(16, CONCURRENT_MS, () => get(direct, '/api/v1/namespaces/default'));
     cpu0 = await tunnelCpu();
-    const rp = await concurrent(proxy, 16, CONCURRENT_MS);
+    const rp = await closedLoop(16, CONCURRENT_MS, () => get(proxy, '/api/v1/namespaces/default'));
     add('cpuConc', ((await tunnelCpu()) - cpu0) / rp);
     add('rpsd', rd / (CONCURRENT_MS / 1000));
     add('rpsRatio', rp / rd);

@@ -32,6 +32,8 @@ export interface TunnelEvents {
   activated(): void;
   /** The call ended with a Trailer and the stream waits for the next one. */
   idleAgain(): void;
+  /** Asked as a call ends: false when the pool takes no further call on the stream (it is stopping). */
+  keepsStream(): boolean;
   ended(end: TunnelEnd): void;
 }
 
@@ -110,8 +112,12 @@ export class AgentTunnel {
     const method = msg.value.methodName;
     const handler = this.deps.handlers.get(method);
     this.closeSendSeen = false;
-    const call = new TunnelIncomingCall(this.stream, method, metaFromProto(msg.value.meta), () =>
-      this.onCallFinished(call),
+    const call = new TunnelIncomingCall(
+      this.stream,
+      method,
+      metaFromProto(msg.value.meta),
+      () => this.deps.events.keepsStream(),
+      () => this.onCallFinished(call),
     );
     this.call = call;
     if (!handler) {
@@ -181,7 +187,9 @@ class TunnelIncomingCall implements IncomingCall {
     private readonly stream: ClientDuplexStream<ConnectRequest, ConnectResponse>,
     readonly method: string,
     readonly meta: TunnelMeta,
-    /** Told once the Trailer is written: the stream may carry the next call. */
+    /** Asked as the call ends: false makes this the stream's last call (Trailer.last, then half-close). */
+    private readonly keepsStream: () => boolean,
+    /** Told once the Trailer of a kept stream is written: the stream may carry the next call. */
     private readonly onFinished: () => void,
   ) {
     this.signal = this.abort.signal;
@@ -220,7 +228,12 @@ class TunnelIncomingCall implements IncomingCall {
   finish(trailer: TunnelMeta = {}): void {
     if (this.finished) return;
     this.finished = true;
-    this.stream.write({ msg: { $case: 'trailer', value: { meta: metaToProto(trailer) } } });
+    const last = !this.keepsStream();
+    this.stream.write({ msg: { $case: 'trailer', value: { meta: metaToProto(trailer), last } } });
+    if (last) {
+      this.stream.end();
+      return;
+    }
     this.paused = false;
     this.onFinished();
   }

@@ -109,6 +109,7 @@ export class TunnelPool {
         accepted: () => (tunnel ? this.onAccepted(tunnel) : early.push(() => this.onAccepted(tunnel!))),
         activated: () => (tunnel ? this.onActivated(tunnel) : early.push(() => this.onActivated(tunnel!))),
         idleAgain: () => (tunnel ? this.onIdleAgain(tunnel) : early.push(() => this.onIdleAgain(tunnel!))),
+        keepsStream: () => this.running,
         ended: (end) => (tunnel ? this.onEnded(tunnel, end) : early.push(() => this.onEnded(tunnel!, end))),
       };
       tunnel = this.options.openTunnel(events);

@@ -90,9 +90,9 @@ export class ServerTunnel implements RegistryTunnel {
    * The call ended with agentk's Trailer: a reusable stream is closed for sending (CloseSend, so agentk knows
    * where the next call starts) and idle again; any other stream ends.
    */
-  callDone(closeSent: boolean): void {
+  callDone(closeSent: boolean, last: boolean): void {
     if (this.state !== 'forwarding') return;
-    if (!this.reusable || !this.onIdleAgain) {
+    if (!this.reusable || last || !this.onIdleAgain) {
       this.finish();
       return;
     }
@@ -247,7 +247,7 @@ class TunnelOutgoingCall implements OutgoingCall {
         this.queue.end();
         this.paused = false;
         this.wakeDrain?.();
-        this.tunnel.callDone(this.closeSent);
+        this.tunnel.callDone(this.closeSent, msg.value.last);
         return;
       case 'error': {
         const s = msg.value.status;

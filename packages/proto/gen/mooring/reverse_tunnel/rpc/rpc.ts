@@ -61,6 +61,8 @@ export interface Message {
 
 export interface Trailer {
   meta: { [key: string]: Values };
+  /** On a reusable stream: agentk takes no further call on it (it is stopping); kas ends the stream. */
+  last: boolean;
 }
 
 export interface Trailer_MetaEntry {
@@ -696,7 +698,7 @@ export const Message: MessageFns<Message> = {
 };
 
 function createBaseTrailer(): Trailer {
-  return { meta: {} };
+  return { meta: {}, last: false };
 }
 
 export const Trailer: MessageFns<Trailer> = {
@@ -704,6 +706,9 @@ export const Trailer: MessageFns<Trailer> = {
     globalThis.Object.entries(message.meta).forEach(([key, value]: [string, Values]) => {
       Trailer_MetaEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    if (message.last !== false) {
+      writer.uint32(16).bool(message.last);
+    }
     return writer;
   },
 
@@ -729,6 +734,14 @@ export const Trailer: MessageFns<Trailer> = {
             if (entry1.value !== undefined) {
               message.meta[entry1.key] = entry1.value;
             }
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.last = reader.bool();
             continue;
           }
         }
@@ -759,6 +772,7 @@ export const Trailer: MessageFns<Trailer> = {
             {},
           )
         : {},
+      last: isSet(object.last) ? globalThis.Boolean(object.last) : false,
     };
   },
 
@@ -772,6 +786,9 @@ export const Trailer: MessageFns<Trailer> = {
           obj.meta[k] = Values.toJSON(v);
         });
       }
+    }
+    if (message.last !== false) {
+      obj.last = message.last;
     }
     return obj;
   },
@@ -790,6 +807,7 @@ export const Trailer: MessageFns<Trailer> = {
       },
       {},
     );
+    message.last = object.last ?? false;
     return message;
   },
 };
