@@ -18,12 +18,9 @@ import {
   startCluster,
   runKubectl,
 } from '@mooring/kube-dev';
-import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
-import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
-import { buildProxyKubeconfig, startKubernetesApiProxy } from '@mooring/modules/kubernetes_api/server/index';
-import { testCaller } from '@mooring/modules/kubernetes_api/shared/testing/authorized-caller';
+import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/server/index';
 import { until } from '@mooring/modules/shared/testing/until';
-import pino from 'pino';
+import { closedLoop, startBenchKas } from './bench-kas';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: number) => {
@@ -86,16 +83,7 @@ async function latency(path: Path, n: number): Promise<number[]> {
 }
 
 async function throughputRps(path: Path, concurrency: number, ms: number): Promise<number> {
-  let done = 0;
-  const endsAt = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < endsAt) {
-        await request(path, '/api/v1/namespaces/default');
-        done++;
-      }
-    }),
-  );
+  const done = await closedLoop(concurrency, ms, () => request(path, '/api/v1/namespaces/default'));
   return done / (ms / 1000);
 }
 
@@ -288,18 +276,7 @@ async function clusterFigures(): Promise<void> {
   try {
     const clusterCa = Buffer.from(cluster.caData, 'base64').toString();
     const agentToken = 'mgt-bench-agent';
-    const server = await startAgentApiServer({
-      port: 0,
-      tls: { mode: 'self-signed', dir: join(dir, 'kas-tls') },
-      verifyAgentToken: inTestTokenVerifier({ [agentToken]: { agentId: 1, tokenId: 1, projectId: 1 } }),
-      logger: pino({ level: 'silent' }),
-    });
-    // FAKE authenticator (the benchmark has no database): every caller is allowed on agent 1 as the agent.
-    const proxy = await startKubernetesApiProxy({
-      port: 0,
-      dialer: server.dialer,
-      authenticate: async (c) => testCaller({ agentId: c.agentId }),
-    });
+    const { server, proxy } = await startBenchKas(agentToken, join(dir, 'kas-tls'));
     writeFileSync(join(dir, 'token'), agentToken);
     spawnTsx(
       'src/main.ts',

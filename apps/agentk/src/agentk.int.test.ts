@@ -152,7 +152,9 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
       const stream = client.connect(metadata);
       stream.on('error', () => undefined);
       stream.on('status', (s) => resolve(s));
-      stream.write({ msg: { $case: 'descriptor', value: { podId: 1, agentDescriptor: { services: [] } } } });
+      stream.write({
+        msg: { $case: 'descriptor', value: { podId: 1, agentDescriptor: { services: [] }, reusable: false } },
+      });
     });
     client.close();
     expect(result.code).toBe(status.UNAUTHENTICATED);
@@ -264,7 +266,9 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
         c.close();
         resolve(st);
       });
-      stream.write({ msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] } } } });
+      stream.write({
+        msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] }, reusable: false } },
+      });
     });
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(refused.details).toContain('agent 7 reached its limit of 3 concurrent tunnel streams');

@@ -44,7 +44,9 @@ describe('Connect', () => {
     metadata.set('authorization', 'Bearer t');
     const stream = client.connect(metadata);
     stream.on('error', () => undefined);
-    stream.write({ msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] } } } });
+    stream.write({
+      msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] }, reusable: false } },
+    });
     // Cancel while the token check is pending.
     await tokenCheck.authenticating;
     stream.cancel();
