@@ -3,7 +3,13 @@
 // keep-alive connection or never completes a TLS handshake / gRPC call must not hold a socket forever.
 // Long-lived answers (watches, logs -f, SSE) and upgraded connections are not limited: once the request is read,
 // nothing here times the response.
-import type { Server as HttpServer, IncomingMessage, ServerOptions } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
+import type {
+  Http2SecureServer,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  ServerHttp2Session,
+} from 'node:http2';
 
 export interface ListenerTimeouts {
   /** Request headers must arrive within this (also bounds a connection that sends nothing at all). */
@@ -67,22 +73,72 @@ export function httpTimeoutOptions(
 
 /**
  * Bounds the body a client still sends after it was refused: once a 4xx/5xx answer is written while the request
- * body is incomplete, the body must end within `rejectedBodyMs` or the connection is closed. (Node keeps reading
+ * body is incomplete, the body must end within `rejectedBodyMs` or the connection (HTTP/2: the stream) is closed. (Node keeps reading
  * and discarding such a body to reuse the connection; a client trickling it would hold the socket forever.)
  */
-export function boundRejectedBodies(server: HttpServer, timeouts: ListenerTimeouts): void {
-  server.on('request', (req: IncomingMessage, res) => {
-    res.once('finish', () => {
-      if (res.statusCode < 400 || req.complete) return;
-      const socket = req.socket;
-      const timer = setTimeout(() => socket.destroy(), timeouts.rejectedBodyMs);
-      timer.unref();
-      const clear = () => clearTimeout(timer);
-      req.once('end', clear);
-      socket.once('close', clear);
-      req.resume();
+export function boundRejectedBodies(
+  server: HttpServer | Http2SecureServer,
+  timeouts: ListenerTimeouts,
+): void {
+  (server as HttpServer).on(
+    'request',
+    (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+      // HTTP/2: the answer is written once its stream's writable side finishes (Node's response emits 'finish' only
+      // when the whole stream closes, i.e. after the body), and req.socket stands for that stream: destroying it
+      // resets the stream (NO_ERROR: the answer is complete, stop sending), not the connection others share.
+      const written = 'stream' in res ? res.stream : res;
+      written.once('finish', () => {
+        if (res.statusCode < 400 || req.complete) return;
+        const socket = req.socket;
+        const timer = setTimeout(() => socket.destroy(), timeouts.rejectedBodyMs);
+        timer.unref();
+        const clear = () => clearTimeout(timer);
+        req.once('end', clear);
+        socket.once('close', clear);
+        req.resume();
+      });
+    },
+  );
+}
+
+/**
+ * The same limits on an HTTP/2 server that also serves HTTP/1.1 (`allowHTTP1`). Node's HTTP/2 server ignores http's
+ * timeout options and keeps its own defaults for its HTTP/1.1 connections (headers 60 s, no keep-alive limit), so
+ * they are set as properties here, before `listen` (the connection checker starts then). Pass `handshakeTimeout`
+ * from `httpTimeoutOptions` to `createSecureServer` yourself. An HTTP/2 connection (session) is limited by the
+ * streams it has open, not by its bytes (a quiet watch keeps it, client PINGs do not): it must open its first
+ * stream within `firstCallMs` and is closed (GOAWAY) once it has had no open stream for `keepAliveMs`.
+ */
+export function boundHttp2Server(server: Http2SecureServer, timeouts: ListenerTimeouts, requestMs = 0): void {
+  const http1 = httpTimeoutOptions(timeouts, requestMs);
+  Object.assign(server, {
+    headersTimeout: http1.headersTimeout,
+    requestTimeout: http1.requestTimeout,
+    keepAliveTimeout: http1.keepAliveTimeout,
+    connectionsCheckingInterval: http1.connectionsCheckingInterval,
+    // As http's server: an HTTP/1.1 request without Host is answered 400.
+    requireHostHeader: true,
+  });
+  server.setTimeout(0);
+  server.on('session', (session: ServerHttp2Session) => boundSessionIdle(session, timeouts));
+}
+
+function boundSessionIdle(session: ServerHttp2Session, timeouts: ListenerTimeouts): void {
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    timer = setTimeout(() => session.close(), ms);
+    timer.unref();
+  };
+  arm(timeouts.firstCallMs);
+  session.on('stream', (stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once('close', () => {
+      if (--open === 0 && !session.closed && !session.destroyed) arm(timeouts.keepAliveMs);
     });
   });
+  session.once('close', () => clearTimeout(timer));
 }
 
 /** gRPC server options: a connection with no call in flight for `firstCallMs` is closed (grpc-js's idle limit). */

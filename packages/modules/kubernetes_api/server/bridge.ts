@@ -1,10 +1,5 @@
 // Relays one proxied request between the client's HTTP connection and the agent's MakeRequest call.
-import {
-  validateHeaderName,
-  validateHeaderValue,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
 import {
@@ -20,6 +15,13 @@ import {
 import { kubeStatusBody, STATUS_TEXT } from '../shared/kube-status';
 import { describeError, listenForErrors, readCoalesced, writeWithBackpressure } from '../../shared/streams';
 import { ProxyFailure } from './prepare-request';
+import {
+  bodyBrokeOff,
+  repeatsSingleValueHeader,
+  requestBodyLength,
+  type ProxyRequest,
+  type ProxyResponse,
+} from './proxy-http';
 import { WatchResumeTracker } from './watch-resume';
 
 /** The tunnel's OutgoingCall may expose drain() (resolves once its stream takes more); the contract does not require it. */
@@ -44,8 +46,8 @@ export interface WatchResume {
 export async function bridgeHttp(
   agentId: number,
   call: OutgoingCall,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: ProxyRequest,
+  res: ProxyResponse,
   resume?: WatchResume,
   /** Re-sends the request on a new call; used for GET/HEAD whose tunnel ended before the agent answered. */
   retry?: () => Promise<OutgoingCall>,
@@ -54,8 +56,7 @@ export async function bridgeHttp(
   res.on('close', () => {
     if (!res.writableFinished) current.cancel('the client closed the connection');
   });
-  const hasBody =
-    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const hasBody = requestBodyLength(req) !== 0;
   if (!hasBody) {
     // GET, DELETE without a body…: end the request at once instead of waiting for the empty body's end event
     // (that wait costs milliseconds per request).
@@ -64,6 +65,7 @@ export async function bridgeHttp(
   } else {
     void (async () => {
       for await (const chunk of readCoalesced(req)) await send(call, encodeRequestData(chunk));
+      if (bodyBrokeOff(req)) throw new Error('the client request body broke off');
       call.sendMessage(encodeRequestTrailer());
       call.closeSend();
     })().catch(() => call.cancel('the client request body broke off'));
@@ -232,7 +234,7 @@ export async function bridgeUpgrade(
 }
 
 /** A watch gets an ERROR event with a Status (what client-go expects); text streams such as logs get a line. */
-function midStreamNote(req: IncomingMessage, type: string, message: string): string | null {
+function midStreamNote(req: ProxyRequest, type: string, message: string): string | null {
   const watch = /[?&]watch=(true|1)(&|$)/.test(req.url ?? '');
   if (watch && type.includes('json'))
     return `${JSON.stringify({ type: 'ERROR', object: JSON.parse(kubeStatusBody(503, message).toString()) })}\n`;
@@ -273,6 +275,8 @@ export function unrelayableResponse(
     } catch {
       return `its response header ${JSON.stringify(name.slice(0, 64))} has an invalid name or value`;
     }
+    if (repeatsSingleValueHeader(name, values))
+      return `its response header ${JSON.stringify(name.slice(0, 64))} has several values where one is allowed`;
   }
   return undefined;
 }
@@ -284,7 +288,7 @@ function rawHead(code: number, reason: string, headers: Record<string, string[]>
 }
 
 export function sendStatus(
-  res: ServerResponse,
+  res: ProxyResponse,
   code: number,
   message: string,
   headers: Record<string, string> = {},

@@ -58,6 +58,7 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
         port: settings.proxyPort,
+        maxConcurrentStreams: settings.proxyMaxConcurrentStreams,
         tls:
           options.tls?.() ??
           proxyTlsSource(

@@ -1,6 +1,5 @@
 // Everything kas decides before it dials the agent: the path under the prefix, who the caller is, whether it may use
 // the agent, and the Header frame (credentials stripped, Via added, impersonation computed) to send through the tunnel.
-import type { IncomingMessage } from 'node:http';
 import type { ImpersonationConfig } from '@mooring/proto/gen/mooring/kubernetes_api/rpc/rpc';
 import { encodeRequestHeader, headersToValues, queryToValues } from '../shared/http-frames';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../shared/impersonation';
 import { describeError } from '../../shared/streams';
 import type { ProxyAuthenticator } from './authenticator';
+import { requestBodyLength, type ProxyRequest } from './proxy-http';
 import { isWatchRequest } from './watch-resume';
 import {
   AGENT_ID_HEADER,
@@ -54,7 +54,7 @@ export interface PrepareOptions {
 }
 
 export async function prepareRequest(
-  req: IncomingMessage,
+  req: ProxyRequest,
   prefix: string,
   authenticate: ProxyAuthenticator,
   upgrade: boolean,
@@ -105,9 +105,7 @@ export async function prepareRequest(
     header['connection'] = { value: ['Upgrade'] };
     header['upgrade'] = { value: req.headersDistinct['upgrade'] ?? [] };
   }
-  const lengthHeader = req.headers['content-length'];
-  const contentLength =
-    lengthHeader !== undefined ? Number(lengthHeader) : req.headers['transfer-encoding'] ? -1 : 0;
+  const contentLength = requestBodyLength(req);
   const encode = (params: URLSearchParams) =>
     encodeRequestHeader(
       {
@@ -141,7 +139,7 @@ export async function prepareRequest(
  * The CSRF token may travel in the URL only on WebSocket upgrades (browsers cannot set headers on them); anywhere
  * else a URL is logged, cached and leaked by Referer, so the header is required.
  */
-function credentialQuery(params: URLSearchParams, upgrade: boolean, req: IncomingMessage): URLSearchParams {
+function credentialQuery(params: URLSearchParams, upgrade: boolean, req: ProxyRequest): URLSearchParams {
   if (upgrade || !params.has(CSRF_QUERY)) return params;
   if (req.headers[CSRF_HEADER] === undefined) {
     throw new ProxyAuthError(
@@ -158,7 +156,7 @@ function credentialQuery(params: URLSearchParams, upgrade: boolean, req: Incomin
  * is unset, this proxy's own host. Stops another site from riding a signed-in user's cookie (cross-site WebSocket
  * hijacking). Clients that send no Origin (kubectl) are not browsers and authenticate with tokens.
  */
-function checkUpgradeOrigin(req: IncomingMessage, consoleUrl: string | undefined): void {
+function checkUpgradeOrigin(req: ProxyRequest, consoleUrl: string | undefined): void {
   const origin = req.headers.origin;
   if (origin === undefined) return;
   let allowed: boolean;

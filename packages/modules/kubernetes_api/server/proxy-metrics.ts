@@ -9,6 +9,7 @@ export interface ProxyMetrics {
   routingWait: Histogram<'outcome'>;
   watchResumes: Counter;
   rateLimited: Counter;
+  connections: Counter<'protocol'>;
 }
 
 export function proxyMetrics(registry: Registry): ProxyMetrics {
@@ -64,6 +65,17 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
         new Counter({
           name: 'mooring_kas_k8s_proxy_rate_limited_total',
           help: 'Proxy requests refused with 429 because their credential exceeded its per-minute budget',
+          registers: [registry],
+        }),
+    ),
+    connections: getOrCreate(
+      registry,
+      'mooring_kas_k8s_proxy_connections_total',
+      () =>
+        new Counter({
+          name: 'mooring_kas_k8s_proxy_connections_total',
+          help: 'TLS connections to the proxy by the protocol negotiated (h2 multiplexes requests; http/1.1 carries one at a time and every upgrade)',
+          labelNames: ['protocol'],
           registers: [registry],
         }),
     ),

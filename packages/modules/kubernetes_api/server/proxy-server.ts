@@ -1,8 +1,12 @@
 // kas's Kubernetes API proxy listener (default port 8154, prefix /k8s-proxy): a plain Kubernetes API over HTTPS that
 // authenticates the caller, then forwards the request to the agent's KubernetesApi.MakeRequest through the tunnel.
-import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// One TLS port offers HTTP/2 and HTTP/1.1 (ALPN): kubectl and client-go multiplex their requests over one HTTP/2
+// connection; upgrades (exec, attach, port-forward over SPDY or WebSocket) always come over HTTP/1.1 connections.
+import http from 'node:http';
+import http2 from 'node:http2';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import {
@@ -13,6 +17,7 @@ import {
 } from '../../reverse_tunnel/shared/tunnel-api';
 import { KUBERNETES_API_MAKE_REQUEST } from '../shared/methods';
 import {
+  boundHttp2Server,
   boundRejectedBodies,
   DEFAULT_LISTENER_TIMEOUTS,
   httpTimeoutOptions,
@@ -24,9 +29,11 @@ import type { ProxyAuthenticator } from './authenticator';
 import { bridgeHttp, bridgeUpgrade, sendStatus, writeRawStatus } from './bridge';
 import { ProxyAuthError } from './credentials';
 import { prepareRequest, ProxyFailure, type PreparedRequest } from './prepare-request';
+import { ProxyHttp2Request, ProxyHttp2Response, type ProxyRequest, type ProxyResponse } from './proxy-http';
 import { proxyMetrics, statusCodeLabel, type ProxyMetrics } from './proxy-metrics';
 import { credentialRateKey, unlimited, type RateLimiter } from './rate-limit';
 import { generateSelfSignedTls } from '../../shared/certificates';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from './settings';
 import type { ProxyTls, ProxyTlsSource } from './tls';
 
 export interface ProxyLog {
@@ -62,6 +69,8 @@ export interface KubernetesApiProxyOptions {
   consoleUrl?: string;
   /** Requests per credential (default: none). */
   rateLimiter?: RateLimiter;
+  /** HTTP/2 streams one connection may have open at once (MOORING_PROXY_MAX_CONCURRENT_STREAMS); default 250. */
+  maxConcurrentStreams?: number;
 }
 
 export interface KubernetesApiProxy {
@@ -82,6 +91,11 @@ export const DEFAULT_PROXY_PORT = 8154;
 /** The one default (docs/kubernetes-api-proxy.md says it): how often long requests re-check their credential. */
 export const DEFAULT_CREDENTIAL_RECHECK_MS = 10_000;
 export const DEFAULT_TLS_REFRESH_MS = 3600_000;
+/**
+ * HTTP/2's header list limit: the bytes HTTP/1.1 allows (Node's --max-http-header-size, 16 KiB by default) plus
+ * HTTP/2's accounting of 32 bytes per field for up to 64 fields, so a request that fits one fits the other.
+ */
+const MAX_HEADER_LIST_SIZE = http.maxHeaderSize + 64 * 32;
 
 export async function startKubernetesApiProxy(
   options: KubernetesApiProxyOptions,
@@ -100,7 +114,7 @@ export async function startKubernetesApiProxy(
   const rateLimiter = options.rateLimiter ?? unlimited;
 
   /** Authenticates, then charges the caller's credential one request of its budget. */
-  async function prepare(req: IncomingMessage, upgrade: boolean): Promise<PreparedRequest> {
+  async function prepare(req: ProxyRequest, upgrade: boolean): Promise<PreparedRequest> {
     const prepared = await prepareRequest(req, prefix, options.authenticate, upgrade, {
       consoleUrl: options.consoleUrl,
     });
@@ -161,7 +175,7 @@ export async function startKubernetesApiProxy(
     return () => clearInterval(timer);
   }
 
-  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function onRequest(req: ProxyRequest, res: ProxyResponse): Promise<void> {
     const abort = new AbortController();
     // Only a client that went away cancels: after a complete response the agent's Trailer is still on its way,
     // and cancelling then would end a tunnel stream that can carry the next request.
@@ -257,14 +271,36 @@ export async function startKubernetesApiProxy(
       log?.warn({ err: describeError(error), code }, 'Kubernetes API proxy request failed');
   }
 
-  const server = https.createServer({
+  const limits = httpTimeoutOptions(timeouts, 0);
+  const server = http2.createSecureServer({
     cert: tls.certPem,
     key: tls.keyPem,
-    // Watches, logs -f and upgraded connections may stay open for hours: only reading headers, refused bodies,
-    // idle keep-alive and the TLS handshake are timed (requestTimeout 0 leaves streamed uploads alone).
-    ...httpTimeoutOptions(timeouts, 0),
+    allowHTTP1: true,
+    Http2ServerRequest: ProxyHttp2Request,
+    Http2ServerResponse: ProxyHttp2Response,
+    handshakeTimeout: limits.handshakeTimeout,
+    settings: {
+      maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
+      maxHeaderListSize: MAX_HEADER_LIST_SIZE,
+    },
+    // Node's defaults, stated: streams refused over maxConcurrentStreams (REFUSED_STREAM) and invalid frames a
+    // session may send before it is closed, so a client cannot keep kas busy refusing or parsing.
+    maxSessionRejectedStreams: 100,
+    maxSessionInvalidFrames: 1000,
   });
-  server.timeout = 0;
+  // Watches, logs -f and upgraded connections may stay open for hours: only reading headers, refused bodies,
+  // idle keep-alive (HTTP/2: a connection with no open stream) and the TLS handshake are timed (requestTimeout 0
+  // leaves streamed uploads alone).
+  boundHttp2Server(server, timeouts, 0);
+  // Every TCP connection, to end them all at stop (Node's HTTP/2 server has no closeAllConnections).
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('secureConnection', (socket: TLSSocket) =>
+    metrics.connections.inc({ protocol: socket.alpnProtocol === 'h2' ? 'h2' : 'http/1.1' }),
+  );
 
   function refreshTls(): void {
     let next: ProxyTls;
@@ -283,12 +319,14 @@ export async function startKubernetesApiProxy(
   const tlsTimer = setInterval(refreshTls, options.tlsRefreshMs ?? DEFAULT_TLS_REFRESH_MS);
   tlsTimer.unref();
   boundRejectedBodies(server, timeouts);
-  server.on('request', (req, res) => void onRequest(req, res));
+  server.on('request', (req: ProxyRequest, res: ProxyResponse) => void onRequest(req, res));
+  // Upgrades arrive on HTTP/1.1 connections only (HTTP/2 has no Upgrade; extended CONNECT is not offered).
   server.on(
     'upgrade',
     (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head),
   );
   // No clientError handler: Node's own answers 400, 408 (headers too slow) or 431 (headers too large) and closes.
+  // HTTP/2: a stream whose headers exceed the limit is reset (ENHANCE_YOUR_CALM); a broken session is destroyed.
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -314,7 +352,7 @@ export async function startKubernetesApiProxy(
       clearInterval(tlsTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const entry of active) entry.close();
-      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await closed;
     },
   };

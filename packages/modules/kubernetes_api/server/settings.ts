@@ -7,12 +7,27 @@ const optionalPath = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
+/** HTTP/2 streams per proxy connection (Go's HTTP/2 server's default too). */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 250;
+
 export const kubernetesApiSettings = {
   proxyPort: {
     env: 'MOORING_PROXY_PORT',
     flag: '--proxy-port',
     schema: portSchema.default(8154),
     description: 'Kubernetes API proxy /k8s-proxy (kubectl through kas)',
+  },
+  proxyMaxConcurrentStreams: {
+    env: 'MOORING_PROXY_MAX_CONCURRENT_STREAMS',
+    flag: '--proxy-max-concurrent-streams',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of streams per connection, 1-1000' })
+      .int('expected a whole number of streams per connection, 1-1000')
+      .min(1, 'expected at least 1 stream per connection')
+      .max(1000, 'expected at most 1000 streams per connection')
+      .default(DEFAULT_MAX_CONCURRENT_STREAMS),
+    description:
+      'HTTP/2 requests one client connection to the Kubernetes API proxy may have open at once; more are refused (REFUSED_STREAM) and clients open another connection',
   },
   proxyTlsCertFile: {
     env: 'MOORING_PROXY_TLS_CERT_FILE',
