@@ -1,6 +1,7 @@
 // Faults through the whole stack (issue 5): the built kubectl through kas's proxy, the real gRPC tunnel and real
 // agentk processes against the real local cluster — kas restarts, token rotation under load, max connection age
-// during a long watch, an unreachable API server, and token revocation.
+// during a long watch, an unreachable API server, and token revocation. Each fault is met by kubectl over HTTP/2
+// and over HTTP/1.1 (KUBECTL_PROTOCOLS) at the same time, so both are covered without running the faults twice.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -17,7 +18,14 @@ import { seedDemo, type DemoSeed } from '../../../../scripts/demo/seed';
 import { buildProxyKubeconfig } from '../shared/kubeconfig';
 import { createKubernetesApiProxyModule } from './kas-module';
 import { spawnAgentk, type AgentkProcess } from './testing/agentk-process';
-import { kubectlLong, kubectlRun, type KubectlRun } from './testing/kubectl-runner';
+import {
+  KUBECTL_PROTOCOLS,
+  kubectlLong,
+  kubectlRun,
+  type KubectlProtocol,
+  type KubectlRun,
+  withoutHttp2Notice,
+} from './testing/kubectl-runner';
 import { until } from '../../shared/testing/until';
 import { startProxyWorld, type ProxyWorld } from './testing/proxy-world';
 
@@ -27,8 +35,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const admin = (args: string[]) =>
   kubectlRun(cluster.kubectlPath, args, { kubeconfig: cluster.kubeconfigPath });
-const through = (kubeconfig: string, args: string[], timeoutMs = 30_000) =>
-  kubectlRun(cluster.kubectlPath, args, { kubeconfig, timeoutMs });
+const [H2, HTTP1] = KUBECTL_PROTOCOLS;
+const through = (kubeconfig: string, args: string[], timeoutMs = 30_000, over: KubectlProtocol = H2) =>
+  kubectlRun(cluster.kubectlPath, args, { kubeconfig, timeoutMs, env: over.env });
+/** The same command over each protocol at once. */
+const throughBoth = (kubeconfig: string, args: string[], timeoutMs = 30_000) =>
+  Promise.all(KUBECTL_PROTOCOLS.map((over) => through(kubeconfig, args, timeoutMs, over)));
 
 function ok(result: KubectlRun): string {
   expect(result.code, `kubectl failed: ${result.stderr}`).toBe(0);
@@ -148,27 +160,36 @@ describe('kas restart (real startKas, same data dir and ports)', () => {
   });
 
   it('agentk reconnects by itself and the next kubectl request works', async () => {
-    expect(ok(await through(kubeconfig, ['get', 'namespace', NS, '-o', 'name']))).toBe(`namespace/${NS}\n`);
+    for (const r of await throughBoth(kubeconfig, ['get', 'namespace', NS, '-o', 'name']))
+      expect(ok(r)).toBe(`namespace/${NS}\n`);
     const pids = agentks.map((a) => a.child.pid);
     const ports = { ...kas!.ports };
 
     await kas!.stop();
     kas = null;
-    const down = await through(kubeconfig, ['get', 'namespace', NS, '-o', 'name'], 10_000);
-    expect(down.code).not.toBe(0);
+    for (const down of await throughBoth(kubeconfig, ['get', 'namespace', NS, '-o', 'name'], 10_000))
+      expect(down.code).not.toBe(0);
     await sleep(1_000);
 
     const restarted = await start();
     expect(restarted.ports).toEqual(ports);
     const restartedAt = Date.now();
+    // Alternating the protocols: whichever comes first after the restart must work.
     let last: KubectlRun | undefined;
     for (let attempt = 0; Date.now() - restartedAt < 60_000; attempt++) {
-      last = await through(kubeconfig, ['get', 'namespace', NS, '-o', 'name'], 30_000);
+      last = await through(
+        kubeconfig,
+        ['get', 'namespace', NS, '-o', 'name'],
+        30_000,
+        KUBECTL_PROTOCOLS[attempt % 2],
+      );
       if (last.code === 0) break;
       await sleep(500);
     }
     expect(last?.code, last?.stderr).toBe(0);
     expect(last?.stdout).toBe(`namespace/${NS}\n`);
+    for (const r of await throughBoth(kubeconfig, ['get', 'namespace', NS, '-o', 'name']))
+      expect(ok(r)).toBe(`namespace/${NS}\n`);
     await until('both pods connected again', () => connectedPods().length === 2, 60_000);
     expect(connectedPods()).toEqual(['agentk-r0', 'agentk-r1']);
     // The same processes: agentk reconnected, nobody restarted it.
@@ -208,9 +229,11 @@ describe('through the proxy world (2 s auth cache)', () => {
     const loop = (async () => {
       const loopDeadline = Date.now() + 120_000;
       while (running && Date.now() < loopDeadline) {
-        const r = await through(kubeconfig, ['get', 'namespace', NS, '-o', 'name'], 20_000);
+        const over = KUBECTL_PROTOCOLS[requests % 2]!;
+        const r = await through(kubeconfig, ['get', 'namespace', NS, '-o', 'name'], 20_000, over);
         requests++;
-        if (r.code !== 0 || r.stdout !== `namespace/${NS}\n`) failures.push(`${r.code}: ${r.stderr}`);
+        if (r.code !== 0 || r.stdout !== `namespace/${NS}\n`)
+          failures.push(`${over.name} ${r.code}: ${r.stderr}`);
         await sleep(200);
       }
     })();
@@ -255,12 +278,13 @@ describe('through the proxy world (2 s auth cache)', () => {
       token,
       kubeconfig: agentKubeconfig,
     });
-    const r = await through(kubeconfig, ['get', 'pods', '-n', NS]);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(
-      `agentk could not reach its Kubernetes API server at https://127.0.0.1:${closedPort}`,
-    );
-    expect(r.stderr).toMatch(/ECONNREFUSED|refused/);
+    for (const r of await throughBoth(kubeconfig, ['get', 'pods', '-n', NS])) {
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(
+        `agentk could not reach its Kubernetes API server at https://127.0.0.1:${closedPort}`,
+      );
+      expect(r.stderr).toMatch(/ECONNREFUSED|refused/);
+    }
     expect(agentk.child.exitCode).toBeNull();
   }, 90_000);
 
@@ -268,7 +292,7 @@ describe('through the proxy world (2 s auth cache)', () => {
     const { agentId, kubeconfig } = await newAgent('revoked');
     const { token, info } = await createToken(agentId, 'doomed');
     const agentk = await world.startAgentk('revoked-0', { agentId, token });
-    ok(await through(kubeconfig, ['get', 'namespace', NS, '-o', 'name']));
+    for (const r of await throughBoth(kubeconfig, ['get', 'namespace', NS, '-o', 'name'])) ok(r);
     expect(world.agentServer.registry.tunnelsOfToken(info.id).length).toBeGreaterThan(0);
 
     await world.services.agentTokens.revoke(world.admin, info.id, agentId);
@@ -279,10 +303,13 @@ describe('through the proxy world (2 s auth cache)', () => {
       2_000,
     );
     const closedAfterMs = Date.now() - revokedAt;
-    const r = await through(kubeconfig, ['get', 'namespace', NS, '-o', 'name']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`agent ${agentId} has no connection to any kas replica`);
-    expect(r.stderr).toContain('check that agentk is running and its token is active');
+    const answers = await throughBoth(kubeconfig, ['get', 'namespace', NS, '-o', 'name']);
+    for (const answer of answers) {
+      expect(answer.code).not.toBe(0);
+      expect(answer.stderr).toContain(`agent ${agentId} has no connection to any kas replica`);
+      expect(answer.stderr).toContain('check that agentk is running and its token is active');
+    }
+    const r = answers[0]!;
     // agentk keeps running, is refused, and says why.
     await until('agentk reports the revoked token', () => /revoked/.test(agentk.output()), 10_000);
     expect(world.agentServer.registry.tunnelsOfToken(info.id)).toEqual([]);
@@ -304,65 +331,87 @@ describe('max connection age 5 s during a 60 s watch', () => {
     await world?.dispose();
   });
 
-  it('one unbroken kubectl get -w delivers every modification in order', async () => {
+  it('one unbroken kubectl get -w per protocol delivers every modification in order', async () => {
     ok(await admin(['create', 'configmap', 'ticker', '-n', NS, '--from-literal=n=0']));
     const kubeconfig = world.kubeconfig(world.alicePat.token);
-    const watch = kubectlLong(
-      cluster.kubectlPath,
-      ['get', 'configmap', 'ticker', '-n', NS, '-w', '-o', 'jsonpath={.data.n}{"\\n"}'],
-      { kubeconfig, timeoutMs: 120_000 },
-    );
-    const lines = () => watch.output().split('\n').filter(Boolean);
-    await until(
-      () => `the watch lists the configmap (${watch.stderr()})`,
-      () => lines().includes('0'),
-      30_000,
-    );
+    // One watch over HTTP/2 and one over HTTP/1.1, through the same ages and resumptions.
+    const watches = KUBECTL_PROTOCOLS.map((over) => {
+      const watch = kubectlLong(
+        cluster.kubectlPath,
+        ['get', 'configmap', 'ticker', '-n', NS, '-w', '-o', 'jsonpath={.data.n}{"\\n"}'],
+        { kubeconfig, timeoutMs: 120_000, env: over.env },
+      );
+      const lines = () => watch.output().split('\n').filter(Boolean);
+      return { over, watch, lines, exitedAfterMs: undefined as number | undefined };
+    });
+    for (const { over, watch, lines } of watches)
+      await until(
+        () => `the ${over.name} watch lists the configmap (${watch.stderr()})`,
+        () => lines().includes('0'),
+        30_000,
+      );
     const peers = new Set<string>();
     const sample = setInterval(() => {
       for (const t of world.agentServer.registry.allTunnels()) peers.add(t.stream.getPeer());
     }, 200);
-    let exitedAfterMs: number | undefined;
     const started = Date.now();
-    void watch.exited.then(() => (exitedAfterMs = Date.now() - started));
+    for (const w of watches) void w.watch.exited.then(() => (w.exitedAfterMs = Date.now() - started));
+    const exited = () => watches.some((w) => w.exitedAfterMs !== undefined);
     let n = 0;
     const shortCalls: string[] = [];
     try {
-      while (Date.now() - started < 60_000 && exitedAfterMs === undefined) {
+      while (Date.now() - started < 60_000 && !exited()) {
         await sleep(2_000);
         n++;
         const patch = JSON.stringify({ data: { n: String(n) } });
         ok(await admin(['patch', 'configmap', 'ticker', '-n', NS, '-p', patch]));
-        // New calls meanwhile go through tunnels on fresh connections.
+        // New calls meanwhile go through tunnels on fresh connections, over each protocol in turn.
         if (n % 5 === 0)
           shortCalls.push(
-            ok(await through(kubeconfig, ['get', 'configmap', 'ticker', '-n', NS, '-o', 'name'])),
+            ok(
+              await through(
+                kubeconfig,
+                ['get', 'configmap', 'ticker', '-n', NS, '-o', 'name'],
+                30_000,
+                n % 10 === 0 ? HTTP1 : H2,
+              ),
+            ),
           );
       }
-      expect(exitedAfterMs, `the watch exited: ${watch.stderr()}; saw ${lines().join(',')}`).toBeUndefined();
-      await until(
-        () => `the watch delivered all ${n} modifications (${lines().join(',')})`,
-        () => lines().length >= n + 1,
-        10_000,
-      );
-      expect(lines()).toEqual(Array.from({ length: n + 1 }, (_, i) => String(i)));
-      expect(watch.stderr()).toBe('');
-      expect(exitedAfterMs).toBeUndefined();
+      for (const { over, watch, lines, exitedAfterMs } of watches) {
+        expect(
+          exitedAfterMs,
+          `the ${over.name} watch exited: ${watch.stderr()}; saw ${lines().join(',')}`,
+        ).toBeUndefined();
+        await until(
+          () => `the ${over.name} watch delivered all ${n} modifications (${lines().join(',')})`,
+          () => lines().length >= n + 1,
+          10_000,
+        );
+        expect(lines()).toEqual(Array.from({ length: n + 1 }, (_, i) => String(i)));
+        expect(withoutHttp2Notice(watch.stderr())).toBe('');
+      }
       expect(shortCalls).toEqual(Array.from({ length: Math.floor(n / 5) }, () => 'configmap/ticker\n'));
-      // The age applied: tunnels came over many connections, and the in-flight watch outlived its own (the grace,
-      // 65 % of the age, ends it): kas re-opened it from the last resourceVersion through a fresh tunnel.
+      // The age applied: tunnels came over many connections, and the in-flight watches outlived their own (the
+      // grace, 65 % of the age, ends it): kas re-opened them from the last resourceVersion through fresh tunnels.
       expect(peers.size).toBeGreaterThan(2);
       const resumes = (
         await world.metrics.getSingleMetric('mooring_kas_k8s_proxy_watch_resumes_total')!.get()
       ).values[0]?.value;
-      expect(resumes).toBeGreaterThan(0);
+      expect(resumes).toBeGreaterThanOrEqual(watches.length);
+      const connections = (
+        await world.metrics.getSingleMetric('mooring_kas_k8s_proxy_connections_total')!.get()
+      ).values;
+      const of = (protocol: string) => connections.find((v) => v.labels.protocol === protocol)?.value ?? 0;
+      expect(of('h2')).toBeGreaterThan(0);
+      expect(of('http/1.1')).toBeGreaterThan(0);
       console.log(
-        `[faults] max age 5 s: one watch, ${n} modifications in order over ${Date.now() - started} ms; ` +
-          `tunnels seen on ${peers.size} connections; watch resumed ${resumes} times`,
+        `[faults] max age 5 s: a watch over each protocol, ${n} modifications in order over ${Date.now() - started} ms; ` +
+          `tunnels seen on ${peers.size} connections; watches resumed ${resumes} times`,
       );
     } finally {
       clearInterval(sample);
-      await watch.stop();
+      await Promise.all(watches.map((w) => w.watch.stop()));
     }
   }, 150_000);
 });

@@ -12,6 +12,7 @@ import { testCaller } from '../shared/testing/authorized-caller';
 import { ProxyAuthError, type ProxyCredential } from './credentials';
 import { generateSelfSignedTls } from '../../shared/certificates';
 import { servedFingerprint } from '../../shared/testing/loopback';
+import { connectHttp2, type Http2Client } from './testing/http2-client';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
 import { kubeApiTargetFromKubeConfig } from '../agent/kube-api-target';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -242,6 +243,133 @@ describe('Kubernetes API proxy over a direct (in-memory) tunnel', () => {
     expect(answer).toBe(20 * 1024 * 1024);
   });
 
+  describe('HTTP/2 on the same listener', () => {
+    let h2: Http2Client;
+    beforeAll(async () => {
+      h2 = await connectHttp2(proxy.url, proxy.caPem);
+    });
+    afterAll(() => h2.close());
+    const prefix = '/k8s-proxy';
+
+    it('negotiates h2 by ALPN, and http/1.1 for clients that offer only that or nothing', async () => {
+      expect(h2.session.alpnProtocol).toBe('h2');
+      const alpn = (ALPNProtocols?: string[]) =>
+        new Promise<string | false | null>((resolve, reject) => {
+          const socket = tls.connect(
+            { host: '127.0.0.1', port: proxy.port, ca: proxy.caPem ?? undefined, ALPNProtocols },
+            () => {
+              resolve(socket.alpnProtocol);
+              socket.destroy();
+            },
+          );
+          socket.on('error', reject);
+        });
+      expect(await alpn(['http/1.1'])).toBe('http/1.1');
+      expect(await alpn(undefined)).toBe(false);
+      const metric = await registry.getSingleMetric('mooring_kas_k8s_proxy_connections_total')!.get();
+      expect(metric.values.find((v) => v.labels.protocol === 'h2')?.value).toBeGreaterThan(0);
+      expect(metric.values.find((v) => v.labels.protocol === 'http/1.1')?.value).toBeGreaterThan(0);
+    });
+
+    it('forwards a GET like HTTP/1.1 does: credentials stripped, Via added, no pseudo-headers', async () => {
+      const answer = await h2.request(`${prefix}/api/v1/pods?labelSelector=app%3Dweb`, {
+        headers: { ...pat('agent-mode'), cookie: 'x=1', 'x-csrf-token': 'c', 'impersonate-user': 'bob' },
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+      const seen = api.seen.at(-1)!;
+      expect(seen.url).toBe('/api/v1/pods?labelSelector=app%3Dweb');
+      expect(seen.headers.authorization).toBe('Bearer agent-sa-token');
+      expect(seen.headers.cookie).toBeUndefined();
+      expect(seen.headers['x-csrf-token']).toBeUndefined();
+      expect(seen.headers['impersonate-user']).toBe('bob');
+      expect(seen.headers.via).toBe('1.1 mooring-kas, 1.1 mooring-agentk');
+      expect(Object.keys(seen.headers).filter((name) => name.startsWith(':'))).toEqual([]);
+    });
+
+    it('streams a request body of unknown length (no content-length) to the API server', async () => {
+      const stream = h2.session.request({
+        ':method': 'POST',
+        ':path': `${prefix}/api/v1/namespaces`,
+        ...pat('user-mode'),
+        'content-type': 'application/json',
+      });
+      const answer = new Promise<string>((resolve) => {
+        let body = '';
+        stream.on('data', (d: Buffer) => (body += d.toString()));
+        stream.on('close', () => resolve(body));
+      });
+      stream.write('{"kind":');
+      stream.end('"Namespace"}');
+      expect(JSON.parse(await answer)).toMatchObject({ method: 'POST', body: '{"kind":"Namespace"}' });
+      expect(api.seen.at(-1)!.headers['impersonate-user']).toBe('mooring:user:alice');
+    });
+
+    it('multiplexes: a quiet stream stays open while other requests on the connection come and go', async () => {
+      const received: string[] = [];
+      const stream = h2.session.request({ ':path': `${prefix}/slow-stream`, ...pat('agent-mode') });
+      const ended = new Promise<number>((resolve) => stream.on('close', () => resolve(stream.rstCode ?? 0)));
+      stream.setEncoding('utf8');
+      const first = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+      let othersDone = false;
+      stream.on('data', (chunk: string) => {
+        received.push(chunk);
+        if (othersDone && received.length < 3) api.releaseStreamEvent();
+      });
+      stream.end();
+      await first;
+      // While the stream waits for its next event, the same connection serves three more requests.
+      const others = await Promise.all(
+        ['/version', '/api', '/forbidden'].map((path) =>
+          h2.request(`${prefix}${path}`, { headers: pat('agent-mode') }),
+        ),
+      );
+      expect(others.map((o) => o.status)).toEqual([200, 200, 403]);
+      othersDone = true;
+      api.releaseStreamEvent();
+      expect(await ended).toBe(0);
+      expect(received).toEqual(['event 0\n', 'event 1\n', 'event 2\n']);
+    });
+
+    it('carries a 20 MiB response body intact', async () => {
+      const answer = await h2.request(`${prefix}/big?bytes=${20 * 1024 * 1024}`, {
+        headers: pat('agent-mode'),
+      });
+      expect(answer.status).toBe(200);
+      expect(Buffer.byteLength(answer.body)).toBe(20 * 1024 * 1024);
+    });
+
+    it('answers errors as Status objects (401, 503)', async () => {
+      const unauthorized = await h2.request(`${prefix}/api`, { headers: pat('wrong') });
+      expect(unauthorized.status).toBe(401);
+      expect(JSON.parse(unauthorized.body)).toMatchObject({ kind: 'Status', code: 401 });
+      expect(unauthorized.headers['mooring-unauthorized']).toBe('true');
+      const noTunnel = await h2.request(`${prefix}/api`, { headers: pat('agent-mode', 8) });
+      expect(noTunnel.status).toBe(503);
+      expect(JSON.parse(noTunnel.body).message).toContain('agent 8 has no connection to any kas replica');
+    });
+
+    it('relays an upgrade on an HTTP/1.1 connection while HTTP/2 connections are open', async () => {
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: proxy.port,
+        ca: proxy.caPem ?? undefined,
+        ALPNProtocols: ['http/1.1'],
+      });
+      await new Promise<void>((r) => socket.once('secureConnect', () => r()));
+      socket.write(
+        'GET /k8s-proxy/upgrade HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer pat:7:agent-mode\r\n' +
+          'Connection: Upgrade\r\nUpgrade: websocket\r\n\r\nping',
+      );
+      let received = '';
+      socket.on('data', (d: Buffer) => (received += d.toString()));
+      await expect.poll(() => received, { timeout: 3000 }).toContain('PING');
+      expect(received).toMatch(/^HTTP\/1.1 101 Switching Protocols\r\n/);
+      socket.destroy();
+      expect(h2.session.closed).toBe(false);
+    });
+  });
+
   it('answers 502 with a Status when agentk cannot reach its API server', async () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({
@@ -304,6 +432,10 @@ describe('startKubernetesApiProxy defaults and certificates', () => {
       proxy.refreshTls();
       expect(proxy.caPem).toBe(second.caPem);
       expect(await served(second.caPem)).toBe(new X509Certificate(second.certPem).fingerprint256);
+      // The renewed context keeps offering HTTP/2.
+      const h2 = await connectHttp2(proxy.url, second.caPem);
+      expect(h2.session.alpnProtocol).toBe('h2');
+      await h2.close();
     } finally {
       await proxy.stop();
     }

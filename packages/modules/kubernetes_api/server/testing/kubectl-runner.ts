@@ -2,6 +2,31 @@
 // test reads while they run and then stops.
 import { spawn } from 'node:child_process';
 
+/**
+ * The two ways kubectl talks to the proxy: HTTP/2, client-go's default over TLS, and HTTP/1.1, which client-go
+ * switches to when DISABLE_HTTP2 is set (k8s.io/apimachinery/pkg/util/net SetTransportDefaults, as kubectl v1.36
+ * reads it). Upgrades (exec, attach, port-forward, cp) open HTTP/1.1 connections of their own either way.
+ */
+export const KUBECTL_PROTOCOLS = [
+  { name: 'HTTP/2', protocol: 'h2', tag: 'h2', env: {} },
+  { name: 'HTTP/1.1 (DISABLE_HTTP2)', protocol: 'http/1.1', tag: 'h1', env: { DISABLE_HTTP2: 'true' } },
+] as const satisfies readonly KubectlProtocol[];
+
+/** kubectl's stderr without the line client-go logs (klog Info) whenever DISABLE_HTTP2 is set. */
+export function withoutHttp2Notice(stderr: string): string {
+  return stderr.replace(/^I\d{4} [^\n]*HTTP2 has been explicitly disabled\n?/gm, '');
+}
+
+export interface KubectlProtocol {
+  name: string;
+  /** The label of mooring_kas_k8s_proxy_connections_total its requests count under. */
+  protocol: 'h2' | 'http/1.1';
+  /** A short suffix for names of objects a test creates once per protocol. */
+  tag: string;
+  /** kubectl's environment for requests through kas. */
+  env: Readonly<Record<string, string>>;
+}
+
 export interface KubectlRun {
   stdout: string;
   stderr: string;
