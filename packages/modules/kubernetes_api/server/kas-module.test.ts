@@ -29,7 +29,7 @@ describe('createKubernetesApiProxyModule', () => {
     const config = {
       listenHost: '127.0.0.1',
       proxyPort: 0,
-      proxyMaxConcurrentStreams: 250,
+      proxyHttp2MaxStreams: 250,
       proxyTlsCertFile: undefined,
       proxyTlsKeyFile: undefined,
       proxyTlsCaFile: undefined,
@@ -75,7 +75,7 @@ describe('createKubernetesApiProxyModule', () => {
       config: {
         listenHost: '127.0.0.1',
         proxyPort: 0,
-        proxyMaxConcurrentStreams: 250,
+        proxyHttp2MaxStreams: 250,
         proxyTlsCertFile: undefined,
         proxyTlsKeyFile: undefined,
         proxyTlsCaFile: undefined,

@@ -58,7 +58,7 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
         port: settings.proxyPort,
-        maxConcurrentStreams: settings.proxyMaxConcurrentStreams,
+        maxConcurrentStreams: settings.proxyHttp2MaxStreams,
         tls:
           options.tls?.() ??
           proxyTlsSource(

@@ -285,7 +285,7 @@ function upgradeAt(proxy: KubernetesApiProxy, path: string, headers: string): Pr
   });
 }
 
-describe('HTTP/2 connection limits (small limits; the test waits on events)', () => {
+describe('connection limits on both protocols (small limits; the test waits on events)', () => {
   const timeouts = { headersMs: 200, rejectedBodyMs: 300, keepAliveMs: 200, firstCallMs: 200 };
   let api: StandInApiServer;
   let proxy: KubernetesApiProxy;
@@ -326,6 +326,37 @@ describe('HTTP/2 connection limits (small limits; the test waits on events)', ()
     );
     return { first, events };
   }
+
+  /** An HTTP/1.1 connection (ALPN http/1.1) that writes `text`; resolves with what it received once the server closed it. */
+  function http1UntilClosed(text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect(
+        { host: '127.0.0.1', port: proxy.port, ca: proxy.caPem ?? undefined, ALPNProtocols: ['http/1.1'] },
+        () => socket.write(text),
+      );
+      let received = '';
+      socket.on('data', (d: Buffer) => (received += d.toString()));
+      socket.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'ECONNRESET' ? undefined : reject(error),
+      );
+      socket.on('close', () => resolve(received));
+    });
+  }
+
+  // Node's HTTP/2 server ignores http's timeout options for its HTTP/1.1 connections: these hold only because the
+  // proxy sets them (boundHttp2Server).
+  it('HTTP/1.1 beside HTTP/2: closes a silent connection (408), a trickled header, an idle keep-alive', async () => {
+    expect(await http1UntilClosed('')).toMatch(/^HTTP\/1.1 408/);
+    expect(await http1UntilClosed('GET /k8s-proxy/version HTTP/1.1\r\nHost: x\r\n')).toMatch(
+      /^HTTP\/1.1 408/,
+    );
+    const answered = await http1UntilClosed(
+      'GET /k8s-proxy/version HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer pat:7:ok\r\n\r\n',
+    );
+    expect(answered).toMatch(/^HTTP\/1.1 200/);
+    expect(answered).toMatch(/keep-alive/i);
+    expect(await http1UntilClosed('GET /k8s-proxy/version HTTP/1.1\r\n\r\n')).toMatch(/^HTTP\/1.1 400/);
+  });
 
   it('closes a connection that opens no stream within the first-call limit', async () => {
     const h2 = await connectHttp2(proxy.url, proxy.caPem);

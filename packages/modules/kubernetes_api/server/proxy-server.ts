@@ -69,7 +69,7 @@ export interface KubernetesApiProxyOptions {
   consoleUrl?: string;
   /** Requests per credential (default: none). */
   rateLimiter?: RateLimiter;
-  /** HTTP/2 streams one connection may have open at once (MOORING_PROXY_MAX_CONCURRENT_STREAMS); default 250. */
+  /** HTTP/2 streams one connection may have open at once (MOORING_PROXY_HTTP2_MAX_STREAMS); default 250. */
   maxConcurrentStreams?: number;
 }
 

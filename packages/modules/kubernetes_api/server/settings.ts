@@ -17,9 +17,9 @@ export const kubernetesApiSettings = {
     schema: portSchema.default(8154),
     description: 'Kubernetes API proxy /k8s-proxy (kubectl through kas)',
   },
-  proxyMaxConcurrentStreams: {
-    env: 'MOORING_PROXY_MAX_CONCURRENT_STREAMS',
-    flag: '--proxy-max-concurrent-streams',
+  proxyHttp2MaxStreams: {
+    env: 'MOORING_PROXY_HTTP2_MAX_STREAMS',
+    flag: '--proxy-http2-max-streams',
     schema: z.coerce
       .number({ error: 'expected a whole number of streams per connection, 1-1000' })
       .int('expected a whole number of streams per connection, 1-1000')
