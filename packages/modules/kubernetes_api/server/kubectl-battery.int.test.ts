@@ -585,15 +585,19 @@ for (const each of MODES) {
         const running = () =>
           world.agentks.filter((a) => a.child.exitCode === null && a.child.signalCode === null);
         while (running().length < 2) await world.startAgentk(`agentk-${mode.tag}-${world.agentks.length}`);
-        const follow = proxiedLong(['logs', '-f', 'p1', '-n', NS]);
-        await until('logs -f streaming', () => follow.output().includes('second line'));
         const inFlight = async (url: string) => {
           const text = await (await fetch(`${url}/metrics`)).text();
           return Number(/^mooring_agentk_kubernetes_api_requests_in_flight (\d+)/m.exec(text)?.[1] ?? 0);
         };
         const alive = running();
-        const counts = await Promise.all(alive.map((a) => inFlight(a.observabilityUrl()!)));
-        const serving = alive[counts.findIndex((c) => c > 0)]!;
+        const countAll = () => Promise.all(alive.map((a) => inFlight(a.observabilityUrl()!)));
+        // The pod whose in-flight count rose with logs -f serves it (another may still count an earlier request).
+        const before = await countAll();
+        const follow = proxiedLong(['logs', '-f', 'p1', '-n', NS]);
+        await until('logs -f streaming', () => follow.output().includes('second line'));
+        const after = await countAll();
+        console.log(`[battery] agentk requests in flight before/after logs -f: ${before} / ${after}`);
+        const serving = alive[after.findIndex((c, i) => c > before[i]!)]!;
         expect(serving).toBeDefined();
         serving.child.kill('SIGKILL');
         const code = await follow.exited;

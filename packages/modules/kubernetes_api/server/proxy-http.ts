@@ -25,7 +25,8 @@ export class ProxyHttp2Request extends http2.Http2ServerRequest {
 
 /**
  * An HTTP/2 response that behaves like http's where the bridge depends on it:
- * - `destroyed` reports the stream (Node's compatibility response has no such property, so a gone client looked alive);
+ * - `destroyed` reports the stream (Node's compatibility response has no such property, so a gone client looked alive),
+ *   and `writableFinished` is false for a stream the client reset (Node's is true), as for an http response cut off;
  * - `destroy()` resets the stream with CANCEL: Node's default reset code is NO_ERROR, which an HTTP/2 client may read
  *   as the normal end of a response cut short (the proxy destroys a response to say "this answer broke off");
  * - `writeHead` drops the reason phrase, which HTTP/2 does not carry (Node warns on every process that passes one).
@@ -46,10 +47,19 @@ export class ProxyHttp2Response extends http2.Http2ServerResponse<ProxyHttp2Requ
   }
 }
 
-// An accessor where the typings declare a plain property (TypeScript refuses to override one with the other).
-Object.defineProperty(ProxyHttp2Response.prototype, 'destroyed', {
-  get(this: ProxyHttp2Response) {
-    return this.stream.destroyed;
+// Accessors where the typings declare plain properties (TypeScript refuses to override one with the other).
+Object.defineProperties(ProxyHttp2Response.prototype, {
+  destroyed: {
+    get(this: ProxyHttp2Response) {
+      return this.stream.destroyed;
+    },
+  },
+  // A reset stream ends its writable side too (Node's Http2Stream), so Node's writableFinished turns true when
+  // the client went away: the proxy reads it as "answered completely" and would not cancel the agent's call.
+  writableFinished: {
+    get(this: ProxyHttp2Response) {
+      return this.stream.writableFinished && !this.stream.aborted;
+    },
   },
 });
 

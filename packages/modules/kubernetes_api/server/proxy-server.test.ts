@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -395,6 +396,68 @@ describe('Kubernetes API proxy over a direct (in-memory) tunnel', () => {
       dead.close();
     }
   });
+});
+
+describe('a client that goes away mid-stream cancels the call to agentk', () => {
+  let api: StandInApiServer;
+  let proxy: KubernetesApiProxy;
+  let active = 0;
+  const idle: Array<() => void> = [];
+  /** Resolves once agentk's handler has no request left (it saw the cancel and ended). */
+  const agentIdle = () => new Promise<void>((resolve) => (active === 0 ? resolve() : idle.push(resolve)));
+
+  beforeAll(async () => {
+    api = await startStandInApiServer();
+    const handler = makeRequestHandler({
+      target: api.target,
+      onActive: (delta) => {
+        active += delta;
+        if (active === 0) for (const wake of idle.splice(0)) wake();
+      },
+    });
+    proxy = await startKubernetesApiProxy({
+      port: 0,
+      dialer: directDialerForTests(handler, new Set([7])),
+      authenticate: fakeAuthenticate,
+    });
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await api.close();
+  });
+
+  const opened = async (open: () => Promise<() => void>) => {
+    const goAway = await open();
+    expect(active).toBe(1);
+    goAway();
+    await agentIdle();
+    expect(active).toBe(0);
+  };
+
+  it('over HTTP/1.1 (the connection closes)', () =>
+    opened(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = https.get(
+            `${proxy.url}/slow-stream`,
+            { headers: pat('agent-mode'), ca: proxy.caPem ?? undefined },
+            (res) => res.once('data', () => resolve(() => req.destroy())),
+          );
+          req.on('error', () => undefined);
+          req.once('error', reject);
+        }),
+    ));
+
+  for (const how of ['the stream is reset', 'the connection closes'] as const)
+    it(`over HTTP/2 (${how})`, () =>
+      opened(async () => {
+        const h2 = await connectHttp2(proxy.url, proxy.caPem);
+        const stream = h2.session.request({ ':path': '/k8s-proxy/slow-stream', ...pat('agent-mode') });
+        stream.on('error', () => undefined);
+        await new Promise((resolve) => stream.once('data', resolve));
+        return () =>
+          how === 'the stream is reset' ? stream.close(http2.constants.NGHTTP2_CANCEL) : h2.session.destroy();
+      }));
 });
 
 describe('startKubernetesApiProxy defaults and certificates', () => {
