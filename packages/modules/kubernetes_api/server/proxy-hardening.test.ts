@@ -4,6 +4,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRequestHandler } from '../agent/make-request-handler';
@@ -356,6 +357,12 @@ describe('connection limits on both protocols (small limits; the test waits on e
     expect(answered).toMatch(/^HTTP\/1.1 200/);
     expect(answered).toMatch(/keep-alive/i);
     expect(await http1UntilClosed('GET /k8s-proxy/version HTTP/1.1\r\n\r\n')).toMatch(/^HTTP\/1.1 400/);
+  });
+
+  it('closes a TCP connection that never starts its TLS handshake (first-call limit)', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('close', resolve));
   });
 
   it('closes a connection that opens no stream within the first-call limit', async () => {
