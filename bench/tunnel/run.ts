@@ -18,10 +18,8 @@ import {
   startCluster,
   runKubectl,
 } from '@mooring/kube-dev';
-import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
-import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
-import { buildProxyKubeconfig, startKubernetesApiProxy } from '@mooring/modules/kubernetes_api/server/index';
-import pino from 'pino';
+import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/server/index';
+import { agentkDir, agentkEnv, benchProxyToken, startBenchKas } from './mooring-path';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: number) => {
@@ -33,7 +31,6 @@ const MIB = arg('mib', 100);
 /** `--only-memory`: skip the cluster figures (e.g. `--only-memory --agents 1000`). */
 const ONLY_MEMORY = process.argv.includes('--only-memory');
 const here = fileURLToPath(new URL('.', import.meta.url));
-const agentkDir = fileURLToPath(new URL('../../apps/agentk', import.meta.url));
 const children: ChildProcess[] = [];
 const rows: Row[] = [];
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -287,49 +284,10 @@ async function clusterFigures(): Promise<void> {
   const cluster = await startCluster({ nodes: 1 });
   try {
     const clusterCa = Buffer.from(cluster.caData, 'base64').toString();
-    const agentToken = 'mgt-bench-agent';
-    const server = await startAgentApiServer({
-      port: 0,
-      tls: { mode: 'self-signed', dir: join(dir, 'kas-tls') },
-      verifyAgentToken: inTestTokenVerifier({ [agentToken]: { agentId: 1, tokenId: 1, projectId: 1 } }),
-      logger: pino({ level: 'silent' }),
-    });
-    // FAKE authenticator (the benchmark has no database): every caller is allowed on agent 1 as the agent.
-    const proxy = await startKubernetesApiProxy({
-      port: 0,
-      dialer: server.dialer,
-      authenticate: async (c) => ({
-        kind: 'user',
-        agentId: c.agentId,
-        configProjectId: 1,
-        accessType: 'personal_access_token',
-        user: { id: 1, username: 'bench' },
-        accessAs: { agent: {} },
-        projects: [],
-        groups: [],
-      }),
-    });
-    writeFileSync(join(dir, 'token'), agentToken);
-    spawnTsx(
-      'src/main.ts',
-      [
-        '--kas-address',
-        server.url,
-        '--token-file',
-        join(dir, 'token'),
-        '--ca-cert-file',
-        server.caFile!,
-        '--kubeconfig',
-        cluster.agentKubeconfigPath,
-      ],
-      agentkDir,
-      [],
-      {
-        POD_NAME: 'bench-agentk',
-        POD_NAMESPACE: 'mooring-system',
-      },
-    );
-    while (server.dialer.streamCounts(1).idle < 2) await new Promise((r) => setTimeout(r, 100));
+    const kas = await startBenchKas(dir);
+    const proxy = kas.proxy;
+    spawnTsx('src/main.ts', kas.agentkArgs(cluster.agentKubeconfigPath), agentkDir, [], agentkEnv);
+    await kas.agentConnected();
     log(`agentk connected; proxy at ${proxy.url}`);
 
     const direct: Path = {
@@ -342,7 +300,7 @@ async function clusterFigures(): Promise<void> {
       name: 'proxy',
       base: proxy.url,
       agent: new https.Agent({ keepAlive: true, ca: proxy.caPem ?? undefined }),
-      auth: 'Bearer pat:1:bench',
+      auth: `Bearer ${benchProxyToken}`,
     };
     const admin: Path = {
       name: 'admin',
@@ -475,8 +433,7 @@ async function clusterFigures(): Promise<void> {
       goal: '≤ +1 ms p50',
     });
 
-    await proxy.stop();
-    await server.stop(500);
+    await kas.stop();
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     children.length = 0;
