@@ -53,7 +53,7 @@ export async function ensureBenchBinaries(log: (line: string) => void): Promise<
 async function ensureProgram(program: GoProgram, dir: string, log: (line: string) => void): Promise<string> {
   const target = join(dir, `${program.name}-${sourceHash(program)}`);
   if (existsSync(target)) {
-    log(`bench: ${program.name} is built (${target})`);
+    log(`bench (${program.name}): built already (${target})`);
     return target;
   }
   // Only this build's go commands see the toolchain choice; the rest of the machine keeps its own.
@@ -65,7 +65,16 @@ async function ensureProgram(program: GoProgram, dir: string, log: (line: string
       : `download toolchain ${program.toolchain} and modules from the module proxy`;
   const tmp = `${target}.tmp-${process.pid}`;
   try {
-    await runGoStep({ label: fetchLabel, cwd: program.dir, args: ['mod', 'download'], env }, process.env, log, who);
+    await runGoStep(
+      { label: fetchLabel, cwd: program.dir, args: ['mod', 'download'], env },
+      process.env,
+      log,
+      who,
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\nThe go command fetches these from the Go module proxy (GOPROXY=${process.env.GOPROXY ?? 'its default'}); check that this machine reaches it.`,
+      );
+    });
     await runGoStep(
       {
         label: `compile (GOTOOLCHAIN=${program.toolchain})`,
@@ -84,6 +93,7 @@ async function ensureProgram(program: GoProgram, dir: string, log: (line: string
   }
   // Older builds of the same program are dead weight once the new one is in place.
   for (const file of readdirSync(dir))
-    if (file.startsWith(`${program.name}-`) && join(dir, file) !== target) await rm(join(dir, file), { force: true });
+    if (file.startsWith(`${program.name}-`) && join(dir, file) !== target)
+      await rm(join(dir, file), { force: true });
   return target;
 }

@@ -38,7 +38,9 @@ export async function startBenchKas(dir: string): Promise<BenchKas> {
   const server = await startAgentApiServer({
     port: 0,
     tls: { mode: 'self-signed', dir: join(dir, 'kas-tls') },
-    verifyAgentToken: inTestTokenVerifier({ [agentToken]: { agentId: benchAgentId, tokenId: 1, projectId: 1 } }),
+    verifyAgentToken: inTestTokenVerifier({
+      [agentToken]: { agentId: benchAgentId, tokenId: 1, projectId: 1 },
+    }),
     logger: pino({ level: 'silent' }),
   });
   // FAKE authenticator (the benchmark has no database): every caller is allowed on the agent as the agent.

@@ -106,7 +106,6 @@ func server(args []string) error {
 	ready, _ := json.Marshal(map[string]any{
 		"url":    "https://" + ln.Addr().String(),
 		"caFile": caFile,
-		"pid":    os.Getpid(),
 	})
 	fmt.Println(string(ready))
 
