@@ -70,6 +70,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	g := &getter{client: client, url: o.url, auth: "Bearer " + token}
@@ -89,7 +90,7 @@ func run(o options) error {
 	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("the run did not finish within -timeout %s: %w", o.timeout, err)
+			return fmt.Errorf("the run did not finish within -timeout %s (stopped after %s): %w", o.timeout, time.Since(began).Round(time.Millisecond), err)
 		}
 		return err
 	}

@@ -1,7 +1,7 @@
 // A minimal remotedialer pair for bench/peers, wired as remotedialer's README and its server/ and client/ examples
 // show: `server` terminates the caller's TLS, checks its bearer token and forwards the HTTP request to the cluster
 // through the agent's websocket tunnel (end-to-end TLS to kube-apiserver over the tunnelled TCP connection, with the
-// cluster token the server holds, as Rancher's cluster proxy does); `agent` connects to the server and dials
+// cluster token the server holds); `agent` connects to the server and dials
 // kube-apiserver on its behalf. Both exit when stdin closes, so they never outlive the benchmark.
 package main
 
