@@ -2,11 +2,11 @@
 // remotedialer pair, each started against one local cluster and described as a PathTarget for the load client.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeCluster } from '@mooring/kube-dev';
 import { z } from 'zod';
+import { httpsRequest } from '../tunnel/bench-http';
 import { agentkDir, agentkEnv, benchProxyToken } from '../tunnel/mooring-path';
 import { startChild } from './children';
 import type { PathTarget } from './load';
@@ -27,30 +27,6 @@ export function directPath(cluster: KubeCluster, dir: string): PathTarget {
     tokenFile,
     processes: { 'kube-apiserver': cluster.pids['kube-apiserver']! },
   };
-}
-
-/** One small HTTPS request with a bearer token (setup and readiness checks, not measurements). */
-export function httpsCall(
-  url: string,
-  ca: string,
-  token: string,
-  method = 'GET',
-  body?: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      url,
-      { method, ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 export async function waitFor(
@@ -142,7 +118,8 @@ export async function startRemotedialer(
   const token = readFileSync(clientToken, 'utf8');
   await waitFor(
     'the remotedialer tunnel',
-    async () => (await httpsCall(`${base}/version`, ca, token)).status === 200,
+    async () =>
+      (await httpsRequest(`${base}/version`, { ca, authorization: `Bearer ${token}` })).status === 200,
   );
   log(`remotedialer: agent connected; proxy at ${base}`);
   return {

@@ -5,7 +5,7 @@
 //   remotedialer  client → remotedialer server → websocket tunnel → remotedialer agent → kube-apiserver
 // and prints one markdown table of medians and [min–max] against the direct path. Not part of `pnpm test`; nothing
 // here asserts speed. Progress goes to stderr, the table to stdout.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,8 @@ import { fillBenchPodLog, startBenchPod } from '../tunnel/bench-pod';
 import { ensureBenchBinaries } from './build';
 import { killChildren, stopChildren } from './children';
 import { runLoad, type LoadRun, type PathTarget } from './load';
-import { directPath, httpsCall, startMooring, startRemotedialer } from './paths';
+import { httpsRequest } from '../tunnel/bench-http';
+import { directPath, startMooring, startRemotedialer } from './paths';
 import { clockTicksPerSecond, cpuSeconds } from './proc-stat';
 import { buildTable, paths, type PathFigures, type PathName, type Repetition } from './table';
 
@@ -66,8 +67,14 @@ async function createBigConfigMaps(cluster: KubeCluster, ns: string, mib: number
   const ca = Buffer.from(cluster.caData, 'base64').toString();
   const api = `${cluster.server}/api/v1/namespaces`;
   const call = async (url: string, object: object) => {
-    const r = await httpsCall(url, ca, cluster.adminToken, 'POST', JSON.stringify(object));
-    if (r.status !== 201) throw new Error(`creating ${url} answered ${r.status}: ${r.body.slice(0, 300)}`);
+    const r = await httpsRequest(
+      url,
+      { ca, authorization: `Bearer ${cluster.adminToken}` },
+      'POST',
+      JSON.stringify(object),
+    );
+    if (r.status !== 201)
+      throw new Error(`creating ${url} answered ${r.status}: ${r.body.toString().slice(0, 300)}`);
   };
   await call(api, { metadata: { name: ns } });
   const value = 'x'.repeat(900 * 1024);
@@ -169,6 +176,8 @@ async function main(): Promise<void> {
   } finally {
     await stopChildren();
     await cluster.stop();
+    // Tokens and TLS material of this run only.
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

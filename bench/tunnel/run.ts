@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { forwardPodPort, startCluster } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/server/index';
+import { httpsRequest } from './bench-http';
 import { fillBenchPodLog, startBenchPod } from './bench-pod';
 import { agentkDir, agentkEnv, benchProxyToken, startBenchKas } from './mooring-path';
 import { fmt, printTable, summarize, type Row } from './stats';
@@ -36,30 +37,8 @@ interface Path {
   auth: string;
 }
 
-function request(
-  path: Path,
-  url: string,
-  method = 'GET',
-  body?: string,
-): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${path.base}${url}`,
-      {
-        method,
-        agent: path.agent,
-        headers: { authorization: path.auth, 'content-type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+function request(path: Path, url: string, method = 'GET', body?: string) {
+  return httpsRequest(`${path.base}${url}`, { agent: path.agent, authorization: path.auth }, method, body);
 }
 
 async function latency(path: Path, n: number): Promise<number[]> {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/rancher/remotedialer"
-	"github.com/sirupsen/logrus"
 )
 
 func agent(args []string) error {
@@ -21,13 +20,7 @@ func agent(args []string) error {
 	id := fs.String("id", "agent", "tunnel id (the <id> of /k8s/clusters/<id>/)")
 	tokenFile := fs.String("token-file", "", "the token the server expects from agents")
 	cluster := fs.String("cluster-address", "", "host:port of kube-apiserver, the one address the server may ask us to dial")
-	debug := fs.Bool("debug", false, "remotedialer's debug logging")
-	_ = fs.Parse(args)
-
-	logrus.SetLevel(logrus.WarnLevel)
-	if *debug {
-		logrus.SetLevel(logrus.DebugLevel)
-	}
+	parse(fs, args)
 	if u, err := url.Parse(*connect); err != nil || u.Scheme != "wss" {
 		return errors.New("-connect must be a wss:// URL")
 	}

@@ -6,9 +6,12 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/sirupsen/logrus"
 )
 
 func main() {
@@ -57,4 +60,14 @@ func readSecret(path, flagName string) (string, error) {
 		return "", fmt.Errorf("-%s %s is empty", flagName, path)
 	}
 	return s, nil
+}
+
+// parse adds -debug, parses args and sets remotedialer's log level: warn, so nothing is logged per connection.
+func parse(fs *flag.FlagSet, args []string) {
+	debug := fs.Bool("debug", false, "remotedialer's debug logging")
+	_ = fs.Parse(args)
+	logrus.SetLevel(logrus.WarnLevel)
+	if *debug {
+		logrus.SetLevel(logrus.DebugLevel)
+	}
 }

@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/rancher/remotedialer"
-	"github.com/sirupsen/logrus"
 )
 
 const proxyPrefix = "/k8s/clusters/"
@@ -44,13 +43,7 @@ func server(args []string) error {
 	// passes its 2 MiB read buffer (back_pressure.go: our own Pause() of the agent sets the flag our Write waits on,
 	// and Resume() clears it without waking that Write; the stuck Write is HTTP/2's WINDOW_UPDATE). See bench/README.md.
 	upstreamH2 := fs.Bool("upstream-h2", false, "speak HTTP/2 to kube-apiserver through the tunnel (stalls on responses over 2 MiB, see above)")
-	debug := fs.Bool("debug", false, "remotedialer's debug logging")
-	_ = fs.Parse(args)
-
-	logrus.SetLevel(logrus.WarnLevel)
-	if *debug {
-		logrus.SetLevel(logrus.DebugLevel)
-	}
+	parse(fs, args)
 	if *dir == "" || *cluster == "" {
 		return errors.New("-dir and -cluster are required")
 	}
