@@ -10,6 +10,7 @@ export interface Child {
   pid: number;
   /** The next line of its stdout; rejects with its stderr tail if it exits first. */
   nextLine(): Promise<string>;
+  write(text: string): void;
 }
 
 export function startChild(
@@ -43,6 +44,7 @@ export function startChild(
       if (next.done) throw new Error(`${name} closed its output:\n${tail.join('\n')}`);
       return next.value;
     },
+    write: (text) => void child.stdin!.write(text),
   };
 }
 

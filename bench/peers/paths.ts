@@ -6,70 +6,68 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeCluster } from '@mooring/kube-dev';
 import { z } from 'zod';
+import { spawnAgentk } from '@mooring/modules/kubernetes_api/server/testing/agentk-process';
+import { until } from '@mooring/modules/shared/testing/until';
 import { httpsRequest } from '../tunnel/bench-http';
-import { agentkDir, agentkEnv, benchProxyToken } from '../tunnel/mooring-path';
-import { startChild } from './children';
+import { startChild, track } from './children';
 import type { PathTarget } from './load';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+/** The personal access token the benchmark's FAKE authenticator (bench/tunnel/bench-kas.ts) accepts on agent 1. */
+const benchProxyToken = 'pat:1:bench';
+
+/** Writes `content` to `<dir>/<name>` readable by us alone and returns the path. */
+function privateFile(dir: string, name: string, content: string | Buffer): string {
+  const file = join(dir, name);
+  writeFileSync(file, content, { mode: 0o600 });
+  return file;
+}
 
 /** The cluster's CA and the agent's ServiceAccount token as files under `dir`; the direct path uses them. */
 export function directPath(cluster: KubeCluster, dir: string): PathTarget {
-  const caFile = join(dir, 'cluster-ca.pem');
-  const tokenFile = join(dir, 'cluster-token');
-  writeFileSync(caFile, Buffer.from(cluster.caData, 'base64'), { mode: 0o600 });
-  // The identity agentk and the remotedialer server use, so all three paths are authorised alike.
-  writeFileSync(tokenFile, cluster.agentToken, { mode: 0o600 });
   return {
     name: 'direct',
     base: cluster.server,
-    caFile,
-    tokenFile,
+    caFile: privateFile(dir, 'cluster-ca.pem', Buffer.from(cluster.caData, 'base64')),
+    // The identity agentk and the remotedialer server use, so all three paths are authorised alike.
+    tokenFile: privateFile(dir, 'cluster-token', cluster.agentToken),
     processes: { 'kube-apiserver': cluster.pids['kube-apiserver']! },
   };
 }
 
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** kas (kas-child.ts) and one agentk process connected to it. */
+/** kas (bench/tunnel/kas-proxy.ts) and one agentk process connected to it, each a process of its own. */
 export async function startMooring(cluster: KubeCluster, dir: string): Promise<PathTarget> {
-  const kasChild = fileURLToPath(new URL('kas-child.ts', import.meta.url));
-  const kas = startChild('kas', process.execPath, [
-    '--import',
-    'tsx',
-    kasChild,
-    dir,
-    cluster.agentKubeconfigPath,
-  ]);
-  const listening = z
-    .object({ proxyUrl: z.string(), proxyCaFile: z.string(), agentkArgs: z.array(z.string()) })
+  const agentToken = 'mgt-bench-agent';
+  const kasProxy = fileURLToPath(new URL('../tunnel/kas-proxy.ts', import.meta.url));
+  const kas = startChild('kas', process.execPath, ['--import', 'tsx', kasProxy, agentToken]);
+  const info = z
+    .object({ agentUrl: z.string(), caFile: z.string(), proxyUrl: z.string(), proxyCaPem: z.string() })
     .parse(JSON.parse(await kas.nextLine()));
-  const agentk = startChild(
-    'agentk',
-    process.execPath,
-    ['--import', 'tsx', join(agentkDir, 'src/main.ts'), ...listening.agentkArgs],
-    agentkEnv,
+  const agentk = spawnAgentk({
+    podName: 'bench-agentk',
+    kasUrl: info.agentUrl,
+    tokenFile: privateFile(dir, 'agent-token', agentToken),
+    caFile: info.caFile,
+    kubeconfig: cluster.agentKubeconfigPath,
+  });
+  track(agentk.child);
+  // kas-proxy.ts answers each stdin line with agent 1's idle tunnel count.
+  const idle = async () => {
+    kas.write('\n');
+    return z.object({ idle: z.number() }).parse(JSON.parse(await kas.nextLine())).idle;
+  };
+  await until(
+    () => `agentk's idle tunnels (agentk said: ${agentk.output().slice(-500)})`,
+    async () => (await idle()) >= 2,
+    60_000,
   );
-  await kas.nextLine(); // {"connected": true}
-  const tokenFile = join(dir, 'mooring-token');
-  writeFileSync(tokenFile, benchProxyToken, { mode: 0o600 });
-  log(`Mooring: agentk connected; proxy at ${listening.proxyUrl}`);
+  log(`Mooring: agentk connected; proxy at ${info.proxyUrl}`);
   return {
     name: 'mooring',
-    base: listening.proxyUrl,
-    caFile: listening.proxyCaFile,
-    tokenFile,
-    processes: { kas: kas.pid, agentk: agentk.pid },
+    base: info.proxyUrl,
+    caFile: privateFile(dir, 'proxy-ca.pem', info.proxyCaPem),
+    tokenFile: privateFile(dir, 'mooring-token', benchProxyToken),
+    processes: { kas: kas.pid, agentk: agentk.child.pid! },
   };
 }
 
@@ -79,11 +77,7 @@ export async function startRemotedialer(
   direct: PathTarget,
   dir: string,
 ): Promise<PathTarget> {
-  const secret = (name: string) => {
-    const file = join(dir, name);
-    writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
-    return file;
-  };
+  const secret = (name: string) => privateFile(dir, name, randomBytes(24).toString('hex'));
   const clientToken = secret('rd-client-token');
   const agentToken = secret('rd-agent-token');
   const server = startChild('remotedialer server', rdharness, [
@@ -116,7 +110,7 @@ export async function startRemotedialer(
   const base = `${ready.url}/k8s/clusters/agent`;
   const ca = readFileSync(ready.caFile, 'utf8');
   const token = readFileSync(clientToken, 'utf8');
-  await waitFor(
+  await until(
     'the remotedialer tunnel',
     async () =>
       (await httpsRequest(`${base}/version`, { ca, authorization: `Bearer ${token}` })).status === 200,

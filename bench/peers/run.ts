@@ -17,7 +17,7 @@ import { killChildren, stopChildren } from './children';
 import { runLoad, type LoadRun, type PathTarget } from './load';
 import { httpsRequest } from '../tunnel/bench-http';
 import { directPath, startMooring, startRemotedialer } from './paths';
-import { clockTicksPerSecond, cpuSeconds } from './proc-stat';
+import { clockTicksPerSecond, cpuSeconds } from '../tunnel/proc-stat';
 import { buildTable, paths, type PathFigures, type PathName, type Repetition } from './table';
 
 const Options = z.object({

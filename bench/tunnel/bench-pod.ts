@@ -2,6 +2,7 @@
 // node, and its log file grown to a given size.
 import { appendFileSync } from 'node:fs';
 import { appendPodLog, criLogLine, podLogPath, runKubectl, type KubeCluster } from '@mooring/kube-dev';
+import { until } from '@mooring/modules/shared/testing/until';
 
 /** Creates namespace `ns` and a Ready pod `bench` in it. */
 export async function startBenchPod(cluster: KubeCluster, ns: string): Promise<void> {
@@ -9,8 +10,10 @@ export async function startBenchPod(cluster: KubeCluster, ns: string): Promise<v
     runKubectl(cluster.kubectlPath, args, { kubeconfig: cluster.kubeconfigPath });
   await kubectl(['create', 'namespace', ns]);
   // Pods are refused until the namespace's default ServiceAccount exists.
-  for (let i = 0; i < 100 && (await kubectl(['get', 'sa', 'default', '-n', ns])).code !== 0; i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await until(
+    `the default service account in ${ns}`,
+    async () => (await kubectl(['get', 'sa', 'default', '-n', ns])).code === 0,
+  );
   await kubectl(['run', 'bench', '-n', ns, '--image=x', '--restart=Never']);
   await kubectl(['wait', '-n', ns, '--for=condition=Ready', 'pod/bench', '--timeout=60s']);
 }

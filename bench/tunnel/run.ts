@@ -12,9 +12,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { forwardPodPort, startCluster } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/server/index';
+import { until } from '@mooring/modules/shared/testing/until';
+import { closedLoop, startBenchKas } from './bench-kas';
 import { httpsRequest } from './bench-http';
 import { fillBenchPodLog, startBenchPod } from './bench-pod';
-import { agentkDir, agentkEnv, benchProxyToken, startBenchKas } from './mooring-path';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: number) => {
@@ -26,6 +27,7 @@ const MIB = arg('mib', 100);
 /** `--only-memory`: skip the cluster figures (e.g. `--only-memory --agents 1000`). */
 const ONLY_MEMORY = process.argv.includes('--only-memory');
 const here = fileURLToPath(new URL('.', import.meta.url));
+const agentkDir = fileURLToPath(new URL('../../apps/agentk', import.meta.url));
 const children: ChildProcess[] = [];
 const rows: Row[] = [];
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -54,16 +56,7 @@ async function latency(path: Path, n: number): Promise<number[]> {
 }
 
 async function throughputRps(path: Path, concurrency: number, ms: number): Promise<number> {
-  let done = 0;
-  const until = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        await request(path, '/api/v1/namespaces/default');
-        done++;
-      }
-    }),
-  );
+  const done = await closedLoop(concurrency, ms, () => request(path, '/api/v1/namespaces/default'));
   return done / (ms / 1000);
 }
 
@@ -115,16 +108,14 @@ async function portForwardThroughput(
   let out = '';
   pf.stdout.on('data', (d: Buffer) => (out += d.toString()));
   pf.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 30_000;
-  let local: number | undefined;
-  while (!(local = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined)) {
-    if (Date.now() > deadline) throw new Error(`port-forward did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const local = await until(
+    () => `port-forward to start: ${out}`,
+    () => Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]),
+  );
   const t = performance.now();
   const received = await new Promise<number>((resolve, reject) => {
     let n = 0;
-    const s = net.connect(local!, '127.0.0.1');
+    const s = net.connect(local, '127.0.0.1');
     s.on('data', (d: Buffer) => {
       n += d.length;
       if (n >= bytes) {
@@ -257,10 +248,29 @@ async function clusterFigures(): Promise<void> {
   const cluster = await startCluster({ nodes: 1 });
   try {
     const clusterCa = Buffer.from(cluster.caData, 'base64').toString();
-    const kas = await startBenchKas(dir);
-    const proxy = kas.proxy;
-    spawnTsx('src/main.ts', kas.agentkArgs(cluster.agentKubeconfigPath), agentkDir, [], agentkEnv);
-    await kas.agentConnected();
+    const agentToken = 'mgt-bench-agent';
+    const { server, proxy } = await startBenchKas(agentToken, join(dir, 'kas-tls'));
+    writeFileSync(join(dir, 'token'), agentToken);
+    spawnTsx(
+      'src/main.ts',
+      [
+        '--kas-address',
+        server.url,
+        '--token-file',
+        join(dir, 'token'),
+        '--ca-cert-file',
+        server.caFile!,
+        '--kubeconfig',
+        cluster.agentKubeconfigPath,
+      ],
+      agentkDir,
+      [],
+      {
+        POD_NAME: 'bench-agentk',
+        POD_NAMESPACE: 'mooring-system',
+      },
+    );
+    await until("agentk's idle tunnels", () => server.dialer.streamCounts(1).idle >= 2, 60_000);
     log(`agentk connected; proxy at ${proxy.url}`);
 
     const direct: Path = {
@@ -273,7 +283,7 @@ async function clusterFigures(): Promise<void> {
       name: 'proxy',
       base: proxy.url,
       agent: new https.Agent({ keepAlive: true, ca: proxy.caPem ?? undefined }),
-      auth: `Bearer ${benchProxyToken}`,
+      auth: 'Bearer pat:1:bench',
     };
     const admin: Path = {
       name: 'admin',
@@ -380,7 +390,8 @@ async function clusterFigures(): Promise<void> {
       goal: '≤ +1 ms p50',
     });
 
-    await kas.stop();
+    await proxy.stop();
+    await server.stop(500);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     children.length = 0;

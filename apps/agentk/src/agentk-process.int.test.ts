@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startTestKas, type TestKas, until } from './testing/test-support';
+import { until } from '@mooring/modules/shared/testing/until';
+import { startTestKas, type TestKas } from './testing/test-support';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const children: ChildProcess[] = [];

@@ -8,6 +8,7 @@ import {
   AgentStreamLimitError,
   TunnelCallError,
 } from '@mooring/modules/reverse_tunnel/server/index';
+import { until } from '@mooring/modules/shared/testing/until';
 import { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import type { Agentk } from './agentk';
@@ -18,7 +19,6 @@ import {
   startTestKas,
   TICKS,
   type TestKas,
-  until,
   UPPER,
 } from './testing/test-support';
 
@@ -152,7 +152,9 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
       const stream = client.connect(metadata);
       stream.on('error', () => undefined);
       stream.on('status', (s) => resolve(s));
-      stream.write({ msg: { $case: 'descriptor', value: { podId: 1, agentDescriptor: { services: [] } } } });
+      stream.write({
+        msg: { $case: 'descriptor', value: { podId: 1, agentDescriptor: { services: [] }, reusable: false } },
+      });
     });
     client.close();
     expect(result.code).toBe(status.UNAUTHENTICATED);
@@ -264,7 +266,9 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
         c.close();
         resolve(st);
       });
-      stream.write({ msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] } } } });
+      stream.write({
+        msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] }, reusable: false } },
+      });
     });
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(refused.details).toContain('agent 7 reached its limit of 3 concurrent tunnel streams');

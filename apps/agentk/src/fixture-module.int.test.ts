@@ -9,6 +9,7 @@ import {
   ECHO_FIXTURE,
   type EchoFixture,
 } from '@mooring/modules/echo_fixture/server/index';
+import { until } from '@mooring/modules/shared/testing/until';
 import { defaultModules, type RunningKas, startKas } from '@mooring/kas';
 import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agentk, startAgentk } from './agentk';
-import { quietLogger, until } from './testing/test-support';
+import { quietLogger } from './testing/test-support';
 
 let kas: RunningKas;
 let dataDir: string;

@@ -3,6 +3,7 @@
 import { createAgentConfigurationKasModule } from '@mooring/modules/agent_configuration/server/index';
 import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
 import { createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
+import { until } from '@mooring/modules/shared/testing/until';
 import { type RunningKas, startKas } from '@mooring/kas';
 import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Agentk, startAgentk } from './agentk';
-import { agentKubeConfig, quietLogger, UPPER, until, upperHandler } from './testing/test-support';
+import { agentKubeConfig, quietLogger, UPPER, upperHandler } from './testing/test-support';
 
 let kas: RunningKas;
 let dataDir: string;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until } from '@mooring/modules/shared/testing/until';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './config';
 
@@ -30,14 +31,6 @@ function spawnKas(env: Record<string, string>, args: string[] = []): Spawned {
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const ports = {
   MOORING_API_PORT: '0',
   MOORING_OBSERVABILITY_PORT: '0',
@@ -58,7 +51,7 @@ describe('kas main', () => {
   it('prints the generated admin password once, refuses a second kas on the same data dir, and stops on SIGTERM', async () => {
     const first = spawnKas({ MOORING_DATA_DIR: dataDir, ...ports });
     started.push(first.child);
-    await waitFor(() => first.stdout().includes('"kas is ready"'), 'the first kas to be ready');
+    await until('the first kas to be ready', () => first.stdout().includes('"kas is ready"'), 60_000);
     const password = /First start: created admin user "admin" with password\n\n {4}(\S+)\n/.exec(
       first.stderr(),
     )?.[1];
@@ -88,7 +81,7 @@ describe('kas main', () => {
     // Restarting on the same data dir works and does not print a password again.
     const third = spawnKas({ MOORING_DATA_DIR: dataDir, ...ports });
     started.push(third.child);
-    await waitFor(() => third.stdout().includes('"kas is ready"'), 'the restarted kas to be ready');
+    await until('the restarted kas to be ready', () => third.stdout().includes('"kas is ready"'), 60_000);
     expect(third.stderr()).not.toContain('First start');
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);

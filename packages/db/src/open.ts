@@ -42,18 +42,22 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-export type OpenDatabaseOptions =
-  { dataDir: string; url?: undefined } | { url: string; dataDir?: undefined; poolSize?: number };
+export type OpenDatabaseOptions = (
+  { dataDir: string; url?: undefined } | { url: string; dataDir?: undefined; poolSize?: number }
+) & {
+  /** Sees the SQL of every query (tests count the work an operation does, instead of timing it). */
+  onQuery?: (query: string) => void;
+};
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenedDatabase> {
   if (options.url !== undefined)
-    return openPostgres(options.url, 'poolSize' in options ? options.poolSize : undefined);
-  return openPglite(options.dataDir);
+    return openPostgres(options.url, 'poolSize' in options ? options.poolSize : undefined, options.onQuery);
+  return openPglite(options.dataDir, options.onQuery);
 }
 
-async function openPglite(dataDir: string): Promise<OpenedDatabase> {
+async function openPglite(dataDir: string, onQuery?: (query: string) => void): Promise<OpenedDatabase> {
   const absolute = path.resolve(dataDir);
   // Before anything is created: umask 077, and what an earlier version left open is tightened.
   const { tightened } = makePrivateDir(absolute);
@@ -64,7 +68,7 @@ async function openPglite(dataDir: string): Promise<OpenedDatabase> {
     // A new database is unpacked with mode 0666 files (inside our 0700 directory, so never open
     // to others); files PGlite creates later follow the umask.
     makePrivateDir(absolute);
-    const db = drizzlePglite({ client, schema });
+    const db = drizzlePglite({ client, schema, logger: queryLogger(onQuery) });
     await migratePglite(db, { migrationsFolder });
     const opened = client;
     return {
@@ -90,6 +94,10 @@ async function openPglite(dataDir: string): Promise<OpenedDatabase> {
   }
 }
 
+function queryLogger(onQuery: ((query: string) => void) | undefined) {
+  return onQuery ? { logQuery: (query: string) => onQuery(query) } : false;
+}
+
 function describeUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -99,7 +107,11 @@ function describeUrl(url: string): string {
   }
 }
 
-async function openPostgres(url: string, poolSize = 10): Promise<OpenedDatabase> {
+async function openPostgres(
+  url: string,
+  poolSize = 10,
+  onQuery?: (query: string) => void,
+): Promise<OpenedDatabase> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new Error(
       'DATABASE_URL must start with postgres:// or postgresql:// (for example postgres://user:pass@host:5432/mooring)',
@@ -109,7 +121,7 @@ async function openPostgres(url: string, poolSize = 10): Promise<OpenedDatabase>
   // An idle client losing its server must not crash kas; the next query reports the problem.
   pool.on('error', () => undefined);
   try {
-    const db = drizzleNodePg({ client: pool, schema });
+    const db = drizzleNodePg({ client: pool, schema, logger: queryLogger(onQuery) });
     await migrateNodePg(db, { migrationsFolder });
     return {
       db: db as unknown as Database,

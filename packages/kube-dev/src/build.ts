@@ -23,6 +23,7 @@ import {
   type BuildStep,
   type KubeBinaryName,
 } from './build-plan';
+import { acquireBuildLock } from './build-lock';
 import { runGoStep, type Log } from './go-step';
 import { applyKwokPatches, kwokPatchLevel } from './kwok-patches';
 import { kubeVersions, packageRoot } from './versions';
@@ -71,14 +72,32 @@ export async function ensureKubeBinaries(options: EnsureOptions = {}): Promise<K
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const dir = kubeCacheDir(env);
+  if (missingParts(dir).size === 0 && (await kwokStampMatches(dir))) return describeBinaries(dir);
+  // One build at a time per cache: a second `npm test` (or a test's global setup) waits for the first instead of
+  // building the same binaries again on the same cores.
+  await mkdir(dir, { recursive: true });
+  const release = await acquireBuildLock(dir, log);
+  try {
+    return await buildMissing(dir, env, log);
+  } finally {
+    await release();
+  }
+}
+
+function missingParts(dir: string): Set<KubeBinaryName | typeof kwokCrdDirName> {
   const missing = new Set<KubeBinaryName | typeof kwokCrdDirName>(
     kubeBinaryNames.filter((name) => !existsSync(join(dir, name))),
   );
   if (!kwokCrdFiles.every((file) => existsSync(join(dir, kwokCrdDirName, file)))) missing.add(kwokCrdDirName);
+  return missing;
+}
+
+async function buildMissing(dir: string, env: NodeJS.ProcessEnv, log: Log): Promise<KubeBinaries> {
+  // Again under the lock: a build we waited for may have made everything.
+  const missing = missingParts(dir);
   if (!(await kwokStampMatches(dir))) missing.add('kwok');
   if (missing.size === 0) return describeBinaries(dir);
 
-  await mkdir(dir, { recursive: true });
   const tmp = await mkdtemp(join(dir, '.build-'));
   const started = Date.now();
   log(`kube-dev: building ${[...missing].join(', ')} into ${dir} (Kubernetes ${kubeVersions.kubernetes})`);

@@ -18,7 +18,8 @@ export function recordOwner(dataDir: string, pgids: number[]): void {
   writeFileSync(join(dataDir, ownerFile), JSON.stringify({ pid: process.pid, pgids } satisfies Owner));
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, as another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -53,7 +54,7 @@ export async function reapOrphanedClusters(root: string = tmpdir()): Promise<str
     } catch {
       continue;
     }
-    if (alive(owner.pid)) continue;
+    if (processAlive(owner.pid)) continue;
     const ours = owner.pgids.filter((pgid) => liveGroupMembers(pgid).some((pid) => belongsTo(pid, dataDir)));
     await stopProcessGroups(ours);
     await rm(dataDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bindInsecureLoopback } from '../shared/testing/loopback';
 import { setConnectionWindow, setStreamWindow } from './flow-control';
 
 const STREAM_WINDOW = 4 * 1024 * 1024;
@@ -10,13 +11,9 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.forceShutdown();
 });
 
-async function bound(server: Server): Promise<number> {
+function bound(server: Server): Promise<number> {
   servers.push(server);
-  return new Promise((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) =>
-      error ? reject(error) : resolve(port),
-    ),
-  );
+  return bindInsecureLoopback(server);
 }
 
 /** What a real HTTP/2 client sees from the server: its SETTINGS and the connection window it grants. */

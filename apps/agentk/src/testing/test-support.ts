@@ -1,5 +1,5 @@
 // Helpers for agentk's integration tests: a kas agent listener with an in-test token verifier, handlers served
-// through the tunnel, and a wait-until helper. Everything runs over real sockets with TLS.
+// through the tunnel. Everything runs over real sockets with TLS.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AgentIdentity } from '@mooring/modules/modserver/index';
 import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
@@ -116,22 +116,6 @@ export function startTestAgentk(
     pool: { backoffInitialMs: 100, backoffMaxMs: 500 },
     ...overrides,
   });
-}
-
-export async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
 }
 
 /** One call through the tunnel: sends `texts`, returns header, messages and trailer. */

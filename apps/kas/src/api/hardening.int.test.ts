@@ -1,8 +1,8 @@
 // Security findings on the console API listener, each against a real kas: closed metric labels, the login throttle
 // (parallel logins, batches, spoofed client addresses), batch caps, login CSRF, percent-encoding, Secure cookies.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RestClient } from '../testing/api-client';
-import { startTestKas, type TestKas } from '../testing/test-kas';
+import { useTestKas, type TestKas } from '../testing/test-kas';
 
 async function parallelLogins(kas: TestKas, count: number, headers: (i: number) => Record<string, string>) {
   const client = new RestClient(kas.apiUrl);
@@ -22,31 +22,24 @@ async function parallelLogins(kas: TestKas, count: number, headers: (i: number) 
 }
 
 describe('console API hardening (trusting loopback as the console)', () => {
-  let kas: TestKas;
-
-  beforeAll(async () => {
-    kas = await startTestKas('pglite', { env: { MOORING_CONSOLE_URL: 'https://console.example.com' } });
-  }, 120_000);
-  afterAll(async () => {
-    await kas?.dispose();
-  });
+  const kas = useTestKas('pglite', { env: { MOORING_CONSOLE_URL: 'https://console.example.com' } });
 
   it('labels metrics from closed sets: 1,000 random paths add nothing to /metrics', async () => {
-    const before = (await (await fetch(`${kas.observabilityUrl}/metrics`)).text()).length;
+    const before = (await (await fetch(`${kas().observabilityUrl}/metrics`)).text()).length;
     const marker = `zq${Math.random().toString(36).slice(2, 8)}`;
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(
         Array.from({ length: 100 }, (_, i) => {
           const n = batch * 100 + i;
           const path = n % 2 ? `/trpc/${marker}${n}` : `/api/v1/${marker}${n}`;
-          return fetch(`${kas.apiUrl}${path}`, { method: n % 3 ? 'GET' : `M${n}` }).then((r) =>
+          return fetch(`${kas().apiUrl}${path}`, { method: n % 3 ? 'GET' : `M${n}` }).then((r) =>
             r.arrayBuffer(),
           );
         }),
       );
     }
-    await fetch(`${kas.observabilityUrl}/${marker}`).then((r) => r.arrayBuffer());
-    const metrics = await (await fetch(`${kas.observabilityUrl}/metrics`)).text();
+    await fetch(`${kas().observabilityUrl}/${marker}`).then((r) => r.arrayBuffer());
+    const metrics = await (await fetch(`${kas().observabilityUrl}/metrics`)).text();
     console.log(`/metrics ${before} bytes before, ${metrics.length} bytes after 1,000 random paths`);
     expect(metrics).not.toContain(marker);
     expect(metrics).toMatch(
@@ -56,17 +49,17 @@ describe('console API hardening (trusting loopback as the console)', () => {
   });
 
   it('checks and charges the throttle before hashing: 50 parallel logins get 5 password checks', async () => {
-    const counts = await parallelLogins(kas, 50, () => ({ 'x-mooring-client-address': '198.51.100.7' }));
+    const counts = await parallelLogins(kas(), 50, () => ({ 'x-mooring-client-address': '198.51.100.7' }));
     expect(counts).toEqual({ 401: 5, 429: 45 });
   });
 
   it('keys the throttle on (username, client address) and audits the real client', async () => {
     // 198.51.100.7 is locked out above; the same user from another browser still logs in.
-    const client = new RestClient(kas.apiUrl);
+    const client = new RestClient(kas().apiUrl);
     const ok = await client.request(
       'POST',
       '/api/v1/session',
-      { username: kas.adminUsername, password: kas.adminPassword },
+      { username: kas().adminUsername, password: kas().adminPassword },
       { headers: { 'x-mooring-client-address': '203.0.113.9' } },
     );
     expect(ok.status).toBe(200);
@@ -78,10 +71,10 @@ describe('console API hardening (trusting loopback as the console)', () => {
   });
 
   it('secures the session cookie when MOORING_CONSOLE_URL is https', async () => {
-    const res = await new RestClient(kas.apiUrl).request(
+    const res = await new RestClient(kas().apiUrl).request(
       'POST',
       '/api/v1/session',
-      { username: kas.adminUsername, password: kas.adminPassword },
+      { username: kas().adminUsername, password: kas().adminPassword },
       { headers: { 'x-mooring-client-address': '203.0.113.10' } },
     );
     expect(res.headers.getSetCookie()[0]).toMatch(/; Secure(;|$)/);
@@ -89,9 +82,9 @@ describe('console API hardening (trusting loopback as the console)', () => {
 
   it('caps tRPC batches at 20 calls and never batches logins', async () => {
     const calls = (n: number) => Array.from({ length: n }, () => 'meta.version').join(',');
-    const twenty = await fetch(`${kas.apiUrl}/trpc/${calls(20)}?batch=1&input={}`);
+    const twenty = await fetch(`${kas().apiUrl}/trpc/${calls(20)}?batch=1&input={}`);
     expect(twenty.status).toBe(200);
-    const long = await fetch(`${kas.apiUrl}/trpc/${calls(1000)}?batch=1&input={}`);
+    const long = await fetch(`${kas().apiUrl}/trpc/${calls(1000)}?batch=1&input={}`);
     expect(long.status).toBe(400);
     expect(((await long.json()) as { message: string }).message).toContain(
       'at most 20 calls, this one has 1000',
@@ -101,7 +94,7 @@ describe('console API hardening (trusting loopback as the console)', () => {
       0: { username: 'admin', password: 'x' },
       1: { username: 'admin', password: 'y' },
     });
-    const batched = await fetch(`${kas.apiUrl}/trpc/${logins}?batch=1`, {
+    const batched = await fetch(`${kas().apiUrl}/trpc/${logins}?batch=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: input,
@@ -118,25 +111,25 @@ describe('console API hardening (trusting loopback as the console)', () => {
       'application/x-www-form-urlencoded',
       'multipart/form-data; boundary=x',
     ]) {
-      const res = await fetch(`${kas.apiUrl}/api/v1/session`, {
+      const res = await fetch(`${kas().apiUrl}/api/v1/session`, {
         method: 'POST',
         headers: { 'content-type': type },
-        body: JSON.stringify({ username: kas.adminUsername, password: kas.adminPassword }),
+        body: JSON.stringify({ username: kas().adminUsername, password: kas().adminPassword }),
       });
       expect(res.status).toBe(415);
       expect(res.headers.getSetCookie()).toEqual([]);
     }
-    const trpc = await fetch(`${kas.apiUrl}/trpc/session.login`, {
+    const trpc = await fetch(`${kas().apiUrl}/trpc/session.login`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
-      body: JSON.stringify({ username: kas.adminUsername, password: kas.adminPassword }),
+      body: JSON.stringify({ username: kas().adminUsername, password: kas().adminPassword }),
     });
     expect(trpc.status).toBe(415);
   });
 
   it('answers malformed percent-encoding with 400 naming the problem', async () => {
     for (const path of ['/api/v1/agents/%zz', '/api/v1/projects/%E0%A4%A', '/trpc/agents.get%ff']) {
-      const res = await fetch(`${kas.apiUrl}${path}`);
+      const res = await fetch(`${kas().apiUrl}${path}`);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { message: string }).message).toContain('not valid percent-encoding');
     }
@@ -144,18 +137,11 @@ describe('console API hardening (trusting loopback as the console)', () => {
 });
 
 describe('console API hardening (the console runs elsewhere)', () => {
-  let kas: TestKas;
-
-  beforeAll(async () => {
-    kas = await startTestKas('pglite', { env: { MOORING_CONSOLE_ADDRESSES: '192.0.2.200' } });
-  }, 120_000);
-  afterAll(async () => {
-    await kas?.dispose();
-  });
+  const kas = useTestKas('pglite', { env: { MOORING_CONSOLE_ADDRESSES: '192.0.2.200' } });
 
   it('ignores X-Mooring-Client-Address from an address that is not a console', async () => {
     // Each request claims another client; kas sees they all come from 127.0.0.1 and throttles them as one.
-    const counts = await parallelLogins(kas, 30, (i) => ({
+    const counts = await parallelLogins(kas(), 30, (i) => ({
       'x-mooring-client-address': `198.51.100.${i + 1}`,
     }));
     expect(counts).toEqual({ 401: 5, 429: 25 });

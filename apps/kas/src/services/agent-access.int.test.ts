@@ -18,6 +18,9 @@ describeWithDatabases('agent access', ({ database }) => {
       projectId: w.projectId,
       name: uniq('a').toLowerCase(),
     });
+  /** A project named `name` in the world's group, made by an administrator. */
+  const newProject = (name: string) =>
+    w.services.projects.create(w.admin, { groupId: w.groupId, name, path: uniq(name.toLowerCase()) });
   const projectPath = async () => (await w.services.projects.get(w.admin, w.projectId)).fullPath;
   const jobIn = async (projectId: number, environment?: string): Promise<VerifiedCiJob> => {
     const { token } = await w.services.ciJobTokens.mint(w.admin, {
@@ -42,11 +45,7 @@ describeWithDatabases('agent access', ({ database }) => {
     it('match as globs without ever turning config text into a RegExp', async () => {
       const agent = await newAgent();
       const pattern = `${'a*'.repeat(8)}b`;
-      const other = await w.services.projects.create(w.admin, {
-        groupId: w.groupId,
-        name: 'E',
-        path: uniq('e'),
-      });
+      const other = await newProject('E');
       await w.services.agentConfigs.save(
         w.actors.maintainer,
         agent.id,
@@ -100,11 +99,7 @@ describeWithDatabases('agent access', ({ database }) => {
         accessAs: { ci_job: {} },
       });
       // ci_access naming only another project: the own project's jobs get nothing either.
-      const other = await w.services.projects.create(w.admin, {
-        groupId: w.groupId,
-        name: 'O',
-        path: uniq('o'),
-      });
+      const other = await newProject('O');
       await w.services.agentConfigs.save(
         w.actors.maintainer,
         agent.id,
@@ -221,11 +216,7 @@ describeWithDatabases('agent access', ({ database }) => {
 
   describe('finding 8: moving projects', () => {
     it('needs Owner of the project and Maintainer of the target group', async () => {
-      const project = await w.services.projects.create(w.admin, {
-        groupId: w.groupId,
-        name: 'M',
-        path: uniq('m'),
-      });
+      const project = await newProject('M');
       // A Maintainer of the project who owns another group may not pull the project into it.
       const own = await groupOwnedBy(w.actors.maintainer);
       const refused = await w.services.projects
@@ -235,27 +226,17 @@ describeWithDatabases('agent access', ({ database }) => {
       expect((refused as Error).message).toMatch(/^moving a project needs the Owner role in project /);
       // An Owner of the project needs Maintainer in the target group.
       const elsewhere = await groupOwnedBy(w.actors.guest);
-      await w.services.memberships.set(
-        w.actors.guest,
-        { type: 'group', id: elsewhere.id },
-        {
-          userId: w.actors.owner.userId!,
-          username: w.actors.owner.username,
-          role: 'developer',
-        },
-      );
+      const ownerIsThere = (role: 'developer' | 'maintainer') =>
+        w.services.memberships.set(
+          w.actors.guest,
+          { type: 'group', id: elsewhere.id },
+          { userId: w.actors.owner.userId!, username: w.actors.owner.username, role },
+        );
+      await ownerIsThere('developer');
       await expect(w.services.projects.move(w.actors.owner, project.id, elsewhere.id)).rejects.toThrow(
         /creating projects needs the Maintainer role/,
       );
-      await w.services.memberships.set(
-        w.actors.guest,
-        { type: 'group', id: elsewhere.id },
-        {
-          userId: w.actors.owner.userId!,
-          username: w.actors.owner.username,
-          role: 'maintainer',
-        },
-      );
+      await ownerIsThere('maintainer');
       await expect(w.services.projects.move(w.actors.owner, project.id, elsewhere.id)).resolves.toMatchObject(
         {
           groupId: elsewhere.id,
@@ -264,11 +245,7 @@ describeWithDatabases('agent access', ({ database }) => {
     });
 
     it('never lets an inherited role demote or remove an Owner of the project', async () => {
-      const project = await w.services.projects.create(w.admin, {
-        groupId: w.groupId,
-        name: 'D',
-        path: uniq('d'),
-      });
+      const project = await newProject('D');
       const target = { type: 'project' as const, id: project.id };
       const realOwner = w.actors.outsider;
       await w.services.memberships.set(w.admin, target, { userId: realOwner.userId!, role: 'owner' });

@@ -20,7 +20,7 @@
  * Groups of the returned object:
  * - users, sessions (login/resolve/logout/CSRF), loginThrottle, personalAccessTokens (create/list/revoke/verify)
  * - groups, projects (create/get/getByPath/list/update/move/delete), memberships (set/remove/list/ofUser)
- * - policy (can/authorize/authorizeGlobal/projectRole/groupRole)
+ * - policy (can/authorize/authorizeGlobal/rolesOn)
  * - agents (register/get/list/getById/delete), agentTokens (create/list/revoke/verify/onRevoked)
  * - agentConfigs (save/validate/live/getLive/getVersion/history/diff/onChanged)
  * - agentConnections (record/markDisconnected/expireStale/list), agentActivity (list)

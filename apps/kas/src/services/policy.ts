@@ -285,14 +285,71 @@ export function createPolicy(deps: { db: Executor; usersCanCreateGroups?: boolea
     },
     /** Whether `group:create_root` would be allowed (the console shows "New group" only then). */
     mayCreateTopLevelGroups,
-    /** Highest role of a user on a project (direct or through any ancestor group). */
-    async projectRole(userId: number, projectId: number): Promise<Role | null> {
-      const loaded = await loadTarget({ type: 'project', id: projectId });
-      return loaded ? roleFor(userId, loaded) : null;
-    },
-    async groupRole(userId: number, groupId: number): Promise<Role | null> {
-      const loaded = await loadTarget({ type: 'group', id: groupId });
-      return loaded ? roleFor(userId, loaded) : null;
+    /**
+     * The user's highest role on each of many projects and groups (direct or inherited), in three queries whatever
+     * the counts: what the caller does is the same work for ids that exist and ids that do not, so its answer time
+     * tells nothing about which exist. Ids that do not exist, or where the user has no role, are absent.
+     */
+    async rolesOn(
+      userId: number,
+      targets: { projectIds: readonly number[]; groupIds: readonly number[] },
+    ): Promise<{ projects: Map<number, Role>; groups: Map<number, Role> }> {
+      // `-1` keeps each query's shape when a list is empty (no id is negative).
+      const projectIds = [...new Set(targets.projectIds), -1];
+      const groupIds = [...new Set(targets.groupIds), -1];
+      const projectRows = await db
+        .select({ id: projects.id, fullPath: projects.fullPath })
+        .from(projects)
+        .where(inArray(projects.id, projectIds));
+      const groupRows = await db
+        .select({ id: groups.id, fullPath: groups.fullPath })
+        .from(groups)
+        .where(inArray(groups.id, groupIds));
+      const groupPathsOf = new Map<string, string[]>();
+      const prefixesOf = (groupPath: string) => {
+        let prefixes = groupPathsOf.get(groupPath);
+        if (!prefixes) groupPathsOf.set(groupPath, (prefixes = pathPrefixes(groupPath)));
+        return prefixes;
+      };
+      const projectGroupPath = (fullPath: string) => fullPath.slice(0, fullPath.lastIndexOf('/'));
+      // '' keeps the query's shape when there is no group (no group has an empty path).
+      const allPrefixes = new Set<string>(['']);
+      for (const p of projectRows)
+        for (const prefix of prefixesOf(projectGroupPath(p.fullPath))) allPrefixes.add(prefix);
+      for (const g of groupRows) for (const prefix of prefixesOf(g.fullPath)) allPrefixes.add(prefix);
+      const rows = await db
+        .select({ role: memberships.role, projectId: memberships.projectId, groupPath: groups.fullPath })
+        .from(memberships)
+        .leftJoin(groups, eq(groups.id, memberships.groupId))
+        .where(
+          and(
+            eq(memberships.userId, userId),
+            or(
+              and(isNotNull(memberships.groupId), inArray(groups.fullPath, [...allPrefixes])),
+              inArray(memberships.projectId, projectIds),
+            ),
+          ),
+        );
+      const byGroupPath = new Map<string, Role[]>();
+      const byProject = new Map<number, Role[]>();
+      for (const r of rows) {
+        if (r.groupPath !== null)
+          byGroupPath.set(r.groupPath, [...(byGroupPath.get(r.groupPath) ?? []), r.role]);
+        else if (r.projectId !== null)
+          byProject.set(r.projectId, [...(byProject.get(r.projectId) ?? []), r.role]);
+      }
+      const inherited = (groupPath: string) =>
+        prefixesOf(groupPath).flatMap((prefix) => byGroupPath.get(prefix) ?? []);
+      const result = { projects: new Map<number, Role>(), groups: new Map<number, Role>() };
+      for (const p of projectRows) {
+        const role = maxRole([...inherited(projectGroupPath(p.fullPath)), ...(byProject.get(p.id) ?? [])]);
+        if (role) result.projects.set(p.id, role);
+      }
+      for (const g of groupRows) {
+        const role = maxRole(inherited(g.fullPath));
+        if (role) result.groups.set(g.id, role);
+      }
+      return result;
     },
   };
 }

@@ -8,6 +8,7 @@ import { createLogger } from '../logger';
 import type { KasModule } from '../module';
 import { loopbackTestConfig } from './loopback-config';
 import { startTestPostgres } from '@mooring/db/testing/postgres';
+import { afterAll, beforeAll } from 'vitest';
 
 export type TestBackend = 'pglite' | 'postgres';
 export const testBackends: readonly TestBackend[] = ['pglite', 'postgres'];
@@ -71,4 +72,25 @@ export async function startTestKas(
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * A kas of its own for the calling describe block (or file): started before its tests, disposed after. Call the
+ * returned function inside tests or hooks.
+ */
+export function useTestKas(
+  backend: TestBackend,
+  options: Parameters<typeof startTestKas>[1] = {},
+): () => TestKas {
+  let kas: TestKas | undefined;
+  beforeAll(async () => {
+    kas = await startTestKas(backend, options);
+  }, 120_000);
+  afterAll(async () => {
+    await kas?.dispose();
+  });
+  return () => {
+    if (!kas) throw new Error('useTestKas(): call it inside a test or hook, after beforeAll ran');
+    return kas;
+  };
 }

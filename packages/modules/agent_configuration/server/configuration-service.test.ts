@@ -1,14 +1,14 @@
 // GetConfiguration over a real gRPC server on loopback: a stream agentk cancels while kas is still checking its token
 // must not stay open (subscribed, counted against the pod) until its maximum age.
-import { credentials, Metadata, Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import {
   AgentConfigurationClient,
   AgentConfigurationService,
-  type ConfigurationRequest,
-  type ConfigurationResponse,
 } from '@mooring/proto/gen/mooring/agent_configuration/rpc/rpc';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tokenCheckHeldUntilCancel } from '../../modserver/testing/token-check-held-until-cancel';
+import { insecureLoopbackGrpc } from '../../shared/testing/loopback';
 import { NotifyingConfigSource } from './config-source';
 import { type ConfigStreamHandle, createGetConfigurationHandler } from './configuration-service';
 
@@ -21,48 +21,29 @@ describe('GetConfiguration', () => {
   it('observes a cancellation that happens while the token is being checked', async () => {
     const source = new NotifyingConfigSource(async () => null);
     const openStreams = new Set<ConfigStreamHandle>();
-    let authStarted!: () => void;
-    const authenticating = new Promise<void>((resolve) => (authStarted = resolve));
-    let serverSawCancel!: () => void;
-    const cancelled = new Promise<void>((resolve) => (serverSawCancel = resolve));
-    let handlerResumed!: () => void;
-    const resumed = new Promise<void>((resolve) => (handlerResumed = resolve));
+    // The token check answers only after grpc-js told the server that agentk cancelled.
+    const tokenCheck = tokenCheckHeldUntilCancel({ agentId: 7, tokenId: 70 });
     const handler = createGetConfigurationHandler({
-      // The token check answers only after grpc-js told the server that agentk cancelled.
-      authenticate: async () => {
-        authStarted();
-        await cancelled;
-        setImmediate(handlerResumed);
-        return { agentId: 7, tokenId: 70 };
-      },
+      authenticate: tokenCheck.authenticate,
       source,
       logger: pino({ level: 'silent' }),
       maxStreamAgeMs: 60 * 60_000,
       openStreams,
     });
-    const server = new Server();
-    server.addService(AgentConfigurationService, {
-      getConfiguration: (call: ServerWritableStream<ConfigurationRequest, ConfigurationResponse>) => {
-        call.on('cancelled', serverSawCancel);
-        handler(call);
-      },
-    });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
+    const { client, close } = await insecureLoopbackGrpc(
+      AgentConfigurationService,
+      { getConfiguration: tokenCheck.watching(handler) },
+      AgentConfigurationClient,
     );
-    cleanups.push(() => server.forceShutdown());
-    const client = new AgentConfigurationClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    cleanups.push(() => client.close());
+    cleanups.push(close);
 
     const metadata = new Metadata();
     metadata.set('authorization', 'Bearer t');
     const stream = client.getConfiguration({ version: '', podId: 5 }, metadata);
     stream.on('error', () => undefined);
-    await authenticating;
+    await tokenCheck.authenticating;
     stream.cancel();
-    await resumed;
+    await tokenCheck.resumed;
     // The handler ran to its end (a macrotask after the token check answered): no stream is left open.
     expect(openStreams.size).toBe(0);
     expect(source.subscriberCount(7)).toBe(0);

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConnectedAgents } from './connected-agents';
+import { ConnectedAgents, type ConnectedAgentsOptions } from './connected-agents';
 import type { AgentConnectionRecorder, AgentPodConnection, AgentPodRef } from './recorder';
 
 /** Records what the registrar would write to the database (the real store is tested in kas). */
@@ -13,6 +13,10 @@ function recordingStore() {
   };
   return { recorder, upserts, disconnects };
 }
+
+/** The registrar's pod table as kas replica "kas-a" keeps it; `options` add or override. */
+const connectedAgents = (recorder: AgentConnectionRecorder, options: Partial<ConnectedAgentsOptions> = {}) =>
+  new ConnectedAgents({ recorder, kasReplica: 'kas-a', logger: pino({ level: 'silent' }), ...options });
 
 const meta = (podName: string) => ({
   podName,
@@ -28,11 +32,7 @@ describe('ConnectedAgents', () => {
 
   it('records each pod with its meta, tunnel counts and kas replica', async () => {
     const store = recordingStore();
-    const agents = new ConnectedAgents({
-      recorder: store.recorder,
-      kasReplica: 'kas-a',
-      logger: pino({ level: 'silent' }),
-    });
+    const agents = connectedAgents(store.recorder);
     agents.tunnelsChanged(7, 1, { idle: 2, active: 0 });
     await agents.heartbeat(7, 1, meta('pod-1'));
     await agents.heartbeat(7, 2, meta('pod-2'));
@@ -50,12 +50,7 @@ describe('ConnectedAgents', () => {
 
   it('disconnects a pod only after it has had no tunnel for the grace period', async () => {
     const store = recordingStore();
-    const agents = new ConnectedAgents({
-      recorder: store.recorder,
-      kasReplica: 'kas-a',
-      logger: pino({ level: 'silent' }),
-      disconnectAfterMs: 5_000,
-    });
+    const agents = connectedAgents(store.recorder, { disconnectAfterMs: 5_000 });
     await agents.heartbeat(7, 1, meta('pod-1'));
     agents.tunnelsChanged(7, 1, { idle: 2, active: 0 });
     agents.tunnelsChanged(7, 1, { idle: 0, active: 0 });
@@ -75,12 +70,7 @@ describe('ConnectedAgents', () => {
 
   it('tells listeners about every change and carries a noted reason into the disconnect', async () => {
     const store = recordingStore();
-    const agents = new ConnectedAgents({
-      recorder: store.recorder,
-      kasReplica: 'kas-a',
-      logger: pino({ level: 'silent' }),
-      disconnectAfterMs: 100,
-    });
+    const agents = connectedAgents(store.recorder, { disconnectAfterMs: 100 });
     const changes: number[] = [];
     agents.onChange((agentId) => changes.push(agentId));
     await agents.heartbeat(8, 1, meta('pod-1'));
@@ -99,12 +89,7 @@ describe('ConnectedAgents', () => {
 
   it('keeps the latest last-seen time per agent', async () => {
     let now = new Date('2026-01-01T00:00:00Z');
-    const agents = new ConnectedAgents({
-      recorder: recordingStore().recorder,
-      kasReplica: 'kas-a',
-      logger: pino({ level: 'silent' }),
-      now: () => now,
-    });
+    const agents = connectedAgents(recordingStore().recorder, { now: () => now });
     await agents.heartbeat(3, 1, meta('a'));
     now = new Date('2026-01-01T00:03:00Z');
     await agents.heartbeat(3, 2, meta('b'));
@@ -115,11 +100,7 @@ describe('ConnectedAgents', () => {
 
   it('a stopping kas marks its registered pods disconnected and ignores later events', async () => {
     const store = recordingStore();
-    const agents = new ConnectedAgents({
-      recorder: store.recorder,
-      kasReplica: 'kas-a',
-      logger: pino({ level: 'silent' }),
-    });
+    const agents = connectedAgents(store.recorder);
     await agents.heartbeat(7, 1, meta('pod-1'));
     agents.tunnelsChanged(7, 1, { idle: 2, active: 0 });
     agents.tunnelsChanged(9, 3, { idle: 1, active: 0 }); // tunnels only, never registered: no record to close

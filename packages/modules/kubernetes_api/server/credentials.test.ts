@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyAuthError, readCredential } from './credentials';
 import { cachedAuthenticator } from './authenticator';
+import { testCaller } from '../shared/testing/authorized-caller';
 
 const read = (headers: Record<string, string>, query = '') =>
   readCredential(headers, Object.entries(headers).flat(), new URLSearchParams(query));
@@ -57,16 +58,7 @@ describe('cachedAuthenticator', () => {
       async (c) => {
         calls++;
         if (revoked) throw new ProxyAuthError('revoked');
-        return {
-          kind: 'user',
-          agentId: c.agentId,
-          configProjectId: 1,
-          accessType: 'personal_access_token',
-          user: { id: 1, username: 'a' },
-          accessAs: { agent: {} },
-          projects: [],
-          groups: [],
-        };
+        return testCaller({ agentId: c.agentId });
       },
       { ttlMs: 2000, errorTtlMs: 1000, now: () => now },
     );

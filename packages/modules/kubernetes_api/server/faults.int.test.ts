@@ -17,7 +17,8 @@ import { seedDemo, type DemoSeed } from '../../../../scripts/demo/seed';
 import { buildProxyKubeconfig } from '../shared/kubeconfig';
 import { createKubernetesApiProxyModule } from './kas-module';
 import { spawnAgentk, type AgentkProcess } from './testing/agentk-process';
-import { kubectlLong, kubectlRun, until, type KubectlRun } from './testing/kubectl-runner';
+import { kubectlLong, kubectlRun, type KubectlRun } from './testing/kubectl-runner';
+import { until } from '../../shared/testing/until';
 import { startProxyWorld, type ProxyWorld } from './testing/proxy-world';
 
 const cluster = inject('kubeCluster');
@@ -54,10 +55,10 @@ async function freePorts(count: number): Promise<number[]> {
 
 beforeAll(async () => {
   ok(await admin(['create', 'namespace', NS]));
-  for (let i = 0; i < 100; i++) {
-    if ((await admin(['get', 'sa', 'default', '-n', NS])).code === 0) break;
-    await sleep(100);
-  }
+  await until(
+    `the default service account in ${NS}`,
+    async () => (await admin(['get', 'sa', 'default', '-n', NS])).code === 0,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -134,7 +135,7 @@ describe('kas restart (real startKas, same data dir and ports)', () => {
         }),
       );
     await until(
-      `both agentk processes connected (${agentks.map((a) => a.output()).join('\n')})`,
+      () => `both agentk processes connected (${agentks.map((a) => a.output()).join('\n')})`,
       () => connectedPods().length === 2,
       60_000,
     );
@@ -312,7 +313,11 @@ describe('max connection age 5 s during a 60 s watch', () => {
       { kubeconfig, timeoutMs: 120_000 },
     );
     const lines = () => watch.output().split('\n').filter(Boolean);
-    await until(`the watch lists the configmap (${watch.stderr()})`, () => lines().includes('0'), 30_000);
+    await until(
+      () => `the watch lists the configmap (${watch.stderr()})`,
+      () => lines().includes('0'),
+      30_000,
+    );
     const peers = new Set<string>();
     const sample = setInterval(() => {
       for (const t of world.agentServer.registry.allTunnels()) peers.add(t.stream.getPeer());
@@ -336,7 +341,7 @@ describe('max connection age 5 s during a 60 s watch', () => {
       }
       expect(exitedAfterMs, `the watch exited: ${watch.stderr()}; saw ${lines().join(',')}`).toBeUndefined();
       await until(
-        `the watch delivered all ${n} modifications (${lines().join(',')})`,
+        () => `the watch delivered all ${n} modifications (${lines().join(',')})`,
         () => lines().length >= n + 1,
         10_000,
       );

@@ -10,7 +10,8 @@ import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { appendPodLog, forwardPodPort } from '@mooring/kube-dev';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AGENT_SA, AGENT_SA_GROUPS, startProxyWorld, type ProxyWorld } from './testing/proxy-world';
-import { kubectlLong, kubectlRun, until, type KubectlRun } from './testing/kubectl-runner';
+import { kubectlLong, kubectlRun, type KubectlRun } from './testing/kubectl-runner';
+import { until } from '../../shared/testing/until';
 
 const cluster = inject('kubeCluster');
 const NS = `battery-${randomBytes(3).toString('hex')}`;
@@ -62,10 +63,10 @@ beforeAll(async () => {
   await world.startAgentk('agentk-b');
   viaProxy = world.kubeconfig(world.alicePat.token);
   ok(await admin(['create', 'namespace', NS]));
-  for (let i = 0; i < 100; i++) {
-    if ((await admin(['get', 'sa', 'default', '-n', NS])).code === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    `the default service account in ${NS}`,
+    async () => (await admin(['get', 'sa', 'default', '-n', NS])).code === 0,
+  );
   ok(await admin(['run', 'p1', '-n', NS, '--image=busybox', '--restart=Never']));
   ok(await admin(['wait', '-n', NS, '--for=condition=Ready', 'pod/p1', '--timeout=60s']));
 }, 240_000);
@@ -119,7 +120,7 @@ describe('kubectl through the proxy equals kubectl direct', () => {
     );
     ok(await admin(['create', 'configmap', 'watched', '-n', NS, '--from-literal=a=1']));
     await until(
-      `the proxied watch sees the new configmap (${viaKas.stderr()})`,
+      () => `the proxied watch sees the new configmap (${viaKas.stderr()})`,
       () => viaKas.output().includes('configmap/watched'),
       15_000,
     );
@@ -603,15 +604,15 @@ describe('faults', () => {
     await until('watch running', () => watch.output().includes('configmap/'));
     await world.services.personalAccessTokens.revoke(world.alice, info.id);
     const revokedAt = Date.now();
-    let refused: KubectlRun | undefined;
-    for (let attempt = 0; attempt < 60 && !refused; attempt++) {
-      const r = await proxied(['get', 'pods', '-n', NS], { kubeconfig });
-      if (r.code !== 0) refused = r;
-      else await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(refused?.stderr, 'the revoked token was still accepted after 60 attempts').toContain(
-      'Unauthorized',
+    const refused = await until(
+      'the proxy to refuse the revoked token',
+      async () => {
+        const r = await proxied(['get', 'pods', '-n', NS], { kubeconfig });
+        return r.code !== 0 && r;
+      },
+      60_000,
     );
+    expect(refused.stderr).toContain('Unauthorized');
     const refusedAfterMs = Date.now() - revokedAt;
     await watch.exited;
     console.log(

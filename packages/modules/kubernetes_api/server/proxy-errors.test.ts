@@ -6,6 +6,7 @@ import {
   type AgentDialer,
 } from '../../reverse_tunnel/shared/tunnel-api';
 import { directDialerForTests } from '../shared/testing/direct-tunnel-pair';
+import { testCaller } from '../shared/testing/authorized-caller';
 import {
   decodeRequest,
   encodeResponseData,
@@ -15,16 +16,7 @@ import {
 import { startKubernetesApiProxy, type KubernetesApiProxy } from './proxy-server';
 import { GrpcStatus } from '../../shared/grpc-status';
 
-const allowAll = async (c: { agentId: number }) => ({
-  kind: 'user' as const,
-  agentId: c.agentId,
-  configProjectId: 1,
-  accessType: 'personal_access_token' as const,
-  user: { id: 1, username: 'test' },
-  accessAs: { agent: {} },
-  projects: [],
-  groups: [],
-});
+const allowAll = async (c: { agentId: number }) => testCaller({ agentId: c.agentId });
 
 let proxy: KubernetesApiProxy | undefined;
 afterEach(async () => {

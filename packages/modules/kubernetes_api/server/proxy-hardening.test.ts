@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRequestHandler } from '../agent/make-request-handler';
 import { encodeResponseHeader, encodeResponseTrailer } from '../shared/http-frames';
 import type { AuthorizedCaller } from '../shared/impersonation';
+import { testCaller } from '../shared/testing/authorized-caller';
 import { directDialerForTests } from '../shared/testing/direct-tunnel-pair';
 import { startStandInApiServer, type StandInApiServer } from '../shared/testing/stand-in-api-server';
 import type { TunnelHandler } from '../../reverse_tunnel/shared/tunnel-api';
@@ -18,16 +19,7 @@ async function fakeAuthenticate(c: ProxyCredential): Promise<AuthorizedCaller> {
   const valid =
     c.kind === 'pat' ? c.token === 'ok' : c.kind === 'session' && c.cookieHeader === 'mooring_session=s1';
   if (!valid) throw new ProxyAuthError('unknown credential');
-  return {
-    kind: 'user',
-    agentId: c.agentId,
-    configProjectId: 1,
-    accessType: 'personal_access_token',
-    user: { id: 1, username: 'alice' },
-    accessAs: { agent: {} },
-    projects: [],
-    groups: [],
-  };
+  return testCaller({ agentId: c.agentId });
 }
 
 function call(proxy: KubernetesApiProxy, path: string, headers: Record<string, string> = {}) {

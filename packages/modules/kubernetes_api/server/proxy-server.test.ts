@@ -8,6 +8,7 @@ import { makeRequestHandler } from '../agent/make-request-handler';
 import { directDialerForTests } from '../shared/testing/direct-tunnel-pair';
 import { startStandInApiServer, type StandInApiServer } from '../shared/testing/stand-in-api-server';
 import type { AuthorizedCaller } from '../shared/impersonation';
+import { testCaller } from '../shared/testing/authorized-caller';
 import { ProxyAuthError, type ProxyCredential } from './credentials';
 import { generateSelfSignedTls } from '../../shared/certificates';
 import { servedFingerprint } from '../../shared/testing/loopback';
@@ -21,28 +22,14 @@ async function fakeAuthenticate(c: ProxyCredential): Promise<AuthorizedCaller> {
   if (c.kind === 'session' && c.cookieHeader !== 'mooring_session=s1')
     throw new ProxyAuthError('session expired');
   if (secret === 'agent-mode' || c.kind === 'session') {
-    return {
-      kind: 'user',
-      agentId: c.agentId,
-      configProjectId: 1,
-      accessType: 'personal_access_token',
-      user: { id: 1, username: 'alice' },
-      accessAs: { agent: {} },
-      projects: [],
-      groups: [],
-    };
+    return testCaller({ agentId: c.agentId });
   }
   if (secret === 'user-mode') {
-    return {
-      kind: 'user',
+    return testCaller({
       agentId: c.agentId,
-      configProjectId: 1,
-      accessType: 'personal_access_token',
-      user: { id: 1, username: 'alice' },
       accessAs: { user: {} },
       projects: [{ id: 5, roles: ['developer'] }],
-      groups: [],
-    };
+    });
   }
   throw new ProxyAuthError('the personal access token is unknown, expired or revoked');
 }

@@ -163,7 +163,11 @@ export async function startKubernetesApiProxy(
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const abort = new AbortController();
-    res.on('close', () => abort.abort());
+    // Only a client that went away cancels: after a complete response the agent's Trailer is still on its way,
+    // and cancelling then would end a tunnel stream that can carry the next request.
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     let code: number;
     try {
       const prepared = await prepare(req, false);

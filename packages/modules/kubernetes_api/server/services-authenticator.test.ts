@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testCaller } from '../shared/testing/authorized-caller';
 import { ProxyAuthError } from './credentials';
 import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
 
@@ -18,16 +19,7 @@ function countingServices() {
     },
     ciJobTokens: { verify: async () => null },
     agentAccess: {
-      forUser: async (user, agentId, accessType) => ({
-        kind: 'user',
-        agentId,
-        configProjectId: 1,
-        accessType,
-        user,
-        accessAs: { agent: {} },
-        projects: [],
-        groups: [],
-      }),
+      forUser: async (user, agentId, accessType) => testCaller({ agentId, accessType, user }),
       forCiJob: async () => null,
     },
   };

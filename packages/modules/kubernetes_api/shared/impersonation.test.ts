@@ -5,18 +5,10 @@ import {
   type AuthorizedCiJob,
   type AuthorizedUser,
 } from './impersonation';
+import { testCaller } from './testing/authorized-caller';
 
-const user = (over: Partial<AuthorizedUser> = {}): AuthorizedUser => ({
-  kind: 'user',
-  agentId: 9,
-  configProjectId: 150,
-  accessType: 'personal_access_token',
-  user: { id: 1, username: 'alice' },
-  accessAs: { agent: {} },
-  projects: [],
-  groups: [],
-  ...over,
-});
+const user = (over: Partial<AuthorizedUser> = {}) =>
+  testCaller({ agentId: 9, configProjectId: 150, ...over });
 const ciJob = (over: Partial<AuthorizedCiJob> = {}): AuthorizedCiJob => ({
   kind: 'ci_job',
   agentId: 2,

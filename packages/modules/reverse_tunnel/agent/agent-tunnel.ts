@@ -1,5 +1,7 @@
-// One Connect stream on agentk: Descriptor, wait for RequestInfo, serve that one call with its handler, end.
-// Once RequestInfo has arrived, close() (a pool shrink) no longer touches the stream: only kas can cancel the call.
+// One Connect stream on agentk: Descriptor (reusable), wait for RequestInfo, serve that call with its handler, then
+// wait for the next one (a kas that predates reusable streams ends the stream after the call instead). After its
+// Trailer the stream ignores kas's frames until kas's CloseSend for that call, which marks where the next call
+// starts. While a call runs, close() (a pool shrink) does not touch the stream: only kas can cancel the call.
 import { type ClientDuplexStream, type Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type {
   ConnectRequest,
@@ -28,6 +30,10 @@ export interface TunnelEvents {
   accepted(): void;
   /** RequestInfo arrived: the tunnel is now busy. */
   activated(): void;
+  /** The call ended with a Trailer and the stream waits for the next one. */
+  idleAgain(): void;
+  /** Asked as a call ends: false when the pool takes no further call on the stream (it is stopping). */
+  keepsStream(): boolean;
   ended(end: TunnelEnd): void;
 }
 
@@ -43,7 +49,10 @@ export interface AgentTunnelDeps {
 const BUFFERED_MESSAGES = 16;
 
 export class AgentTunnel {
-  state: 'connecting' | 'idle' | 'active' | 'done' = 'connecting';
+  /** `draining`: the call sent its Trailer; kas's frames of that call are ignored until its CloseSend. */
+  state: 'connecting' | 'idle' | 'active' | 'draining' | 'done' = 'connecting';
+  /** The current call's CloseSend arrived. */
+  private closeSendSeen = false;
   private readonly stream: ClientDuplexStream<ConnectRequest, ConnectResponse>;
   private closedByUs = false;
   private call: TunnelIncomingCall | null = null;
@@ -63,13 +72,16 @@ export class AgentTunnel {
     listenForErrors(this.stream); // the outcome is read from 'status'
     this.stream.on('status', (s: { code: status; details: string }) => this.onStatus(s));
     this.stream.write({
-      msg: { $case: 'descriptor', value: { agentDescriptor: deps.handlers.descriptor(), podId: deps.podId } },
+      msg: {
+        $case: 'descriptor',
+        value: { agentDescriptor: deps.handlers.descriptor(), podId: deps.podId, reusable: true },
+      },
     });
   }
 
   /** Closes the tunnel if it carries no call; returns false (and does nothing) once a call has started. */
   close(): boolean {
-    if (this.state === 'active' || this.state === 'done') return false;
+    if (this.state === 'active' || this.state === 'draining' || this.state === 'done') return false;
     this.closedByUs = true;
     this.stream.cancel();
     return true;
@@ -77,7 +89,12 @@ export class AgentTunnel {
 
   private onFrame(frame: ConnectResponse): void {
     const msg = frame.msg;
+    if (this.state === 'draining') {
+      if (msg?.$case === 'closeSend') this.becomeIdle();
+      return;
+    }
     if (this.call) {
+      if (msg?.$case === 'closeSend') this.closeSendSeen = true;
       this.call.onFrame(frame);
       return;
     }
@@ -94,7 +111,14 @@ export class AgentTunnel {
     this.deps.events.activated();
     const method = msg.value.methodName;
     const handler = this.deps.handlers.get(method);
-    const call = new TunnelIncomingCall(this.stream, method, metaFromProto(msg.value.meta));
+    this.closeSendSeen = false;
+    const call = new TunnelIncomingCall(
+      this.stream,
+      method,
+      metaFromProto(msg.value.meta),
+      () => this.deps.events.keepsStream(),
+      () => this.onCallFinished(call),
+    );
     this.call = call;
     if (!handler) {
       call.fail({ code: status.UNIMPLEMENTED, message: `agentk does not serve ${method}` });
@@ -112,6 +136,21 @@ export class AgentTunnel {
     );
   }
 
+  /** The call sent its Trailer: idle again at once if kas already half-closed it, else after its CloseSend. */
+  private onCallFinished(call: TunnelIncomingCall): void {
+    if (this.call !== call || this.state !== 'active') return;
+    if (this.closeSendSeen) this.becomeIdle();
+    else this.state = 'draining';
+  }
+
+  private becomeIdle(): void {
+    this.call = null;
+    this.state = 'idle';
+    // The finished call may have paused the stream (its request queue was full).
+    this.stream.resume();
+    this.deps.events.idleAgain();
+  }
+
   private sendError(s: TunnelStatus): void {
     this.stream.write({
       msg: { $case: 'error', value: { status: { code: s.code, message: s.message, details: [] } } },
@@ -121,7 +160,7 @@ export class AgentTunnel {
 
   private onStatus(s: { code: status; details: string }): void {
     if (this.state === 'done') return;
-    const wasActive = this.state === 'active';
+    const wasActive = this.state === 'active' || this.state === 'draining';
     this.state = 'done';
     if (wasActive) {
       this.call?.onStreamEnd(s);
@@ -148,6 +187,10 @@ class TunnelIncomingCall implements IncomingCall {
     private readonly stream: ClientDuplexStream<ConnectRequest, ConnectResponse>,
     readonly method: string,
     readonly meta: TunnelMeta,
+    /** Asked as the call ends: false makes this the stream's last call (Trailer.last, then half-close). */
+    private readonly keepsStream: () => boolean,
+    /** Told once the Trailer of a kept stream is written: the stream may carry the next call. */
+    private readonly onFinished: () => void,
   ) {
     this.signal = this.abort.signal;
     this.queue.onDrain = () => {
@@ -185,8 +228,14 @@ class TunnelIncomingCall implements IncomingCall {
   finish(trailer: TunnelMeta = {}): void {
     if (this.finished) return;
     this.finished = true;
-    this.stream.write({ msg: { $case: 'trailer', value: { meta: metaToProto(trailer) } } });
-    this.stream.end();
+    const last = !this.keepsStream();
+    this.stream.write({ msg: { $case: 'trailer', value: { meta: metaToProto(trailer), last } } });
+    if (last) {
+      this.stream.end();
+      return;
+    }
+    this.paused = false;
+    this.onFinished();
   }
 
   fail(s: TunnelStatus): void {

@@ -18,6 +18,10 @@ class ScriptedTunnel {
     this.state = 'active';
     this.events.activated();
   }
+  idleAgain() {
+    this.state = 'idle';
+    this.events.idleAgain();
+  }
   serve() {
     this.state = 'done';
     this.events.ended({ kind: 'served' });
@@ -63,13 +67,36 @@ describe('TunnelPool', () => {
     expect(pool.stats()).toEqual({ connecting: 0, idle: 10, active: 0, total: 10 });
   });
 
-  it('opens a fresh tunnel as soon as a call starts', () => {
+  it('opens no tunnel for a call while enough stay idle, and takes it back once kas keeps the stream', () => {
     const { pool, tunnels } = makePool();
     pool.start();
     for (const t of tunnels) t.accept();
     tunnels[0]!.activate();
-    expect(tunnels).toHaveLength(11);
-    expect(pool.stats()).toMatchObject({ connecting: 1, idle: 9, active: 1 });
+    expect(tunnels).toHaveLength(10);
+    expect(pool.stats()).toMatchObject({ connecting: 0, idle: 9, active: 1 });
+    tunnels[0]!.idleAgain();
+    expect(pool.stats()).toMatchObject({ idle: 10, active: 0, total: 10 });
+  });
+
+  it('scales up when calls leave fewer than 2 idle', () => {
+    const { pool, tunnels } = makePool({ scaleUpStep: 3 });
+    pool.start();
+    for (const t of tunnels) t.accept();
+    tunnels[0]!.activate();
+    tunnels[1]!.activate();
+    expect(pool.stats()).toMatchObject({ connecting: 3, idle: 1, active: 2, total: 6 });
+  });
+
+  it('closes a tunnel whose call ended while the pool stops', async () => {
+    const { pool, tunnels } = makePool();
+    pool.start();
+    for (const t of tunnels) t.accept();
+    tunnels[0]!.activate();
+    const stopped = pool.stop(60_000);
+    tunnels[0]!.idleAgain();
+    await stopped;
+    expect(tunnels[0]!.closeCalls).toBe(1);
+    expect(pool.stats().total).toBe(0);
   });
 
   it('scales up by 10 when fewer than 2 are idle or connecting', async () => {

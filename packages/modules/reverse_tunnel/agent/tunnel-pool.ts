@@ -1,6 +1,7 @@
 // agentk's pool of tunnels to kas (GitLab's connection manager): keep at least `minIdle` idle, open `scaleUpStep`
-// at a time when fewer are idle, open a fresh one as soon as a call starts, close idle tunnels above the minimum
-// after `maxIdleTimeMs`, never more than `maxTunnels`, back off after errors. A shrink never cancels a call.
+// at a time when fewer are idle, take a tunnel back as idle when its call ended and kas keeps the stream, close
+// idle tunnels above the minimum after `maxIdleTimeMs`, never more than `maxTunnels`, back off after errors.
+// A shrink never cancels a call.
 import { Backoff } from '../../shared/backoff';
 import type { TunnelEnd, TunnelEvents } from './agent-tunnel';
 
@@ -107,6 +108,8 @@ export class TunnelPool {
       const events: TunnelEvents = {
         accepted: () => (tunnel ? this.onAccepted(tunnel) : early.push(() => this.onAccepted(tunnel!))),
         activated: () => (tunnel ? this.onActivated(tunnel) : early.push(() => this.onActivated(tunnel!))),
+        idleAgain: () => (tunnel ? this.onIdleAgain(tunnel) : early.push(() => this.onIdleAgain(tunnel!))),
+        keepsStream: () => this.running,
         ended: (end) => (tunnel ? this.onEnded(tunnel, end) : early.push(() => this.onEnded(tunnel!, end))),
       };
       tunnel = this.options.openTunnel(events);
@@ -136,9 +139,19 @@ export class TunnelPool {
     if (!entry) return;
     entry.state = 'active';
     this.changed();
-    // Tunnels are never reused: replace the one that just became busy at once.
-    if (this.running && !this.retryTimer) this.open(1);
     this.fill();
+  }
+
+  /** The call ended and kas keeps the stream for the next one. */
+  private onIdleAgain(tunnel: PoolTunnel): void {
+    const entry = this.entries.get(tunnel);
+    if (!entry || entry.state !== 'active') return;
+    this.backoff.reset();
+    entry.state = 'idle';
+    entry.idleSince = this.now();
+    this.changed();
+    // A stopping pool keeps no idle tunnel.
+    if (!this.running) tunnel.close();
   }
 
   private onEnded(tunnel: PoolTunnel, end: TunnelEnd): void {

@@ -1,15 +1,17 @@
 // Connect over a real gRPC server on loopback: a stream agentk cancels while kas is still checking its token must
 // not keep a reservation (or become an idle tunnel) of the agent.
-import { credentials, Metadata, Server, ServerCredentials } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import { ReverseTunnelClient, ReverseTunnelService } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tokenCheckHeldUntilCancel } from '../../modserver/testing/token-check-held-until-cancel';
+import { insecureLoopbackGrpc } from '../../shared/testing/loopback';
 import { createConnectHandler } from './connect-handler';
 import { ConnectionAges } from './connection-ages';
 import { createAgentApiMetrics } from './metrics';
 import { TunnelRegistry } from './registry';
-import type { ConnectStream, ServerTunnel } from './server-tunnel';
+import type { ServerTunnel } from './server-tunnel';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -19,21 +21,11 @@ afterEach(() => {
 describe('Connect', () => {
   it('observes a cancellation that happens while the token is being checked', async () => {
     const registry = new TunnelRegistry<ServerTunnel>({ streamLimit: () => 10 });
-    let serverSawCancel!: () => void;
-    const cancelled = new Promise<void>((resolve) => (serverSawCancel = resolve));
-    let authStarted!: () => void;
-    const authenticating = new Promise<void>((resolve) => (authStarted = resolve));
-    let handlerResumed!: () => void;
-    const resumed = new Promise<void>((resolve) => (handlerResumed = resolve));
+    // The token check answers only after grpc-js told the server that agentk cancelled.
+    const tokenCheck = tokenCheckHeldUntilCancel({ agentId: 7, tokenId: 70, projectId: 1 });
     const handler = createConnectHandler({
       registry,
-      // The token check answers only after grpc-js told the server that agentk cancelled.
-      authenticate: async () => {
-        authStarted();
-        await cancelled;
-        setImmediate(handlerResumed);
-        return { agentId: 7, tokenId: 70, projectId: 1 };
-      },
+      authenticate: tokenCheck.authenticate,
       metrics: createAgentApiMetrics(new Registry(), registry),
       logger: pino({ level: 'silent' }),
       idleTunnelMaxAgeMs: 60_000,
@@ -41,31 +33,24 @@ describe('Connect', () => {
       descriptorTimeoutMs: 60_000,
       isRevoked: () => false,
     });
-    const server = new Server();
-    server.addService(ReverseTunnelService, {
-      connect: (stream: ConnectStream) => {
-        stream.on('cancelled', serverSawCancel);
-        handler(stream);
-      },
-    });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) =>
-        e ? reject(e) : resolve(p),
-      ),
+    const { client, close } = await insecureLoopbackGrpc(
+      ReverseTunnelService,
+      { connect: tokenCheck.watching(handler) },
+      ReverseTunnelClient,
     );
-    cleanups.push(() => server.forceShutdown());
-    const client = new ReverseTunnelClient(`127.0.0.1:${port}`, credentials.createInsecure());
-    cleanups.push(() => client.close());
+    cleanups.push(close);
 
     const metadata = new Metadata();
     metadata.set('authorization', 'Bearer t');
     const stream = client.connect(metadata);
     stream.on('error', () => undefined);
-    stream.write({ msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] } } } });
+    stream.write({
+      msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] }, reusable: false } },
+    });
     // Cancel while the token check is pending.
-    await authenticating;
+    await tokenCheck.authenticating;
     stream.cancel();
-    await resumed;
+    await tokenCheck.resumed;
     // The handler ran to its end (a macrotask after the token check answered): nothing is held for agent 7.
     expect(registry.counts(7)).toMatchObject({ idle: 0, active: 0, pending: 0 });
     expect(registry.allTunnels()).toEqual([]);

@@ -103,12 +103,31 @@ async function handleConnect(stream: ConnectStream, deps: ConnectHandlerDeps): P
     stream.emit('error', { code: status.UNAUTHENTICATED, details: message, message });
     return;
   }
-  const tunnel = new ServerTunnel(stream, agentId, tokenId, descriptor.value.podId, methods);
-  registry.register(tunnel);
+  const tunnel = new ServerTunnel(
+    stream,
+    agentId,
+    tokenId,
+    descriptor.value.podId,
+    methods,
+    descriptor.value.reusable,
+  );
   // Headers tell agentk that kas accepted the tunnel (its backoff resets on that).
   stream.sendMetadata(new Metadata());
   const connection = deps.connectionAges.track(stream.getPeer());
-  const idleForMs = Math.max(1_000, connection.bornAt + deps.idleTunnelMaxAgeMs - Date.now());
+  const idleUntil = Math.max(Date.now() + 1_000, connection.bornAt + deps.idleTunnelMaxAgeMs);
+  const idleForMs = idleUntil - Date.now();
+  // A reusable stream whose call ended: idle again unless kas stops, the token was revoked or the connection is
+  // past the age at which idle tunnels end (agentk re-opens on a fresh connection after the GOAWAY).
+  tunnel.onIdleAgain = (t) => {
+    if (deps.isRevoked(tokenId)) {
+      registry.unregister(t);
+      t.fail(status.UNAUTHENTICATED, REVOKED_MESSAGE);
+    } else if (deps.isStopping?.() || Date.now() >= idleUntil || !registry.release(t)) {
+      registry.unregister(t);
+      t.close('idle tunnel reached its maximum age or kas is stopping');
+    }
+  };
+  registry.register(tunnel);
   const idleTimer = setTimeout(() => {
     if (tunnel.state === 'idle') {
       registry.unregister(tunnel);

@@ -53,6 +53,24 @@ describe('TunnelRegistry', () => {
     expect(r.counts(1)).toMatchObject({ idle: 1, active: 0 });
   });
 
+  it('a released tunnel goes to a waiting caller, else back to idle; a tunnel no longer held is refused', async () => {
+    const r = registry();
+    const t = tunnel(3);
+    add(r, t);
+    const signal = new AbortController().signal;
+    expect(await r.take(3, METHOD, { signal, timeoutMs: 100 })).toBe(t);
+    const waiting = r.take(3, METHOD, { signal, timeoutMs: 1000 });
+    expect(r.release(t)).toBe(true);
+    expect(await waiting).toBe(t);
+    expect(r.counts(3)).toMatchObject({ idle: 0, active: 1, waiting: 0 });
+    expect(r.release(t)).toBe(true);
+    expect(r.counts(3)).toMatchObject({ idle: 1, active: 0 });
+    expect(await r.take(3, METHOD, { signal, timeoutMs: 100 })).toBe(t);
+    r.unregister(t);
+    expect(r.release(t)).toBe(false);
+    expect(r.counts(3)).toMatchObject({ idle: 0, active: 0 });
+  });
+
   it('a waiting caller gets the next tunnel that registers', async () => {
     const r = registry();
     const waiting = r.take(7, METHOD, { signal: new AbortController().signal, timeoutMs: 1000 });

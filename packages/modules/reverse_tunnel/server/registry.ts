@@ -1,5 +1,6 @@
 // Idle tunnels of every connected agent, sharded by agent id, and the callers waiting for one.
-// A tunnel is idle until a caller takes it; a taken tunnel is active until it is done. Tunnels are never reused.
+// A tunnel is idle until a caller takes it; a taken tunnel is active until its call ends, then it is released back
+// to idle (a reusable stream) or unregistered (its stream ended).
 
 export interface RegistryTunnel {
   readonly agentId: number;
@@ -109,6 +110,26 @@ export class TunnelRegistry<T extends RegistryTunnel> {
     }
     agent.idle.push(tunnel);
     this.emitPod(tunnel.agentId, tunnel.podId, agent);
+  }
+
+  /**
+   * An active tunnel's call ended and its stream is idle again: hand it to a waiting caller or back to the idle
+   * list. False when the registry no longer holds it (closed meanwhile): the caller ends its stream.
+   */
+  release(tunnel: T): boolean {
+    const agent = this.agent(tunnel.agentId, false);
+    if (!agent || !agent.active.has(tunnel)) return false;
+    agent.lastSeen = this.now();
+    const waiterIndex = agent.waiters.findIndex((w) => tunnel.serves(w.fullMethod));
+    if (waiterIndex >= 0) {
+      const [waiter] = agent.waiters.splice(waiterIndex, 1);
+      waiter!.resolve(tunnel);
+      return true;
+    }
+    agent.active.delete(tunnel);
+    agent.idle.push(tunnel);
+    this.emitPod(tunnel.agentId, tunnel.podId, agent);
+    return true;
   }
 
   /** The tunnel's stream ended (whatever its state). */

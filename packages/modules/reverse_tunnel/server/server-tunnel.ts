@@ -1,5 +1,7 @@
-// One Connect stream on kas: idle until a caller takes it, then it carries exactly one RPC and ends.
-// States: idle → forwarding → done (GitLab's ready → found/forwarding → done).
+// One Connect stream on kas: idle until a caller takes it, then it carries one RPC. A stream whose agentk said
+// `reusable` in its Descriptor goes back to idle after a call that ended with a Trailer (opening and closing a
+// stream per request cost more CPU than the request itself); otherwise, and after an Error, it ends with its call.
+// States: idle → forwarding → (idle → forwarding →)* done (GitLab's ready → found/forwarding → done).
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { ConnectRequest, ConnectResponse } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { AsyncQueue } from '../../shared/async-queue';
@@ -21,6 +23,11 @@ export class ServerTunnel implements RegistryTunnel {
   private readonly methods: Set<string>;
   private readonly doneListeners = new Set<() => void>();
   private call: TunnelOutgoingCall | null = null;
+  /**
+   * Set by whoever registered the tunnel: told when a call ended cleanly on a reusable stream. It either puts the
+   * tunnel back (registry) or ends it (kas stopping, connection too old): the tunnel is idle when it is called.
+   */
+  onIdleAgain: ((tunnel: ServerTunnel) => void) | null = null;
 
   constructor(
     readonly stream: ConnectStream,
@@ -28,6 +35,8 @@ export class ServerTunnel implements RegistryTunnel {
     readonly tokenId: number,
     readonly podId: number,
     methods: Iterable<string>,
+    /** agentk serves further calls on this stream after a Trailer (Descriptor.reusable). */
+    readonly reusable = false,
   ) {
     this.methods = new Set(methods);
     stream.on('data', (frame: ConnectRequest) => this.onFrame(frame));
@@ -75,6 +84,24 @@ export class ServerTunnel implements RegistryTunnel {
   write(frame: ConnectResponse): boolean {
     if (this.state === 'done') return true;
     return this.stream.write(frame);
+  }
+
+  /**
+   * The call ended with agentk's Trailer: a reusable stream is closed for sending (CloseSend, so agentk knows
+   * where the next call starts) and idle again; any other stream ends.
+   */
+  callDone(closeSent: boolean, last: boolean): void {
+    if (this.state !== 'forwarding') return;
+    if (!this.reusable || last || !this.onIdleAgain) {
+      this.finish();
+      return;
+    }
+    if (!closeSent) this.stream.write({ msg: { $case: 'closeSend', value: {} } });
+    this.call = null;
+    this.state = 'idle';
+    // The finished call may have paused the stream (its queue was full); the next call reads from the start.
+    this.stream.resume();
+    this.onIdleAgain(this);
   }
 
   /** Ends the stream with OK (the call finished, or the idle tunnel was released). */
@@ -129,6 +156,9 @@ class TunnelOutgoingCall implements OutgoingCall {
   private headerSeen = false;
   private paused = false;
   private full = false;
+  private closeSent = false;
+  /** A drain() waiting: it must not outlive the call (a reused stream never reports done). */
+  private wakeDrain: (() => void) | null = null;
 
   constructor(
     private readonly tunnel: ServerTunnel,
@@ -171,17 +201,20 @@ class TunnelOutgoingCall implements OutgoingCall {
       let stopWatchingDone = (): unknown => undefined;
       const done = () => {
         this.full = false;
+        this.wakeDrain = null;
         this.tunnel.stream.off('drain', done);
         stopWatchingDone();
         resolve();
       };
+      this.wakeDrain = done;
       this.tunnel.stream.on('drain', done);
       stopWatchingDone = this.tunnel.onDone(done);
     });
   }
 
   closeSend(): void {
-    if (this.settled) return;
+    if (this.settled || this.closeSent) return;
+    this.closeSent = true;
     this.tunnel.write({ msg: { $case: 'closeSend', value: {} } });
   }
 
@@ -212,7 +245,9 @@ class TunnelOutgoingCall implements OutgoingCall {
         if (!this.headerSeen) this.resolveHeader({});
         this.resolveTrailer(metaFromProto(msg.value.meta));
         this.queue.end();
-        this.tunnel.finish();
+        this.paused = false;
+        this.wakeDrain?.();
+        this.tunnel.callDone(this.closeSent, msg.value.last);
         return;
       case 'error': {
         const s = msg.value.status;
@@ -251,6 +286,7 @@ class TunnelOutgoingCall implements OutgoingCall {
     this.rejectHeader(error);
     this.rejectTrailer(error);
     this.queue.fail(error);
+    this.wakeDrain?.();
     if (this.paused) this.tunnel.stream.resume();
   }
 

@@ -83,17 +83,3 @@ export function kubectlLong(kubectlPath: string, args: string[], options: RunOpt
     },
   };
 }
-
-export async function until<T>(
-  what: string,
-  check: () => T | undefined | false,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -19,6 +19,7 @@ import {
 import { buildProxyKubeconfig } from '../../shared/kubeconfig';
 import { startKubernetesApiProxy, type KubernetesApiProxy } from '../proxy-server';
 import { servicesAuthenticator } from '../services-authenticator';
+import { until } from '../../../shared/testing/until';
 import { spawnAgentk, type AgentkProcess } from './agentk-process';
 
 export type { AgentkProcess } from './agentk-process';
@@ -134,13 +135,16 @@ export async function startProxyWorld(
       kubeconfig: opts.kubeconfig ?? cluster.agentKubeconfigPath,
     });
     agentks.push(proc);
-    const deadline = Date.now() + 60_000;
-    while (!agentServer.connectedAgents.list(agentId).some((p) => p.meta?.podName === podName)) {
-      if (proc.child.exitCode !== null) throw new Error(`agentk ${podName} exited: ${proc.output()}`);
-      if (Date.now() > deadline)
-        throw new Error(`agentk ${podName} did not register within 60 s: ${proc.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const exited = () => proc.child.exitCode !== null;
+    const registered = () =>
+      agentServer.connectedAgents.list(agentId).some((p) => p.meta?.podName === podName);
+    // Stops early when agentk exits: its output then says why.
+    await until(
+      () => `agentk ${podName} to register: ${proc.output()}`,
+      () => exited() || registered(),
+      60_000,
+    );
+    if (exited()) throw new Error(`agentk ${podName} exited: ${proc.output()}`);
     return proc;
   }
 

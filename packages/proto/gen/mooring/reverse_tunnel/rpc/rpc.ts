@@ -42,6 +42,8 @@ export interface Descriptor {
   agentDescriptor?: AgentDescriptor | undefined;
   /** The agentk process (pod) that opened this tunnel; the same pod_id it sends to AgentRegistrar.Register. */
   podId: number;
+  /** agentk serves one call after another on this stream (see the order above); older agentk leave it false. */
+  reusable: boolean;
 }
 
 export interface Header {
@@ -59,6 +61,8 @@ export interface Message {
 
 export interface Trailer {
   meta: { [key: string]: Values };
+  /** On a reusable stream: agentk takes no further call on it (it is stopping); kas ends the stream. */
+  last: boolean;
 }
 
 export interface Trailer_MetaEntry {
@@ -330,7 +334,7 @@ export const AgentDescriptor: MessageFns<AgentDescriptor> = {
 };
 
 function createBaseDescriptor(): Descriptor {
-  return { agentDescriptor: undefined, podId: 0 };
+  return { agentDescriptor: undefined, podId: 0, reusable: false };
 }
 
 export const Descriptor: MessageFns<Descriptor> = {
@@ -340,6 +344,9 @@ export const Descriptor: MessageFns<Descriptor> = {
     }
     if (message.podId !== 0) {
       writer.uint32(16).int64(message.podId);
+    }
+    if (message.reusable !== false) {
+      writer.uint32(24).bool(message.reusable);
     }
     return writer;
   },
@@ -373,6 +380,14 @@ export const Descriptor: MessageFns<Descriptor> = {
             message.podId = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reusable = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -397,6 +412,7 @@ export const Descriptor: MessageFns<Descriptor> = {
         : isSet(object.pod_id)
           ? globalThis.Number(object.pod_id)
           : 0,
+      reusable: isSet(object.reusable) ? globalThis.Boolean(object.reusable) : false,
     };
   },
 
@@ -407,6 +423,9 @@ export const Descriptor: MessageFns<Descriptor> = {
     }
     if (message.podId !== 0) {
       obj.podId = Math.round(message.podId);
+    }
+    if (message.reusable !== false) {
+      obj.reusable = message.reusable;
     }
     return obj;
   },
@@ -421,6 +440,7 @@ export const Descriptor: MessageFns<Descriptor> = {
         ? AgentDescriptor.fromPartial(object.agentDescriptor)
         : undefined;
     message.podId = object.podId ?? 0;
+    message.reusable = object.reusable ?? false;
     return message;
   },
 };
@@ -678,7 +698,7 @@ export const Message: MessageFns<Message> = {
 };
 
 function createBaseTrailer(): Trailer {
-  return { meta: {} };
+  return { meta: {}, last: false };
 }
 
 export const Trailer: MessageFns<Trailer> = {
@@ -686,6 +706,9 @@ export const Trailer: MessageFns<Trailer> = {
     globalThis.Object.entries(message.meta).forEach(([key, value]: [string, Values]) => {
       Trailer_MetaEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
     });
+    if (message.last !== false) {
+      writer.uint32(16).bool(message.last);
+    }
     return writer;
   },
 
@@ -711,6 +734,14 @@ export const Trailer: MessageFns<Trailer> = {
             if (entry1.value !== undefined) {
               message.meta[entry1.key] = entry1.value;
             }
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.last = reader.bool();
             continue;
           }
         }
@@ -741,6 +772,7 @@ export const Trailer: MessageFns<Trailer> = {
             {},
           )
         : {},
+      last: isSet(object.last) ? globalThis.Boolean(object.last) : false,
     };
   },
 
@@ -754,6 +786,9 @@ export const Trailer: MessageFns<Trailer> = {
           obj.meta[k] = Values.toJSON(v);
         });
       }
+    }
+    if (message.last !== false) {
+      obj.last = message.last;
     }
     return obj;
   },
@@ -772,6 +807,7 @@ export const Trailer: MessageFns<Trailer> = {
       },
       {},
     );
+    message.last = object.last ?? false;
     return message;
   },
 };

@@ -1,4 +1,5 @@
-// CPU time of processes from /proc/<pid>/stat, for the benchmark's "tunnel CPU per request" figure.
+// CPU time of processes from /proc/<pid>/stat, for the tunnel benchmarks' "tunnel CPU per request" figures
+// (bench/tunnel/pure.ts, bench/peers).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
