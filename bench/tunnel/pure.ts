@@ -5,7 +5,7 @@
 // repetition; the table prints medians over interleaved repetitions. `--cpu-prof DIR` writes kas's and agentk's
 // V8 CPU profiles there (summarize them with profile-summary.ts). Nothing here asserts speed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startStandInApiServer } from '@mooring/modules/kubernetes_api/shared/testing/stand-in-api-server';
 import { closedLoop } from './bench-kas';
+import { clockTicksPerSecond, cpuSeconds } from './proc-stat';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: string) => {
@@ -72,11 +73,9 @@ function spawnNode(file: string, args: string[], cwd: string, env: Record<string
   return child;
 }
 
-/** User + system CPU of a child process in µs (Linux /proc, clock ticks of 10 ms). */
-function cpuOfPid(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
+const ticks = clockTicksPerSecond();
+/** User + system CPU of a child process in µs. */
+const cpuOfPid = (pid: number) => cpuSeconds([pid], ticks)[0]! * 1e6;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pure-'));

@@ -2,7 +2,7 @@
 // direct path (client → kube-apiserver) and through kas (client → proxy → gRPC tunnel → agentk process →
 // kube-apiserver) in the same run, and printed as a ratio. Not part of `pnpm test`; nothing here asserts speed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { ClientRequest } from 'node:http';
 import net from 'node:net';
@@ -10,17 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import {
-  appendPodLog,
-  criLogLine,
-  forwardPodPort,
-  podLogPath,
-  startCluster,
-  runKubectl,
-} from '@mooring/kube-dev';
+import { forwardPodPort, startCluster } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/server/index';
 import { until } from '@mooring/modules/shared/testing/until';
 import { closedLoop, startBenchKas } from './bench-kas';
+import { httpsRequest } from './bench-http';
+import { fillBenchPodLog, startBenchPod } from './bench-pod';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: number) => {
@@ -44,30 +39,8 @@ interface Path {
   auth: string;
 }
 
-function request(
-  path: Path,
-  url: string,
-  method = 'GET',
-  body?: string,
-): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${path.base}${url}`,
-      {
-        method,
-        agent: path.agent,
-        headers: { authorization: path.auth, 'content-type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+function request(path: Path, url: string, method = 'GET', body?: string) {
+  return httpsRequest(`${path.base}${url}`, { agent: path.agent, authorization: path.auth }, method, body);
 }
 
 async function latency(path: Path, n: number): Promise<number[]> {
@@ -349,34 +322,10 @@ async function clusterFigures(): Promise<void> {
     });
 
     const ns = 'bench';
-    await runKubectl(cluster.kubectlPath, ['create', 'namespace', ns], {
-      kubeconfig: cluster.kubeconfigPath,
-    });
-    await until(
-      `the default service account in ${ns}`,
-      async () =>
-        (
-          await runKubectl(cluster.kubectlPath, ['get', 'sa', 'default', '-n', ns], {
-            kubeconfig: cluster.kubeconfigPath,
-          })
-        ).code === 0,
-    );
-    await runKubectl(cluster.kubectlPath, ['run', 'bench', '-n', ns, '--image=x', '--restart=Never'], {
-      kubeconfig: cluster.kubeconfigPath,
-    });
-    await runKubectl(
-      cluster.kubectlPath,
-      ['wait', '-n', ns, '--for=condition=Ready', 'pod/bench', '--timeout=60s'],
-      { kubeconfig: cluster.kubeconfigPath },
-    );
+    await startBenchPod(cluster, ns);
 
     log(`logs of a ${MIB} MiB log file`);
-    await appendPodLog(cluster, { namespace: ns, pod: 'bench', lines: ['start'] });
-    const logFile = podLogPath(cluster, { namespace: ns, pod: 'bench', container: 'bench' });
-    const line = criLogLine('x'.repeat(1000));
-    const block = line.repeat(1024);
-    for (let written = 0; written < MIB * 1024 * 1024; written += block.length)
-      appendFileSync(logFile, block);
+    await fillBenchPodLog(cluster, ns, MIB);
     const logUrl = `/api/v1/namespaces/${ns}/pods/bench/log`;
     const ld = await streamBytes(direct, logUrl);
     const lp = await streamBytes(viaKas, logUrl);

@@ -24,6 +24,7 @@ import {
   type KubeBinaryName,
 } from './build-plan';
 import { acquireBuildLock } from './build-lock';
+import { runGoStep, type Log } from './go-step';
 import { applyKwokPatches, kwokPatchLevel } from './kwok-patches';
 import { kubeVersions, packageRoot } from './versions';
 
@@ -103,7 +104,7 @@ async function buildMissing(dir: string, env: NodeJS.ProcessEnv, log: Log): Prom
   try {
     await checkGo(env);
     for (const step of planBuild(missing, kubeVersions, join(packageRoot, 'go'), tmp)) {
-      await runStep(step, env, log);
+      await runGoStep(step, env, log);
       for (const output of step.outputs) await rename(join(tmp, output), join(dir, output));
     }
     if (missing.has('kwok') || missing.has(kwokCrdDirName))
@@ -141,7 +142,7 @@ async function buildKwok(dir: string, tmp: string, buildBinary: boolean, env: No
     env: { GOTOOLCHAIN: 'local' },
     outputs: [],
   };
-  const output = await runStep(download, env, log);
+  const output = await runGoStep(download, env, log);
   const moduleDir = (JSON.parse(output) as { Dir?: string }).Dir;
   if (!moduleDir)
     throw new Error(`go mod download did not report a directory for kwok: ${output.slice(0, 500)}`);
@@ -159,13 +160,12 @@ async function buildKwok(dir: string, tmp: string, buildBinary: boolean, env: No
   await cp(moduleDir, source, { recursive: true });
   await makeWritable(source);
   await applyKwokPatches(source);
-  await runStep(
+  await runGoStep(
     {
       label: `kwok ${kubeVersions.kwok} (patched: ${kwokPatchLevel()})`,
       cwd: source,
       args: ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(tmp, 'kwok'), './cmd/kwok'],
       env: { GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
-      outputs: ['kwok'],
     },
     env,
     log,
@@ -205,56 +205,6 @@ function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
     child.on('close', (code) =>
       code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`)),
     );
-  });
-}
-
-const progressEveryMs = 15_000;
-
-/** Runs one go command, printing elapsed time every 15 s; resolves with its stdout. */
-type Log = (line: string) => void;
-
-function runStep(step: BuildStep, env: NodeJS.ProcessEnv, log: Log): Promise<string> {
-  const started = Date.now();
-  log(`kube-dev: [${step.label}] go ${step.args.filter((arg) => !arg.startsWith('-X')).join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', step.args, {
-      cwd: step.cwd,
-      env: { ...env, ...step.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    const tail: string[] = [];
-    const remember = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) tail.push(line);
-      if (tail.length > 40) tail.splice(0, tail.length - 40);
-    };
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      remember(chunk);
-    });
-    child.stderr.on('data', remember);
-    const ticker = setInterval(
-      () => log(`kube-dev: [${step.label}] still building, ${seconds(started)} s`),
-      progressEveryMs,
-    );
-    const fail = (why: string) =>
-      reject(
-        new Error(
-          `kube-dev build step "${step.label}" failed (${why}) after ${seconds(started)} s in ${step.cwd}.\n` +
-            `Last lines of go's output:\n${tail.slice(-25).join('\n')}`,
-        ),
-      );
-    child.on('error', (error) => {
-      clearInterval(ticker);
-      fail(error.message);
-    });
-    child.on('close', (code, signal) => {
-      clearInterval(ticker);
-      if (code === 0) {
-        log(`kube-dev: [${step.label}] done in ${seconds(started)} s`);
-        resolve(stdout);
-      } else fail(signal ? `killed by ${signal}` : `exit code ${code}`);
-    });
   });
 }
 

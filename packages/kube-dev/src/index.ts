@@ -1,5 +1,7 @@
 export { ensureKubeBinaries, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
 export type { KubeBinaries, KubeBinaryName } from './build';
+export { runGoStep } from './go-step';
+export type { GoStep } from './go-step';
 export { startCluster } from './cluster';
 export { reapOrphanedClusters } from './orphans';
 export type { StartClusterOptions } from './cluster';

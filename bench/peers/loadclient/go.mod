@@ -1,0 +1,3 @@
+module mooring.local/bench/loadclient
+
+go 1.26
