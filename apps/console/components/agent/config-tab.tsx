@@ -68,10 +68,11 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
 
   const value = text ?? '';
   // As you type: the shared schema runs in the browser; kas checks again on save.
-  const localErrors = useMemo<ConfigProblem[]>(
-    () => (text === null ? [] : validateConfigLocally(value)),
+  const local = useMemo(
+    () => (text === null ? { errors: [], warnings: [] } : validateConfigLocally(value)),
     [text, value],
   );
+  const localErrors: ConfigProblem[] = local.errors;
   const problems = serverErrors ?? localErrors;
 
   const save = useMutation(
@@ -94,6 +95,10 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
     return <ErrorBanner title="Could not load the configuration" message={errorMessage(current.error)} />;
   if (text === null) return <p className="text-sm text-zinc-500">Loading configuration…</p>;
 
+  // kas stores the keys-not-used-yet warnings in the same list; they are shown above, as you type.
+  const pathWarnings = (current.data?.warnings ?? []).filter(
+    (w) => !local.warnings.some((u) => u.path === w.path && u.message === w.message),
+  );
   const latest = history.data?.find((v) => v.version === current.data?.version);
   const applied = connections.map((c) => `${c.podName}: ${c.configVersion ?? 'none'}`).join(', ');
 
@@ -165,20 +170,36 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
             path.
           </Notice>
         ) : null}
-        {current.data?.warnings.length && current.data.yaml === value ? (
+        {local.warnings.length ? (
+          <div
+            role="status"
+            aria-label="Keys not used yet"
+            className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
+          >
+            <ul className="space-y-0.5" data-testid="config-unused-keys">
+              {local.warnings.map((w) => (
+                <li key={w.path}>
+                  <code className="mr-1 text-xs">{w.path}</code>
+                  {w.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        {pathWarnings.length && current.data?.yaml === value ? (
           <div
             role="status"
             aria-label="Configuration warnings"
             className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
           >
             <p className="font-medium">
-              {current.data.warnings.length} path{current.data.warnings.length === 1 ? '' : 's'} of version{' '}
+              {pathWarnings.length} path{pathWarnings.length === 1 ? '' : 's'} of version{' '}
               {current.data.version} named nothing when it was saved; those entries grant nothing. Paths are
               looked up only on save: after creating the project or group, save again (the same text keeps the
               version).
             </p>
             <ul className="mt-1 space-y-0.5" data-testid="config-warnings">
-              {current.data.warnings.map((w, i) => (
+              {pathWarnings.map((w, i) => (
                 <li key={i}>
                   <code className="mr-1 text-xs">{w.path}</code>
                   {w.message}

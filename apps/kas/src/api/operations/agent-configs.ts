@@ -1,3 +1,4 @@
+import { unusedKeyWarnings } from '@mooring/modules/agent_configuration/shared/unused-keys';
 import { z } from 'zod';
 import { actorOf } from '../actor';
 import { defineOperation } from '../operation';
@@ -13,7 +14,9 @@ const configError = z.object({
 const configWarning = z.object({
   path: z
     .string()
-    .describe('dotted field path of a project or group that did not exist when the config was saved'),
+    .describe(
+      'dotted field path of a project or group that did not exist when the config was saved, or of a key that is accepted but not used yet',
+    ),
   message: z.string(),
 });
 
@@ -84,7 +87,7 @@ export const agentConfigOperations = {
     path: '/agents/:agentId/configs',
     successStatus: 201,
     summary:
-      'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one. Projects and groups are resolved by path now: paths naming nothing come back as `warnings` (the entry grants nothing). Saving the live text again re-resolves its paths without a new version (`created: false`)',
+      'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one. Projects and groups are resolved by path now: paths naming nothing come back as `warnings` (the entry grants nothing), as do keys accepted but not used yet. Saving the live text again re-resolves its paths without a new version (`created: false`)',
     input: z.strictObject({ agentId: id, yaml: yamlText }),
     output: z.object({
       agentId: id,
@@ -114,10 +117,18 @@ export const agentConfigOperations = {
     path: '/agent_configs/validate',
     summary: 'Check YAML without saving it (the editor’s live validation)',
     input: z.strictObject({ yaml: yamlText }),
-    output: z.object({ valid: z.boolean(), errors: z.array(configError) }),
+    output: z.object({
+      valid: z.boolean(),
+      errors: z.array(configError),
+      warnings: z
+        .array(configWarning)
+        .describe('keys that are accepted but not used yet (paths are looked up only on save)'),
+    }),
     async handler(input, ctx) {
       const result = await ctx.services.agentConfigs.validate(input.yaml);
-      return result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors };
+      return result.ok
+        ? { valid: true, errors: [], warnings: unusedKeyWarnings(result.config) }
+        : { valid: false, errors: result.errors, warnings: [] };
     },
   }),
   diff: defineOperation({
