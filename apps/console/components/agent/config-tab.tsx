@@ -31,7 +31,16 @@ interface ConfigProblem {
   message: string;
 }
 
-export function ConfigTab({ agentId, connections }: { agentId: number; connections: PodConnection[] }) {
+export function ConfigTab({
+  agentId,
+  connections,
+  canSave,
+}: {
+  agentId: number;
+  connections: PodConnection[];
+  /** Maintainer (kas's agents.get canWriteConfig): only then is "Revert to this version" offered. */
+  canSave: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow();
@@ -83,6 +92,20 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
         if (Array.isArray(data?.errors)) setServerErrors(data.errors as ConfigProblem[]);
       },
       onSuccess: (result) => {
+        setSavedVersion({ version: result.version, created: result.created });
+        setLoadedVersion(result.version);
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.history.queryKey({ agentId }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.get.queryKey({ agentId }) });
+      },
+    }),
+  );
+
+  // Reverting saves that version's text as the newest one (kas's agentConfigs.revert); the editor shows it after.
+  const revert = useMutation(
+    trpc.agentConfigs.revert.mutationOptions({
+      onSuccess: (result) => {
+        setText(result.yaml);
+        setServerErrors(null);
         setSavedVersion({ version: result.version, created: result.created });
         setLoadedVersion(result.version);
         void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.history.queryKey({ agentId }) });
@@ -144,6 +167,7 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
         {save.error ? (
           <ErrorBanner title="kas refused the configuration" message={errorMessage(save.error)} />
         ) : null}
+        {revert.error ? <ErrorBanner title="Could not revert" message={errorMessage(revert.error)} /> : null}
         {current.data && loadedVersion !== null && current.data.version > loadedVersion ? (
           <Notice>
             Version {current.data.version} was saved elsewhere while you edited version {loadedVersion}.{' '}
@@ -242,7 +266,21 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
           </p>
         )}
       </div>
-      <History agentId={agentId} versions={history.data ?? []} error={history.error} />
+      <History
+        agentId={agentId}
+        versions={history.data ?? []}
+        error={history.error}
+        liveVersion={current.data?.version ?? null}
+        onRevert={
+          canSave
+            ? (version) => {
+                setSavedVersion(null);
+                revert.mutate({ agentId, version });
+              }
+            : null
+        }
+        reverting={revert.isPending}
+      />
     </div>
   );
 }
@@ -251,10 +289,17 @@ function History({
   agentId,
   versions,
   error,
+  liveVersion,
+  onRevert,
+  reverting,
 }: {
   agentId: number;
   versions: { version: number; valid: boolean; authorName: string | null; createdAt: string }[];
   error: unknown;
+  liveVersion: number | null;
+  /** null when the user may not save. */
+  onRevert: ((version: number) => void) | null;
+  reverting: boolean;
 }) {
   const trpc = useTRPC();
   const now = useNow();
@@ -286,9 +331,23 @@ function History({
                 <span className="ml-1 text-xs text-red-700 dark:text-red-400">✕ rejected</span>
               )}
             </span>
-            <time dateTime={v.createdAt} title={formatTime(v.createdAt)} className="text-xs text-zinc-500">
-              {ago(v.createdAt, now)}
-            </time>
+            <span className="flex items-center gap-2">
+              <time dateTime={v.createdAt} title={formatTime(v.createdAt)} className="text-xs text-zinc-500">
+                {ago(v.createdAt, now)}
+              </time>
+              {onRevert && v.valid && v.version !== liveVersion ? (
+                <button
+                  type="button"
+                  className="text-xs underline disabled:opacity-50"
+                  disabled={reverting}
+                  aria-label={`Revert to version ${v.version}`}
+                  title={`Save version ${v.version}'s text as a new version`}
+                  onClick={() => onRevert(v.version)}
+                >
+                  Revert to this version
+                </button>
+              ) : null}
+            </span>
           </li>
         ))}
       </ol>

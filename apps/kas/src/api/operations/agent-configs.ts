@@ -33,6 +33,24 @@ const versionView = versionSummary.extend({ yaml: z.string() });
 
 const agentVersion = { agentId: id, version: z.number().int().positive('must be a version number') };
 
+/** What a save (or a revert, which is one) answers. */
+const savedView = z.object({
+  agentId: id,
+  version: z.number().int(),
+  yaml: z.string(),
+  warnings: z.array(configWarning),
+  created: z
+    .boolean()
+    .describe('false when the text was the live one and only its paths were resolved again'),
+});
+const savedOf = (live: z.infer<typeof savedView>): z.infer<typeof savedView> => ({
+  agentId: live.agentId,
+  version: live.version,
+  yaml: live.yaml,
+  warnings: live.warnings,
+  created: live.created,
+});
+
 /** The YAML may be up to 128 KiB; the API accepts a little more so the services give the precise error. */
 const yamlText = z.string().max(256 * 1024, 'must be at most 128 KiB (131072 bytes)');
 
@@ -89,24 +107,23 @@ export const agentConfigOperations = {
     summary:
       'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one. Projects and groups are resolved by path now: paths naming nothing come back as `warnings` (the entry grants nothing), as do keys accepted but not used yet. Saving the live text again re-resolves its paths without a new version (`created: false`)',
     input: z.strictObject({ agentId: id, yaml: yamlText }),
-    output: z.object({
-      agentId: id,
-      version: z.number().int(),
-      yaml: z.string(),
-      warnings: z.array(configWarning),
-      created: z
-        .boolean()
-        .describe('false when the text was the live one and only its paths were resolved again'),
-    }),
+    output: savedView,
     async handler(input, ctx) {
-      const live = await ctx.services.agentConfigs.save(actorOf(ctx), input.agentId, input.yaml);
-      return {
-        agentId: live.agentId,
-        version: live.version,
-        yaml: live.yaml,
-        warnings: live.warnings,
-        created: live.created,
-      };
+      return savedOf(await ctx.services.agentConfigs.save(actorOf(ctx), input.agentId, input.yaml));
+    },
+  }),
+  revert: defineOperation({
+    name: 'agentConfigs.revert',
+    type: 'mutation',
+    method: 'POST',
+    path: '/agents/:agentId/configs/:version/revert',
+    successStatus: 201,
+    summary:
+      'Save a stored version’s text again as the newest version (Maintainer), with the same warnings and an audit row `agent_config.revert`. Reverting to the live version creates nothing and re-resolves its paths (`created: false`); a rejected version answers 400',
+    input: z.strictObject(agentVersion),
+    output: savedView,
+    async handler(input, ctx) {
+      return savedOf(await ctx.services.agentConfigs.revert(actorOf(ctx), input.agentId, input.version));
     },
   }),
   validate: defineOperation({
