@@ -203,7 +203,7 @@ describe('console in Chromium against real kas', () => {
     const panel = page.getByRole('tabpanel');
     await panel.getByText('Live: version 3').waitFor();
     const editor = agent.editor();
-    const focused = () => editor.evaluate((el) => el === document.activeElement);
+    const focused = () => editor.evaluate((el) => el === el.ownerDocument.activeElement);
 
     // Tab indents and stays; Escape then Tab moves on, leaving the text as it was.
     await agent.typeConfig('object_watch:');

@@ -2,7 +2,7 @@
 import { Button, EmptyState, ErrorBanner, Notice, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { validateConfigLocally } from '../../lib/config-validate';
 import { errorMessage } from '../../lib/errors';
@@ -195,42 +195,14 @@ export function ConfigTab({
           </Notice>
         ) : null}
         {local.warnings.length ? (
-          <div
-            role="status"
-            aria-label="Keys not used yet"
-            className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
-          >
-            <ul className="space-y-0.5" data-testid="config-unused-keys">
-              {local.warnings.map((w) => (
-                <li key={w.path}>
-                  <code className="mr-1 text-xs">{w.path}</code>
-                  {w.message}
-                </li>
-              ))}
-            </ul>
-          </div>
+          <Warnings label="Keys not used yet" testId="config-unused-keys" warnings={local.warnings} />
         ) : null}
         {pathWarnings.length && current.data?.yaml === value ? (
-          <div
-            role="status"
-            aria-label="Configuration warnings"
-            className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
-          >
-            <p className="font-medium">
-              {pathWarnings.length} path{pathWarnings.length === 1 ? '' : 's'} of version{' '}
-              {current.data.version} named nothing when it was saved; those entries grant nothing. Paths are
-              looked up only on save: after creating the project or group, save again (the same text keeps the
-              version).
-            </p>
-            <ul className="mt-1 space-y-0.5" data-testid="config-warnings">
-              {pathWarnings.map((w, i) => (
-                <li key={i}>
-                  <code className="mr-1 text-xs">{w.path}</code>
-                  {w.message}
-                </li>
-              ))}
-            </ul>
-          </div>
+          <Warnings label="Configuration warnings" testId="config-warnings" warnings={pathWarnings}>
+            {pathWarnings.length} path{pathWarnings.length === 1 ? '' : 's'} of version {current.data.version}{' '}
+            named nothing when it was saved; those entries grant nothing. Paths are looked up only on save:
+            after creating the project or group, save again (the same text keeps the version).
+          </Warnings>
         ) : null}
         {problems.length ? (
           <div
@@ -281,6 +253,37 @@ export function ConfigTab({
         }
         reverting={revert.isPending}
       />
+    </div>
+  );
+}
+
+/** Amber, not blocking: the configuration saves, but something in it does less than it seems to. */
+function Warnings({
+  label,
+  testId,
+  warnings,
+  children,
+}: {
+  label: string;
+  testId: string;
+  warnings: { path: string; message: string }[];
+  children?: ReactNode;
+}) {
+  return (
+    <div
+      role="status"
+      aria-label={label}
+      className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
+    >
+      {children ? <p className="mb-1 font-medium">{children}</p> : null}
+      <ul className="space-y-0.5" data-testid={testId}>
+        {warnings.map((w, i) => (
+          <li key={i}>
+            <code className="mr-1 text-xs">{w.path}</code>
+            {w.message}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

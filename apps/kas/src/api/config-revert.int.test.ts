@@ -1,7 +1,7 @@
 // agentConfigs.revert over real HTTP: a stored version's text saved again as the newest version, with a save's
 // authorization (Maintainer), warnings and audit row; reverting to the live text (or saving it) creates nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKas, testBackends, type TestKas } from '../testing/test-kas';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testBackends, useTestKas } from '../testing/test-kas';
 import { buildHttpWorld, uniqueName, type HttpWorld } from '../testing/world';
 
 interface Saved {
@@ -13,17 +13,11 @@ interface Saved {
 }
 
 describe.each(testBackends)('reverting an agent configuration [%s]', (backend) => {
-  let kas: TestKas;
+  const kas = useTestKas(backend);
   let w: HttpWorld;
-
   beforeAll(async () => {
-    kas = await startTestKas(backend);
-    w = await buildHttpWorld(kas);
-  }, 180_000);
-
-  afterAll(async () => {
-    await kas?.dispose();
-  });
+    w = await buildHttpWorld(kas());
+  }, 60_000);
 
   const save = (yaml: string) => w.as.maintainer.post<Saved>(`/api/v1/agents/${w.agentId}/configs`, { yaml });
   const revert = (as: 'maintainer' | 'developer', version: number) =>
