@@ -198,6 +198,42 @@ describe('console in Chromium against real kas', () => {
     await screenshot(page, 'agent-config-changed-elsewhere');
   });
 
+  it('lets the keyboard leave the editor with Escape then Tab, warns about unused keys, and reverts', async () => {
+    await agent.openTab('configuration');
+    const panel = page.getByRole('tabpanel');
+    await panel.getByText('Live: version 3').waitFor();
+    const editor = agent.editor();
+    const focused = () => editor.evaluate((el) => el === el.ownerDocument.activeElement);
+
+    // Tab indents and stays; Escape then Tab moves on, leaving the text as it was.
+    await agent.typeConfig('object_watch:');
+    await editor.press('End');
+    await editor.press('Tab');
+    await expect.poll(() => editor.inputValue()).toBe('object_watch:  ');
+    expect(await focused()).toBe(true);
+    await editor.press('Escape');
+    await editor.press('Tab');
+    await expect.poll(focused).toBe(false);
+    expect(await editor.inputValue()).toBe('object_watch:  ');
+
+    // A key the schema accepts but nothing uses yet is valid, with a warning as you type.
+    await agent.typeConfig('object_watch:\n  resources: [pods]\n');
+    await page
+      .getByTestId('config-unused-keys')
+      .getByText(/object_watch is accepted but not used yet/)
+      .waitFor();
+
+    // Version 1's text saved again as version 4; the editor shows it.
+    await page.getByRole('button', { name: 'Revert to version 1' }).click();
+    await page.getByText('Saved as version 4').waitFor();
+    await panel.getByText('Live: version 4').waitFor();
+    await expect.poll(() => editor.inputValue()).toBe('observability:\n  logging:\n    level: debug\n');
+    await page.getByTestId('config-history').getByText('v4').waitFor();
+    // The live version offers no revert to itself.
+    expect(await page.getByRole('button', { name: 'Revert to version 4' }).count()).toBe(0);
+    await screenshot(page, 'agent-config-reverted');
+  });
+
   it('gives field-level messages for a bad receptive endpoint and saves a good one', async () => {
     await agent.openTab('receptive');
     await agent.fillReceptive('https://agent.example.com');

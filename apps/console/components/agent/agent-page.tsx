@@ -166,7 +166,13 @@ function AgentPageInner({ agentId }: { agentId: number }) {
         {tab === 'tokens' ? (
           <TokensTab agentId={agentId} agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} />
         ) : null}
-        {tab === 'configuration' ? <ConfigTab agentId={agentId} connections={connections} /> : null}
+        {tab === 'configuration' ? (
+          <ConfigTab
+            agentId={agentId}
+            connections={connections}
+            canSave={agent.data?.canWriteConfig === true}
+          />
+        ) : null}
         {tab === 'access' ? <AccessTab agentId={agentId} projectPath={a.projectPath} /> : null}
         {tab === 'receptive' ? <ReceptiveTab agentId={agentId} /> : null}
         {tab === 'connect' ? (

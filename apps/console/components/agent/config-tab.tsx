@@ -2,7 +2,7 @@
 import { Button, EmptyState, ErrorBanner, Notice, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { validateConfigLocally } from '../../lib/config-validate';
 import { errorMessage } from '../../lib/errors';
@@ -31,7 +31,16 @@ interface ConfigProblem {
   message: string;
 }
 
-export function ConfigTab({ agentId, connections }: { agentId: number; connections: PodConnection[] }) {
+export function ConfigTab({
+  agentId,
+  connections,
+  canSave,
+}: {
+  agentId: number;
+  connections: PodConnection[];
+  /** Maintainer (kas's agents.get canWriteConfig): only then is "Revert to this version" offered. */
+  canSave: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow();
@@ -68,10 +77,11 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
 
   const value = text ?? '';
   // As you type: the shared schema runs in the browser; kas checks again on save.
-  const localErrors = useMemo<ConfigProblem[]>(
-    () => (text === null ? [] : validateConfigLocally(value)),
+  const local = useMemo(
+    () => (text === null ? { errors: [], warnings: [] } : validateConfigLocally(value)),
     [text, value],
   );
+  const localErrors: ConfigProblem[] = local.errors;
   const problems = serverErrors ?? localErrors;
 
   const save = useMutation(
@@ -90,10 +100,28 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
     }),
   );
 
+  // Reverting saves that version's text as the newest one (kas's agentConfigs.revert); the editor shows it after.
+  const revert = useMutation(
+    trpc.agentConfigs.revert.mutationOptions({
+      onSuccess: (result) => {
+        setText(result.yaml);
+        setServerErrors(null);
+        setSavedVersion({ version: result.version, created: result.created });
+        setLoadedVersion(result.version);
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.history.queryKey({ agentId }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.agentConfigs.get.queryKey({ agentId }) });
+      },
+    }),
+  );
+
   if (current.error)
     return <ErrorBanner title="Could not load the configuration" message={errorMessage(current.error)} />;
   if (text === null) return <p className="text-sm text-zinc-500">Loading configuration…</p>;
 
+  // kas stores the keys-not-used-yet warnings in the same list; they are shown above, as you type.
+  const pathWarnings = (current.data?.warnings ?? []).filter(
+    (w) => !local.warnings.some((u) => u.path === w.path && u.message === w.message),
+  );
   const latest = history.data?.find((v) => v.version === current.data?.version);
   const applied = connections.map((c) => `${c.podName}: ${c.configVersion ?? 'none'}`).join(', ');
 
@@ -139,6 +167,7 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
         {save.error ? (
           <ErrorBanner title="kas refused the configuration" message={errorMessage(save.error)} />
         ) : null}
+        {revert.error ? <ErrorBanner title="Could not revert" message={errorMessage(revert.error)} /> : null}
         {current.data && loadedVersion !== null && current.data.version > loadedVersion ? (
           <Notice>
             Version {current.data.version} was saved elsewhere while you edited version {loadedVersion}.{' '}
@@ -165,27 +194,15 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
             path.
           </Notice>
         ) : null}
-        {current.data?.warnings.length && current.data.yaml === value ? (
-          <div
-            role="status"
-            aria-label="Configuration warnings"
-            className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
-          >
-            <p className="font-medium">
-              {current.data.warnings.length} path{current.data.warnings.length === 1 ? '' : 's'} of version{' '}
-              {current.data.version} named nothing when it was saved; those entries grant nothing. Paths are
-              looked up only on save: after creating the project or group, save again (the same text keeps the
-              version).
-            </p>
-            <ul className="mt-1 space-y-0.5" data-testid="config-warnings">
-              {current.data.warnings.map((w, i) => (
-                <li key={i}>
-                  <code className="mr-1 text-xs">{w.path}</code>
-                  {w.message}
-                </li>
-              ))}
-            </ul>
-          </div>
+        {local.warnings.length ? (
+          <Warnings label="Keys not used yet" testId="config-unused-keys" warnings={local.warnings} />
+        ) : null}
+        {pathWarnings.length && current.data?.yaml === value ? (
+          <Warnings label="Configuration warnings" testId="config-warnings" warnings={pathWarnings}>
+            {pathWarnings.length} path{pathWarnings.length === 1 ? '' : 's'} of version {current.data.version}{' '}
+            named nothing when it was saved; those entries grant nothing. Paths are looked up only on save:
+            after creating the project or group, save again (the same text keeps the version).
+          </Warnings>
         ) : null}
         {problems.length ? (
           <div
@@ -221,7 +238,52 @@ export function ConfigTab({ agentId, connections }: { agentId: number; connectio
           </p>
         )}
       </div>
-      <History agentId={agentId} versions={history.data ?? []} error={history.error} />
+      <History
+        agentId={agentId}
+        versions={history.data ?? []}
+        error={history.error}
+        liveVersion={current.data?.version ?? null}
+        onRevert={
+          canSave
+            ? (version) => {
+                setSavedVersion(null);
+                revert.mutate({ agentId, version });
+              }
+            : null
+        }
+        reverting={revert.isPending}
+      />
+    </div>
+  );
+}
+
+/** Amber, not blocking: the configuration saves, but something in it does less than it seems to. */
+function Warnings({
+  label,
+  testId,
+  warnings,
+  children,
+}: {
+  label: string;
+  testId: string;
+  warnings: { path: string; message: string }[];
+  children?: ReactNode;
+}) {
+  return (
+    <div
+      role="status"
+      aria-label={label}
+      className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200"
+    >
+      {children ? <p className="mb-1 font-medium">{children}</p> : null}
+      <ul className="space-y-0.5" data-testid={testId}>
+        {warnings.map((w, i) => (
+          <li key={i}>
+            <code className="mr-1 text-xs">{w.path}</code>
+            {w.message}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -230,10 +292,17 @@ function History({
   agentId,
   versions,
   error,
+  liveVersion,
+  onRevert,
+  reverting,
 }: {
   agentId: number;
   versions: { version: number; valid: boolean; authorName: string | null; createdAt: string }[];
   error: unknown;
+  liveVersion: number | null;
+  /** null when the user may not save. */
+  onRevert: ((version: number) => void) | null;
+  reverting: boolean;
 }) {
   const trpc = useTRPC();
   const now = useNow();
@@ -265,9 +334,23 @@ function History({
                 <span className="ml-1 text-xs text-red-700 dark:text-red-400">✕ rejected</span>
               )}
             </span>
-            <time dateTime={v.createdAt} title={formatTime(v.createdAt)} className="text-xs text-zinc-500">
-              {ago(v.createdAt, now)}
-            </time>
+            <span className="flex items-center gap-2">
+              <time dateTime={v.createdAt} title={formatTime(v.createdAt)} className="text-xs text-zinc-500">
+                {ago(v.createdAt, now)}
+              </time>
+              {onRevert && v.valid && v.version !== liveVersion ? (
+                <button
+                  type="button"
+                  className="text-xs underline disabled:opacity-50"
+                  disabled={reverting}
+                  aria-label={`Revert to version ${v.version}`}
+                  title={`Save version ${v.version}'s text as a new version`}
+                  onClick={() => onRevert(v.version)}
+                >
+                  Revert to this version
+                </button>
+              ) : null}
+            </span>
           </li>
         ))}
       </ol>

@@ -19,6 +19,8 @@ export const YamlEditor = forwardRef<
 >(function YamlEditor({ value, onChange, errors, label }, ref) {
   const textarea = useRef<HTMLTextAreaElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
+  /** Escape was the last key: the next Tab moves focus on instead of indenting (keyboard users must get out). */
+  const escaped = useRef(false);
   const lines = value.split('\n').length;
   const errorLines = new Map<number, string>();
   for (const e of errors) if (!errorLines.has(e.line)) errorLines.set(e.line, e.message);
@@ -75,9 +77,14 @@ export const YamlEditor = forwardRef<
         onScroll={(e) => {
           if (gutter.current) gutter.current.scrollTop = e.currentTarget.scrollTop;
         }}
+        onBlur={() => {
+          escaped.current = false;
+        }}
         onKeyDown={(e) => {
-          // Tab inserts two spaces (YAML has no tabs); Escape then Tab leaves the editor.
-          if (e.key === 'Tab' && !e.shiftKey && !e.altKey) {
+          // Tab inserts two spaces (YAML has no tabs); Escape then Tab leaves the editor (Shift+Tab always does).
+          const leave = escaped.current;
+          escaped.current = e.key === 'Escape';
+          if (e.key === 'Tab' && !e.shiftKey && !e.altKey && !leave) {
             e.preventDefault();
             const el = e.currentTarget;
             const { selectionStart, selectionEnd } = el;
@@ -85,6 +92,7 @@ export const YamlEditor = forwardRef<
             requestAnimationFrame(() => el.setSelectionRange(selectionStart + 2, selectionStart + 2));
           }
         }}
+        aria-description="Tab indents; press Escape, then Tab, to move on"
         className="flex-1 resize-none bg-transparent px-3 py-2 text-zinc-900 outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-500 dark:text-zinc-100"
         style={{ lineHeight: `${lineHeight}px` }}
       />

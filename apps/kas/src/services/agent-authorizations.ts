@@ -5,9 +5,13 @@
 import { agentAuthorizations, agentConfigs, groups, projects, type Executor } from '@mooring/db';
 import type { AgentConfig } from '@mooring/modules/agent_configuration/shared/config-schema';
 import { deriveAuthorizations } from '@mooring/modules/agent_configuration/shared/parse-config';
+import { unusedKeyWarnings } from '@mooring/modules/agent_configuration/shared/unused-keys';
 import { and, eq, inArray } from 'drizzle-orm';
 
-/** A path of the config that names no project or group; the config is saved, the entry grants nothing. */
+/**
+ * A path of the config that names no project or group (the config is saved, the entry grants nothing), or a key
+ * that is accepted but not used yet (unused-keys.ts).
+ */
 export interface ConfigWarning {
   /** Dotted field path, `ci_access.groups[0].id`. */
   path: string;
@@ -26,7 +30,8 @@ async function idsByPath(tx: Executor, type: 'group' | 'project', paths: string[
 
 /**
  * Replaces the agent's authorization rows with those of `config` (version `version`), paths resolved to ids now,
- * and stores the warnings on that version. Runs inside the save's transaction.
+ * and stores the warnings on that version (keys not used yet first, then paths naming nothing). Runs inside the
+ * save's transaction.
  */
 export async function resolveAuthorizations(
   tx: Executor,
@@ -40,7 +45,7 @@ export async function resolveAuthorizations(
   ];
   const groupIds = await idsByPath(tx, 'group', pathsOf('group'));
   const projectIds = await idsByPath(tx, 'project', pathsOf('project'));
-  const warnings: ConfigWarning[] = [];
+  const warnings: ConfigWarning[] = unusedKeyWarnings(config);
   const rows = derived.map((d) => {
     const id = (d.targetType === 'group' ? groupIds : projectIds).get(d.targetPath) ?? null;
     if (id === null) {

@@ -127,131 +127,179 @@ export function createAgentConfigService(
     return { agentId, version: row.version, yaml: row.yaml, config, warnings };
   }
 
-  return {
-    /**
-     * Validates and stores a new version. Valid → becomes live, returns it. Invalid → stored as a
-     * rejected version and AgentConfigRejectedError is thrown (after commit). Over 128 KiB →
-     * AgentConfigRejectedError without storing the text. The live text again → no new version; its paths
-     * are resolved anew (`created: false`). Needs Maintainer.
-     */
-    async save(actor: Actor, agentId: number, yaml: string): Promise<LiveAgentConfig & { created: boolean }> {
-      if (typeof yaml !== 'string')
-        throw new ValidationError('yaml', 'yaml must be a string holding the configuration');
-      const { agent } = await policy.authorize(actor, 'agent:write_config', { type: 'agent', id: agentId });
-      const parsed = await deps.validator.validate(yaml);
-      const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
-      const now = clock.now();
-      let activity: ActivityEvent | undefined;
-      let warnings: ConfigWarning[] = [];
-      let created = true;
-      const version = await db.transaction(async (tx) => {
-        await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
-        if (parsed.ok) {
-          const [current] = await tx
-            .select({ version: agentConfigs.version, yaml: agentConfigs.yaml })
-            .from(agentConfigs)
-            .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.valid, true)))
-            .orderBy(desc(agentConfigs.version))
-            .limit(1);
-          if (current?.yaml === yaml) {
-            created = false;
-            warnings = await resolveAuthorizations(tx, agentId, current.version, parsed.config);
-            await writeAudit(
-              tx,
-              actor,
-              {
-                action: 'agent_config.resolve',
-                targetType: 'agent',
-                targetId: agentId,
-                details: { version: current.version, agentName: agent!.name, warnings: warnings.length },
-              },
-              clock,
-            );
-            return current.version;
-          }
-        }
-        if (tooLarge) {
-          activity = await recordActivity(tx, {
-            agentId,
-            kind: 'config_rejected',
-            actorId: actor.userId,
-            details: { reason: parsed.ok ? '' : parsed.errors[0]?.message },
-            at: now,
-          });
+  /**
+   * Validates and stores a new version. Valid → becomes live, returns it. Invalid → stored as a
+   * rejected version and AgentConfigRejectedError is thrown (after commit). Over 128 KiB →
+   * AgentConfigRejectedError without storing the text. The live text again → no new version; its paths
+   * are resolved anew (`created: false`). Needs Maintainer.
+   */
+  async function save(
+    actor: Actor,
+    agentId: number,
+    yaml: string,
+    /** Set by revert: the stored version whose text this is, recorded in the audit row. */
+    opts: { revertedFrom?: number } = {},
+  ): Promise<LiveAgentConfig & { created: boolean }> {
+    if (typeof yaml !== 'string')
+      throw new ValidationError('yaml', 'yaml must be a string holding the configuration');
+    const { agent } = await policy.authorize(actor, 'agent:write_config', { type: 'agent', id: agentId });
+    const parsed = await deps.validator.validate(yaml);
+    const tooLarge = Buffer.byteLength(yaml, 'utf8') > MAX_AGENT_CONFIG_BYTES;
+    const now = clock.now();
+    let activity: ActivityEvent | undefined;
+    let warnings: ConfigWarning[] = [];
+    let created = true;
+    const version = await db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from ${agents} where ${agents.id} = ${agentId} for update`);
+      if (parsed.ok) {
+        const [current] = await tx
+          .select({ version: agentConfigs.version, yaml: agentConfigs.yaml })
+          .from(agentConfigs)
+          .where(and(eq(agentConfigs.agentId, agentId), eq(agentConfigs.valid, true)))
+          .orderBy(desc(agentConfigs.version))
+          .limit(1);
+        if (current?.yaml === yaml) {
+          created = false;
+          warnings = await resolveAuthorizations(tx, agentId, current.version, parsed.config);
           await writeAudit(
             tx,
             actor,
             {
-              action: 'agent_config.reject',
+              action: 'agent_config.resolve',
               targetType: 'agent',
               targetId: agentId,
-              details: { bytes: Buffer.byteLength(yaml, 'utf8') },
+              details: {
+                version: current.version,
+                agentName: agent!.name,
+                warnings: warnings.length,
+                ...(opts.revertedFrom !== undefined && { revertedFrom: opts.revertedFrom }),
+              },
             },
             clock,
           );
-          return null;
+          return current.version;
         }
-        const [{ current } = { current: null }] = await tx
-          .select({ current: max(agentConfigs.version) })
-          .from(agentConfigs)
-          .where(eq(agentConfigs.agentId, agentId));
-        const next = (current ?? 0) + 1;
-        await tx.insert(agentConfigs).values({
+      }
+      if (tooLarge) {
+        activity = await recordActivity(tx, {
           agentId,
-          version: next,
-          yaml,
-          authorId: actor.userId,
-          createdAt: now,
-          valid: parsed.ok,
-          errors: parsed.ok ? [] : parsed.errors,
+          kind: 'config_rejected',
+          actorId: actor.userId,
+          details: { reason: parsed.ok ? '' : parsed.errors[0]?.message },
+          at: now,
         });
-        // Versions consecutive per agent: everything at or below next - kept is out, except the
-        // live one (after a run of rejected saves it may be older than the newest `kept`).
-        await tx
-          .delete(agentConfigs)
-          .where(
-            and(
-              eq(agentConfigs.agentId, agentId),
-              lte(agentConfigs.version, next - versionsKept),
-              sql`${agentConfigs.version} <> coalesce((select max(live.version) from ${agentConfigs} live where live.agent_id = ${agentId} and live.valid), 0)`,
-            ),
-          );
-        if (parsed.ok) {
-          warnings = await resolveAuthorizations(tx, agentId, next, parsed.config);
-          activity = await recordActivity(tx, {
-            agentId,
-            kind: 'config_applied',
-            actorId: actor.userId,
-            details: { version: next, by: actor.username },
-            at: now,
-          });
-        } else {
-          activity = await recordActivity(tx, {
-            agentId,
-            kind: 'config_rejected',
-            actorId: actor.userId,
-            details: { version: next, errors: parsed.errors.length, by: actor.username },
-            at: now,
-          });
-        }
         await writeAudit(
           tx,
           actor,
           {
-            action: parsed.ok ? 'agent_config.apply' : 'agent_config.reject',
+            action: 'agent_config.reject',
             targetType: 'agent',
             targetId: agentId,
-            details: { version: next, agentName: agent!.name },
+            details: { bytes: Buffer.byteLength(yaml, 'utf8') },
           },
           clock,
         );
-        return next;
+        return null;
+      }
+      const [{ current } = { current: null }] = await tx
+        .select({ current: max(agentConfigs.version) })
+        .from(agentConfigs)
+        .where(eq(agentConfigs.agentId, agentId));
+      const next = (current ?? 0) + 1;
+      await tx.insert(agentConfigs).values({
+        agentId,
+        version: next,
+        yaml,
+        authorId: actor.userId,
+        createdAt: now,
+        valid: parsed.ok,
+        errors: parsed.ok ? [] : parsed.errors,
       });
-      deps.events.activityCommitted([activity]);
-      if (!parsed.ok) throw new AgentConfigRejectedError(parsed.errors, version);
-      if (created)
-        deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
-      return { agentId, version: version!, yaml, config: parsed.config, warnings, created };
+      // Versions consecutive per agent: everything at or below next - kept is out, except the
+      // live one (after a run of rejected saves it may be older than the newest `kept`).
+      await tx
+        .delete(agentConfigs)
+        .where(
+          and(
+            eq(agentConfigs.agentId, agentId),
+            lte(agentConfigs.version, next - versionsKept),
+            sql`${agentConfigs.version} <> coalesce((select max(live.version) from ${agentConfigs} live where live.agent_id = ${agentId} and live.valid), 0)`,
+          ),
+        );
+      if (parsed.ok) {
+        warnings = await resolveAuthorizations(tx, agentId, next, parsed.config);
+        activity = await recordActivity(tx, {
+          agentId,
+          kind: 'config_applied',
+          actorId: actor.userId,
+          details: { version: next, by: actor.username },
+          at: now,
+        });
+      } else {
+        activity = await recordActivity(tx, {
+          agentId,
+          kind: 'config_rejected',
+          actorId: actor.userId,
+          details: { version: next, errors: parsed.errors.length, by: actor.username },
+          at: now,
+        });
+      }
+      await writeAudit(
+        tx,
+        actor,
+        {
+          action: !parsed.ok
+            ? 'agent_config.reject'
+            : opts.revertedFrom !== undefined
+              ? 'agent_config.revert'
+              : 'agent_config.apply',
+          targetType: 'agent',
+          targetId: agentId,
+          details: {
+            version: next,
+            agentName: agent!.name,
+            ...(opts.revertedFrom !== undefined && { revertedFrom: opts.revertedFrom }),
+          },
+        },
+        clock,
+      );
+      return next;
+    });
+    deps.events.activityCommitted([activity]);
+    if (!parsed.ok) throw new AgentConfigRejectedError(parsed.errors, version);
+    if (created) deps.events.configChanged.emit({ agentId, version: version! }, deps.events.onListenerError);
+    return { agentId, version: version!, yaml, config: parsed.config, warnings, created };
+  }
+
+  /**
+   * Saves stored version `version`'s text again, as a save would (Maintainer; a new live version, its warnings, an
+   * audit row `agent_config.revert`). Reverting to the live version creates nothing and re-resolves its paths
+   * (`created: false`). A rejected version is refused: its text would be rejected again.
+   */
+  async function revert(
+    actor: Actor,
+    agentId: number,
+    version: number,
+  ): Promise<LiveAgentConfig & { created: boolean }> {
+    // Authorize before reading, so a Developer is told they may not save rather than anything about the version.
+    await policy.authorize(actor, 'agent:write_config', { type: 'agent', id: agentId });
+    const row = await getVersionRow(agentId, version);
+    if (!row.valid)
+      throw new ValidationError(
+        'version',
+        `version ${version} was rejected (${row.errors.length} error${row.errors.length === 1 ? '' : 's'}), so it cannot be restored; pick a valid version from the history, or fix the text and save it`,
+      );
+    return save(actor, agentId, row.yaml, { revertedFrom: version });
+  }
+
+  return {
+    save,
+
+    revert,
+
+    /** Whether `actor` may save (and so revert) the agent's configuration: the console offers "Revert" only then. */
+    async mayWrite(actor: Actor, agentId: number): Promise<boolean> {
+      return (await policy.can(actor, 'agent:write_config', { type: 'agent', id: agentId })).allowed;
     },
 
     /** Checks YAML without storing it (the console editor's live validation). */

@@ -1,3 +1,4 @@
+import { unusedKeyWarnings } from '@mooring/modules/agent_configuration/shared/unused-keys';
 import { z } from 'zod';
 import { actorOf } from '../actor';
 import { defineOperation } from '../operation';
@@ -13,7 +14,9 @@ const configError = z.object({
 const configWarning = z.object({
   path: z
     .string()
-    .describe('dotted field path of a project or group that did not exist when the config was saved'),
+    .describe(
+      'dotted field path of a project or group that did not exist when the config was saved, or of a key that is accepted but not used yet',
+    ),
   message: z.string(),
 });
 
@@ -29,6 +32,24 @@ const versionSummary = z.object({
 const versionView = versionSummary.extend({ yaml: z.string() });
 
 const agentVersion = { agentId: id, version: z.number().int().positive('must be a version number') };
+
+/** What a save (or a revert, which is one) answers. */
+const savedView = z.object({
+  agentId: id,
+  version: z.number().int(),
+  yaml: z.string(),
+  warnings: z.array(configWarning),
+  created: z
+    .boolean()
+    .describe('false when the text was the live one and only its paths were resolved again'),
+});
+const savedOf = (live: z.infer<typeof savedView>): z.infer<typeof savedView> => ({
+  agentId: live.agentId,
+  version: live.version,
+  yaml: live.yaml,
+  warnings: live.warnings,
+  created: live.created,
+});
 
 /** The YAML may be up to 128 KiB; the API accepts a little more so the services give the precise error. */
 const yamlText = z.string().max(256 * 1024, 'must be at most 128 KiB (131072 bytes)');
@@ -84,26 +105,25 @@ export const agentConfigOperations = {
     path: '/agents/:agentId/configs',
     successStatus: 201,
     summary:
-      'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one. Projects and groups are resolved by path now: paths naming nothing come back as `warnings` (the entry grants nothing). Saving the live text again re-resolves its paths without a new version (`created: false`)',
+      'Save a new configuration version (Maintainer). Invalid YAML is stored as rejected and answered 400 invalid_config with every error (line, column, field) in `errors`; the agent keeps its last valid one. Projects and groups are resolved by path now: paths naming nothing come back as `warnings` (the entry grants nothing), as do keys accepted but not used yet. Saving the live text again re-resolves its paths without a new version (`created: false`)',
     input: z.strictObject({ agentId: id, yaml: yamlText }),
-    output: z.object({
-      agentId: id,
-      version: z.number().int(),
-      yaml: z.string(),
-      warnings: z.array(configWarning),
-      created: z
-        .boolean()
-        .describe('false when the text was the live one and only its paths were resolved again'),
-    }),
+    output: savedView,
     async handler(input, ctx) {
-      const live = await ctx.services.agentConfigs.save(actorOf(ctx), input.agentId, input.yaml);
-      return {
-        agentId: live.agentId,
-        version: live.version,
-        yaml: live.yaml,
-        warnings: live.warnings,
-        created: live.created,
-      };
+      return savedOf(await ctx.services.agentConfigs.save(actorOf(ctx), input.agentId, input.yaml));
+    },
+  }),
+  revert: defineOperation({
+    name: 'agentConfigs.revert',
+    type: 'mutation',
+    method: 'POST',
+    path: '/agents/:agentId/configs/:version/revert',
+    successStatus: 201,
+    summary:
+      'Save a stored version’s text again as the newest version (Maintainer), with the same warnings and an audit row `agent_config.revert`. Reverting to the live version creates nothing and re-resolves its paths (`created: false`); a rejected version answers 400',
+    input: z.strictObject(agentVersion),
+    output: savedView,
+    async handler(input, ctx) {
+      return savedOf(await ctx.services.agentConfigs.revert(actorOf(ctx), input.agentId, input.version));
     },
   }),
   validate: defineOperation({
@@ -114,10 +134,18 @@ export const agentConfigOperations = {
     path: '/agent_configs/validate',
     summary: 'Check YAML without saving it (the editor’s live validation)',
     input: z.strictObject({ yaml: yamlText }),
-    output: z.object({ valid: z.boolean(), errors: z.array(configError) }),
+    output: z.object({
+      valid: z.boolean(),
+      errors: z.array(configError),
+      warnings: z
+        .array(configWarning)
+        .describe('keys that are accepted but not used yet (paths are looked up only on save)'),
+    }),
     async handler(input, ctx) {
       const result = await ctx.services.agentConfigs.validate(input.yaml);
-      return result.ok ? { valid: true, errors: [] } : { valid: false, errors: result.errors };
+      return result.ok
+        ? { valid: true, errors: [], warnings: unusedKeyWarnings(result.config) }
+        : { valid: false, errors: result.errors, warnings: [] };
     },
   }),
   diff: defineOperation({

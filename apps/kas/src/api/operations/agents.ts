@@ -66,11 +66,17 @@ export const agentOperations = {
     type: 'query',
     method: 'GET',
     path: '/agents/:agentId',
-    summary: 'One agent',
+    summary: 'One agent, and whether you may save its configuration',
     input: z.strictObject({ agentId: id }),
-    output: agentView,
+    output: agentView.extend({
+      canWriteConfig: z
+        .boolean()
+        .describe('whether you may save (and revert) its configuration: Maintainer of its project'),
+    }),
     async handler(input, ctx) {
-      return toAgentView(await ctx.services.agents.get(actorOf(ctx), input.agentId));
+      const actor = actorOf(ctx);
+      const agent = toAgentView(await ctx.services.agents.get(actor, input.agentId));
+      return { ...agent, canWriteConfig: await ctx.services.agentConfigs.mayWrite(actor, input.agentId) };
     },
   }),
   connections: defineOperation({
