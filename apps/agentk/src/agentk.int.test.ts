@@ -153,7 +153,10 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
       stream.on('error', () => undefined);
       stream.on('status', (s) => resolve(s));
       stream.write({
-        msg: { $case: 'descriptor', value: { podId: 1, agentDescriptor: { services: [] }, reusable: false } },
+        msg: {
+          $case: 'descriptor',
+          value: { podId: 1, agentDescriptor: { services: [] }, reusable: false, batches: false },
+        },
       });
     });
     client.close();
@@ -267,7 +270,10 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
         resolve(st);
       });
       stream.write({
-        msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] }, reusable: false } },
+        msg: {
+          $case: 'descriptor',
+          value: { podId: 5, agentDescriptor: { services: [] }, reusable: false, batches: false },
+        },
       });
     });
     expect(refused.code).toBe(status.RESOURCE_EXHAUSTED);

@@ -10,6 +10,7 @@ import type {
 } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { Logger } from 'pino';
 import { AsyncQueue } from '../../shared/async-queue';
+import { FrameBatcher } from '../shared/frame-batcher';
 import { asBuffer, metaFromProto, metaToProto } from '../shared/meta';
 import type { IncomingCall, TunnelMeta, TunnelStatus } from '../shared/tunnel-api';
 import type { TunnelHandlerRegistry } from './handler-registry';
@@ -54,6 +55,8 @@ export class AgentTunnel {
   /** The current call's CloseSend arrived. */
   private closeSendSeen = false;
   private readonly stream: ClientDuplexStream<ConnectRequest, ConnectResponse>;
+  /** Frames of one go leave as one gRPC message when kas reads batches (RequestInfo.batches). */
+  private readonly out: FrameBatcher<ConnectRequest>;
   private closedByUs = false;
   private call: TunnelIncomingCall | null = null;
 
@@ -62,6 +65,11 @@ export class AgentTunnel {
     // Wait for kas instead of failing fast while it is unreachable; grpc-js reconnects with its own backoff.
     metadata.setOptions({ waitForReady: true });
     this.stream = deps.client.connect(metadata);
+    this.out = new FrameBatcher<ConnectRequest>(
+      this.stream,
+      (frames) => ({ msg: { $case: 'batch', value: { frames } } }),
+      (frame) => (frame.msg?.$case === 'message' ? frame.msg.value.data.length : 0),
+    );
     this.stream.on('metadata', () => {
       if (this.state === 'connecting') {
         this.state = 'idle';
@@ -74,7 +82,12 @@ export class AgentTunnel {
     this.stream.write({
       msg: {
         $case: 'descriptor',
-        value: { agentDescriptor: deps.handlers.descriptor(), podId: deps.podId, reusable: true },
+        value: {
+          agentDescriptor: deps.handlers.descriptor(),
+          podId: deps.podId,
+          reusable: true,
+          batches: true,
+        },
       },
     });
   }
@@ -83,11 +96,17 @@ export class AgentTunnel {
   close(): boolean {
     if (this.state === 'active' || this.state === 'draining' || this.state === 'done') return false;
     this.closedByUs = true;
+    this.out.close();
     this.stream.cancel();
     return true;
   }
 
   private onFrame(frame: ConnectResponse): void {
+    if (frame.msg?.$case === 'batch') for (const one of frame.msg.value.frames) this.onOneFrame(one);
+    else this.onOneFrame(frame);
+  }
+
+  private onOneFrame(frame: ConnectResponse): void {
     const msg = frame.msg;
     if (this.state === 'draining') {
       if (msg?.$case === 'closeSend') this.becomeIdle();
@@ -112,8 +131,10 @@ export class AgentTunnel {
     const method = msg.value.methodName;
     const handler = this.deps.handlers.get(method);
     this.closeSendSeen = false;
+    this.out.batching = msg.value.batches;
     const call = new TunnelIncomingCall(
       this.stream,
+      this.out,
       method,
       metaFromProto(msg.value.meta),
       () => this.deps.events.keepsStream(),
@@ -152,14 +173,15 @@ export class AgentTunnel {
   }
 
   private sendError(s: TunnelStatus): void {
-    this.stream.write({
+    this.out.write({
       msg: { $case: 'error', value: { status: { code: s.code, message: s.message, details: [] } } },
     });
-    this.stream.end();
+    this.out.end();
   }
 
   private onStatus(s: { code: status; details: string }): void {
     if (this.state === 'done') return;
+    this.out.close();
     const wasActive = this.state === 'active' || this.state === 'draining';
     this.state = 'done';
     if (wasActive) {
@@ -185,6 +207,7 @@ class TunnelIncomingCall implements IncomingCall {
 
   constructor(
     private readonly stream: ClientDuplexStream<ConnectRequest, ConnectResponse>,
+    private readonly out: FrameBatcher<ConnectRequest>,
     readonly method: string,
     readonly meta: TunnelMeta,
     /** Asked as the call ends: false makes this the stream's last call (Trailer.last, then half-close). */
@@ -207,12 +230,12 @@ class TunnelIncomingCall implements IncomingCall {
 
   sendHeader(meta: TunnelMeta): void {
     if (this.finished) return;
-    this.stream.write({ msg: { $case: 'header', value: { meta: metaToProto(meta) } } });
+    this.out.write({ msg: { $case: 'header', value: { meta: metaToProto(meta) } } });
   }
 
   async sendMessage(data: Uint8Array): Promise<void> {
     if (this.finished || this.signal.aborted) throw new Error(`the ${this.method} call is over`);
-    const ok = this.stream.write({ msg: { $case: 'message', value: { data: asBuffer(data) } } });
+    const ok = this.out.write({ msg: { $case: 'message', value: { data: asBuffer(data) } } });
     if (ok) return;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -229,9 +252,9 @@ class TunnelIncomingCall implements IncomingCall {
     if (this.finished) return;
     this.finished = true;
     const last = !this.keepsStream();
-    this.stream.write({ msg: { $case: 'trailer', value: { meta: metaToProto(trailer), last } } });
+    this.out.write({ msg: { $case: 'trailer', value: { meta: metaToProto(trailer), last } } });
     if (last) {
-      this.stream.end();
+      this.out.end();
       return;
     }
     this.paused = false;
@@ -241,10 +264,10 @@ class TunnelIncomingCall implements IncomingCall {
   fail(s: TunnelStatus): void {
     if (this.finished) return;
     this.finished = true;
-    this.stream.write({
+    this.out.write({
       msg: { $case: 'error', value: { status: { code: s.code, message: s.message, details: [] } } },
     });
-    this.stream.end();
+    this.out.end();
   }
 
   onFrame(frame: ConnectResponse): void {

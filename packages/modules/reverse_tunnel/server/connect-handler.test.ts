@@ -45,7 +45,10 @@ describe('Connect', () => {
     const stream = client.connect(metadata);
     stream.on('error', () => undefined);
     stream.write({
-      msg: { $case: 'descriptor', value: { podId: 5, agentDescriptor: { services: [] }, reusable: false } },
+      msg: {
+        $case: 'descriptor',
+        value: { podId: 5, agentDescriptor: { services: [] }, reusable: false, batches: false },
+      },
     });
     // Cancel while the token check is pending.
     await tokenCheck.authenticating;

@@ -110,6 +110,7 @@ async function handleConnect(stream: ConnectStream, deps: ConnectHandlerDeps): P
     descriptor.value.podId,
     methods,
     descriptor.value.reusable,
+    descriptor.value.batches,
   );
   // Headers tell agentk that kas accepted the tunnel (its backoff resets on that).
   stream.sendMetadata(new Metadata());

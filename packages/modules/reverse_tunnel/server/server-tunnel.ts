@@ -5,6 +5,7 @@
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { ConnectRequest, ConnectResponse } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { AsyncQueue } from '../../shared/async-queue';
+import { FrameBatcher } from '../shared/frame-batcher';
 import { asBuffer, metaFromProto, metaToProto } from '../shared/meta';
 import { type OutgoingCall, TunnelCallError, type TunnelMeta } from '../shared/tunnel-api';
 import type { RegistryTunnel } from './registry';
@@ -23,6 +24,8 @@ export class ServerTunnel implements RegistryTunnel {
   private readonly methods: Set<string>;
   private readonly doneListeners = new Set<() => void>();
   private call: TunnelOutgoingCall | null = null;
+  /** Frames of one go leave as one gRPC message when agentk reads batches (Descriptor.batches). */
+  private readonly out: FrameBatcher<ConnectResponse>;
   /**
    * Set by whoever registered the tunnel: told when a call ended cleanly on a reusable stream. It either puts the
    * tunnel back (registry) or ends it (kas stopping, connection too old): the tunnel is idle when it is called.
@@ -37,8 +40,16 @@ export class ServerTunnel implements RegistryTunnel {
     methods: Iterable<string>,
     /** agentk serves further calls on this stream after a Trailer (Descriptor.reusable). */
     readonly reusable = false,
+    /** agentk reads batch frames (Descriptor.batches). */
+    readonly batches = false,
   ) {
     this.methods = new Set(methods);
+    this.out = new FrameBatcher<ConnectResponse>(
+      stream,
+      (frames) => ({ msg: { $case: 'batch', value: { frames } } }),
+      (frame) => (frame.msg?.$case === 'message' ? frame.msg.value.data.length : 0),
+    );
+    this.out.batching = batches;
     stream.on('data', (frame: ConnectRequest) => this.onFrame(frame));
     stream.on('end', () => this.onStreamEnd('agentk closed the tunnel stream'));
     stream.on('cancelled', () => this.onStreamEnd('agentk cancelled the tunnel stream'));
@@ -67,7 +78,9 @@ export class ServerTunnel implements RegistryTunnel {
     this.state = 'forwarding';
     const call = new TunnelOutgoingCall(this, signal);
     this.call = call;
-    this.write({ msg: { $case: 'requestInfo', value: { methodName: fullMethod, meta: metaToProto(meta) } } });
+    this.write({
+      msg: { $case: 'requestInfo', value: { methodName: fullMethod, meta: metaToProto(meta), batches: true } },
+    });
     return call;
   }
 
@@ -83,7 +96,7 @@ export class ServerTunnel implements RegistryTunnel {
 
   write(frame: ConnectResponse): boolean {
     if (this.state === 'done') return true;
-    return this.stream.write(frame);
+    return this.out.write(frame);
   }
 
   /**
@@ -96,7 +109,7 @@ export class ServerTunnel implements RegistryTunnel {
       this.finish();
       return;
     }
-    if (!closeSent) this.stream.write({ msg: { $case: 'closeSend', value: {} } });
+    if (!closeSent) this.write({ msg: { $case: 'closeSend', value: {} } });
     this.call = null;
     this.state = 'idle';
     // The finished call may have paused the stream (its queue was full); the next call reads from the start.
@@ -108,13 +121,14 @@ export class ServerTunnel implements RegistryTunnel {
   finish(): void {
     if (this.state === 'done') return;
     this.markDone();
-    this.stream.end();
+    this.out.end();
   }
 
   /** Ends the stream with an error status sent to agentk. */
   fail(code: status, message: string): void {
     if (this.state === 'done') return;
     this.markDone();
+    this.out.close();
     this.stream.emit('error', { code, details: message, message });
   }
 
@@ -126,6 +140,11 @@ export class ServerTunnel implements RegistryTunnel {
   }
 
   private onFrame(frame: ConnectRequest): void {
+    if (frame.msg?.$case === 'batch') for (const one of frame.msg.value.frames) this.onOneFrame(one);
+    else this.onOneFrame(frame);
+  }
+
+  private onOneFrame(frame: ConnectRequest): void {
     if (this.state === 'idle') {
       this.fail(
         status.INVALID_ARGUMENT,
@@ -140,6 +159,7 @@ export class ServerTunnel implements RegistryTunnel {
     if (this.state === 'done') return;
     const call = this.call;
     this.markDone();
+    this.out.close();
     call?.onBroken(reason);
   }
 }

@@ -44,6 +44,8 @@ export interface Descriptor {
   podId: number;
   /** agentk serves one call after another on this stream (see the order above); older agentk leave it false. */
   reusable: boolean;
+  /** agentk reads ConnectResponse.batch; older agentk leave it false and kas sends single frames. */
+  batches: boolean;
 }
 
 export interface Header {
@@ -80,14 +82,22 @@ export interface ConnectRequest {
     | { $case: 'header'; value: Header }
     | { $case: 'message'; value: Message }
     | { $case: 'trailer'; value: Trailer }
-    | { $case: 'error'; value: Error }
+    | { $case: 'error'; value: Error } //
+    /** Only after RequestInfo.batches; never nested. */
+    | { $case: 'batch'; value: ConnectRequestBatch }
     | undefined;
+}
+
+export interface ConnectRequestBatch {
+  frames: ConnectRequest[];
 }
 
 export interface RequestInfo {
   /** Full method name, e.g. "/mooring.kubernetes_api.KubernetesApi/MakeRequest". */
   methodName: string;
   meta: { [key: string]: Values };
+  /** kas reads ConnectRequest.batch for this call; older kas leave it false and agentk sends single frames. */
+  batches: boolean;
 }
 
 export interface RequestInfo_MetaEntry {
@@ -104,8 +114,14 @@ export interface ConnectResponse {
     | {
         $case: 'closeSend';
         value: CloseSend;
-      }
+      } //
+    /** Only to an agentk whose Descriptor said batches; never nested. */
+    | { $case: 'batch'; value: ConnectResponseBatch }
     | undefined;
+}
+
+export interface ConnectResponseBatch {
+  frames: ConnectResponse[];
 }
 
 function createBaseMethodDescriptor(): MethodDescriptor {
@@ -334,7 +350,7 @@ export const AgentDescriptor: MessageFns<AgentDescriptor> = {
 };
 
 function createBaseDescriptor(): Descriptor {
-  return { agentDescriptor: undefined, podId: 0, reusable: false };
+  return { agentDescriptor: undefined, podId: 0, reusable: false, batches: false };
 }
 
 export const Descriptor: MessageFns<Descriptor> = {
@@ -347,6 +363,9 @@ export const Descriptor: MessageFns<Descriptor> = {
     }
     if (message.reusable !== false) {
       writer.uint32(24).bool(message.reusable);
+    }
+    if (message.batches !== false) {
+      writer.uint32(32).bool(message.batches);
     }
     return writer;
   },
@@ -388,6 +407,14 @@ export const Descriptor: MessageFns<Descriptor> = {
             message.reusable = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.batches = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -413,6 +440,7 @@ export const Descriptor: MessageFns<Descriptor> = {
           ? globalThis.Number(object.pod_id)
           : 0,
       reusable: isSet(object.reusable) ? globalThis.Boolean(object.reusable) : false,
+      batches: isSet(object.batches) ? globalThis.Boolean(object.batches) : false,
     };
   },
 
@@ -426,6 +454,9 @@ export const Descriptor: MessageFns<Descriptor> = {
     }
     if (message.reusable !== false) {
       obj.reusable = message.reusable;
+    }
+    if (message.batches !== false) {
+      obj.batches = message.batches;
     }
     return obj;
   },
@@ -441,6 +472,7 @@ export const Descriptor: MessageFns<Descriptor> = {
         : undefined;
     message.podId = object.podId ?? 0;
     message.reusable = object.reusable ?? false;
+    message.batches = object.batches ?? false;
     return message;
   },
 };
@@ -988,6 +1020,9 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case 'error':
         Error.encode(message.msg.value, writer.uint32(42).fork()).join();
         break;
+      case 'batch':
+        ConnectRequestBatch.encode(message.msg.value, writer.uint32(50).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1045,6 +1080,14 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.msg = { $case: 'error', value: Error.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.msg = { $case: 'batch', value: ConnectRequestBatch.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1069,7 +1112,9 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
               ? { $case: 'trailer', value: Trailer.fromJSON(object.trailer) }
               : isSet(object.error)
                 ? { $case: 'error', value: Error.fromJSON(object.error) }
-                : undefined,
+                : isSet(object.batch)
+                  ? { $case: 'batch', value: ConnectRequestBatch.fromJSON(object.batch) }
+                  : undefined,
     };
   },
 
@@ -1085,6 +1130,8 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.trailer = Trailer.toJSON(message.msg.value);
     } else if (message.msg?.$case === 'error') {
       obj.error = Error.toJSON(message.msg.value);
+    } else if (message.msg?.$case === 'batch') {
+      obj.batch = ConnectRequestBatch.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -1125,13 +1172,90 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         }
         break;
       }
+      case 'batch': {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: 'batch', value: ConnectRequestBatch.fromPartial(object.msg.value) };
+        }
+        break;
+      }
     }
     return message;
   },
 };
 
+function createBaseConnectRequestBatch(): ConnectRequestBatch {
+  return { frames: [] };
+}
+
+export const ConnectRequestBatch: MessageFns<ConnectRequestBatch> = {
+  encode(message: ConnectRequestBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.frames) {
+      ConnectRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectRequestBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectRequestBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.frames.push(ConnectRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectRequestBatch {
+    return {
+      frames: globalThis.Array.isArray(object?.frames)
+        ? object.frames.map((e: any) => ConnectRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ConnectRequestBatch): unknown {
+    const obj: any = {};
+    if (message.frames?.length) {
+      obj.frames = message.frames.map((e) => ConnectRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectRequestBatch>): ConnectRequestBatch {
+    return ConnectRequestBatch.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectRequestBatch>): ConnectRequestBatch {
+    const message = createBaseConnectRequestBatch();
+    message.frames = object.frames?.map((e) => ConnectRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseRequestInfo(): RequestInfo {
-  return { methodName: '', meta: {} };
+  return { methodName: '', meta: {}, batches: false };
 }
 
 export const RequestInfo: MessageFns<RequestInfo> = {
@@ -1142,6 +1266,9 @@ export const RequestInfo: MessageFns<RequestInfo> = {
     globalThis.Object.entries(message.meta).forEach(([key, value]: [string, Values]) => {
       RequestInfo_MetaEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
     });
+    if (message.batches !== false) {
+      writer.uint32(24).bool(message.batches);
+    }
     return writer;
   },
 
@@ -1177,6 +1304,14 @@ export const RequestInfo: MessageFns<RequestInfo> = {
             }
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.batches = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1210,6 +1345,7 @@ export const RequestInfo: MessageFns<RequestInfo> = {
             {},
           )
         : {},
+      batches: isSet(object.batches) ? globalThis.Boolean(object.batches) : false,
     };
   },
 
@@ -1226,6 +1362,9 @@ export const RequestInfo: MessageFns<RequestInfo> = {
           obj.meta[k] = Values.toJSON(v);
         });
       }
+    }
+    if (message.batches !== false) {
+      obj.batches = message.batches;
     }
     return obj;
   },
@@ -1245,6 +1384,7 @@ export const RequestInfo: MessageFns<RequestInfo> = {
       },
       {},
     );
+    message.batches = object.batches ?? false;
     return message;
   },
 };
@@ -1403,6 +1543,9 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       case 'closeSend':
         CloseSend.encode(message.msg.value, writer.uint32(26).fork()).join();
         break;
+      case 'batch':
+        ConnectResponseBatch.encode(message.msg.value, writer.uint32(34).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1444,6 +1587,14 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
             message.msg = { $case: 'closeSend', value: CloseSend.decode(reader, reader.uint32()) };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.msg = { $case: 'batch', value: ConnectResponseBatch.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1468,7 +1619,9 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
               ? { $case: 'closeSend', value: CloseSend.fromJSON(object.closeSend) }
               : isSet(object.close_send)
                 ? { $case: 'closeSend', value: CloseSend.fromJSON(object.close_send) }
-                : undefined,
+                : isSet(object.batch)
+                  ? { $case: 'batch', value: ConnectResponseBatch.fromJSON(object.batch) }
+                  : undefined,
     };
   },
 
@@ -1480,6 +1633,8 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       obj.message = Message.toJSON(message.msg.value);
     } else if (message.msg?.$case === 'closeSend') {
       obj.closeSend = CloseSend.toJSON(message.msg.value);
+    } else if (message.msg?.$case === 'batch') {
+      obj.batch = ConnectResponseBatch.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -1508,7 +1663,84 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         }
         break;
       }
+      case 'batch': {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: 'batch', value: ConnectResponseBatch.fromPartial(object.msg.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseConnectResponseBatch(): ConnectResponseBatch {
+  return { frames: [] };
+}
+
+export const ConnectResponseBatch: MessageFns<ConnectResponseBatch> = {
+  encode(message: ConnectResponseBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.frames) {
+      ConnectResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectResponseBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectResponseBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.frames.push(ConnectResponse.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectResponseBatch {
+    return {
+      frames: globalThis.Array.isArray(object?.frames)
+        ? object.frames.map((e: any) => ConnectResponse.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ConnectResponseBatch): unknown {
+    const obj: any = {};
+    if (message.frames?.length) {
+      obj.frames = message.frames.map((e) => ConnectResponse.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectResponseBatch>): ConnectResponseBatch {
+    return ConnectResponseBatch.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectResponseBatch>): ConnectResponseBatch {
+    const message = createBaseConnectResponseBatch();
+    message.frames = object.frames?.map((e) => ConnectResponse.fromPartial(e)) || [];
     return message;
   },
 };
