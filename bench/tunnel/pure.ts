@@ -144,6 +144,7 @@ async function main(): Promise<void> {
     const rp = await closedLoop(16, CONCURRENT_MS, () => get(proxy, '/api/v1/namespaces/default'));
     add('cpuConc', ((await tunnelCpu()) - cpu0) / rp);
     add('rpsd', rd / (CONCURRENT_MS / 1000));
+    add('rpsp', rp / (CONCURRENT_MS / 1000));
     add('rpsRatio', rp / rd);
     const big = `/big?bytes=${MIB * 1024 * 1024}`;
     let t = performance.now();
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
     const bp = MIB / ((performance.now() - t) / 1000);
     add('cpuMiB', ((await tunnelCpu()) - cpu0) / MIB);
     add('bigd', bd);
+    add('bigp', bp);
     add('bigRatio', bp / bd);
   }
   const med = (k: string) => {
@@ -165,8 +167,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [
     { metric: 'small GET p50', direct: fmt.ms(med('p50d')), proxy: '', ratio: `+${fmt.ms(med('p50+'))}`, goal: '≤ +1 ms' },
     { metric: 'small GET p99', direct: '', proxy: '', ratio: `+${fmt.ms(med('p99+'))}`, goal: '≤ +5 ms' },
-    { metric: 'small GET, 16 concurrent', direct: fmt.rps(med('rpsd')), proxy: '', ratio: `${(med('rpsRatio') * 100).toFixed(0)} %`, goal: '≥ 80 %' },
-    { metric: `${MIB} MiB response`, direct: fmt.mibs(med('bigd')), proxy: '', ratio: `${(med('bigRatio') * 100).toFixed(0)} %`, goal: '≥ 60 %' },
+    { metric: 'small GET, 16 concurrent', direct: fmt.rps(med('rpsd')), proxy: fmt.rps(med('rpsp')), ratio: `${(med('rpsRatio') * 100).toFixed(0)} %`, goal: '≥ 80 %' },
+    { metric: `${MIB} MiB response`, direct: fmt.mibs(med('bigd')), proxy: fmt.mibs(med('bigp')), ratio: `${(med('bigRatio') * 100).toFixed(0)} %`, goal: '≥ 60 %' },
     { metric: 'tunnel CPU / GET (sequential)', direct: '-', proxy: us(med('cpuSeq')), ratio: 'kas + agentk', goal: '≤ 500 µs' },
     { metric: 'tunnel CPU / GET (16 concurrent)', direct: '-', proxy: us(med('cpuConc')), ratio: 'kas + agentk', goal: '≤ 500 µs' },
     { metric: 'tunnel CPU / MiB', direct: '-', proxy: us(med('cpuMiB')), ratio: 'kas + agentk', goal: '' },
