@@ -38,6 +38,23 @@ export function writeWithBackpressure(stream: Writable, chunk: Uint8Array): Prom
   });
 }
 
+const corked = new WeakSet<Writable>();
+
+/**
+ * Holds the stream's writes until the work queued right now (microtasks and ticks) is done, so what one burst of
+ * tunnel messages writes (a response head, its body, its end) leaves in one TLS record and one syscall instead of
+ * one each. Repeated calls within the burst do nothing more.
+ */
+export function corkForBurst(stream: Writable): void {
+  if (corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork();
+  });
+}
+
 /** Describes an error for a user: the message plus the system code when it is not already in it. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

@@ -18,7 +18,13 @@ import {
   type ValuesMap,
 } from '../shared/http-frames';
 import { kubeStatusBody, STATUS_TEXT } from '../shared/kube-status';
-import { describeError, listenForErrors, readCoalesced, writeWithBackpressure } from '../../shared/streams';
+import {
+  corkForBurst,
+  describeError,
+  listenForErrors,
+  readCoalesced,
+  writeWithBackpressure,
+} from '../../shared/streams';
 import { ProxyFailure } from './prepare-request';
 import { WatchResumeTracker } from './watch-resume';
 
@@ -80,6 +86,7 @@ export async function bridgeHttp(
   for (;;) {
     try {
       for await (const bytes of current.messages) {
+        corkForBurst(res);
         const m = decodeResponse(bytes);
         if (m.$case === 'header' && m.value.response && resumed) {
           // The resumed watch could not start (410 Gone, RBAC changed…): end the stream as the API server
@@ -184,6 +191,7 @@ export async function bridgeUpgrade(
   let code = 0;
   try {
     for await (const bytes of call.messages) {
+      corkForBurst(socket);
       const m = decodeResponse(bytes);
       if (m.$case === 'header' && m.value.response && code === 0) {
         const invalid = unrelayableResponse(
