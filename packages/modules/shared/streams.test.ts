@@ -7,7 +7,7 @@ describe('stream helpers', () => {
     const stream = new PassThrough();
     const reader = readCoalesced(stream);
     stream.write('a');
-    expect((await reader.next()).value?.toString()).toBe('a');
+    expect(Buffer.concat((await reader.next()).value ?? []).toString()).toBe('a');
     // The consumer is busy elsewhere (no read pending) when the error arrives.
     expect(stream.listenerCount('error')).toBeGreaterThan(0);
     stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));

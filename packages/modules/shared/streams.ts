@@ -64,10 +64,11 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Reads a stream in chunks of at most `maxBytes`, joining whatever is already buffered: TLS hands out 16 KiB
- * records, and one tunnel message per record would cost more than the copy.
+ * Reads a stream in runs of at most `maxBytes` (about: the last chunk may cross it), each run what is already
+ * buffered: TLS hands out 16 KiB records, and one tunnel message per record would cost more than joining them.
+ * The chunks come as they are; the frame encoder joins them in the one copy it makes anyway.
  */
-export async function* readCoalesced(stream: Readable, maxBytes = 256 * 1024): AsyncGenerator<Buffer> {
+export async function* readCoalesced(stream: Readable, maxBytes = 256 * 1024): AsyncGenerator<Buffer[]> {
   // The consumer may await something else between chunks (the tunnel's flow control): keep listening meanwhile.
   listenForErrors(stream);
   for (;;) {
@@ -79,7 +80,7 @@ export async function* readCoalesced(stream: Readable, maxBytes = 256 * 1024): A
       size += chunk.length;
     }
     if (size > 0) {
-      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      yield parts;
       continue;
     }
     if (stream.readableEnded || stream.destroyed) {

@@ -8,6 +8,7 @@ import {
   type ImpersonationConfig,
   type Values,
 } from '@mooring/proto/gen/mooring/kubernetes_api/rpc/rpc';
+import { encodeNestedBytes, nestedBytesView } from '../../shared/proto-bytes';
 
 export type ValuesMap = Record<string, Values>;
 
@@ -84,41 +85,57 @@ export function encodeRequestHeader(
   }).finish();
 }
 
-export function encodeRequestData(data: Uint8Array): Uint8Array {
-  return HttpRequest.encode({ message: { $case: 'data', value: { data: toBuffer(data) } } }).finish();
+/** Field numbers of HttpRequest's and HttpResponse's oneof cases that carry bytes (the same in both). */
+const DATA = 2;
+const UPGRADE_DATA = 4;
+
+/** Bytes given in pieces (a coalesced read) are joined in the one copy the frame needs anyway. */
+export type FrameBytes = Uint8Array | readonly Uint8Array[];
+
+export function encodeRequestData(data: FrameBytes): Uint8Array {
+  return encodeNestedBytes(DATA, data);
 }
 
 export function encodeRequestTrailer(): Uint8Array {
   return HttpRequest.encode({ message: { $case: 'trailer', value: {} } }).finish();
 }
 
-export function encodeRequestUpgradeData(data: Uint8Array): Uint8Array {
-  return HttpRequest.encode({ message: { $case: 'upgradeData', value: { data: toBuffer(data) } } }).finish();
+export function encodeRequestUpgradeData(data: FrameBytes): Uint8Array {
+  return encodeNestedBytes(UPGRADE_DATA, data);
 }
 
 export function encodeResponseHeader(response: HttpResponseLine): Uint8Array {
   return HttpResponse.encode({ message: { $case: 'header', value: { response } } }).finish();
 }
 
-export function encodeResponseData(data: Uint8Array): Uint8Array {
-  return HttpResponse.encode({ message: { $case: 'data', value: { data: toBuffer(data) } } }).finish();
+export function encodeResponseData(data: FrameBytes): Uint8Array {
+  return encodeNestedBytes(DATA, data);
 }
 
 export function encodeResponseTrailer(): Uint8Array {
   return HttpResponse.encode({ message: { $case: 'trailer', value: {} } }).finish();
 }
 
-export function encodeResponseUpgradeData(data: Uint8Array): Uint8Array {
-  return HttpResponse.encode({ message: { $case: 'upgradeData', value: { data: toBuffer(data) } } }).finish();
+export function encodeResponseUpgradeData(data: FrameBytes): Uint8Array {
+  return encodeNestedBytes(UPGRADE_DATA, data);
 }
 
+/** Data and UpgradeData frames are read as views into `bytes` (the tunnel never reuses a message's buffer). */
 export function decodeRequest(bytes: Uint8Array): NonNullable<HttpRequest['message']> {
+  const data = nestedBytesView(bytes, DATA);
+  if (data) return { $case: 'data', value: { data } };
+  const upgradeData = nestedBytesView(bytes, UPGRADE_DATA);
+  if (upgradeData) return { $case: 'upgradeData', value: { data: upgradeData } };
   const message = HttpRequest.decode(bytes).message;
   if (!message) throw new Error('empty HttpRequest frame');
   return message;
 }
 
 export function decodeResponse(bytes: Uint8Array): NonNullable<HttpResponse['message']> {
+  const data = nestedBytesView(bytes, DATA);
+  if (data) return { $case: 'data', value: { data } };
+  const upgradeData = nestedBytesView(bytes, UPGRADE_DATA);
+  if (upgradeData) return { $case: 'upgradeData', value: { data: upgradeData } };
   const message = HttpResponse.decode(bytes).message;
   if (!message) throw new Error('empty HttpResponse frame');
   return message;
@@ -128,9 +145,6 @@ export function decodeHeaderExtra(bytes: Uint8Array): HeaderExtra {
   return bytes.length ? HeaderExtra.decode(bytes) : {};
 }
 
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
 
 /** `Connection: upgrade` plus an `Upgrade` header: exec, attach, port-forward (SPDY or WebSocket). */
 export function isUpgradeRequest(headers: Record<string, string[] | undefined>): boolean {

@@ -1,10 +1,10 @@
 // The reverse tunnel as an agentk module: keeps the pool of tunnel streams to kas open, serving the handlers the
 // other modules registered (ctx.registerTunnelHandler). It opens streams only once every module has started, so
 // the first descriptor kas sees already lists every method.
-import { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { Gauge } from 'prom-client';
 import type { AgentModule } from '../../modagent/index';
 import type { TunnelHandlerRegistry } from './handler-registry';
+import { TunnelClient } from '../shared/frame-codec';
 import { startReverseTunnelAgent } from './index';
 import type { TunnelPool, TunnelPoolStats } from './tunnel-pool';
 
@@ -57,7 +57,7 @@ export function createReverseTunnelAgentModule(
           this.set(stats.active);
         },
       });
-      const tunnelClient = new ReverseTunnelClient(
+      const tunnelClient = new TunnelClient(
         ctx.kas.target,
         ctx.kas.credentials,
         ctx.kas.clientOptions,

@@ -1,9 +1,9 @@
 // ReverseTunnel on the shared agent server: the Connect service, the registry of idle tunnels, the dialer other kas
 // modules call agents through, and the closing of a revoked token's tunnels. Knows no other module's methods.
 import { status } from '@grpc/grpc-js';
-import { ReverseTunnelService } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import type { AgentServer } from '../../modserver/index';
 import { REVOKED_MESSAGE } from '../../modserver/index';
+import { TunnelService } from '../shared/frame-codec';
 import type { AgentDialer } from '../shared/tunnel-api';
 import { createConnectHandler } from './connect-handler';
 import { ConnectionAges } from './connection-ages';
@@ -63,7 +63,7 @@ export function installReverseTunnel(
     isRevoked: (tokenId) => agentServer.isRevoked(tokenId),
     isStopping: () => stopped,
   });
-  agentServer.addService(ReverseTunnelService, { connect });
+  agentServer.addService(TunnelService, { connect });
 
   const unsubscribeRevoked = agentServer.onRevoked(({ tokenId }) => {
     const tunnels = registry.tunnelsOfToken(tokenId);
