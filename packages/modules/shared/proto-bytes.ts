@@ -3,6 +3,7 @@
 // encoder copies the bytes once per nesting level and once more in Buffer.from, and the generated decoder copies
 // them too (2.2 ms/MiB of agentk's encoding plus the GC of the copies); here they are copied once on the way out
 // and read as a view on the way in. Every other frame stays with the generated code; both read each other's bytes.
+// Field numbers must be below 16 (one-byte keys), as every field these frames use is.
 
 const LEN = 2; // the length-delimited wire type
 
@@ -62,7 +63,10 @@ export function nestedBytesPrefix(outerField: number, length: number): Buffer {
 export function encodeNestedBytes(outerField: number, data: Uint8Array | readonly Uint8Array[]): Buffer {
   const length = sizeOf(data);
   const prefix = nestedBytesPrefix(outerField, length);
-  return Buffer.concat([prefix, ...(Array.isArray(data) ? data : [data as Uint8Array])], prefix.length + length);
+  return Buffer.concat(
+    [prefix, ...(Array.isArray(data) ? data : [data as Uint8Array])],
+    prefix.length + length,
+  );
 }
 
 /**

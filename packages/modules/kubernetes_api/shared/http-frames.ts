@@ -145,7 +145,6 @@ export function decodeHeaderExtra(bytes: Uint8Array): HeaderExtra {
   return bytes.length ? HeaderExtra.decode(bytes) : {};
 }
 
-
 /** `Connection: upgrade` plus an `Upgrade` header: exec, attach, port-forward (SPDY or WebSocket). */
 export function isUpgradeRequest(headers: Record<string, string[] | undefined>): boolean {
   const connection = (headers['connection'] ?? []).join(',').toLowerCase();

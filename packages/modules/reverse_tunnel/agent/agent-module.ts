@@ -57,11 +57,7 @@ export function createReverseTunnelAgentModule(
           this.set(stats.active);
         },
       });
-      const tunnelClient = new TunnelClient(
-        ctx.kas.target,
-        ctx.kas.credentials,
-        ctx.kas.clientOptions,
-      );
+      const tunnelClient = new TunnelClient(ctx.kas.target, ctx.kas.credentials, ctx.kas.clientOptions);
       void ctx.allStarted.then(() => {
         if (stopped) return;
         pool = startReverseTunnelAgent({

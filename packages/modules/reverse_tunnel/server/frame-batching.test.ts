@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inTestTokenVerifier } from '../../modserver/testing/in-test-token-verifier';
 import { insecureLoopbackGrpc } from '../../shared/testing/loopback';
 import { until } from '../../shared/testing/until';
-import { startReverseTunnelAgent, TunnelHandlerRegistry, type TunnelPool } from '../agent/index';
+import { startReverseTunnelAgent, TunnelHandlerRegistry } from '../agent/index';
 import { type AgentApiServer, startAgentApiServer } from './testing/agent-api-server';
 
 const ECHO = '/test.Echo/Echo';
@@ -92,7 +92,10 @@ describe('batched tunnel frames', () => {
       minIdle: 1,
       scaleUpStep: 1,
     });
-    cleanups.push(() => client.close(), () => pool.stop(100));
+    cleanups.push(
+      () => client.close(),
+      () => pool.stop(100),
+    );
     await until('an idle tunnel of agent 1', () => server.dialer.streamCounts(1).idle >= 1);
     const toKas: ConnectRequest[] = [];
     for (const t of server.registry.allTunnels()) t.stream.on('data', (f: ConnectRequest) => toKas.push(f));
@@ -150,16 +153,14 @@ describe('batched tunnel frames', () => {
           stream.end();
           answered();
         });
-        stream.write({ msg: { $case: 'requestInfo', value: { methodName: ECHO, meta: {}, batches: false } } });
+        stream.write({
+          msg: { $case: 'requestInfo', value: { methodName: ECHO, meta: {}, batches: false } },
+        });
         stream.write({ msg: { $case: 'message', value: { data: Buffer.from('q') } } });
         stream.write({ msg: { $case: 'closeSend', value: {} } });
       });
     };
-    const grpc = await insecureLoopbackGrpc(
-      ReverseTunnelService,
-      { connect: olderKas },
-      ReverseTunnelClient,
-    );
+    const grpc = await insecureLoopbackGrpc(ReverseTunnelService, { connect: olderKas }, ReverseTunnelClient);
     const pool = startReverseTunnelAgent({
       client: grpc.client,
       metadata: agentMetadata(1),
@@ -169,7 +170,10 @@ describe('batched tunnel frames', () => {
       minIdle: 1,
       scaleUpStep: 1,
     });
-    cleanups.push(() => grpc.close(), () => pool.stop(100));
+    cleanups.push(
+      () => grpc.close(),
+      () => pool.stop(100),
+    );
     await answer;
     expect(cases(toKas)).toEqual(['message', 'message', 'trailer']);
   });

@@ -79,7 +79,10 @@ export class ServerTunnel implements RegistryTunnel {
     const call = new TunnelOutgoingCall(this, signal);
     this.call = call;
     this.write({
-      msg: { $case: 'requestInfo', value: { methodName: fullMethod, meta: metaToProto(meta), batches: true } },
+      msg: {
+        $case: 'requestInfo',
+        value: { methodName: fullMethod, meta: metaToProto(meta), batches: true },
+      },
     });
     return call;
   }

@@ -7,7 +7,7 @@ import { makeGenericClientConstructor } from '@grpc/grpc-js';
 import {
   ConnectRequest,
   ConnectResponse,
-  ReverseTunnelClient,
+  type ReverseTunnelClient,
   ReverseTunnelService,
 } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import {
