@@ -1,4 +1,7 @@
 // kas as the tunnel benchmarks run it: the agent listener and the Kubernetes API proxy, without a database.
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { testCaller } from '@mooring/modules/kubernetes_api/shared/testing/authorized-caller';
 import pino from 'pino';
 import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
@@ -39,4 +42,26 @@ export async function closedLoop(
     }),
   );
   return done;
+}
+
+/** Where a kas-proxy.ts child listens (its first line), and `ask()`: its idle tunnels of agent 1 and its CPU so far. */
+export async function kasProxyChild(child: ChildProcess) {
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const info = JSON.parse((await lines.next()).value as string) as {
+    agentUrl: string;
+    caFile: string;
+    proxyUrl: string;
+    proxyCaPem: string;
+  };
+  const ask = async () => {
+    child.stdin!.write('\n');
+    return JSON.parse((await lines.next()).value as string) as { idle: number; cpuUs: number };
+  };
+  return { info, ask };
+}
+
+/** User + system CPU of a child process in µs (Linux /proc, clock ticks of 10 ms). */
+export function cpuOfPid(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }

@@ -5,14 +5,13 @@
 // repetition; the table prints medians over interleaved repetitions. `--cpu-prof DIR` writes kas's and agentk's
 // V8 CPU profiles there (summarize them with profile-summary.ts). Nothing here asserts speed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startStandInApiServer } from '@mooring/modules/kubernetes_api/shared/testing/stand-in-api-server';
-import { closedLoop } from './bench-kas';
+import { closedLoop, cpuOfPid, kasProxyChild } from './bench-kas';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: string) => {
@@ -72,12 +71,6 @@ function spawnNode(file: string, args: string[], cwd: string, env: Record<string
   return child;
 }
 
-/** User + system CPU of a child process in µs (Linux /proc, clock ticks of 10 ms). */
-function cpuOfPid(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-pure-'));
   const api = await startStandInApiServer('bench-sa-token');
@@ -96,17 +89,7 @@ async function main(): Promise<void> {
     }),
   );
   const kas = spawnNode('kas-proxy.ts', ['mgt-bench-agent'], here);
-  const kasLines = createInterface({ input: kas.stdout! })[Symbol.asyncIterator]();
-  const info = JSON.parse((await kasLines.next()).value as string) as {
-    agentUrl: string;
-    caFile: string;
-    proxyUrl: string;
-    proxyCaPem: string;
-  };
-  const ask = async () => {
-    kas.stdin!.write('\n');
-    return JSON.parse((await kasLines.next()).value as string) as { idle: number; cpuUs: number };
-  };
+  const { info, ask } = await kasProxyChild(kas);
   writeFileSync(join(dir, 'token'), 'mgt-bench-agent');
   const agentk = spawnNode(
     'src/main.ts',

@@ -2,7 +2,7 @@
 // direct path (client → kube-apiserver) and through kas (client → proxy → gRPC tunnel → agentk process →
 // kube-apiserver) in the same run, and printed as a ratio. Not part of `pnpm test`; nothing here asserts speed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { ClientRequest } from 'node:http';
 import net from 'node:net';
@@ -20,7 +20,7 @@ import {
 } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/server/index';
 import { until } from '@mooring/modules/shared/testing/until';
-import { closedLoop } from './bench-kas';
+import { closedLoop, cpuOfPid, kasProxyChild } from './bench-kas';
 import { fmt, printTable, summarize, type Row } from './stats';
 
 const arg = (name: string, fallback: number) => {
@@ -116,12 +116,6 @@ function spawnTsx(
   children.push(child);
   child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
   return child;
-}
-
-/** User + system CPU of a child process in µs (Linux /proc, clock ticks of 10 ms). */
-function cpuOfPid(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** Median time of `n` sequential LISTs of `url` (after 3 unmeasured). */
@@ -298,17 +292,7 @@ async function clusterFigures(): Promise<void> {
     const agentToken = 'mgt-bench-agent';
     // kas in a process of its own (kas-proxy.ts), so its CPU time is measured apart from the load generator.
     const kas = spawnTsx('kas-proxy.ts', [agentToken], here);
-    const kasLines = lines(kas);
-    const info = JSON.parse((await kasLines.next()).value as string) as {
-      agentUrl: string;
-      caFile: string;
-      proxyUrl: string;
-      proxyCaPem: string;
-    };
-    const ask = async () => {
-      kas.stdin!.write('\n');
-      return JSON.parse((await kasLines.next()).value as string) as { idle: number; cpuUs: number };
-    };
+    const { info, ask } = await kasProxyChild(kas);
     const server = { url: info.agentUrl, caFile: info.caFile };
     const proxy = { url: info.proxyUrl, caPem: info.proxyCaPem };
     writeFileSync(join(dir, 'token'), agentToken);
