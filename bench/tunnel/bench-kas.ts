@@ -1,9 +1,12 @@
 // kas as the tunnel benchmarks run it: the agent listener and the Kubernetes API proxy, without a database.
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { testCaller } from '@mooring/modules/kubernetes_api/shared/testing/authorized-caller';
 import pino from 'pino';
 import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
 import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
 import { startKubernetesApiProxy } from '@mooring/modules/kubernetes_api/server/index';
+import { clockTicksPerSecond, cpuSeconds } from './proc-stat';
 
 /** Agent 1 authenticates with `agentToken`; TLS material goes to `tlsDir`. */
 export async function startBenchKas(agentToken: string, tlsDir: string) {
@@ -39,4 +42,26 @@ export async function closedLoop(
     }),
   );
   return done;
+}
+
+/** Where a kas-proxy.ts child listens (its first line), and `ask()`: its idle tunnels of agent 1 and its CPU so far. */
+export async function kasProxyChild(child: ChildProcess) {
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const info = JSON.parse((await lines.next()).value as string) as {
+    agentUrl: string;
+    caFile: string;
+    proxyUrl: string;
+    proxyCaPem: string;
+  };
+  const ask = async () => {
+    child.stdin!.write('\n');
+    return JSON.parse((await lines.next()).value as string) as { idle: number; cpuUs: number };
+  };
+  return { info, ask };
+}
+
+const ticks = clockTicksPerSecond();
+/** User + system CPU of a child process in µs (Linux /proc, through proc-stat.ts's parser). */
+export function cpuOfPid(pid: number): number {
+  return cpuSeconds([pid], ticks)[0]! * 1e6;
 }
