@@ -19,6 +19,7 @@ import { httpsRequest } from '../tunnel/bench-http';
 import { directPath, startMooring, startRemotedialer } from './paths';
 import { clockTicksPerSecond, cpuSeconds } from '../tunnel/proc-stat';
 import { buildTable, paths, type PathFigures, type PathName, type Repetition } from './table';
+import { runBench } from '../tunnel/run-bench';
 
 const Options = z.object({
   reps: z.coerce.number().int().min(1).max(20).default(3),
@@ -198,12 +199,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error instanceof Error ? `bench: ${error.message}` : error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    killChildren();
-    setTimeout(() => process.exit(), 500).unref();
-  });
+runBench(main, killChildren);

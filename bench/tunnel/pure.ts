@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startStandInApiServer } from '@mooring/modules/kubernetes_api/shared/testing/stand-in-api-server';
 import { closedLoop, cpuOfPid, kasProxyChild } from './bench-kas';
 import { fmt, printTable, summarize, type Row } from './stats';
+import { killAll, runBench } from './run-bench';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -165,12 +166,4 @@ async function main(): Promise<void> {
   await api.close();
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    setTimeout(() => process.exit(), 500).unref();
-  });
+runBench(main, killAll(children));

@@ -17,6 +17,7 @@ import { closedLoop, cpuOfPid, kasProxyChild } from './bench-kas';
 import { httpsRequest } from './bench-http';
 import { fillBenchPodLog, startBenchPod } from './bench-pod';
 import { fmt, printTable, summarize, type Row } from './stats';
+import { killAll, runBench } from './run-bench';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -462,12 +463,4 @@ async function clusterFigures(): Promise<void> {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    setTimeout(() => process.exit(), 500).unref();
-  });
+runBench(main, killAll(children));
