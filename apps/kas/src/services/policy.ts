@@ -332,11 +332,14 @@ export function createPolicy(deps: { db: Executor; usersCanCreateGroups?: boolea
         );
       const byGroupPath = new Map<string, Role[]>();
       const byProject = new Map<number, Role[]>();
+      const add = <K>(map: Map<K, Role[]>, key: K, role: Role) => {
+        const roles = map.get(key);
+        if (roles) roles.push(role);
+        else map.set(key, [role]);
+      };
       for (const r of rows) {
-        if (r.groupPath !== null)
-          byGroupPath.set(r.groupPath, [...(byGroupPath.get(r.groupPath) ?? []), r.role]);
-        else if (r.projectId !== null)
-          byProject.set(r.projectId, [...(byProject.get(r.projectId) ?? []), r.role]);
+        if (r.groupPath !== null) add(byGroupPath, r.groupPath, r.role);
+        else if (r.projectId !== null) add(byProject, r.projectId, r.role);
       }
       const inherited = (groupPath: string) =>
         prefixesOf(groupPath).flatMap((prefix) => byGroupPath.get(prefix) ?? []);
