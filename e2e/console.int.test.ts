@@ -3,6 +3,7 @@
 import path from 'node:path';
 
 import { kubectl } from '@mooring/kube-dev/testing';
+import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -240,18 +241,45 @@ describe('console in Chromium against real kas', () => {
     expect(await agent.fieldError('Agent URL').innerText()).toContain('grpc:// or grpcs://');
     await screenshot(page, 'agent-receptive-error');
     // mTLS with unusable material: one message per field.
+    // kas's messages appear as the user types, before any save.
+    await page.getByLabel('Agent URL').fill('grpcs://user:secret@agent.example.com:8082');
+    await expect
+      .poll(() => agent.fieldError('Agent URL').innerText())
+      .toContain('must not contain credentials');
+    await page.getByLabel('Agent URL').fill('grpcs://agent.example.com:0');
+    await expect.poll(() => agent.fieldError('Agent URL').innerText()).toContain('between 1 and 65535');
+    await page.getByLabel('Agent URL').fill('grpcs://agent.example.com:8082?insecure=1');
+    await expect.poll(() => agent.fieldError('Agent URL').innerText()).toContain('must not have a query');
+    await page.getByLabel('Agent URL').fill('grpcs://bad_host!:8082');
+    await expect.poll(() => agent.fieldError('Agent URL').innerText()).toContain('invalid host name');
+    await page.getByLabel('Agent URL').fill('grpcs://agent.example.com:8082');
+    // mTLS with unusable material: one message per field.
     await page.getByLabel('Mutual TLS', { exact: false }).check();
     await page.getByLabel('Client certificate', { exact: true }).fill('not a certificate');
+    await page.getByLabel('CA certificate', { exact: true }).fill('not a CA');
     await page.getByLabel('TLS server name').fill('bad name!');
     await page.getByRole('button', { name: 'Save endpoint' }).click();
     for (const [field, text] of [
-      ['Client certificate', 'client certificate in PEM form'],
-      ['Client key', 'private key in PEM form'],
-      ['CA certificate', 'CA certificate'],
+      ['Client certificate', 'not a valid PEM certificate'],
+      ['Client key', 'is required for mutual TLS'],
+      ['CA certificate', 'not a valid PEM certificate'],
       ['TLS server name', 'host name'],
     ] as const) {
-      expect(await agent.fieldError(field).innerText()).toContain(text);
+      await expect.poll(() => agent.fieldError(field).innerText()).toContain(text);
     }
+    // A real certificate with another certificate's key.
+    const [mine, other] = [
+      generateSelfSignedTls(['a.example.com']),
+      generateSelfSignedTls(['b.example.com']),
+    ];
+    await page.getByLabel('Client certificate', { exact: true }).fill(mine.certPem);
+    await page.getByLabel('Client key', { exact: true }).fill(other.keyPem);
+    await page.getByLabel('CA certificate', { exact: true }).fill(mine.caPem);
+    await page.getByLabel('TLS server name').fill('agent.example.com');
+    await expect
+      .poll(() => agent.fieldError('Client key').innerText())
+      .toContain('does not belong to auth.clientCert');
+    expect(await agent.fieldError('Client certificate').count()).toBe(0);
     await screenshot(page, 'agent-receptive-mtls-errors');
     await page.getByLabel('JWT signed by kas', { exact: false }).check();
     await agent.fillReceptive('grpcs://agent.example.com:8082');

@@ -1,40 +1,46 @@
 import { describe, expect, it } from 'vitest';
 
-import { validateReceptiveForm, type ReceptiveFormValues } from './receptive-form';
+import { formErrors, toReceptiveDraft, type ReceptiveFormValues } from './receptive-form';
 
 const base: ReceptiveFormValues = {
-  url: 'grpcs://agent.example.com:8082',
+  url: ' grpcs://agent.example.com:8082 ',
   authType: 'jwt',
-  clientCert: '',
+  clientCert: 'CERT',
   clientKey: '',
   caCert: '',
   tlsServerName: '',
 };
 
-describe('validateReceptiveForm', () => {
-  it('accepts grpc and grpcs URLs with a port', () => {
-    expect(validateReceptiveForm(base)).toEqual({});
-    expect(validateReceptiveForm({ ...base, url: 'grpc://10.0.0.5:8082' })).toEqual({});
+describe('toReceptiveDraft', () => {
+  it('sends only the URL for a JWT endpoint', () => {
+    expect(toReceptiveDraft(base)).toEqual({ url: 'grpcs://agent.example.com:8082', auth: { type: 'jwt' } });
   });
 
-  it('names what is wrong with a URL', () => {
-    expect(validateReceptiveForm({ ...base, url: 'https://agent:8082' }).url).toContain(
-      'grpc:// or grpcs://',
-    );
-    expect(validateReceptiveForm({ ...base, url: 'grpcs://agent.example.com' }).url).toContain(
-      'needs a port',
-    );
-    expect(validateReceptiveForm({ ...base, url: 'not a url' }).url).toContain('is not a URL');
-    expect(validateReceptiveForm({ ...base, url: '' }).url).toContain('Enter the address');
-  });
-
-  it('requires PEM material and a server name for mTLS, one message per field', () => {
-    const errors = validateReceptiveForm({
-      ...base,
-      authType: 'mtls',
-      clientCert: 'hello',
-      tlsServerName: 'bad name!',
+  it('leaves empty optional mTLS fields out, so an empty key keeps the one kas holds', () => {
+    expect(toReceptiveDraft({ ...base, authType: 'mtls' })).toEqual({
+      url: 'grpcs://agent.example.com:8082',
+      auth: { type: 'mtls', clientCert: 'CERT' },
     });
-    expect(Object.keys(errors).sort()).toEqual(['caCert', 'clientCert', 'clientKey', 'tlsServerName']);
+    expect(
+      toReceptiveDraft({ ...base, authType: 'mtls', clientKey: 'KEY', caCert: 'CA', tlsServerName: ' a.b ' })
+        .auth,
+    ).toEqual({ type: 'mtls', clientCert: 'CERT', clientKey: 'KEY', caCert: 'CA', serverName: 'a.b' });
+  });
+});
+
+describe('formErrors', () => {
+  it('maps kas’s field names onto the form’s and ignores fields the form does not have', () => {
+    expect(
+      formErrors({
+        url: 'url needs a port',
+        'auth.serverName': 'bad name',
+        'auth.clientKey': 'no key',
+        'auth.type': 'never shown',
+      }),
+    ).toEqual({ url: 'url needs a port', tlsServerName: 'bad name', clientKey: 'no key' });
+  });
+
+  it('maps zod’s nested paths (auth.clientCert.0) to the field', () => {
+    expect(formErrors({ 'auth.clientCert.0': 'too long' })).toEqual({ clientCert: 'too long' });
   });
 });

@@ -1,3 +1,6 @@
+// The receptive form's values and how they map to kas's `receptive.validate` / `receptive.save` input. The rules
+// live in kas alone (apps/kas/src/services/receptive-validation.ts): the form asks kas as the user types and
+// shows kas's field messages.
 export interface ReceptiveFormValues {
   url: string;
   authType: 'jwt' | 'mtls';
@@ -7,43 +10,46 @@ export interface ReceptiveFormValues {
   tlsServerName: string;
 }
 
-const pemBlock = (label: string) => new RegExp(`-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----`);
-const hostname =
-  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+export type ReceptiveDraft =
+  | { url: string; auth: { type: 'jwt' } }
+  | {
+      url: string;
+      auth: { type: 'mtls'; clientCert: string; clientKey?: string; caCert?: string; serverName?: string };
+    };
 
-/** Field-level checks before the form goes to kas (kas checks again and has the last word). */
-export function validateReceptiveForm(v: ReceptiveFormValues): Record<string, string> {
-  const errors: Record<string, string> = {};
+/** What kas receives; empty optional fields are left out (an empty key keeps the key kas holds). */
+export function toReceptiveDraft(v: ReceptiveFormValues): ReceptiveDraft {
   const url = v.url.trim();
-  if (!url) errors.url = 'Enter the address kas should dial, e.g. grpcs://agent.example.com:8082.';
-  else {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      errors.url = `“${url}” is not a URL; use grpc://host:port or grpcs://host:port.`;
-    }
-    if (parsed) {
-      if (parsed.protocol !== 'grpc:' && parsed.protocol !== 'grpcs:')
-        errors.url = `The scheme must be grpc:// or grpcs://, not ${parsed.protocol}//.`;
-      else if (!parsed.hostname)
-        errors.url = 'The URL needs a host name, e.g. grpcs://agent.example.com:8082.';
-      else if (!parsed.port) errors.url = 'The URL needs a port, e.g. :8082 (agentk’s receptive API).';
-      else if (parsed.pathname && parsed.pathname !== '/')
-        errors.url = 'The URL must not have a path; kas dials host:port.';
-    }
+  if (v.authType === 'jwt') return { url, auth: { type: 'jwt' } };
+  const optional = (value: string) => (value.trim() ? value : undefined);
+  return {
+    url,
+    auth: {
+      type: 'mtls',
+      clientCert: v.clientCert,
+      ...(optional(v.clientKey) ? { clientKey: v.clientKey } : {}),
+      ...(optional(v.caCert) ? { caCert: v.caCert } : {}),
+      ...(optional(v.tlsServerName) ? { serverName: v.tlsServerName.trim() } : {}),
+    },
+  };
+}
+
+const FORM_FIELD: Record<string, keyof ReceptiveFormValues> = {
+  url: 'url',
+  'auth.clientCert': 'clientCert',
+  'auth.clientKey': 'clientKey',
+  'auth.caCert': 'caCert',
+  'auth.serverName': 'tlsServerName',
+};
+
+/** kas's problems (`auth.clientKey` → message) keyed by the form's field names. */
+export function formErrors(
+  problems: Record<string, string>,
+): Partial<Record<keyof ReceptiveFormValues, string>> {
+  const out: Partial<Record<keyof ReceptiveFormValues, string>> = {};
+  for (const [field, message] of Object.entries(problems)) {
+    const name = FORM_FIELD[field] ?? FORM_FIELD[field.split('.').slice(0, 2).join('.')];
+    if (name && !out[name]) out[name] = message;
   }
-  if (v.authType === 'mtls') {
-    if (!pemBlock('CERTIFICATE').test(v.clientCert))
-      errors.clientCert = 'Paste the client certificate in PEM form (-----BEGIN CERTIFICATE----- …).';
-    if (
-      !/-----BEGIN (RSA |EC |)PRIVATE KEY-----[\s\S]+-----END (RSA |EC |)PRIVATE KEY-----/.test(v.clientKey)
-    )
-      errors.clientKey = 'Paste the client private key in PEM form (-----BEGIN PRIVATE KEY----- …).';
-    if (!pemBlock('CERTIFICATE').test(v.caCert))
-      errors.caCert = 'Paste the CA certificate that signed agentk’s server certificate, in PEM form.';
-    if (!hostname.test(v.tlsServerName.trim()))
-      errors.tlsServerName = 'Enter the host name in agentk’s server certificate, e.g. agent.example.com.';
-  }
-  return errors;
+  return out;
 }

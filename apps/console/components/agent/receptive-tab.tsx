@@ -1,10 +1,10 @@
 'use client';
 import { Button, CopyButton, ErrorBanner, Field, Notice } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 
 import { errorMessage, fieldErrors } from '../../lib/errors';
-import { validateReceptiveForm, type ReceptiveFormValues } from '../../lib/receptive-form';
+import { formErrors, toReceptiveDraft, type ReceptiveFormValues } from '../../lib/receptive-form';
 import { useTRPC } from '../../lib/trpc';
 
 function PemArea({
@@ -68,8 +68,11 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
     caCert: '',
     tlsServerName: '',
   });
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const [loaded, setLoaded] = useState(false);
+  // kas's problems with what is typed now (kas is the authority; the form has no rules of its own).
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [touched, setTouched] = useState(false);
+  const validate = useMutation(trpc.receptive.validate.mutationOptions());
   const save = useMutation(
     trpc.receptive.save.mutationOptions({
       onSuccess: (saved) => {
@@ -90,37 +93,41 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
       }));
     }
   }
-  const remote = fieldErrors(save.error);
-  // kas names nested fields as auth.clientCert; the form uses the last segment.
-  const formField = (name: string) => (name === 'serverName' ? 'tlsServerName' : name);
-  const remoteByField = Object.fromEntries(
-    Object.entries(remote).map(([k, v]) => [formField(k.split('.').at(-1)!), v]),
-  );
-  const errors = { ...remoteByField, ...localErrors };
+
+  // Ask kas as the user types (debounced); only the newest answer counts.
+  const asked = useRef(0);
+  const { mutateAsync: check } = validate;
+  useEffect(() => {
+    if (!touched) return;
+    const n = ++asked.current;
+    const timer = setTimeout(() => {
+      check({ agentId, ...toReceptiveDraft(values) })
+        .then((answer) => {
+          if (n === asked.current) setProblems(answer.problems);
+        })
+        .catch(() => undefined); // shown by validate.error below
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [touched, values, agentId, check]);
+
+  // Field messages from the newest check and from a refused save (zod's, for sizes the operation bounds).
+  const checkFields = formErrors(fieldErrors(validate.error));
+  const remote = formErrors(fieldErrors(save.error));
+  const errors = { ...formErrors(problems), ...checkFields, ...remote };
   const set = (patch: Partial<ReceptiveFormValues>) => {
     setValues((v) => ({ ...v, ...patch }));
-    setLocalErrors({});
+    setTouched(true);
+    save.reset(); // a refusal is about the values before this edit
   };
 
-  function submit(event: FormEvent) {
+  async function submit(event: FormEvent) {
     event.preventDefault();
-    const problems = validateReceptiveForm(values);
-    setLocalErrors(problems);
-    if (Object.keys(problems).length) return;
-    save.mutate({
-      agentId,
-      url: values.url.trim(),
-      auth:
-        values.authType === 'jwt'
-          ? { type: 'jwt' }
-          : {
-              type: 'mtls',
-              clientCert: values.clientCert,
-              clientKey: values.clientKey,
-              caCert: values.caCert,
-              serverName: values.tlsServerName.trim(),
-            },
-    });
+    asked.current++; // an answer still on its way is about older values
+    const draft = toReceptiveDraft(values);
+    const answer = await check({ agentId, ...draft }).catch(() => null);
+    if (answer) setProblems(answer.problems);
+    if (answer && Object.keys(answer.problems).length) return;
+    save.mutate({ agentId, ...draft });
   }
 
   if (endpoint.error)
@@ -135,7 +142,7 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           In receptive mode kas dials agentk instead of waiting for it — for clusters that accept inbound
           connections but cannot reach kas. kas stores the endpoint now; dialing it arrives with a later
-          release.
+          release. kas checks each field as you type.
         </p>
         <Field
           label="Agent URL"
@@ -203,6 +210,9 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
         ) : null}
         {save.error && Object.keys(remote).length === 0 ? (
           <ErrorBanner title="kas refused the endpoint" message={errorMessage(save.error)} />
+        ) : null}
+        {validate.error && Object.keys(checkFields).length === 0 ? (
+          <ErrorBanner title="kas could not check the endpoint" message={errorMessage(validate.error)} />
         ) : null}
         {Object.keys(errors).length ? (
           <p role="alert" className="text-sm text-red-700 dark:text-red-400">

@@ -3,6 +3,7 @@ import { describeWithDatabases } from '@mooring/db/testing/backends';
 import { agentActivity, agentAuthorizations, agentTokens, receptiveEndpoints } from '@mooring/db';
 import { eq } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
+import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
 import { AgentConfigRejectedError } from './agent-configs';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors';
 import { buildWorld, uniq, type World } from './testing/fixtures';
@@ -313,7 +314,13 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
         url: 'http://x:1',
         auth: { type: 'jwt' },
       }),
-    ).rejects.toThrow(/url: must be grpc:\/\/host:port/);
+    ).rejects.toThrow(/url must start with grpc:\/\/ or grpcs:\/\//);
+    await expect(
+      w.services.receptiveEndpoints.save(w.actors.maintainer, agent.id, {
+        url: 'grpcs://user:pw@agent.example.com:8082',
+        auth: { type: 'jwt' },
+      }),
+    ).rejects.toThrow(/must not contain credentials/);
     const saved = await w.services.receptiveEndpoints.save(w.actors.maintainer, agent.id, {
       url: 'grpcs://agent.example.com:8082',
       auth: { type: 'jwt' },
@@ -368,6 +375,44 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
         auth: { type: 'jwt' },
       }),
     ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      w.services.receptiveEndpoints.validate(w.actors.developer, agent.id, {
+        url: '',
+        auth: { type: 'jwt' },
+      }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+
+    // mTLS: validate reports every field; a pair saves; a new certificate must match the key kas keeps.
+    const [mine, other] = [
+      generateSelfSignedTls(['a.example.com']),
+      generateSelfSignedTls(['b.example.com']),
+    ];
+    expect(
+      Object.keys(
+        await w.services.receptiveEndpoints.validate(w.actors.maintainer, agent.id, {
+          url: 'grpcs://a:0',
+          auth: { type: 'mtls', clientCert: mine.certPem, clientKey: other.keyPem, serverName: 'no such!' },
+        }),
+      ).sort(),
+    ).toEqual(['auth.clientKey', 'auth.serverName', 'url']);
+    const mtls = await w.services.receptiveEndpoints.save(w.actors.maintainer, agent.id, {
+      url: 'grpcs://Agent.Example.com:8082/',
+      auth: { type: 'mtls', clientCert: mine.certPem, clientKey: mine.keyPem, caCert: mine.caPem },
+    });
+    expect(mtls).toMatchObject({ url: 'grpcs://agent.example.com:8082', mtls: { hasClientKey: true } });
+    await expect(
+      w.services.receptiveEndpoints.save(w.actors.maintainer, agent.id, {
+        url: 'grpcs://agent.example.com:8082',
+        auth: { type: 'mtls', clientCert: other.certPem },
+      }),
+    ).rejects.toThrow(/does not match the key kas holds/);
+    expect(
+      await w.services.receptiveEndpoints.validate(w.actors.maintainer, agent.id, {
+        url: 'grpcs://agent.example.com:8082',
+        auth: { type: 'mtls', clientCert: mine.certPem },
+      }),
+    ).toEqual({});
+
     await w.services.receptiveEndpoints.delete(w.actors.maintainer, agent.id);
     expect(await w.services.receptiveEndpoints.get(w.actors.developer, agent.id)).toBeNull();
   });

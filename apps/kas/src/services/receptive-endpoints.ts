@@ -2,21 +2,24 @@
 // signed by kas with a per-agent Ed25519 key (the private key encrypted at rest with a key derived
 // from MOORING_SECRET; the public key is shown so agentk can be configured with it) or mTLS with
 // a client certificate, key (encrypted), CA and TLS server name.
-import { createPrivateKey, generateKeyPairSync, randomUUID, sign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { agents, receptiveEndpoints } from '@mooring/db';
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Actor } from './actor';
 import { recordActivity } from './agent-activity';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { decryptString, deriveKey, encryptString } from './crypto';
 import { NotFoundError, ValidationError } from './errors';
-import { parseField } from './validation';
+import {
+  normalizeReceptiveUrl,
+  receptiveDraftProblems,
+  redactReceptiveUrl,
+  type ReceptiveAuthDraft,
+  type ReceptiveDraft,
+} from './receptive-validation';
 
-export type ReceptiveAuthInput =
-  | { type: 'jwt'; rotateKey?: boolean }
-  | { type: 'mtls'; clientCert: string; clientKey?: string; caCert?: string; serverName?: string };
+export type ReceptiveAuthInput = ReceptiveAuthDraft;
 
 export interface ReceptiveEndpointInfo {
   agentId: number;
@@ -41,35 +44,6 @@ export interface ReceptiveCredentials {
   mtls?: { clientCert: string; clientKey: string; caCert: string | null; serverName: string | null };
 }
 
-export const receptiveUrlSchema = z
-  .string()
-  .max(2048)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (
-        (u.protocol === 'grpc:' || u.protocol === 'grpcs:') &&
-        u.hostname !== '' &&
-        u.pathname.replace(/^\/$/, '') === ''
-      );
-    } catch {
-      return false;
-    }
-  }, 'must be grpc://host:port or grpcs://host:port (no path)');
-
-function checkPem(kind: 'cert' | 'key', pem: string, field: string): string {
-  try {
-    if (kind === 'cert') new X509Certificate(pem);
-    else createPrivateKey(pem);
-    return pem;
-  } catch {
-    throw new ValidationError(
-      field,
-      `${field} is not a valid PEM ${kind === 'cert' ? 'certificate' : 'private key'}; paste the whole -----BEGIN … END----- block`,
-    );
-  }
-}
-
 export function createReceptiveEndpointService(ctx: ServiceContext) {
   const { db, clock, policy, events } = ctx;
   const key = deriveKey(ctx.secret, 'receptive-endpoint-keys');
@@ -82,7 +56,7 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
   function toInfo(r: NonNullable<Awaited<ReturnType<typeof row>>>): ReceptiveEndpointInfo {
     return {
       agentId: r.agentId,
-      url: r.url,
+      url: redactReceptiveUrl(r.url),
       auth: r.auth,
       jwtPublicKey: r.auth === 'jwt' ? r.jwtPublicKey : null,
       mtls:
@@ -98,23 +72,43 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
     };
   }
 
+  /** Every problem of the draft; a new certificate must match the key kas already holds when none is sent. */
+  function problemsOf(draft: ReceptiveDraft, existing: Awaited<ReturnType<typeof row>>) {
+    const storedKey = existing?.mtlsClientKeyEncrypted
+      ? decryptString(key, existing.mtlsClientKeyEncrypted)
+      : null;
+    return receptiveDraftProblems(draft, storedKey);
+  }
+
   return {
+    /**
+     * The problems `save` would refuse, by field (empty when it would save), for the form to show as the user
+     * types. Needs Maintainer, like `save`.
+     */
+    async validate(actor: Actor, agentId: number, draft: ReceptiveDraft): Promise<Record<string, string>> {
+      await policy.authorize(actor, 'agent:write_receptive', { type: 'agent', id: agentId });
+      return problemsOf(draft, await row(agentId));
+    },
+
     /** Creates or replaces the endpoint and marks the agent receptive. Needs Maintainer. */
     async save(
       actor: Actor,
       agentId: number,
       input: { url: string; auth: ReceptiveAuthInput },
     ): Promise<ReceptiveEndpointInfo> {
-      const url = parseField(receptiveUrlSchema, input.url, 'url');
       await policy.authorize(actor, 'agent:write_receptive', { type: 'agent', id: agentId });
       const existing = await row(agentId);
+      const problems = problemsOf(input, existing);
+      const first = Object.entries(problems)[0];
+      if (first) throw new ValidationError(first[0], first[1]);
+      const url = normalizeReceptiveUrl(input.url);
       const values: Partial<typeof receptiveEndpoints.$inferInsert> = {
         url,
         updatedBy: actor.userId,
         updatedAt: clock.now(),
       };
       const auth = input.auth;
-      if (auth?.type === 'jwt') {
+      if (auth.type === 'jwt') {
         values.auth = 'jwt';
         if (!existing?.jwtPrivateKeyEncrypted || auth.rotateKey) {
           const pair = generateKeyPairSync('ed25519');
@@ -124,32 +118,12 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
             pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
           );
         }
-      } else if (auth?.type === 'mtls') {
-        values.auth = 'mtls';
-        values.mtlsClientCert = checkPem('cert', String(auth.clientCert ?? ''), 'auth.clientCert');
-        if (auth.clientKey)
-          values.mtlsClientKeyEncrypted = encryptString(
-            key,
-            checkPem('key', auth.clientKey, 'auth.clientKey'),
-          );
-        else if (!existing?.mtlsClientKeyEncrypted)
-          throw new ValidationError(
-            'auth.clientKey',
-            'auth.clientKey is required for mtls (the client private key, PEM)',
-          );
-        values.mtlsCaCert = auth.caCert ? checkPem('cert', auth.caCert, 'auth.caCert') : null;
-        values.tlsServerName = auth.serverName
-          ? parseField(
-              z
-                .string()
-                .max(253)
-                .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name like agent.example.com'),
-              auth.serverName,
-              'auth.serverName',
-            )
-          : null;
       } else {
-        throw new ValidationError('auth.type', 'auth.type must be jwt or mtls');
+        values.auth = 'mtls';
+        values.mtlsClientCert = auth.clientCert;
+        if (auth.clientKey?.trim()) values.mtlsClientKeyEncrypted = encryptString(key, auth.clientKey);
+        values.mtlsCaCert = auth.caCert?.trim() ? auth.caCert : null;
+        values.tlsServerName = auth.serverName?.trim() || null;
       }
       const { saved, activity } = await db.transaction(async (tx) => {
         const [r] = existing

@@ -21,6 +21,21 @@ const endpointView = z.object({
 
 const pem = z.string().max(64 * 1024, 'must be at most 64 KiB of PEM');
 
+const draftInput = z.strictObject({
+  agentId: id,
+  url: z.string().max(2048, 'must be at most 2048 characters'),
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('jwt'), rotateKey: z.boolean().optional() }),
+    z.strictObject({
+      type: z.literal('mtls'),
+      clientCert: pem,
+      clientKey: pem.optional(),
+      caCert: pem.optional(),
+      serverName: z.string().max(253, 'must be at most 253 characters').optional(),
+    }),
+  ]),
+});
+
 export const receptiveOperations = {
   get: defineOperation({
     name: 'receptive.get',
@@ -41,24 +56,30 @@ export const receptiveOperations = {
     method: 'PUT',
     path: '/agents/:agentId/receptive_endpoint',
     summary: 'Create or replace the receptive endpoint (Maintainer): grpc(s)://host:port with JWT or mTLS',
-    input: z.strictObject({
-      agentId: id,
-      url: z.string().max(2048),
-      auth: z.discriminatedUnion('type', [
-        z.strictObject({ type: z.literal('jwt'), rotateKey: z.boolean().optional() }),
-        z.strictObject({
-          type: z.literal('mtls'),
-          clientCert: pem,
-          clientKey: pem.optional(),
-          caCert: pem.optional(),
-          serverName: z.string().max(253).optional(),
-        }),
-      ]),
-    }),
+    input: draftInput,
     output: endpointView,
     async handler({ agentId, ...input }, ctx) {
       const info = await ctx.services.receptiveEndpoints.save(actorOf(ctx), agentId, input);
       return { ...info, updatedAt: iso(info.updatedAt) };
+    },
+  }),
+  validate: defineOperation({
+    name: 'receptive.validate',
+    type: 'mutation',
+    method: 'POST',
+    path: '/agents/:agentId/receptive_endpoint/validate',
+    summary:
+      'What receptive.save would refuse, by field (Maintainer); saves nothing. The console form shows these as you type.',
+    input: draftInput,
+    output: z.object({
+      problems: z
+        .record(z.string(), z.string())
+        .describe(
+          'field (url, auth.clientCert, auth.clientKey, auth.caCert, auth.serverName) → what to fix; empty when valid',
+        ),
+    }),
+    async handler({ agentId, ...draft }, ctx) {
+      return { problems: await ctx.services.receptiveEndpoints.validate(actorOf(ctx), agentId, draft) };
     },
   }),
   delete: defineOperation({
