@@ -339,6 +339,28 @@ describe.each(testBackends)('console API over real HTTP [%s]', (backend) => {
     const tokenRow = rows.body.find((r) => r.action === 'agent_token.create')!;
     expect(tokenRow.address).toMatch(/127\.0\.0\.1/);
     expect((await w.as.owner.get('/api/v1/audit')).status).toBe(403);
+
+    // Failed sign-ins and refusals are recorded too (the wrong password and the reporter's 403 above).
+    type Row = { action: string; actorName: string; targetId: string; details: Record<string, unknown> };
+    const failed = await w.admin.get<Row[]>('/api/v1/audit?action=session.login_failed');
+    expect(failed.body).toContainEqual(
+      expect.objectContaining({
+        actorName: 'anonymous',
+        targetId: 'admin',
+        details: { reason: 'wrong_password' },
+      }),
+    );
+    const owner = (await w.as.owner.get<{ user: { username: string } }>('/api/v1/session')).body.user
+      .username;
+    // `actor` matches part of the name in any case, and its text is no pattern ('%' is a literal).
+    const denied = await w.admin.get<Row[]>(
+      `/api/v1/audit?action=authorization.denied&actor=${encodeURIComponent(owner.slice(1).toUpperCase())}`,
+    );
+    expect(denied.body).toContainEqual(
+      expect.objectContaining({ actorName: owner, targetId: 'audit.list', details: expect.anything() }),
+    );
+    expect(denied.body.every((r) => r.actorName === owner)).toBe(true);
+    expect((await w.admin.get<Row[]>('/api/v1/audit?actor=%25')).body).toEqual([]);
   });
 
   it('serves an OpenAPI 3.1 document listing every REST route', async () => {

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { ForbiddenError } from '../services/errors';
+import { actorOf } from './actor';
 import { ApiError, forbidden, fromIssues, toApiError, unauthenticated } from './errors';
 import type { AnyOperation, AuthenticatedContext, Principal, PublicContext } from './operation';
 
@@ -51,6 +53,13 @@ export async function runHandler(
   try {
     result = await operation.handler(input as never, ctx as AuthenticatedContext);
   } catch (err) {
+    if (err instanceof ForbiddenError && 'user' in ctx && ctx.user)
+      await ctx.services.audit.recordSecurityEvent(actorOf(ctx as AuthenticatedContext), {
+        action: 'authorization.denied',
+        targetType: 'operation',
+        targetId: operation.name,
+        details: { reason: err.message.slice(0, 300) },
+      });
     const apiError = toApiError(err);
     if (apiError.status >= 500) ctx.logger.error({ err, operation: operation.name }, 'operation failed');
     throw apiError;

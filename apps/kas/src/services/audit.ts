@@ -1,7 +1,8 @@
 // Audit rows are written with the same executor (transaction) as the change they describe, so a
 // change and its audit row commit or roll back together.
 import { auditLog, type Executor } from '@mooring/db';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { windowRateLimiter } from '@mooring/modules/shared/window-rate-limiter';
+import { and, desc, eq, ilike, lt, type SQL } from 'drizzle-orm';
 import type { Actor } from './actor';
 import type { Clock } from './clock';
 import { ForbiddenError } from './errors';
@@ -38,12 +39,46 @@ export interface AuditRow {
   createdAt: Date;
 }
 
-export function createAuditService(deps: { db: Executor }) {
+/**
+ * Failed sign-ins and authorization refusals are written at most this many a minute (outsiders cause them, so they
+ * must not fill the table); the next row written says how many were left out.
+ */
+export const SECURITY_EVENTS_PER_MINUTE = 120;
+
+/** `text` as a LIKE pattern that matches it literally anywhere (no user text becomes a pattern). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function createAuditService(deps: { db: Executor; clock: Clock; securityEventsPerMinute?: number }) {
+  const limiter = windowRateLimiter({
+    limit: deps.securityEventsPerMinute ?? SECURITY_EVENTS_PER_MINUTE,
+    now: () => deps.clock.now().getTime(),
+  });
+  let leftOut = 0;
   return {
+    /**
+     * Records a failed sign-in or a refusal, within the per-minute cap. Never throws: a refusal must reach the
+     * caller even when the audit write fails.
+     */
+    async recordSecurityEvent(actor: Actor, entry: AuditEntry): Promise<void> {
+      if (!limiter.take('security').allowed) {
+        leftOut++;
+        return;
+      }
+      const details = leftOut > 0 ? { ...entry.details, leftOutBefore: leftOut } : entry.details;
+      leftOut = 0;
+      await writeAudit(deps.db, actor, { ...entry, ...(details ? { details } : {}) }, deps.clock).catch(
+        () => undefined,
+      );
+    },
+
     /** Newest first. Admins only. `beforeId` pages backwards. */
     async list(
       actor: Actor,
       filter: {
+        /** Part of the actor's name, any case. */
+        actor?: string;
         targetType?: string;
         targetId?: string;
         action?: string;
@@ -53,6 +88,7 @@ export function createAuditService(deps: { db: Executor }) {
     ): Promise<AuditRow[]> {
       if (!actor.isAdmin) throw new ForbiddenError('reading the audit log needs an administrator account');
       const where: SQL[] = [];
+      if (filter.actor) where.push(ilike(auditLog.actorName, containsPattern(filter.actor)));
       if (filter.targetType) where.push(eq(auditLog.targetType, filter.targetType));
       if (filter.targetId) where.push(eq(auditLog.targetId, filter.targetId));
       if (filter.action) where.push(eq(auditLog.action, filter.action));

@@ -6,6 +6,7 @@ import { sha256Hex } from './crypto';
 import { createServices } from './index';
 import { UNKNOWN_SESSION_CACHE } from './sessions';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from './errors';
+import { SECURITY_EVENTS_PER_MINUTE } from './audit';
 import { buildWorld, type World } from './testing/fixtures';
 
 describeWithDatabases('identity services', ({ backend, database }) => {
@@ -101,6 +102,26 @@ describeWithDatabases('identity services', ({ backend, database }) => {
       .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(UnauthenticatedError);
     expect((unknown as Error).message).toBe((wrong as Error).message);
+    // Both are in the audit log for administrators, with why (never the password).
+    const rows = await w.services.audit.list(w.admin, { action: 'session.login_failed', limit: 10 });
+    expect(rows.slice(0, 2).map((r) => [r.targetId, r.details, r.address, r.actorName])).toEqual([
+      ['nobody-here', { reason: 'unknown_user' }, 'y', 'anonymous'],
+      [username, { reason: 'wrong_password' }, 'y', 'anonymous'],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('nope');
+  });
+
+  it('writes at most SECURITY_EVENTS_PER_MINUTE security events a minute and says how many were left out', async () => {
+    const event = (n: number) => ({ action: 'test.flood', targetType: 'test', targetId: `${backend}-${n}` });
+    const anonymous = { userId: null, username: 'anonymous', isAdmin: false };
+    w.clock.advance(60_000); // a fresh window: the failed sign-ins above count in the current one
+    for (let n = 0; n < SECURITY_EVENTS_PER_MINUTE + 5; n++)
+      await w.services.audit.recordSecurityEvent(anonymous, event(n));
+    const flood = () => w.services.audit.list(w.admin, { action: 'test.flood', limit: 1000 });
+    expect((await flood()).length).toBe(SECURITY_EVENTS_PER_MINUTE);
+    w.clock.advance(60_000);
+    await w.services.audit.recordSecurityEvent(anonymous, event(-1));
+    expect((await flood())[0]).toMatchObject({ targetId: `${backend}--1`, details: { leftOutBefore: 5 } });
   });
 
   it('throttles after 5 failures per (user, address) before checking the password, then recovers', async () => {

@@ -101,8 +101,10 @@ export function createServices(options: CreateServicesOptions) {
     },
   });
   const loginThrottle = createLoginThrottle(clock, options.loginThrottle);
+  const audit = createAuditService({ db: options.db, clock });
   const sessions = createSessionService(ctx, {
     users,
+    audit,
     throttle: loginThrottle,
     ...(options.sessions && { options: options.sessions }),
   });
@@ -121,7 +123,6 @@ export function createServices(options: CreateServicesOptions) {
   const receptiveEndpoints = createReceptiveEndpointService(ctx);
   const ciJobTokens = createCiJobTokenService(ctx, ttl);
   const agentAccess = createAgentAccessService(ctx, { agents, configs: agentConfigs });
-  const audit = createAuditService({ db: options.db });
 
   return {
     users,

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { BoundedTtlCache } from '@mooring/modules/shared/bounded-cache';
 import { sessions, users } from '@mooring/db';
 import { and, eq, gt, lt } from 'drizzle-orm';
-import { writeAudit } from './audit';
+import { writeAudit, type AuditService } from './audit';
 import type { ServiceContext } from './context';
 import { deriveKey, dummyPasswordHash, hmacBase64Url, safeEqual, sha256Hex, verifyPassword } from './crypto';
 import { UnauthenticatedError } from './errors';
@@ -38,7 +38,7 @@ export interface ResolvedSession {
 
 export function createSessionService(
   ctx: ServiceContext,
-  deps: { users: UserService; throttle: LoginThrottle; options?: SessionOptions },
+  deps: { users: UserService; throttle: LoginThrottle; audit: AuditService; options?: SessionOptions },
 ) {
   const { db, clock } = ctx;
   const ttlMs = (deps.options?.ttlSeconds ?? 12 * 3600) * 1000;
@@ -49,6 +49,16 @@ export function createSessionService(
     ...UNKNOWN_SESSION_CACHE,
     now: () => clock.now().getTime(),
   });
+
+  /** A failed sign-in for the audit log: the name as typed (bounded, no control characters), never the password. */
+  async function recordFailure(username: string, address: string, reason: string): Promise<void> {
+    // eslint-disable-next-line no-control-regex
+    const typed = username.slice(0, 64).replace(/[\u0000-\u001f\u007f]/g, '?');
+    await deps.audit.recordSecurityEvent(
+      { userId: null, username: 'anonymous', isAdmin: false, address },
+      { action: 'session.login_failed', targetType: 'user', targetId: typed, details: { reason } },
+    );
+  }
 
   return {
     /**
@@ -68,11 +78,13 @@ export function createSessionService(
       const password = String(input.password ?? '').slice(0, 1024);
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok) {
+        await recordFailure(username, address, user ? 'wrong_password' : 'unknown_user');
         throw new UnauthenticatedError(
           'wrong username or password; after 5 failed attempts logins from this address pause for 5 minutes',
         );
       }
       if (user.disabled) {
+        await recordFailure(username, address, 'account_disabled');
         throw new UnauthenticatedError(
           `the account ${user.username} is disabled; ask an administrator to enable it`,
         );

@@ -1,58 +1,16 @@
-// Per-credential request rate limit of the Kubernetes API proxy (GitLab's agent: 40,000 requests a minute per token).
-// Behind an interface so several kas replicas can later share one budget (e.g. in Redis); this one is in memory.
+// Per-credential request rate limit of the Kubernetes API proxy (GitLab's agent: 40,000 requests a minute per token):
+// the shared window limiter, keyed by a hash of the credential.
 import { createHash } from 'node:crypto';
 import type { ProxyCredential } from './credentials';
 import { readCookie } from './services-authenticator';
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
-export interface RateLimiter {
-  /** Counts one request for `key` and says whether it is within the budget. */
-  take(key: string): RateDecision;
-}
-
-export interface WindowRateLimiterOptions {
-  /** Requests allowed per key and window. */
-  limit: number;
-  /** Default 60 s. */
-  windowMs?: number;
-  /** Keys tracked at most; the oldest window is forgotten first. Default 100,000. */
-  maxKeys?: number;
-  now?: () => number;
-}
-
-/**
- * Fixed one-minute windows per key: the first request of a key opens its window, `limit` requests fit in it, the
- * next is refused until the window ends (Retry-After says when). Memory is bounded by `maxKeys`.
- */
-export function windowRateLimiter(options: WindowRateLimiterOptions): RateLimiter {
-  const windowMs = options.windowMs ?? 60_000;
-  const maxKeys = options.maxKeys ?? 100_000;
-  const now = options.now ?? Date.now;
-  const windows = new Map<string, { startedAt: number; count: number }>();
-  return {
-    take(key) {
-      const t = now();
-      let window = windows.get(key);
-      if (!window || t - window.startedAt >= windowMs) {
-        windows.delete(key);
-        window = { startedAt: t, count: 0 };
-        windows.set(key, window);
-        // Map keeps insertion order, so the first key is the one whose window opened longest ago.
-        while (windows.size > maxKeys) windows.delete(windows.keys().next().value!);
-      }
-      window.count++;
-      if (window.count <= options.limit) return { allowed: true };
-      return {
-        allowed: false,
-        retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + windowMs - t) / 1000)),
-      };
-    },
-  };
-}
-
-/** No limit (MOORING_TOKEN_RATE_LIMIT_PER_MINUTE=0). */
-export const unlimited: RateLimiter = { take: () => ({ allowed: true }) };
+export {
+  unlimited,
+  windowRateLimiter,
+  type RateDecision,
+  type RateLimiter,
+  type WindowRateLimiterOptions,
+} from '../../shared/window-rate-limiter';
 
 /**
  * The key of a credential: a hash of its secret (the token, or the session id from the cookie), so no secret is

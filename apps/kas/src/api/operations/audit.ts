@@ -21,8 +21,10 @@ export const auditOperations = {
     type: 'query',
     method: 'GET',
     path: '/audit',
-    summary: 'The audit log, newest first (administrators only); page with beforeId',
+    summary:
+      'The audit log, newest first (administrators only): changes, sign-ins, failed sign-ins (`session.login_failed`) and refusals (`authorization.denied`); `actor` matches part of the name in any case; page with beforeId',
     input: z.strictObject({
+      actor: z.string().max(64).optional(),
       targetType: z.string().max(64).optional(),
       targetId: z.string().max(64).optional(),
       action: z.string().max(128).optional(),

@@ -38,10 +38,11 @@ export default function AuditPage() {
   const trpc = useTRPC();
   const [filters, setFilters] = useState({ actor: '', action: '', target: '' });
   const deferred = useDeferredValue(filters);
-  const input = Object.fromEntries(Object.entries(deferred).filter(([, v]) => v.trim() !== '')) as {
-    actor?: string;
-    action?: string;
-    target?: string;
+  // The operation's names: `actor` matches part of the name, `targetType` exactly.
+  const input = {
+    ...(deferred.actor.trim() ? { actor: deferred.actor.trim() } : {}),
+    ...(deferred.action.trim() ? { action: deferred.action.trim() } : {}),
+    ...(deferred.target.trim() ? { targetType: deferred.target.trim() } : {}),
   };
   const audit = useQuery({ ...trpc.audit.list.queryOptions(input), placeholderData: (previous) => previous });
 
@@ -51,7 +52,7 @@ export default function AuditPage() {
       <div className="flex flex-wrap items-end gap-3">
         {(
           [
-            ['actor', 'Actor', 'username'],
+            ['actor', 'Actor', 'part of a username'],
             ['action', 'Action', 'e.g. agent_token.create'],
             ['target', 'Target type', 'e.g. agent'],
           ] as const
@@ -89,7 +90,8 @@ export default function AuditPage() {
       ) : null}
       {audit.data?.length === 0 ? (
         <EmptyState title="No matching entries">
-          Every change made through the API is recorded here; loosen the filters to see more.
+          Every change made through the API, every sign-in and failed sign-in and every refused action is
+          recorded here; loosen the filters to see more.
         </EmptyState>
       ) : null}
       {audit.data && audit.data.length > 0 ? (
