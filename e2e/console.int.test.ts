@@ -350,6 +350,15 @@ describe('console in Chromium against real kas', () => {
     await page.getByText('No matching entries').waitFor();
     await page.getByLabel('Action').fill('');
     await page.getByTestId('audit-table').waitFor();
+    // Part of a name, any case.
+    await page.getByLabel('Actor').fill(adminUsername.slice(1).toUpperCase());
+    await expect
+      .poll(
+        async () =>
+          new Set(await page.getByTestId('audit-table').locator('tbody td:nth-child(2)').allInnerTexts()),
+      )
+      .toEqual(new Set([adminUsername]));
+    await page.getByLabel('Actor').fill('');
     await screenshot(page, 'admin-audit');
   });
 
