@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../lib/page-title';
 import { ErrorBanner } from '@mooring/ui';
 import { useQuery } from '@tanstack/react-query';
 
@@ -9,6 +10,7 @@ import { useLiveAgents } from '../../lib/live';
 import { useTRPC } from '../../lib/trpc';
 
 export default function ClustersPage() {
+  usePageTitle('Clusters');
   const trpc = useTRPC();
   const meta = useQuery(trpc.meta.version.queryOptions({}));
   const agents = useLiveAgents();

@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../lib/page-title';
 import { Button, ErrorBanner, Field } from '@mooring/ui';
 import { useState, type FormEvent } from 'react';
 
@@ -6,6 +7,7 @@ import { setCsrfToken } from '../../lib/csrf';
 import { safeNext } from '../../lib/safe-next';
 
 export default function LoginPage() {
+  usePageTitle('Sign in');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 

@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../../lib/page-title';
 import { EmptyState, ErrorBanner, Field, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -9,6 +10,7 @@ import { CreateForm } from '../../../components/create-form';
 import { useTRPC } from '../../../lib/trpc';
 
 export default function GroupsPage() {
+  usePageTitle('Groups');
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const groups = useQuery(trpc.groups.list.queryOptions({}));

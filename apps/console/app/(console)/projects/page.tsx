@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../../lib/page-title';
 import { EmptyState, ErrorBanner, Field, SimpleTable, inputClass } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -9,6 +10,7 @@ import { CreateForm } from '../../../components/create-form';
 import { useTRPC } from '../../../lib/trpc';
 
 export default function ProjectsPage() {
+  usePageTitle('Projects');
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const projects = useQuery(trpc.projects.list.queryOptions({}));

@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../../lib/page-title';
 import { Badge, Button, CopyButton, EmptyState, ErrorBanner, Field, Notice, SimpleTable } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -16,6 +17,7 @@ const scopes = [
 ] as const;
 
 export default function TokensPage() {
+  usePageTitle('Personal access tokens');
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow();

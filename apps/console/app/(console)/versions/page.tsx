@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../../lib/page-title';
 import {
   defaultVersionPolicy,
   kubernetesVersionSupport,
@@ -10,6 +11,7 @@ import { supportLabel, supportTone } from '../../../lib/agent-status';
 import { useNow } from '../../../lib/use-now';
 
 export default function VersionsPage() {
+  usePageTitle('Kubernetes version policy');
   const now = useNow();
   const date = new Date(Math.floor(now / 86_400_000) * 86_400_000 + 43_200_000);
   const policy = defaultVersionPolicy;

@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../../../lib/page-title';
 import { Badge, Button, EmptyState, ErrorBanner, Field, SimpleTable } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
@@ -8,6 +9,7 @@ import { CreateForm } from '../../../../components/create-form';
 import { useTRPC } from '../../../../lib/trpc';
 
 export default function UsersPage() {
+  usePageTitle('Users');
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const users = useQuery(trpc.users.list.queryOptions({}));

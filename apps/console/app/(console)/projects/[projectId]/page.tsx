@@ -1,4 +1,5 @@
 'use client';
+import { usePageTitle } from '../../../../lib/page-title';
 import { Button, EmptyState, ErrorBanner, Field } from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -26,6 +27,7 @@ export default function ProjectPage() {
     }),
   );
   const project = projects.data?.find((p) => p.id === projectId);
+  usePageTitle(project?.name, 'Project');
   const errors = fieldErrors(register.error);
   if (projects.error) return <ErrorBanner message={errorMessage(projects.error)} />;
   if (!projects.data) return <p className="text-sm text-zinc-500">Loading…</p>;
