@@ -362,6 +362,28 @@ describe('console in Chromium against real kas', () => {
     await screenshot(page, 'admin-audit');
   });
 
+  it('names every page in its title, and answers an unknown address with its own 404 page', async () => {
+    for (const [path, title] of [
+      ['/', 'Clusters · Mooring'],
+      ['/projects', 'Projects · Mooring'],
+      ['/groups', 'Groups · Mooring'],
+      ['/versions', 'Kubernetes version policy · Mooring'],
+      ['/tokens', 'Personal access tokens · Mooring'],
+      ['/admin/users', 'Users · Mooring'],
+      ['/admin/audit', 'Audit log · Mooring'],
+    ] as const) {
+      await page.goto(path);
+      await expect.poll(() => page.title(), { message: path }).toBe(title);
+    }
+    await agent.openTab('overview');
+    await expect.poll(() => page.title()).toMatch(/^[a-z0-9-]+ · Agent · Mooring$/);
+    const missing = await page.goto('/no-such-page');
+    expect(missing?.status()).toBe(404);
+    expect(await page.title()).toBe('Page not found · Mooring');
+    await page.getByRole('link', { name: 'Clusters' }).first().waitFor();
+    await screenshot(page, 'not-found');
+  });
+
   it('downloads a kubeconfig with a personal access token filled in, and kubectl works with it', async () => {
     await agent.openTab('overview');
     await page.getByRole('button', { name: 'Download kubeconfig' }).click();
@@ -381,6 +403,48 @@ describe('console in Chromium against real kas', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('namespace/default');
+  }, 90_000);
+
+  it('makes a kubeconfig for every agent in one click, with a k8s_proxy token it mints, and kubectl works', async () => {
+    await page.goto('/kubeconfig');
+    await expect.poll(() => page.title()).toBe('Get a kubeconfig · Mooring');
+    const rows = page.getByTestId('kubeconfig-agents').locator('tbody tr');
+    await rows.filter({ hasText: agentName }).waitFor();
+    await screenshot(page, 'kubeconfig-page');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Create token and download kubeconfig' }).click(),
+    ]);
+    await page
+      .getByTestId('kubeconfig-made')
+      .getByText(/k8s_proxy|expires on/)
+      .first()
+      .waitFor();
+    const file = path.join(stack.dataDir, 'all-agents.kubeconfig');
+    await download.saveAs(file);
+    const contexts = await kubectl(['config', 'get-contexts', '-o', 'name'], { kubeconfig: file });
+    expect(contexts.stdout).toContain(`/${agentName}`);
+    const result = await kubectl(
+      [
+        '--context',
+        contexts.stdout.split('\n').find((c) => c.endsWith(`/${agentName}`))!,
+        'get',
+        'namespaces',
+        '-o',
+        'name',
+      ],
+      {
+        kubeconfig: file,
+        timeoutMs: 60_000,
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('namespace/default');
+    await page.goto('/tokens');
+    await page
+      .getByRole('cell', { name: /^kubeconfig \(\d+ agents?\)$/ })
+      .first()
+      .waitFor();
   }, 90_000);
 
   it('sends a user whose session ended to login, then back to the page they were on', async () => {

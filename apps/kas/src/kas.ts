@@ -21,6 +21,7 @@ import { appRouter } from './trpc/router';
 import { kasVersion } from './version';
 import { loadOrCreateSecret } from './secret';
 import { Provided } from './provided';
+import { KUBERNETES_API_PROXY, type ProxyEndpoint } from './live/kas-module';
 
 export interface StartKasOptions {
   /** Modules to run; `defaultModules()` when unset. */
@@ -155,6 +156,8 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       kasInfo: {
         // The agent listener module reports its URL (scheme reflects TLS) once started.
         agentAddress: () => config.kasUrl ?? urls.agent,
+        proxyEndpoint: () =>
+          provided.get<{ get(): ProxyEndpoint | null }>(KUBERNETES_API_PROXY)?.get() ?? null,
       },
       shutdown: shutdown.signal,
       provided,

@@ -1,4 +1,6 @@
 'use client';
+import { downloadText } from '../../lib/download';
+import { usePageTitle } from '../../lib/page-title';
 import { Badge, Button, Dialog, ErrorBanner, Field, Tooltip } from '@mooring/ui';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -49,6 +51,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   const now = useNow();
   const tab: TabId = tabs.some((t) => t.id === search.get('tab')) ? (search.get('tab') as TabId) : 'overview';
   const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
+  usePageTitle(agent.data?.name, 'Agent');
   const meta = useQuery(trpc.meta.version.queryOptions({}));
   const live = useLiveAgents(agentId);
   const history = live.history.get(agentId) ?? [];
@@ -77,12 +80,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
       const { filename } = answer;
       // kas cannot know a PAT (shown once, stored hashed), so it leaves a placeholder; fill it in here, in the browser.
       const yaml = pat.trim() ? answer.yaml.replaceAll(patPlaceholder, pat.trim()) : answer.yaml;
-      const url = URL.createObjectURL(new Blob([yaml], { type: 'application/yaml' }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = filename;
-      link.click();
-      URL.revokeObjectURL(url);
+      downloadText(filename, yaml, 'application/yaml');
       setKubeconfigOpen(false);
     } catch (e) {
       setDownloadError(errorMessage(e));

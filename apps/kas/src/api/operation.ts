@@ -43,6 +43,8 @@ interface BaseContext {
 export interface KasInfo {
   /** grpc(s):// address agentk should dial, once known. */
   agentAddress(): string | undefined;
+  /** The Kubernetes API proxy's URL and CA (null: chains to the system roots); null when kas runs no proxy. */
+  proxyEndpoint(): { url: string; caPem: string | null } | null;
 }
 
 export interface PublicContext extends BaseContext {

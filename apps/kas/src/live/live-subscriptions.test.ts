@@ -70,7 +70,7 @@ function world(options: { limits?: StreamLimits } = {}) {
       route: 'test',
     },
     services: { events: new ServiceEvents() } as unknown as KasServices,
-    kasInfo: { agentAddress: () => undefined },
+    kasInfo: { agentAddress: () => undefined, proxyEndpoint: () => null },
     shutdown: new AbortController().signal,
     provided,
   } as unknown as TrpcContext;

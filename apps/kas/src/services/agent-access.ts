@@ -17,6 +17,7 @@ import type { AgentConfigService } from './agent-configs';
 import type { AgentService } from './agents';
 import type { VerifiedCiJob } from './ci-job-tokens';
 import type { ServiceContext } from './context';
+import { ValidationError } from './errors';
 import { globMatches } from './glob';
 import { pathPrefixes, roleRank } from './policy';
 import type { Role } from './validation';
@@ -38,6 +39,29 @@ interface CiEntrySettings {
   access_as?: CiAccessAs;
   default_namespace?: string;
   environments?: string[];
+}
+
+interface UserEntrySettings {
+  default_namespace?: string;
+}
+
+/** A signed-in user as the proxy and the kubeconfig maker know them. */
+interface ApiUserFacts {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+/** At most this many agents are checked for one kubeconfig (each check is a few queries). */
+export const MAX_REACHABLE_CANDIDATES = 200;
+
+/** An agent a user may use through the proxy, as a kubeconfig context shows it. */
+export interface ReachableAgent {
+  agentId: number;
+  agentName: string;
+  projectPath: string;
+  /** The namespace the context starts in, from the user_access entry that lets the user in; null: none set. */
+  defaultNamespace: string | null;
 }
 
 export interface AgentAuthorizationInfo {
@@ -95,6 +119,64 @@ export function createAgentAccessService(
         ),
       )
       .orderBy(asc(agentAuthorizations.id));
+  }
+
+  /** forUser's decision, with the `default_namespace` of the first user_access entry that lets the user in. */
+  async function userGrant(
+    user: ApiUserFacts,
+    agentId: number,
+    accessType: AuthorizedUser['accessType'],
+  ): Promise<{ authorized: AuthorizedUser; defaultNamespace: string | null } | null> {
+    // The same queries run, in the same number, for a missing agent, one not shared with the caller and one
+    // shared through many entries (policy.rolesOn batches the roles), so the proxy's answer time does not tell
+    // which agent ids exist (it did: 9.5 ms against 33 ms). agent-access-work.int.test.ts counts them.
+    const agent = await deps.agents.getById(agentId);
+    const live = await deps.configs.live(agentId);
+    const ua = live?.config.user_access;
+    const listed = await entries(agentId, 'user_access', ua && live ? live.version : -1);
+    const ownProjectId = agent?.projectId ?? -1;
+    const roles = await policy.rolesOn(user.id, {
+      projectIds: [
+        ownProjectId,
+        ...listed.flatMap((a) => (a.targetProjectId !== null ? [a.targetProjectId] : [])),
+      ],
+      groupIds: listed.flatMap((a) => (a.targetGroupId !== null ? [a.targetGroupId] : [])),
+    });
+    if (!agent) return null;
+    const developerOrMore = (role: Role | undefined): role is Role =>
+      role !== undefined && roleRank(role) >= roleRank('developer');
+    const projectRoles: RoleGrant[] = [];
+    const groupRoles: RoleGrant[] = [];
+    let defaultNamespace: string | null = null;
+    const ownRole = roles.projects.get(ownProjectId);
+    if (developerOrMore(ownRole)) projectRoles.push({ id: ownProjectId, roles: [ownRole] });
+    for (const a of listed) {
+      const role =
+        a.targetProjectId !== null
+          ? roles.projects.get(a.targetProjectId)
+          : roles.groups.get(a.targetGroupId ?? -1);
+      if (!developerOrMore(role)) continue;
+      defaultNamespace ??= (a.settings as UserEntrySettings).default_namespace ?? null;
+      if (a.targetProjectId !== null) {
+        if (!projectRoles.some((r) => r.id === a.targetProjectId))
+          projectRoles.push({ id: a.targetProjectId, roles: [role] });
+      } else if (a.targetGroupId !== null && !groupRoles.some((r) => r.id === a.targetGroupId))
+        groupRoles.push({ id: a.targetGroupId, roles: [role] });
+    }
+    if (!user.isAdmin && projectRoles.length === 0 && groupRoles.length === 0) return null;
+    return {
+      authorized: {
+        kind: 'user',
+        agentId,
+        configProjectId: agent.projectId,
+        accessType,
+        user: { id: user.id, username: user.username },
+        accessAs: ua?.access_as.user ? { user: {} } : { agent: {} },
+        projects: projectRoles,
+        groups: groupRoles,
+      },
+      defaultNamespace,
+    };
   }
 
   return {
@@ -171,54 +253,67 @@ export function createAgentAccessService(
 
     /** The facts for a signed-in user (session or k8s_proxy PAT), or null (the proxy answers 401). */
     async forUser(
-      user: { id: number; username: string; isAdmin: boolean },
+      user: ApiUserFacts,
       agentId: number,
       accessType: AuthorizedUser['accessType'],
     ): Promise<AuthorizedUser | null> {
-      // The same queries run, in the same number, for a missing agent, one not shared with the caller and one
-      // shared through many entries (policy.rolesOn batches the roles), so the proxy's answer time does not tell
-      // which agent ids exist (it did: 9.5 ms against 33 ms). agent-access-work.int.test.ts counts them.
-      const agent = await deps.agents.getById(agentId);
-      const live = await deps.configs.live(agentId);
-      const ua = live?.config.user_access;
-      const listed = await entries(agentId, 'user_access', ua && live ? live.version : -1);
-      const ownProjectId = agent?.projectId ?? -1;
+      return (await userGrant(user, agentId, accessType))?.authorized ?? null;
+    },
+
+    /**
+     * The agents `user` may use through the proxy (each decided by the same rules as forUser), in project path and
+     * name order, with the namespace their kubeconfig context starts in: the `default_namespace` of the first
+     * user_access entry that lets the user in. Candidates: agents of projects the user may read, and agents whose
+     * user_access lists a project or group where the user is Developer or more; at most MAX_REACHABLE_CANDIDATES.
+     */
+    async reachableByUser(actor: Actor, only?: readonly number[]): Promise<ReachableAgent[]> {
+      if (actor.userId === null)
+        throw new ValidationError('actor', 'a kubeconfig belongs to a user; sign in first');
+      const user: ApiUserFacts = { id: actor.userId, username: actor.username, isAdmin: actor.isAdmin };
+      const visible = await deps.agents.list(actor);
+      const listedRows = await db
+        .select({
+          agentId: agentAuthorizations.agentId,
+          targetProjectId: agentAuthorizations.targetProjectId,
+          targetGroupId: agentAuthorizations.targetGroupId,
+        })
+        .from(agentAuthorizations)
+        .where(eq(agentAuthorizations.kind, 'user_access'));
       const roles = await policy.rolesOn(user.id, {
-        projectIds: [
-          ownProjectId,
-          ...listed.flatMap((a) => (a.targetProjectId !== null ? [a.targetProjectId] : [])),
-        ],
-        groupIds: listed.flatMap((a) => (a.targetGroupId !== null ? [a.targetGroupId] : [])),
+        projectIds: listedRows.flatMap((r) => (r.targetProjectId !== null ? [r.targetProjectId] : [])),
+        groupIds: listedRows.flatMap((r) => (r.targetGroupId !== null ? [r.targetGroupId] : [])),
       });
-      if (!agent) return null;
-      const developerOrMore = (role: Role | undefined): role is Role =>
-        role !== undefined && roleRank(role) >= roleRank('developer');
-      const projectRoles: RoleGrant[] = [];
-      const groupRoles: RoleGrant[] = [];
-      const ownRole = roles.projects.get(ownProjectId);
-      if (developerOrMore(ownRole)) projectRoles.push({ id: ownProjectId, roles: [ownRole] });
-      for (const a of listed) {
-        if (a.targetProjectId !== null) {
-          const role = roles.projects.get(a.targetProjectId);
-          if (developerOrMore(role) && !projectRoles.some((r) => r.id === a.targetProjectId))
-            projectRoles.push({ id: a.targetProjectId, roles: [role] });
-        } else if (a.targetGroupId !== null) {
-          const role = roles.groups.get(a.targetGroupId);
-          if (developerOrMore(role) && !groupRoles.some((r) => r.id === a.targetGroupId))
-            groupRoles.push({ id: a.targetGroupId, roles: [role] });
-        }
+      const candidates = new Set(visible.map((a) => a.id));
+      for (const r of listedRows) {
+        const role =
+          r.targetProjectId !== null
+            ? roles.projects.get(r.targetProjectId)
+            : roles.groups.get(r.targetGroupId ?? -1);
+        if (role && roleRank(role) >= roleRank('developer')) candidates.add(r.agentId);
       }
-      if (!user.isAdmin && projectRoles.length === 0 && groupRoles.length === 0) return null;
-      return {
-        kind: 'user',
-        agentId,
-        configProjectId: agent.projectId,
-        accessType,
-        user: { id: user.id, username: user.username },
-        accessAs: ua?.access_as.user ? { user: {} } : { agent: {} },
-        projects: projectRoles,
-        groups: groupRoles,
-      };
+      const wanted = only ? [...candidates].filter((id) => only.includes(id)) : [...candidates];
+      if (wanted.length > MAX_REACHABLE_CANDIDATES)
+        throw new ValidationError(
+          'agentIds',
+          `you may reach ${wanted.length} agents; a kubeconfig holds at most ${MAX_REACHABLE_CANDIDATES}: pass agentIds to choose`,
+        );
+      const out: ReachableAgent[] = [];
+      for (const agentId of wanted) {
+        const grant = await userGrant(user, agentId, 'personal_access_token');
+        const agent = grant && (await deps.agents.getById(agentId));
+        if (grant && agent)
+          out.push({
+            agentId,
+            agentName: agent.name,
+            projectPath: agent.projectPath,
+            defaultNamespace: grant.defaultNamespace,
+          });
+      }
+      return out.sort((a, b) =>
+        a.projectPath === b.projectPath
+          ? a.agentName.localeCompare(b.agentName)
+          : a.projectPath.localeCompare(b.projectPath),
+      );
     },
 
     /** The facts for a CI job token, or null. */

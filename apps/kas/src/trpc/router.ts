@@ -31,7 +31,7 @@ export const appRouter = t.router({
   receptive: t.router(proceduresFor(operationGroups.receptive)),
   audit: t.router(proceduresFor(operationGroups.audit)),
   live: liveRouter,
-  kubeconfig: kubeconfigRouter,
+  kubeconfig: t.mergeRouters(kubeconfigRouter, t.router(proceduresFor(operationGroups.kubeconfig))),
 });
 
 export type AppRouter = typeof appRouter;

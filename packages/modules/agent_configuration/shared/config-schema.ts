@@ -88,10 +88,13 @@ export const ciAccessSchema = z.strictObject({
   groups: list(ciAccessEntry, 'groups').optional(),
 });
 
+/** `default_namespace`: the namespace of this agent's context in kubeconfigs made for the entry's members. */
+const userAccessEntry = z.strictObject({ id: namespacePathSchema, default_namespace: dnsLabel.optional() });
+
 export const userAccessSchema = z.strictObject({
   access_as: userAccessAsSchema,
-  projects: list(z.strictObject({ id: namespacePathSchema }), 'projects').optional(),
-  groups: list(z.strictObject({ id: namespacePathSchema }), 'groups').optional(),
+  projects: list(userAccessEntry, 'projects').optional(),
+  groups: list(userAccessEntry, 'groups').optional(),
 });
 
 const logLevel = z.enum(['debug', 'info', 'warn', 'error']);

@@ -21,7 +21,7 @@ ci_access:
     - id: group/sub
 user_access:
   access_as: {user: {}}
-  projects: [{id: group/project}]
+  projects: [{id: group/project, default_namespace: web}]
 observability:
   logging: {level: info, grpc_level: error}
 object_watch:
@@ -52,7 +52,7 @@ flux:
         targetType: 'project',
         targetPath: 'group/project',
         field: 'user_access.projects[0].id',
-        settings: { access_as: { user: {} } },
+        settings: { access_as: { user: {} }, default_namespace: 'web' },
       },
     ]);
   });

@@ -288,13 +288,13 @@ export function deriveAuthorizations(config: AgentConfig): DerivedAuthorization[
       ['project', ua.projects],
       ['group', ua.groups],
     ] as const) {
-      for (const [i, { id }] of (entries ?? []).entries()) {
+      for (const [i, { id, ...settings }] of (entries ?? []).entries()) {
         out.push({
           kind: 'user_access',
           targetType,
           targetPath: id,
           field: `user_access.${targetType}s[${i}].id`,
-          settings: { access_as: ua.access_as },
+          settings: { access_as: ua.access_as, ...settings },
         });
       }
     }

@@ -9,7 +9,12 @@ export { cachedAuthenticator, type ProxyAuthenticator, type AuthCacheOptions } f
 export { ProxyAuthError, readCredential, type ProxyCredential } from './credentials';
 export { proxyTlsSource, type ProxyTls, type ProxyTlsSource } from './tls';
 export { proxyMetrics, type ProxyMetrics } from './proxy-metrics';
-export { buildProxyKubeconfig, type ProxyKubeconfigInput } from '../shared/kubeconfig';
+export {
+  buildAgentsKubeconfig,
+  buildProxyKubeconfig,
+  type AgentsKubeconfigInput,
+  type ProxyKubeconfigInput,
+} from '../shared/kubeconfig';
 export type { AuthorizedCaller, AuthorizedUser, AuthorizedCiJob } from '../shared/impersonation';
 export {
   servicesAuthenticator,

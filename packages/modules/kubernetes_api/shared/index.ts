@@ -1,4 +1,9 @@
-export { buildProxyKubeconfig, type ProxyKubeconfigInput } from './kubeconfig';
+export {
+  buildAgentsKubeconfig,
+  buildProxyKubeconfig,
+  type AgentsKubeconfigInput,
+  type ProxyKubeconfigInput,
+} from './kubeconfig';
 export {
   impersonationFor,
   impersonationHeaders,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildProxyKubeconfig } from './kubeconfig';
+import { buildAgentsKubeconfig, buildProxyKubeconfig } from './kubeconfig';
 
 const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
@@ -39,5 +39,35 @@ describe('buildProxyKubeconfig', () => {
       }),
     ) as { clusters: { cluster: Record<string, unknown> }[] };
     expect(config.clusters[0]!.cluster).toEqual({ server: 'https://kas.example/k8s-proxy' });
+  });
+
+  it('gives every agent its own context and user, the same token, and the first context current', () => {
+    const config = parse(
+      buildAgentsKubeconfig({
+        proxyUrl: 'https://kas.example/k8s-proxy',
+        caPem,
+        token: 'mpat-y',
+        agents: [
+          { agentId: 4, context: 'web/shop/prod', namespace: 'shop' },
+          { agentId: 9, context: 'ops/tools/dev' },
+        ],
+      }),
+    );
+    expect(config.users).toEqual([
+      { name: 'agent:4', user: { token: 'pat:4:mpat-y' } },
+      { name: 'agent:9', user: { token: 'pat:9:mpat-y' } },
+    ]);
+    expect(config.contexts).toEqual([
+      { name: 'web/shop/prod', context: { cluster: 'mooring', user: 'agent:4', namespace: 'shop' } },
+      { name: 'ops/tools/dev', context: { cluster: 'mooring', user: 'agent:9' } },
+    ]);
+    expect(config['current-context']).toBe('web/shop/prod');
+    expect(config.clusters).toHaveLength(1);
+  });
+
+  it('refuses an empty agent list with the field named', () => {
+    expect(() => buildAgentsKubeconfig({ proxyUrl: 'https://k/p', caPem, token: 't', agents: [] })).toThrow(
+      /buildProxyKubeconfig: agents/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { agentConfigOperations } from './agent-configs';
 import { agentOperations, agentTokenOperations } from './agents';
 import { auditOperations } from './audit';
 import { ciJobTokenOperations } from './ci-job-tokens';
+import { kubeconfigOperations } from './kubeconfigs';
 import { groupMemberOperations, projectMemberOperations } from './members';
 import { groupOperations, projectOperations } from './namespaces';
 import { personalAccessTokenOperations } from './personal-access-tokens';
@@ -19,6 +20,7 @@ export const operationGroups = {
   session: sessionOperations,
   users: userOperations,
   personalAccessTokens: personalAccessTokenOperations,
+  kubeconfig: kubeconfigOperations,
   groups: groupOperations,
   projects: projectOperations,
   groupMembers: groupMemberOperations,

@@ -5,7 +5,7 @@ import { id, iso, isoOrNull, timestamp } from '../views';
 
 const scope = z.enum(['api', 'read_api', 'k8s_proxy']);
 
-const patView = z.object({
+export const patView = z.object({
   id,
   userId: id,
   name: z.string(),
@@ -16,7 +16,7 @@ const patView = z.object({
   createdAt: timestamp,
 });
 
-function toPatView(info: {
+export function toPatView(info: {
   id: number;
   userId: number;
   name: string;

@@ -1,8 +1,10 @@
 'use client';
+import { usePageTitle } from '../../../../lib/page-title';
 import { Button, EmptyState, ErrorBanner, inputClass } from '@mooring/ui';
 import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 
+import { downloadText } from '../../../../lib/download';
 import { errorMessage } from '../../../../lib/errors';
 import { formatTime } from '../../../../lib/time';
 import { useTRPC } from '../../../../lib/trpc';
@@ -35,6 +37,7 @@ function toCsv(rows: AuditRow[]): string {
 }
 
 export default function AuditPage() {
+  usePageTitle('Audit log');
   const trpc = useTRPC();
   const [filters, setFilters] = useState({ actor: '', action: '', target: '' });
   const deferred = useDeferredValue(filters);
@@ -73,14 +76,7 @@ export default function AuditPage() {
         ))}
         <Button
           disabled={!audit.data?.length}
-          onClick={() => {
-            const url = URL.createObjectURL(new Blob([toCsv(audit.data ?? [])], { type: 'text/csv' }));
-            const a = document.createElement('a');
-            a.href = url;
-            a.download = 'mooring-audit.csv';
-            a.click();
-            URL.revokeObjectURL(url);
-          }}
+          onClick={() => downloadText('mooring-audit.csv', toCsv(audit.data ?? []), 'text/csv')}
         >
           Export CSV
         </Button>
