@@ -3,6 +3,7 @@ import { makePrivateDir, openDatabase, type OpenedDatabase } from '@mooring/db';
 import { agentServerOptions, agentServerSettings, createAgentServer } from '@mooring/modules/modserver/index';
 import { settingValues } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
+import { agentInstallFacts } from './agent-install';
 import { buildOpenApiDocument } from './api/openapi';
 import { allOperations } from './api/operations/index';
 import { compileRoutes, type RestRoute } from './api/rest-routes';
@@ -155,6 +156,17 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       kasInfo: {
         // The agent listener module reports its URL (scheme reflects TLS) once started.
         agentAddress: () => config.kasUrl ?? urls.agent,
+        agentInstall: () =>
+          urls.agent === undefined
+            ? undefined
+            : agentInstallFacts({
+                kasUrl: config.kasUrl,
+                listenHost: config.listenHost,
+                listenerUrl: urls.agent,
+                caPem: agentServer.caPem?.toString('utf8') ?? null,
+                caFile: agentServer.caFile,
+                dataDir: config.dataDir,
+              }),
       },
       shutdown: shutdown.signal,
       provided,

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AgentInstallFacts } from '../agent-install';
 import type { Logger } from '../logger';
 import type { Provided } from '../provided';
 import type { EventStream, Subscribe } from '../trpc/event-stream';
@@ -43,6 +44,8 @@ interface BaseContext {
 export interface KasInfo {
   /** grpc(s):// address agentk should dial, once known. */
   agentAddress(): string | undefined;
+  /** What install instructions need (agent-install.ts); undefined until the agent listener is bound. */
+  agentInstall?(): AgentInstallFacts | undefined;
 }
 
 export interface PublicContext extends BaseContext {
