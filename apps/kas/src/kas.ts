@@ -15,7 +15,11 @@ import { closeGracefully, httpUrl, listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
 import type { KasModule, KasModuleContext, KasModuleStarted } from './module';
 import { defaultModules } from './modules';
-import { createHttpMetrics, createMetricsRegistry } from './observability/metrics';
+import {
+  createAgentTokenRejectedMetric,
+  createHttpMetrics,
+  createMetricsRegistry,
+} from './observability/metrics';
 import { createObservabilityServer, type ReadinessCheck } from './observability/server';
 import { STREAM_LIMITS, type StreamLimits } from './trpc/event-stream';
 import { appRouter } from './trpc/router';
@@ -187,6 +191,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       observability: httpUrl(config.listenHost, observabilityPort),
     };
 
+    const tokenRejected = createAgentTokenRejectedMetric(metrics);
     const agentServer = createAgentServer({
       host: config.listenHost,
       port: config.agentPort,
@@ -197,6 +202,14 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         const before = services.agentTokens.stats?.().dbLookups;
         const identity = await services.agentTokens.verify(token);
         const after = services.agentTokens.stats?.().dbLookups;
+        if (!identity) {
+          // The refusal stands whatever happens here: a failed lookup must not turn it into "retry later".
+          const reason = await services.agentTokens.refused(token).catch((err: unknown) => {
+            log.warn({ err }, 'could not tell why an agent token was refused');
+            return 'unknown' as const;
+          });
+          tokenRejected.inc({ reason });
+        }
         return identity
           ? { ...identity, fromCache: before === undefined ? undefined : before === after }
           : null;
