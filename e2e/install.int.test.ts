@@ -130,6 +130,26 @@ describe('install instructions, pasted', () => {
     await screenshot(page, 'install-connected');
   });
 
+  it('revoking the token: agentk says in one line that kas rejected it, and the page lists the refused attempt', async () => {
+    await agent.openTab('tokens');
+    await page.getByRole('button', { name: 'Revoke token laptop' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await agent.openTab('connect');
+    const refused = page.getByTestId('refused-attempts');
+    await refused.waitFor({ timeout: 60_000 });
+    expect(await refused.innerText()).toMatch(
+      /agentk used token laptop, which is revoked: create a new token/,
+    );
+    await screenshot(page, 'install-refused');
+    await expect
+      .poll(() => agentkOutput.match(/"failure":"token_rejected"/g)?.length ?? 0, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    expect(agentkOutput).toMatch(
+      /cannot connect to kas at grpcs:\/\/127\.0\.0\.1:\d+: kas rejected the token/,
+    );
+  });
+
   it("the in-cluster manifest, with kas's CA, is accepted by a real API server", async () => {
     // Through the console's REST proxy, with the signed-in session, as the page itself asks.
     const answer = await page.request.get('/api/v1/agent-install');

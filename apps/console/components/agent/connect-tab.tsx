@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
 import { CommandBlock, download } from './command-block';
+import { RefusedAttempts } from './refused-attempts';
 import {
   caDownloadName,
   kubeconfigBlank,
@@ -50,6 +51,7 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
   );
   return (
     <div className="max-w-4xl space-y-6 text-sm">
+      <RefusedAttempts agentId={agentId} />
       <section aria-labelledby="local-title" className="space-y-2">
         <h2 id="local-title" className="font-semibold">
           On this machine

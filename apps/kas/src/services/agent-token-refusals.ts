@@ -72,7 +72,7 @@ export function createAgentTokenRefusals(ctx: ServiceContext, tokenPattern: RegE
               reason: 'revoked',
               token: owner.name,
               tokenId: owner.tokenId,
-              fix: 'this token was revoked: create a new token in the Tokens tab and restart agentk with it',
+              fix: "create a new token in the Tokens tab, put it in agentk's token file and restart agentk",
             },
             at: clock.now(),
           });
