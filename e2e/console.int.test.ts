@@ -97,9 +97,10 @@ describe('console in Chromium against real kas', () => {
     const value = await agent.shownTokenValue();
     expect(value).toMatch(/^mgt-[A-Za-z0-9_-]{50}$/);
     firstToken = value;
-    expect(await page.getByRole('dialog').innerText()).toContain(
-      `MOORING_AGENT_TOKEN='${value}' agentk --kas-address`,
-    );
+    // The install commands read the token from a file (e2e/install.int.test.ts runs them): never the value itself.
+    const commands = await page.getByTestId('install-commands').innerText();
+    expect(commands).toContain('pnpm agentk --kas-address');
+    expect(commands).not.toContain(value);
     await screenshot(page, 'agent-token-created');
     await agent.closeDialog('Done');
     await expect.poll(() => agent.tokenRow('first').innerText()).toContain('Active');
@@ -294,6 +295,7 @@ describe('console in Chromium against real kas', () => {
     await page.getByTestId('activity-list').locator('[data-kind="token_created"]').first().waitFor();
     await screenshot(page, 'agent-activity');
     await agent.openTab('connect');
+    await page.getByTestId('local-command').waitFor();
     expect(await page.getByRole('tabpanel').innerText()).toContain('--kas-address');
     await screenshot(page, 'agent-connect');
     await agent.openTab('overview');

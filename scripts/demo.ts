@@ -9,6 +9,7 @@ import { startCluster, type KubeCluster } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/shared/kubeconfig';
 import { startConsole, type RunningConsole } from '../apps/console/server/start';
 import { makePrivateDir } from '@mooring/db';
+import { DEMO_AGENT_KUBECONFIG } from '../apps/kas/src/agent-install';
 import { loadConfig } from '../apps/kas/src/config';
 import { startKas, type RunningKas } from '../apps/kas/src/kas';
 import { createLogger } from '../apps/kas/src/logger';
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
     stack.push({ name: 'cluster', stop: () => cluster.stop() });
     const adminKubeconfig = path.join(demoDir, 'admin.kubeconfig.yaml');
     await copyFile(cluster.kubeconfigPath, adminKubeconfig);
+    // The agent's own identity (ServiceAccount mooring-system/mooring-agent): the console's local install command
+    // uses it when kas finds it here (apps/kas/src/agent-install.ts).
+    await copyFile(cluster.agentKubeconfigPath, path.join(dataDir, DEMO_AGENT_KUBECONFIG));
     say(`cluster ${cluster.version} ready in ${seconds(since)} at ${cluster.server}`);
 
     since = Date.now();

@@ -3,6 +3,7 @@ import { makePrivateDir, openDatabase, type OpenedDatabase } from '@mooring/db';
 import { agentServerOptions, agentServerSettings, createAgentServer } from '@mooring/modules/modserver/index';
 import { settingValues } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
+import { agentInstallFacts } from './agent-install';
 import { buildOpenApiDocument } from './api/openapi';
 import { allOperations } from './api/operations/index';
 import { compileRoutes, type RestRoute } from './api/rest-routes';
@@ -14,7 +15,11 @@ import { closeGracefully, httpUrl, listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
 import type { KasModule, KasModuleContext, KasModuleStarted } from './module';
 import { defaultModules } from './modules';
-import { createHttpMetrics, createMetricsRegistry } from './observability/metrics';
+import {
+  createAgentTokenRejectedMetric,
+  createHttpMetrics,
+  createMetricsRegistry,
+} from './observability/metrics';
 import { createObservabilityServer, type ReadinessCheck } from './observability/server';
 import { STREAM_LIMITS, type StreamLimits } from './trpc/event-stream';
 import { appRouter } from './trpc/router';
@@ -158,6 +163,17 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         agentAddress: () => config.kasUrl ?? urls.agent,
         proxyEndpoint: () =>
           provided.get<{ get(): ProxyEndpoint | null }>(KUBERNETES_API_PROXY)?.get() ?? null,
+        agentInstall: () =>
+          urls.agent === undefined
+            ? undefined
+            : agentInstallFacts({
+                kasUrl: config.kasUrl,
+                listenHost: config.listenHost,
+                listenerUrl: urls.agent,
+                caPem: agentServer.caPem?.toString('utf8') ?? null,
+                caFile: agentServer.caFile,
+                dataDir: config.dataDir,
+              }),
       },
       shutdown: shutdown.signal,
       provided,
@@ -178,6 +194,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       observability: httpUrl(config.listenHost, observabilityPort),
     };
 
+    const tokenRejected = createAgentTokenRejectedMetric(metrics);
     const agentServer = createAgentServer({
       host: config.listenHost,
       port: config.agentPort,
@@ -188,6 +205,14 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         const before = services.agentTokens.stats?.().dbLookups;
         const identity = await services.agentTokens.verify(token);
         const after = services.agentTokens.stats?.().dbLookups;
+        if (!identity) {
+          // The refusal stands whatever happens here: a failed lookup must not turn it into "retry later".
+          const reason = await services.agentTokens.refused(token).catch((err: unknown) => {
+            log.warn({ err }, 'could not tell why an agent token was refused');
+            return 'unknown' as const;
+          });
+          tokenRejected.inc({ reason });
+        }
         return identity
           ? { ...identity, fromCache: before === undefined ? undefined : before === after }
           : null;

@@ -105,7 +105,7 @@ export function explainConnectionFailure(error: unknown, target: ConnectionTarge
     return make(
       'unknown_ca',
       `${name}'s TLS certificate is signed by a CA this side does not trust`,
-      `give ${name}'s CA certificate with ${flags.caFile} (kas prints its path at start: <data dir>/tls/agent-api/ca.crt)`,
+      `give ${name}'s CA certificate with ${flags.caFile} (download it from the agent's Connect a cluster tab in the console; on kas's machine it is <data dir>/tls/agent-api/ca.crt)`,
     );
   }
   if (/wrong version number|packet length too long|http\/0\.9|unexpected eof while reading/i.test(text)) {

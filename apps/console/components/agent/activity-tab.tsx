@@ -15,6 +15,7 @@ const icons: Record<string, string> = {
   token_revoked: '⊘',
   config_applied: '✓',
   config_rejected: '✕',
+  connect_refused: '⚠',
 };
 
 function describe(details: Record<string, unknown>): string {

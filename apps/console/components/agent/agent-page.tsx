@@ -161,9 +161,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
       <section role="tabpanel" aria-label={tabs.find((t) => t.id === tab)?.label}>
         {tab === 'overview' ? <OverviewTab agent={a} history={history} /> : null}
         {tab === 'activity' ? <ActivityTab agentId={agentId} /> : null}
-        {tab === 'tokens' ? (
-          <TokensTab agentId={agentId} agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} />
-        ) : null}
+        {tab === 'tokens' ? <TokensTab agentId={agentId} agentName={a.name} /> : null}
         {tab === 'configuration' ? (
           <ConfigTab
             agentId={agentId}
@@ -173,9 +171,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
         ) : null}
         {tab === 'access' ? <AccessTab agentId={agentId} projectPath={a.projectPath} /> : null}
         {tab === 'receptive' ? <ReceptiveTab agentId={agentId} /> : null}
-        {tab === 'connect' ? (
-          <ConnectTab agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} agentId={agentId} />
-        ) : null}
+        {tab === 'connect' ? <ConnectTab agentName={a.name} agentId={agentId} /> : null}
       </section>
       <Dialog
         open={kubeconfigOpen}

@@ -1,22 +1,38 @@
 'use client';
-import { CopyButton } from '@mooring/ui';
+import { Button, CopyButton, ErrorBanner, Notice } from '@mooring/ui';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 
-import { agentAddressOr, manifest } from './install';
+import { errorMessage } from '../../lib/errors';
+import { useTRPC } from '../../lib/trpc';
+import { CommandBlock, download } from './command-block';
+import { RefusedAttempts } from './refused-attempts';
+import {
+  caDownloadName,
+  kubeconfigBlank,
+  localCommand,
+  manifest,
+  saveTokenCommand,
+  saveTokenHint,
+  secretCommand,
+} from './install';
 
-export function ConnectTab({
-  agentId,
-  agentName,
-  agentAddress,
-}: {
-  agentId: number;
-  agentName: string;
-  agentAddress: string | null;
-}) {
-  const address = agentAddressOr(agentAddress);
-  const yaml = manifest(agentName, agentAddress);
+const code = 'rounded bg-zinc-100 px-1 font-mono text-xs dark:bg-zinc-800';
+const link = 'text-sky-700 underline dark:text-sky-400';
+
+export function ConnectTab({ agentId, agentName }: { agentId: number; agentName: string }) {
+  const trpc = useTRPC();
+  const install = useQuery(trpc.meta.agentInstall.queryOptions({}));
+  if (install.error)
+    return <ErrorBanner title="Could not load kas's install details" message={errorMessage(install.error)} />;
+  const facts = install.data;
+  if (!facts) return <p className="text-sm text-zinc-500">Loading install details…</p>;
+  const yaml = manifest(agentName, facts);
   const flags = [
-    ['--kas-address', `${address} — kas's agent API (grpcs:// when kas has TLS)`],
+    [
+      '--kas-address',
+      "kas's agent API: grpcs:// when kas has TLS (MOORING_KAS_URL tells the console the public one)",
+    ],
     ['--token-file', 'file holding the agent token (or MOORING_AGENT_TOKEN, cleared after reading)'],
     ['--ca-cert-file', "CA that signed kas's certificate, when it is not a public one"],
     ['--kas-tls-server-name', "server name to check in kas's certificate, when it differs from the address"],
@@ -24,24 +40,101 @@ export function ConnectTab({
     ['--observability-listen-address', '/metrics, /livez, /readyz (default :8080)'],
     ['--kubeconfig', 'run beside the cluster instead of inside it'],
   ];
+  const tokenStep = (
+    <li>
+      Create a token in the{' '}
+      <Link className={link} href={`/agents/${agentId}?tab=tokens`}>
+        Tokens
+      </Link>{' '}
+      tab and copy it (it is shown once).
+    </li>
+  );
   return (
-    <div className="max-w-4xl space-y-5 text-sm">
-      <ol className="list-decimal space-y-1 pl-5">
-        <li>
-          Create a token in the{' '}
-          <Link className="text-sky-700 underline dark:text-sky-400" href={`/agents/${agentId}?tab=tokens`}>
-            Tokens
-          </Link>{' '}
-          tab and copy it (it is shown once).
-        </li>
-        <li>
-          Store it in the cluster:{' '}
-          <code className="rounded bg-zinc-100 px-1 dark:bg-zinc-800">
-            kubectl -n mooring-agent create secret generic {agentName}-token --from-literal=token=mgt-…
-          </code>
-        </li>
-        <li>Apply the manifest below. The agent turns Connected on the Clusters page within seconds.</li>
-      </ol>
+    <div className="max-w-4xl space-y-6 text-sm">
+      <RefusedAttempts agentId={agentId} />
+      <section aria-labelledby="local-title" className="space-y-2">
+        <h2 id="local-title" className="font-semibold">
+          On this machine
+        </h2>
+        <ol className="list-decimal space-y-2 pl-5">
+          {tokenStep}
+          <li className="space-y-1">
+            <p>From the repository root, save it to a file only you can read: run this, {saveTokenHint}.</p>
+            <CommandBlock command={saveTokenCommand(agentName)} label="Copy" testId="save-token-command" />
+          </li>
+          <li className="space-y-1">
+            <p>Run agentk:</p>
+            <CommandBlock
+              command={localCommand(agentName, facts)}
+              label="Copy command"
+              testId="local-command"
+            />
+            {facts.localKubeconfig === null ? (
+              <p className="text-zinc-600 dark:text-zinc-400">
+                Replace <code className={code}>{kubeconfigBlank}</code> with a kubeconfig for the identity
+                agentk should have in its cluster (<code className={code}>pnpm start</code> writes one for its
+                local cluster).
+              </p>
+            ) : null}
+          </li>
+        </ol>
+        <p className="text-zinc-600 dark:text-zinc-400">
+          The agent turns Connected within seconds. If it does not, agentk&apos;s log says why in one line,
+          and attempts with a revoked token of this agent appear under{' '}
+          <Link className={link} href={`/agents/${agentId}?tab=activity`}>
+            Activity
+          </Link>
+          .
+        </p>
+        {facts.caPem ? (
+          <p className="flex flex-wrap items-center gap-2 text-zinc-600 dark:text-zinc-400">
+            <Button onClick={() => download(caDownloadName, facts.caPem!)}>Download kas&apos;s CA</Button>
+            <span>
+              kas signs its agent API with its own CA; on another machine, give the downloaded file to{' '}
+              <code className={code}>--ca-cert-file</code>.
+            </span>
+          </p>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="cluster-title" className="space-y-2">
+        <h2 id="cluster-title" className="font-semibold">
+          In a cluster
+        </h2>
+        {yaml === null ? (
+          <Notice>
+            <span data-testid="public-address-problem">{facts.publicAddressProblem}</span>
+          </Notice>
+        ) : (
+          <>
+            <ol className="list-decimal space-y-2 pl-5">
+              {tokenStep}
+              <li>Save it to a file as above.</li>
+              <li>
+                Apply the manifest below (<code className={code}>kubectl apply -f manifest.yaml</code>).
+              </li>
+              <li className="space-y-1">
+                <p>Store the token from the file (the pods start once the Secret exists):</p>
+                <CommandBlock command={secretCommand(agentName)} label="Copy" testId="secret-command" />
+              </li>
+            </ol>
+            <div className="flex items-center justify-between">
+              <h3 id="manifest-title" className="font-medium">
+                Manifest
+              </h3>
+              <CopyButton value={yaml} label="Copy manifest" />
+            </div>
+            <pre
+              aria-labelledby="manifest-title"
+              data-testid="manifest"
+              className="overflow-x-auto rounded border border-zinc-200 bg-white p-3 text-xs dark:border-zinc-800 dark:bg-zinc-900"
+            >
+              {yaml}
+            </pre>
+          </>
+        )}
+      </section>
+
       <section aria-labelledby="flags-title">
         <h2 id="flags-title" className="mb-1 font-semibold">
           agentk flags
@@ -58,17 +151,6 @@ export function ConnectTab({
             ))}
           </tbody>
         </table>
-      </section>
-      <section aria-labelledby="manifest-title" className="space-y-1">
-        <div className="flex items-center justify-between">
-          <h2 id="manifest-title" className="font-semibold">
-            Manifest
-          </h2>
-          <CopyButton value={yaml} label="Copy manifest" />
-        </div>
-        <pre className="overflow-x-auto rounded border border-zinc-200 bg-white p-3 text-xs dark:border-zinc-800 dark:bg-zinc-900">
-          {yaml}
-        </pre>
       </section>
     </div>
   );

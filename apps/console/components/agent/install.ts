@@ -1,73 +1,199 @@
-/** Where agentk should dial: kas tells us, else the console's host on the default agent port 8150 (docs/operate.md). */
-export function agentAddressOr(agentAddress: string | null): string {
-  if (agentAddress) return agentAddress;
-  const host = typeof window === 'undefined' ? 'kas.example.com' : window.location.hostname;
-  return `grpc://${host}:8150`;
+// The install instructions the console shows, as text: every command works when pasted. Built from what kas says
+// about itself (meta.agentInstall: its agent addresses, its CA, a local agent kubeconfig), never guessed from the
+// browser's address. The token never appears in a command: it is pasted into a file only its owner can read.
+
+/** What kas answers on GET /api/v1/agent-install (apps/kas/src/agent-install.ts). */
+export interface AgentInstallFacts {
+  localAddress: string;
+  publicAddress: string | null;
+  publicAddressProblem: string | null;
+  loopbackOnly: boolean;
+  caPem: string | null;
+  caFile: string | null;
+  localKubeconfig: string | null;
 }
 
-export function installCommands(agentName: string, token: string, agentAddress: string | null): string {
-  const address = agentAddressOr(agentAddress);
-  return [
-    `# Beside the cluster, with a kubeconfig (token read from the environment, then cleared):`,
-    `MOORING_AGENT_TOKEN='${token}' agentk --kas-address ${address} --kubeconfig ~/.kube/config`,
+/** The one namespace agentk is installed in, in every command and manifest the console shows. */
+export const agentNamespace = 'mooring-system';
+
+/** What `--kubeconfig` shows when kas knows no local agent kubeconfig: visibly a blank to fill in. */
+export const kubeconfigBlank = '<path>';
+
+/** Until an agentk image is published, docs/agentk.md says how to build one. */
+export const defaultImage = 'registry.example.com/mooring/agentk:0.1.0';
+
+/** File name offered when kas's CA is downloaded from the page. */
+export const caDownloadName = 'mooring-kas-ca.crt';
+
+/** Where the local commands keep the agent token, relative to the repository root (.mooring is git-ignored). */
+export function tokenFile(agentName: string): string {
+  return `.mooring/${agentName}.agent-token`;
+}
+
+/** Kubernetes names of an agent's objects. */
+export function objectNames(agentName: string) {
+  const base = `mooring-agent-${agentName}`;
+  return { base, tokenSecret: `${base}-token`, caConfigMap: 'mooring-kas-ca' };
+}
+
+/**
+ * Writes the token to a file only its owner can read, from the terminal (pasted, never typed into a command, so it
+ * stays out of shell history and `ps`). The subshell keeps the umask from leaking into the user's shell.
+ */
+export function saveTokenCommand(agentName: string): string {
+  return `(umask 077 && mkdir -p .mooring && cat > ${tokenFile(agentName)})`;
+}
+
+/** What to do at the prompt saveTokenCommand leaves. */
+export const saveTokenHint = 'then paste the token, press Enter and Ctrl-D';
+
+function needsCa(address: string, facts: AgentInstallFacts): boolean {
+  return address.startsWith('grpcs://') && facts.caPem !== null;
+}
+
+/** agentk on this machine, run from the repository root after its setup (`pnpm agentk`, package.json). */
+export function localCommand(agentName: string, facts: AgentInstallFacts): string {
+  const flags = [
+    `--kas-address ${facts.localAddress}`,
+    `--token-file ${tokenFile(agentName)}`,
+    ...(needsCa(facts.localAddress, facts) && facts.caFile ? [`--ca-cert-file ${facts.caFile}`] : []),
+    `--kubeconfig ${facts.localKubeconfig ?? kubeconfigBlank}`,
+  ];
+  return `pnpm agentk ${flags.join(' ')}`;
+}
+
+/** After the manifest is applied: the token Secret, from the file saveTokenCommand wrote. */
+export function secretCommand(agentName: string): string {
+  return `kubectl -n ${agentNamespace} create secret generic ${objectNames(agentName).tokenSecret} --from-file=token=${tokenFile(agentName)}`;
+}
+
+/** Everything the token dialog shows under the new token. */
+export function tokenDialogCommands(agentName: string, facts: AgentInstallFacts): string {
+  const lines = [
+    `# 1. From the repository root, save the token to a file only you can read (${saveTokenHint}):`,
+    saveTokenCommand(agentName),
     ``,
-    `# In the cluster: store the token in a Secret, then apply the manifest from "Connect a cluster":`,
-    `kubectl create namespace mooring-agent`,
-    `kubectl -n mooring-agent create secret generic ${agentName}-token --from-literal=token='${token}'`,
-  ].join('\n');
+    `# 2. Run agentk on this machine:`,
+    localCommand(agentName, facts),
+  ];
+  if (facts.localKubeconfig === null)
+    lines.push(
+      `#    (replace ${kubeconfigBlank} with a kubeconfig for the identity agentk should have in its cluster)`,
+    );
+  lines.push(
+    ``,
+    `# Or in a cluster: apply the manifest from "Connect a cluster", then store the token from the file:`,
+    secretCommand(agentName),
+  );
+  return lines.join('\n');
 }
 
-export function manifest(
-  agentName: string,
-  agentAddress: string | null,
-  image = 'registry.example.com/mooring/agentk:latest',
-): string {
-  const address = agentAddressOr(agentAddress);
+const indent = (text: string, spaces: number) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => ' '.repeat(spaces) + line)
+    .join('\n');
+
+/**
+ * The in-cluster manifest, or null when kas has no address a cluster can reach (publicAddressProblem says why).
+ * The token Secret is not in it: secretCommand creates it from the token file, so the token is in no YAML file.
+ */
+export function manifest(agentName: string, facts: AgentInstallFacts, image = defaultImage): string | null {
+  const address = facts.publicAddress;
+  if (address === null) return null;
+  const names = objectNames(agentName);
+  const ca = needsCa(address, facts) ? facts.caPem : null;
+  const caConfigMap = ca
+    ? `---
+# kas's own CA: agentk trusts kas's self-signed certificate only with it (--ca-cert-file).
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${names.caConfigMap}
+  namespace: ${agentNamespace}
+data:
+  ca.crt: |
+${indent(ca, 4)}
+`
+    : '';
   return `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${agentNamespace}
+---
+apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: ${agentName}
-  namespace: mooring-agent
+  name: ${names.base}
+  namespace: ${agentNamespace}
+---
+# Least privilege: agentk itself only reads the API server's version (discovery, open to every signed-in identity)
+# and forwards the requests kas sends it. What a forwarded request may do is the caller's own RBAC: agentk
+# impersonates the caller (access_as user, ci_job or impersonate), which is all this role allows.
+# Impersonating groups includes system:masters; list resourceNames to narrow it when your callers' groups are known.
+# Callers with access_as agent act as this ServiceAccount: bind it a Role with just what they need.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: ${names.base}
+rules:
+  # Impersonate-User and Impersonate-Group (users, groups), and a ServiceAccount as user (serviceaccounts).
+  - apiGroups: [""]
+    resources: ["users", "groups", "serviceaccounts"]
+    verbs: ["impersonate"]
+  # Impersonate-Uid and Impersonate-Extra-* (the caller's project, roles and job, as extras).
+  - apiGroups: ["authentication.k8s.io"]
+    resources: ["uids", "userextras/*"]
+    verbs: ["impersonate"]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
-  name: mooring-agent-${agentName}
+  name: ${names.base}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: ClusterRole
-  name: cluster-admin   # narrow this to what your CI jobs and users need
+  name: ${names.base}
 subjects:
   - kind: ServiceAccount
-    name: ${agentName}
-    namespace: mooring-agent
----
+    name: ${names.base}
+    namespace: ${agentNamespace}
+${caConfigMap}---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: ${agentName}
-  namespace: mooring-agent
+  name: ${names.base}
+  namespace: ${agentNamespace}
 spec:
   replicas: 2
+  strategy:
+    rollingUpdate: { maxSurge: 1, maxUnavailable: 0 }
   selector:
-    matchLabels: { app: ${agentName} }
+    matchLabels: { app: ${names.base} }
   template:
     metadata:
-      labels: { app: ${agentName} }
+      labels: { app: ${names.base} }
     spec:
-      serviceAccountName: ${agentName}
+      serviceAccountName: ${names.base}
+      terminationGracePeriodSeconds: 40
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: agentk
           image: ${image}
           args:
             - --kas-address=${address}
-            - --token-file=/etc/agentk/secrets/token
+            - --token-file=/etc/mooring/token/token${ca ? '\n            - --ca-cert-file=/etc/mooring/ca/ca.crt' : ''}
             - --observability-listen-address=:8080
           env:
             - name: POD_NAME
               valueFrom: { fieldRef: { fieldPath: metadata.name } }
             - name: POD_NAMESPACE
               valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: { drop: ["ALL"] }
           ports:
             - { name: observability, containerPort: 8080 }
           livenessProbe:
@@ -75,10 +201,9 @@ spec:
           readinessProbe:
             httpGet: { path: /readyz, port: observability }
           volumeMounts:
-            - { name: token, mountPath: /etc/agentk/secrets, readOnly: true }
+            - { name: token, mountPath: /etc/mooring/token, readOnly: true }${ca ? '\n            - { name: kas-ca, mountPath: /etc/mooring/ca, readOnly: true }' : ''}
       volumes:
         - name: token
-          secret:
-            secretName: ${agentName}-token
+          secret: { secretName: ${names.tokenSecret} }${ca ? `\n        - name: kas-ca\n          configMap: { name: ${names.caConfigMap} }` : ''}
 `;
 }

@@ -7,20 +7,13 @@ import { errorMessage, fieldErrors } from '../../lib/errors';
 import { ago, formatTime } from '../../lib/time';
 import { useTRPC } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
-import { installCommands } from './install';
+import { tokenDialogCommands } from './install';
 
 export const maxActiveTokens = 2;
 
-export function TokensTab({
-  agentId,
-  agentName,
-  agentAddress,
-}: {
-  agentId: number;
-  agentName: string;
-  agentAddress: string | null;
-}) {
+export function TokensTab({ agentId, agentName }: { agentId: number; agentName: string }) {
   const trpc = useTRPC();
+  const install = useQuery(trpc.meta.agentInstall.queryOptions({}));
   const queryClient = useQueryClient();
   const now = useNow();
   const tokens = useQuery(trpc.agentTokens.list.queryOptions({ agentId }));
@@ -171,15 +164,26 @@ export function TokensTab({
             </div>
             <div>
               <p className="mb-1 text-sm font-medium">Install agentk with it</p>
-              <pre className="overflow-x-auto rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-800">
-                {installCommands(agentName, created.secret, agentAddress)}
-              </pre>
-              <div className="mt-1">
-                <CopyButton
-                  value={installCommands(agentName, created.secret, agentAddress)}
-                  label="Copy commands"
+              {install.data ? (
+                <>
+                  <pre
+                    data-testid="install-commands"
+                    className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-800"
+                  >
+                    {tokenDialogCommands(agentName, install.data)}
+                  </pre>
+                  <div className="mt-1">
+                    <CopyButton value={tokenDialogCommands(agentName, install.data)} label="Copy commands" />
+                  </div>
+                </>
+              ) : install.error ? (
+                <ErrorBanner
+                  title="Could not load kas's install details"
+                  message={errorMessage(install.error)}
                 />
-              </div>
+              ) : (
+                <p className="text-sm text-zinc-500">Loading install details…</p>
+              )}
             </div>
             <div className="flex justify-end">
               <Button variant="primary" onClick={closeCreate}>

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AgentInstallFacts } from '../agent-install';
 import type { Logger } from '../logger';
 import type { Provided } from '../provided';
 import type { EventStream, Subscribe } from '../trpc/event-stream';
@@ -45,6 +46,8 @@ export interface KasInfo {
   agentAddress(): string | undefined;
   /** The Kubernetes API proxy's URL and CA (null: chains to the system roots); null when kas runs no proxy. */
   proxyEndpoint(): { url: string; caPem: string | null } | null;
+  /** What install instructions need (agent-install.ts); undefined until the agent listener is bound. */
+  agentInstall?(): AgentInstallFacts | undefined;
 }
 
 export interface PublicContext extends BaseContext {

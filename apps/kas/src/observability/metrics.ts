@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { TOKEN_REFUSAL_REASONS, type TokenRefusalReason } from '../services/agent-token-refusals';
 
 /** One registry per kas (not prom-client's global one) so several kas can live in one test process. */
 export function createMetricsRegistry(): Registry {
@@ -58,4 +59,22 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
       };
     },
   };
+}
+
+/**
+ * `mooring_kas_agent_token_rejected_total{reason}`: agent tokens the agent listener refused, by why (a closed set:
+ * malformed, unknown, revoked). Unknown tokens belong to no agent, so this is the only place they show.
+ */
+export function createAgentTokenRejectedMetric(registry: Registry): {
+  inc(labels: { reason: TokenRefusalReason }): void;
+} {
+  const counter = new Counter({
+    name: 'mooring_kas_agent_token_rejected_total',
+    help: 'Agent tokens refused on the agent listener, by reason (malformed, unknown, revoked)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  // Every reason is exported from the start (at 0), so alerts see the series before the first refusal.
+  for (const reason of TOKEN_REFUSAL_REASONS) counter.inc({ reason }, 0);
+  return counter;
 }

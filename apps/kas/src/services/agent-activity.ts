@@ -14,6 +14,8 @@ export const ACTIVITY_KINDS = [
   'config_applied',
   'config_rejected',
   'receptive_endpoint_changed',
+  /** agentk tried to connect with a revoked token of this agent (agent-token-refusals.ts). */
+  'connect_refused',
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 export const ACTIVITY_KEPT_PER_AGENT = 200;

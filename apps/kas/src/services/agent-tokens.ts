@@ -12,6 +12,7 @@ import type { ServiceContext } from './context';
 import { randomAlphanumeric, sha256Hex } from './crypto';
 import { ConflictError, NotFoundError } from './errors';
 import type { ServiceEvents, TokenRevokedEvent } from './events';
+import { createAgentTokenRefusals } from './agent-token-refusals';
 import { LastUsedRecorder } from './last-used-recorder';
 import { TokenCache } from './token-cache';
 import { descriptionSchema, displayNameSchema, parseField } from './validation';
@@ -75,6 +76,7 @@ export function createAgentTokenService(
     deps.events.onListenerError,
   );
   let lookups = 0;
+  const refusals = createAgentTokenRefusals(ctx, AGENT_TOKEN_PATTERN);
 
   function invalidate(tokenIds: number[]): void {
     if (tokenIds.length === 0) return;
@@ -239,6 +241,12 @@ export function createAgentTokenService(
       if (value) lastUsed.touch(value.tokenId);
       return value;
     },
+
+    /**
+     * After verify() answered null: why (malformed, unknown, revoked — the metric's label), recording a revoked
+     * token's attempt in its agent's activity (bounded, agent-token-refusals.ts).
+     */
+    refused: refusals.refused,
 
     /** Subscribe to revocations (the tunnel closes that token's streams). Returns unsubscribe. */
     onRevoked: (listener: (e: TokenRevokedEvent) => void) => deps.events.tokenRevoked.subscribe(listener),

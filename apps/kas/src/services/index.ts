@@ -21,7 +21,7 @@
  * - users, sessions (login/resolve/logout/CSRF), loginThrottle, personalAccessTokens (create/list/revoke/verify)
  * - groups, projects (create/get/getByPath/list/update/move/delete), memberships (set/remove/list/ofUser)
  * - policy (can/authorize/authorizeGlobal/rolesOn)
- * - agents (register/get/list/getById/delete), agentTokens (create/list/revoke/verify/onRevoked)
+ * - agents (register/get/list/getById/delete), agentTokens (create/list/revoke/verify/refused/onRevoked)
  * - agentConfigs (save/validate/live/getLive/getVersion/history/diff/onChanged)
  * - agentConnections (record/markDisconnected/expireStale/list), agentActivity (list)
  * - receptiveEndpoints (save/get/delete/credentials), ciJobTokens (mint/verify),

@@ -1,0 +1,35 @@
+'use client';
+import { CopyButton } from '@mooring/ui';
+
+/** One shell command (or a few lines of them) to paste, with its copy button. */
+export function CommandBlock({
+  command,
+  label,
+  testId,
+}: {
+  command: string;
+  label: string;
+  testId?: string;
+}) {
+  return (
+    <div className="flex items-start gap-2">
+      <pre
+        data-testid={testId}
+        className="min-w-0 flex-1 overflow-x-auto whitespace-pre-wrap break-all rounded bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800"
+      >
+        {command}
+      </pre>
+      <CopyButton value={command} label={label} />
+    </div>
+  );
+}
+
+/** Saves `text` as a file named `filename` from the browser. */
+export function download(filename: string, text: string, type = 'application/x-pem-file'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.click();
+  URL.revokeObjectURL(url);
+}
