@@ -7,6 +7,7 @@ import { errorMessage, fieldErrors } from '../../lib/errors';
 import { ago, formatTime } from '../../lib/time';
 import { useTRPC } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
+import { Allowed, type PolicyAction } from '../allowed';
 import { installCommands } from './install';
 
 export const maxActiveTokens = 2;
@@ -15,28 +16,26 @@ export function TokensTab({
   agentId,
   agentName,
   agentAddress,
+  actions,
 }: {
   agentId: number;
   agentName: string;
   agentAddress: string | null;
+  /** agents.get's allowedActions: Create and Revoke only when kas would allow them. */
+  actions: readonly PolicyAction[];
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const now = useNow();
   const tokens = useQuery(trpc.agentTokens.list.queryOptions({ agentId }));
   const me = useQuery(trpc.session.me.queryOptions({}));
-  // Only administrators may list users; everyone else sees "you" or the user id.
-  const users = useQuery({
-    ...trpc.users.list.queryOptions({}),
-    retry: false,
-    enabled: me.data?.user.isAdmin === true,
-  });
-  const userName = (id: number | null) =>
+  // kas names the creator (createdByUsername); null once that user is gone.
+  const userName = (id: number | null, username: string | null) =>
     id === null
       ? '—'
       : id === me.data?.user.id
-        ? `${me.data.user.username} (you)`
-        : (users.data?.find((u) => u.id === id)?.username ?? `user ${id}`);
+        ? `${username ?? me.data.user.username} (you)`
+        : (username ?? 'a deleted user');
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [revoking, setRevoking] = useState<{ id: number; name: string } | null>(null);
@@ -89,9 +88,11 @@ export function TokensTab({
           tokens so that you can rotate one without downtime: create the new token, roll agentk onto it, then
           revoke the old one.
         </p>
-        <Button variant="primary" onClick={() => setCreating(true)}>
-          Create token
-        </Button>
+        <Allowed actions={actions} action="agent:create_token">
+          <Button variant="primary" onClick={() => setCreating(true)}>
+            Create token
+          </Button>
+        </Allowed>
       </div>
       {active >= maxActiveTokens ? (
         <Notice>
@@ -120,7 +121,7 @@ export function TokensTab({
                 <tr key={t.id} data-token={t.name}>
                   <td className="px-3 py-1.5 font-medium">{t.name}</td>
                   <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">{t.description || '—'}</td>
-                  <td className="px-3 py-1.5">{userName(t.createdBy)}</td>
+                  <td className="px-3 py-1.5">{userName(t.createdBy, t.createdByUsername)}</td>
                   <td className="px-3 py-1.5" title={formatTime(t.createdAt)}>
                     {ago(t.createdAt, now)}
                   </td>
@@ -133,7 +134,7 @@ export function TokensTab({
                     </Badge>
                   </td>
                   <td className="px-3 py-1.5 text-right">
-                    {t.status === 'active' ? (
+                    {t.status === 'active' && actions.includes('agent:revoke_token') ? (
                       <Button
                         variant="ghost"
                         onClick={() => setRevoking({ id: t.id, name: t.name })}

@@ -57,7 +57,6 @@ const rules = {
     doing: 'minting CI job tokens',
   },
   'agent:read': { on: 'agent', min: 'developer', write: false, doing: 'viewing agents' },
-  'agent:update': { on: 'agent', min: 'maintainer', write: true, doing: 'changing agents' },
   'agent:delete': { on: 'agent', min: 'maintainer', write: true, doing: 'deleting agents' },
   'agent:read_tokens': { on: 'agent', min: 'developer', write: false, doing: 'viewing agent tokens' },
   'agent:create_token': { on: 'agent', min: 'maintainer', write: true, doing: 'creating agent tokens' },
