@@ -1,7 +1,7 @@
 // Local users: scrypt password hashes, admin flag, disabling. The first start creates an admin.
 import { randomBytes } from 'node:crypto';
 import { sessions, users } from '@mooring/db';
-import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { writeAudit } from './audit';
 import { isUniqueViolation, type ServiceContext } from './context';
@@ -215,18 +215,16 @@ export function createUserService(
       if (input.name !== undefined) patch.name = parseField(displayNameSchema, input.name, 'name');
       const row = await db.transaction(async (tx) => {
         if (removesAdmin) {
-          // Locks the enabled administrators' rows, so two administrators demoting each other at once cannot both
-          // succeed and leave kas without one.
-          const others = await tx
-            .select({ id: users.id })
+          // Locks every enabled administrator's row, in id order: two administrators demoting each other at once
+          // queue here, and the second sees the first's change, so kas is never left without one.
+          const admins = await tx
+            .select({ id: users.id, username: users.username })
             .from(users)
-            .where(and(eq(users.isAdmin, true), eq(users.disabled, false), ne(users.id, userId)))
+            .where(and(eq(users.isAdmin, true), eq(users.disabled, false)))
+            .orderBy(asc(users.id))
             .for('update');
-          const [target] = await tx
-            .select({ username: users.username, isAdmin: users.isAdmin, disabled: users.disabled })
-            .from(users)
-            .where(eq(users.id, userId));
-          if (target?.isAdmin && !target.disabled && others.length === 0)
+          const target = admins.find((a) => a.id === userId);
+          if (target && admins.length === 1)
             throw new ForbiddenError(
               `${target.username} is the last enabled administrator; make another user an administrator first`,
             );
