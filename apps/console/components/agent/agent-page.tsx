@@ -181,7 +181,9 @@ function AgentPageInner({ agentId }: { agentId: number }) {
             canSave={agent.data.allowedActions.includes('agent:write_config')}
           />
         ) : null}
-        {tab === 'access' ? <AccessTab agentId={agentId} projectPath={a.projectPath} /> : null}
+        {tab === 'access' ? (
+          <AccessTab agentId={agentId} projectPath={a.projectPath} actions={agent.data.allowedActions} />
+        ) : null}
         {tab === 'receptive' ? <ReceptiveTab agentId={agentId} actions={agent.data.allowedActions} /> : null}
         {tab === 'connect' ? (
           <ConnectTab agentName={a.name} agentAddress={meta.data?.agentAddress ?? null} agentId={agentId} />
