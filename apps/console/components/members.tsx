@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 
 import { errorMessage, fieldErrors } from '../lib/errors';
 import { useTRPC } from '../lib/trpc';
+import { Allowed } from './allowed';
 
 const roles = ['guest', 'reporter', 'developer', 'maintainer', 'owner'] as const;
 
@@ -20,8 +21,18 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
     enabled: !isGroup,
   });
   const members = isGroup ? groupMembers : projectMembers;
+  // What you may do here, from kas's policy: the same view the page shows.
+  const group = useQuery({ ...trpc.groups.get.queryOptions(groupKey), enabled: isGroup });
+  const project = useQuery({ ...trpc.projects.get.queryOptions(projectKey), enabled: !isGroup });
+  const actions = (isGroup ? group.data : project.data)?.allowedActions;
+  const manage = isGroup ? 'group:manage_members' : 'project:manage_members';
+  const me = useQuery(trpc.session.me.queryOptions({}));
   // Adding by username needs the user list, which only administrators may read.
-  const users = useQuery({ ...trpc.users.list.queryOptions({}), retry: false });
+  const users = useQuery({
+    ...trpc.users.list.queryOptions({}),
+    retry: false,
+    enabled: me.data?.allowedActions.includes('user:manage') === true,
+  });
   const [role, setRole] = useState<(typeof roles)[number]>('developer');
   const [lookupError, setLookupError] = useState<string | null>(null);
   const refresh = () =>
@@ -56,8 +67,8 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
     const user = users.data?.find((u) => u.username === username);
     if (!user) {
       setLookupError(
-        users.error
-          ? `Only administrators can look users up by name (${errorMessage(users.error)}); ask an administrator to add ${username}.`
+        !users.data
+          ? `Only administrators can look users up by name; ask an administrator to add ${username}.`
           : `There is no user “${username}”; check the spelling or create the user under Admin → Users.`,
       );
       return;
@@ -87,7 +98,7 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
               <td>{m.role}</td>
               <td className="text-zinc-500">{m.directRole ? 'direct' : `inherited from ${m.source}`}</td>
               <td className="text-right">
-                {m.directRole ? (
+                {m.directRole && actions?.includes(manage) ? (
                   <Button
                     variant="ghost"
                     aria-label={`Remove ${m.username}`}
@@ -102,40 +113,50 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
         </SimpleTable>
       ) : null}
       {remove.error ? <ErrorBanner message={errorMessage(remove.error)} /> : null}
-      <form onSubmit={submit} className="flex max-w-2xl flex-wrap items-end gap-2">
-        <div className="w-56">
-          <Field
-            label="Username"
-            name="username"
-            required
-            list="known-users"
-            error={lookupError ?? errors.userId}
-          />
-          <datalist id="known-users">
-            {(users.data ?? []).map((u) => (
-              <option key={u.id} value={u.username} />
-            ))}
-          </datalist>
-        </div>
-        <div className="space-y-1">
-          <label htmlFor="member-role" className="block text-sm font-medium">
-            Role
-          </label>
-          <select
-            id="member-role"
-            className={inputClass}
-            value={role}
-            onChange={(e) => setRole(e.target.value as (typeof roles)[number])}
-          >
-            {roles.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </div>
-        <Button type="submit" disabled={add.isPending}>
-          Add member
-        </Button>
-      </form>
+      <Allowed
+        actions={actions}
+        action={manage}
+        fallback={
+          <p className="text-sm text-zinc-500" data-testid="members-read-only">
+            Owners manage the members here.
+          </p>
+        }
+      >
+        <form onSubmit={submit} className="flex max-w-2xl flex-wrap items-end gap-2">
+          <div className="w-56">
+            <Field
+              label="Username"
+              name="username"
+              required
+              list="known-users"
+              error={lookupError ?? errors.userId}
+            />
+            <datalist id="known-users">
+              {(users.data ?? []).map((u) => (
+                <option key={u.id} value={u.username} />
+              ))}
+            </datalist>
+          </div>
+          <div className="space-y-1">
+            <label htmlFor="member-role" className="block text-sm font-medium">
+              Role
+            </label>
+            <select
+              id="member-role"
+              className={inputClass}
+              value={role}
+              onChange={(e) => setRole(e.target.value as (typeof roles)[number])}
+            >
+              {roles.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </div>
+          <Button type="submit" disabled={add.isPending}>
+            Add member
+          </Button>
+        </form>
+      </Allowed>
       {add.error && !Object.keys(errors).length ? <ErrorBanner message={errorMessage(add.error)} /> : null}
     </section>
   );

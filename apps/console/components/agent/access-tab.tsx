@@ -6,18 +6,30 @@ import Link from 'next/link';
 import { describeAccess } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
+import type { PolicyAction } from '../allowed';
 
 /** Who may use this agent, read from its live configuration (ci_access and user_access). */
-export function AccessTab({ agentId, projectPath }: { agentId: number; projectPath: string }) {
+export function AccessTab({
+  agentId,
+  projectPath,
+  actions,
+}: {
+  agentId: number;
+  projectPath: string;
+  actions: readonly PolicyAction[];
+}) {
   const trpc = useTRPC();
   const live = useQuery(trpc.agentConfigs.get.queryOptions({ agentId }));
   if (live.error)
     return <ErrorBanner title="Could not load the configuration" message={errorMessage(live.error)} />;
   if (live.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
-  const configure = (
+  // Sharing is a configuration change: say who makes it when you may not.
+  const configure = actions.includes('agent:write_config') ? (
     <Link className="text-sky-700 underline dark:text-sky-400" href={`/agents/${agentId}?tab=configuration`}>
       Configuration
     </Link>
+  ) : (
+    <>Configuration (a Maintainer of {projectPath} saves it)</>
   );
   if (!live.data) {
     return (

@@ -12,6 +12,7 @@ import { errorMessage } from '../../lib/errors';
 import { useLiveAgents, type AgentRow } from '../../lib/live';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
+import { Allowed } from '../allowed';
 import { LiveDot } from '../live-dot';
 import { AccessTab } from './access-tab';
 import { ActivityTab } from './activity-tab';
@@ -135,9 +136,11 @@ function AgentPageInner({ agentId }: { agentId: number }) {
         <div className="flex gap-2">
           <Button onClick={() => router.push(`/agents/${agentId}?tab=connect`)}>Connect a cluster</Button>
           <Button onClick={() => setKubeconfigOpen(true)}>Download kubeconfig</Button>
-          <Button variant="danger" onClick={() => setConfirmDelete(true)}>
-            Delete
-          </Button>
+          <Allowed actions={agent.data.allowedActions} action="agent:delete">
+            <Button variant="danger" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </Button>
+          </Allowed>
         </div>
       </header>
       <div
@@ -161,16 +164,20 @@ function AgentPageInner({ agentId }: { agentId: number }) {
       <section role="tabpanel" aria-label={tabs.find((t) => t.id === tab)?.label}>
         {tab === 'overview' ? <OverviewTab agent={a} history={history} /> : null}
         {tab === 'activity' ? <ActivityTab agentId={agentId} /> : null}
-        {tab === 'tokens' ? <TokensTab agentId={agentId} agentName={a.name} /> : null}
+        {tab === 'tokens' ? (
+          <TokensTab agentId={agentId} agentName={a.name} actions={agent.data.allowedActions} />
+        ) : null}
         {tab === 'configuration' ? (
           <ConfigTab
             agentId={agentId}
             connections={connections}
-            canSave={agent.data?.canWriteConfig === true}
+            canSave={agent.data.allowedActions.includes('agent:write_config')}
           />
         ) : null}
-        {tab === 'access' ? <AccessTab agentId={agentId} projectPath={a.projectPath} /> : null}
-        {tab === 'receptive' ? <ReceptiveTab agentId={agentId} /> : null}
+        {tab === 'access' ? (
+          <AccessTab agentId={agentId} projectPath={a.projectPath} actions={agent.data.allowedActions} />
+        ) : null}
+        {tab === 'receptive' ? <ReceptiveTab agentId={agentId} actions={agent.data.allowedActions} /> : null}
         {tab === 'connect' ? <ConnectTab agentName={a.name} agentId={agentId} /> : null}
       </section>
       <Dialog

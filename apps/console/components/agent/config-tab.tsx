@@ -38,7 +38,7 @@ export function ConfigTab({
 }: {
   agentId: number;
   connections: PodConnection[];
-  /** Maintainer (kas's agents.get canWriteConfig): only then is "Revert to this version" offered. */
+  /** agents.get lists agent:write_config (Maintainer): only then are Save and "Revert to this version" offered. */
   canSave: boolean;
 }) {
   const trpc = useTRPC();
@@ -141,17 +141,23 @@ export function ConfigTab({
               />
             </span>
           </span>
-          <Button
-            variant="primary"
-            disabled={save.isPending || localErrors.length > 0}
-            onClick={() => {
-              setServerErrors(null);
-              setSavedVersion(null);
-              save.mutate({ agentId, yaml: value });
-            }}
-          >
-            Save as new version
-          </Button>
+          {canSave ? (
+            <Button
+              variant="primary"
+              disabled={save.isPending || localErrors.length > 0}
+              onClick={() => {
+                setServerErrors(null);
+                setSavedVersion(null);
+                save.mutate({ agentId, yaml: value });
+              }}
+            >
+              Save as new version
+            </Button>
+          ) : (
+            <span className="text-zinc-500" data-testid="read-only">
+              Read-only: saving needs the Maintainer role in this agent&apos;s project
+            </span>
+          )}
         </div>
         <YamlEditor
           ref={editor}

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 
 import { errorMessage, fieldErrors } from '../../lib/errors';
+import { Allowed, type PolicyAction } from '../allowed';
 import { formErrors, toReceptiveDraft, type ReceptiveFormValues } from '../../lib/receptive-form';
 import { useTRPC } from '../../lib/trpc';
 
@@ -56,7 +57,7 @@ function PemArea({
   );
 }
 
-export function ReceptiveTab({ agentId }: { agentId: number }) {
+export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: readonly PolicyAction[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const endpoint = useQuery(trpc.receptive.get.queryOptions({ agentId }));
@@ -220,9 +221,19 @@ export function ReceptiveTab({ agentId }: { agentId: number }) {
             marked above.
           </p>
         ) : null}
-        <Button type="submit" variant="primary" disabled={save.isPending}>
-          Save endpoint
-        </Button>
+        <Allowed
+          actions={actions}
+          action="agent:write_receptive"
+          fallback={
+            <p className="text-sm text-zinc-500" data-testid="read-only">
+              Changing the endpoint needs the Maintainer role in this agent&apos;s project.
+            </p>
+          }
+        >
+          <Button type="submit" variant="primary" disabled={save.isPending}>
+            Save endpoint
+          </Button>
+        </Allowed>
         {save.isSuccess ? <Notice>Endpoint saved.</Notice> : null}
       </form>
       <div className="space-y-2">

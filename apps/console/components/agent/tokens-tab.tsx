@@ -7,29 +7,34 @@ import { errorMessage, fieldErrors } from '../../lib/errors';
 import { ago, formatTime } from '../../lib/time';
 import { useTRPC } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
+import { Allowed, type PolicyAction } from '../allowed';
 import { tokenDialogCommands } from './install';
 
 export const maxActiveTokens = 2;
 
-export function TokensTab({ agentId, agentName }: { agentId: number; agentName: string }) {
+export function TokensTab({
+  agentId,
+  agentName,
+  actions,
+}: {
+  agentId: number;
+  agentName: string;
+  /** agents.get's allowedActions: Create and Revoke only when kas would allow them. */
+  actions: readonly PolicyAction[];
+}) {
   const trpc = useTRPC();
   const install = useQuery(trpc.meta.agentInstall.queryOptions({}));
   const queryClient = useQueryClient();
   const now = useNow();
   const tokens = useQuery(trpc.agentTokens.list.queryOptions({ agentId }));
   const me = useQuery(trpc.session.me.queryOptions({}));
-  // Only administrators may list users; everyone else sees "you" or the user id.
-  const users = useQuery({
-    ...trpc.users.list.queryOptions({}),
-    retry: false,
-    enabled: me.data?.user.isAdmin === true,
-  });
-  const userName = (id: number | null) =>
+  // kas names the creator (createdByUsername); null once that user is gone.
+  const userName = (id: number | null, username: string | null) =>
     id === null
       ? '—'
       : id === me.data?.user.id
-        ? `${me.data.user.username} (you)`
-        : (users.data?.find((u) => u.id === id)?.username ?? `user ${id}`);
+        ? `${username ?? me.data.user.username} (you)`
+        : (username ?? 'a deleted user');
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const [revoking, setRevoking] = useState<{ id: number; name: string } | null>(null);
@@ -82,9 +87,11 @@ export function TokensTab({ agentId, agentName }: { agentId: number; agentName: 
           tokens so that you can rotate one without downtime: create the new token, roll agentk onto it, then
           revoke the old one.
         </p>
-        <Button variant="primary" onClick={() => setCreating(true)}>
-          Create token
-        </Button>
+        <Allowed actions={actions} action="agent:create_token">
+          <Button variant="primary" onClick={() => setCreating(true)}>
+            Create token
+          </Button>
+        </Allowed>
       </div>
       {active >= maxActiveTokens ? (
         <Notice>
@@ -113,7 +120,7 @@ export function TokensTab({ agentId, agentName }: { agentId: number; agentName: 
                 <tr key={t.id} data-token={t.name}>
                   <td className="px-3 py-1.5 font-medium">{t.name}</td>
                   <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">{t.description || '—'}</td>
-                  <td className="px-3 py-1.5">{userName(t.createdBy)}</td>
+                  <td className="px-3 py-1.5">{userName(t.createdBy, t.createdByUsername)}</td>
                   <td className="px-3 py-1.5" title={formatTime(t.createdAt)}>
                     {ago(t.createdAt, now)}
                   </td>
@@ -126,7 +133,7 @@ export function TokensTab({ agentId, agentName }: { agentId: number; agentName: 
                     </Badge>
                   </td>
                   <td className="px-3 py-1.5 text-right">
-                    {t.status === 'active' ? (
+                    {t.status === 'active' && actions.includes('agent:revoke_token') ? (
                       <Button
                         variant="ghost"
                         onClick={() => setRevoking({ id: t.id, name: t.name })}

@@ -57,7 +57,6 @@ const rules = {
     doing: 'minting CI job tokens',
   },
   'agent:read': { on: 'agent', min: 'developer', write: false, doing: 'viewing agents' },
-  'agent:update': { on: 'agent', min: 'maintainer', write: true, doing: 'changing agents' },
   'agent:delete': { on: 'agent', min: 'maintainer', write: true, doing: 'deleting agents' },
   'agent:read_tokens': { on: 'agent', min: 'developer', write: false, doing: 'viewing agent tokens' },
   'agent:create_token': { on: 'agent', min: 'maintainer', write: true, doing: 'creating agent tokens' },
@@ -84,7 +83,14 @@ const rules = {
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof rules;
-export type GlobalAction = 'user:manage' | 'audit:read' | 'group:create_root' | 'self:manage_tokens';
+export const ACTIONS = Object.keys(rules) as Action[];
+export const GLOBAL_ACTIONS = [
+  'user:manage',
+  'audit:read',
+  'group:create_root',
+  'self:manage_tokens',
+] as const;
+export type GlobalAction = (typeof GLOBAL_ACTIONS)[number];
 
 export type Target =
   { type: 'group'; id: number } | { type: 'project'; id: number } | { type: 'agent'; id: number };
@@ -224,28 +230,66 @@ export function createPolicy(deps: { db: Executor; usersCanCreateGroups?: boolea
     return `group ${loaded.group?.fullPath ?? '?'}`;
   }
 
+  /** The actor's effective role on a loaded target: 'admin' for administrators, null when it is not visible. */
+  async function effectiveRole(
+    actor: Actor,
+    loaded: { group?: GroupRef; project?: ProjectRef },
+  ): Promise<Role | 'admin' | null> {
+    if (actor.isAdmin) return 'admin';
+    if (actor.userId === null) return null;
+    return roleFor(actor.userId, loaded);
+  }
+
+  /** The one rule check: `can` refuses with its reason, `actionsFor` lists what passes. */
+  function refusal(actor: Actor, rule: Rule, role: Role | 'admin', where: () => string): string | null {
+    const scope = scopeProblem(actor, rule.write, rule.doing);
+    if (scope) return scope;
+    if (role !== 'admin' && roleRank(role) < roleRank(rule.min)) {
+      return `${rule.doing} needs the ${roleTitle(rule.min)} role in ${where()}; you are ${roleTitle(role)}. Ask an owner of ${where()} to raise your role`;
+    }
+    return null;
+  }
+
+  /** Every action on a target of `type` that an actor with `role` there may take (none when role is null). */
+  function actionsFor(actor: Actor, type: TargetType, role: Role | 'admin' | null): Action[] {
+    if (role === null) return [];
+    return (Object.entries(rules) as [Action, Rule][])
+      .filter(([, rule]) => rule.on === type && refusal(actor, rule, role, () => '') === null)
+      .map(([action]) => action);
+  }
+
   async function can(actor: Actor, action: Action, target: Target): Promise<Decision> {
     const rule: Rule = rules[action];
     if (rule.on !== target.type)
       throw new Error(`policy: ${action} applies to a ${rule.on}, not a ${target.type}`);
     const loaded = await loadTarget(target);
     if (!loaded) return { allowed: false, visible: false, reason: notFoundMessage(target) };
-    let role: Role | 'admin' | null;
-    if (actor.isAdmin) role = 'admin';
-    else if (actor.userId === null) role = null;
-    else role = await roleFor(actor.userId, loaded);
+    const role = await effectiveRole(actor, loaded);
     if (role === null) return { allowed: false, visible: false, reason: notFoundMessage(target) };
-    const scope = scopeProblem(actor, rule.write, rule.doing);
-    if (scope) return { allowed: false, visible: true, reason: scope };
-    if (role !== 'admin' && roleRank(role) < roleRank(rule.min)) {
-      const where = describeTarget(loaded);
-      return {
-        allowed: false,
-        visible: true,
-        reason: `${rule.doing} needs the ${roleTitle(rule.min)} role in ${where}; you are ${roleTitle(role)}. Ask an owner of ${where} to raise your role`,
-      };
-    }
+    const reason = refusal(actor, rule, role, () => describeTarget(loaded));
+    if (reason) return { allowed: false, visible: true, reason };
     return { allowed: true, ...loaded, role };
+  }
+
+  /** Why a global action is refused, or null when it is allowed. */
+  function globalRefusal(actor: Actor, action: GlobalAction): string | null {
+    const write = action !== 'audit:read';
+    if ((action === 'user:manage' || action === 'audit:read') && !actor.isAdmin)
+      return `${action === 'audit:read' ? 'reading the audit log' : 'managing users'} needs an administrator account`;
+    if (actor.userId === null && !actor.isAdmin) return 'this action needs a signed-in user';
+    const scope = scopeProblem(
+      actor,
+      write,
+      action === 'group:create_root' ? 'creating groups' : 'this action',
+    );
+    if (scope) return scope;
+    if (action === 'group:create_root' && !mayCreateTopLevelGroups(actor))
+      return (
+        'creating top-level groups needs an administrator account (an administrator may allow every user with ' +
+        'MOORING_USERS_CAN_CREATE_GROUPS=true); ask an administrator to create the group and make you its Owner, ' +
+        'or create a subgroup in a group where you are Maintainer'
+      );
+    return null;
   }
 
   return {
@@ -261,27 +305,22 @@ export function createPolicy(deps: { db: Executor; usersCanCreateGroups?: boolea
     },
     /** Actions without a target. */
     authorizeGlobal(actor: Actor, action: GlobalAction): void {
-      const write = action !== 'audit:read';
-      if (action === 'user:manage' || action === 'audit:read') {
-        if (!actor.isAdmin)
-          throw new ForbiddenError(
-            `${action === 'audit:read' ? 'reading the audit log' : 'managing users'} needs an administrator account`,
-          );
-      }
-      if (actor.userId === null && !actor.isAdmin)
-        throw new ForbiddenError('this action needs a signed-in user');
-      const scope = scopeProblem(
-        actor,
-        write,
-        action === 'group:create_root' ? 'creating groups' : 'this action',
-      );
-      if (scope) throw new ForbiddenError(scope);
-      if (action === 'group:create_root' && !mayCreateTopLevelGroups(actor))
-        throw new ForbiddenError(
-          'creating top-level groups needs an administrator account (an administrator may allow every user with ' +
-            'MOORING_USERS_CAN_CREATE_GROUPS=true); ask an administrator to create the group and make you its Owner, ' +
-            'or create a subgroup in a group where you are Maintainer',
-        );
+      const reason = globalRefusal(actor, action);
+      if (reason) throw new ForbiddenError(reason);
+    },
+    /**
+     * What the actor may do on one target, by the same rules as `authorize`: the console shows exactly these
+     * actions (an empty list when the target is not visible or does not exist).
+     */
+    async actionsOn(actor: Actor, target: Target): Promise<Action[]> {
+      const loaded = await loadTarget(target);
+      return loaded ? actionsFor(actor, target.type, await effectiveRole(actor, loaded)) : [];
+    },
+    /** `actionsOn` for a role already known (e.g. from `rolesOn` for a whole list). */
+    actionsFor,
+    /** The global actions the actor may take, by the same rules as `authorizeGlobal`. */
+    globalActions(actor: Actor): GlobalAction[] {
+      return GLOBAL_ACTIONS.filter((action) => globalRefusal(actor, action) === null);
     },
     /** Whether `group:create_root` would be allowed (the console shows "New group" only then). */
     mayCreateTopLevelGroups,

@@ -1,7 +1,7 @@
 // Local users: scrypt password hashes, admin flag, disabling. The first start creates an admin.
 import { randomBytes } from 'node:crypto';
 import { sessions, users } from '@mooring/db';
-import { asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { writeAudit } from './audit';
 import { isUniqueViolation, type ServiceContext } from './context';
@@ -91,6 +91,20 @@ export function createUserService(
     },
 
     get,
+
+    /**
+     * Usernames by id, so answers name people instead of "user 7" (ids of deleted users are absent). Names are
+     * no secret from whoever may see the row that mentions them.
+     */
+    async usernames(ids: readonly (number | null)[]): Promise<Map<number, string>> {
+      const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+      if (wanted.length === 0) return new Map();
+      const rows = await db
+        .select({ id: users.id, username: users.username })
+        .from(users)
+        .where(inArray(users.id, wanted));
+      return new Map(rows.map((r) => [r.id, r.username]));
+    },
 
     async getByUsername(username: string): Promise<(UserInfo & { passwordHash: string }) | null> {
       const [row] = await db
@@ -187,9 +201,12 @@ export function createUserService(
       input: { isAdmin?: boolean; disabled?: boolean; name?: string },
     ): Promise<UserInfo> {
       policy.authorizeGlobal(actor, 'user:manage');
-      if (actor.userId === userId && (input.isAdmin === false || input.disabled === true)) {
+      const removesAdmin = input.isAdmin === false || input.disabled === true;
+      if (actor.userId === userId && removesAdmin) {
         throw new ForbiddenError(
-          'you cannot remove your own admin flag or disable yourself; ask another administrator',
+          input.disabled === true
+            ? 'you cannot disable yourself; ask another administrator to do it'
+            : 'you cannot remove your own administrator role; make another user an administrator and ask them to do it',
         );
       }
       const patch: Partial<typeof users.$inferInsert> = { updatedAt: clock.now() };
@@ -197,6 +214,21 @@ export function createUserService(
       if (input.disabled !== undefined) patch.disabled = input.disabled;
       if (input.name !== undefined) patch.name = parseField(displayNameSchema, input.name, 'name');
       const row = await db.transaction(async (tx) => {
+        if (removesAdmin) {
+          // Locks every enabled administrator's row, in id order: two administrators demoting each other at once
+          // queue here, and the second sees the first's change, so kas is never left without one.
+          const admins = await tx
+            .select({ id: users.id, username: users.username })
+            .from(users)
+            .where(and(eq(users.isAdmin, true), eq(users.disabled, false)))
+            .orderBy(asc(users.id))
+            .for('update');
+          const target = admins.find((a) => a.id === userId);
+          if (target && admins.length === 1)
+            throw new ForbiddenError(
+              `${target.username} is the last enabled administrator; make another user an administrator first`,
+            );
+        }
         const [updated] = await tx
           .update(users)
           .set(patch)

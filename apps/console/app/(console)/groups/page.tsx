@@ -25,6 +25,8 @@ export default function GroupsPage() {
   );
   const errors = fieldErrors(create.error);
   const rows = (groups.data ?? []).slice().sort((a, b) => a.fullPath.localeCompare(b.fullPath));
+  // Only the groups where kas would let you create a subgroup are offered as parents.
+  const parents = rows.filter((g) => g.allowedActions.includes('group:create_subgroup'));
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -83,7 +85,7 @@ export default function GroupsPage() {
           every user). Maintainers of a group create subgroups in it.
         </p>
       ) : null}
-      {me.data && (canCreateTopLevel || rows.length > 0) ? (
+      {me.data && (canCreateTopLevel || parents.length > 0) ? (
         <CreateForm
           id="new-group"
           title={canCreateTopLevel ? 'New group' : 'New subgroup'}
@@ -105,7 +107,7 @@ export default function GroupsPage() {
               className={`${inputClass} w-full`}
             >
               {canCreateTopLevel ? <option value="">(top level)</option> : null}
-              {rows.map((g) => (
+              {parents.map((g) => (
                 <option key={g.id} value={g.id}>
                   {g.fullPath}
                 </option>

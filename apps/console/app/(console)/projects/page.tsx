@@ -37,6 +37,8 @@ export default function ProjectsPage() {
     );
   }
 
+  // Only the groups where kas would let you create a project are offered.
+  const targetGroups = (groups.data ?? []).filter((g) => g.allowedActions.includes('group:create_project'));
   const agentCount = (projectId: number) => agents.data?.filter((a) => a.projectId === projectId).length ?? 0;
 
   return (
@@ -72,39 +74,43 @@ export default function ProjectsPage() {
           ))}
         </SimpleTable>
       ) : null}
-      <CreateForm
-        id="new-project"
-        title="New project"
-        submitLabel="Create project"
-        error={create.error}
-        pending={create.isPending}
-        onSubmit={submit}
-      >
-        <div className="space-y-1">
-          <label htmlFor="project-group" className="block text-sm font-medium">
-            Group
-          </label>
-          <select id="project-group" name="groupId" required className={`${inputClass} w-full`}>
-            {(groups.data ?? []).map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.fullPath}
-              </option>
-            ))}
-          </select>
-          {errors.groupId ? <p className="text-xs text-red-700">{errors.groupId}</p> : null}
-          {groups.data?.length === 0 ? (
-            <p className="text-xs text-zinc-500">No groups yet — create one under Groups first.</p>
-          ) : null}
-        </div>
-        <Field label="Name" name="name" required error={errors.name} />
-        <Field
-          label="Path"
-          name="path"
-          required
-          error={errors.path}
-          hint="lower-case letters, digits and dashes; part of the project's URL"
-        />
-      </CreateForm>
+      {groups.data && targetGroups.length === 0 ? (
+        <p className="max-w-md text-sm text-zinc-600 dark:text-zinc-400" data-testid="who-creates-projects">
+          Maintainers of a group create projects in it; you are not Maintainer of any group.
+        </p>
+      ) : null}
+      {targetGroups.length > 0 ? (
+        <CreateForm
+          id="new-project"
+          title="New project"
+          submitLabel="Create project"
+          error={create.error}
+          pending={create.isPending}
+          onSubmit={submit}
+        >
+          <div className="space-y-1">
+            <label htmlFor="project-group" className="block text-sm font-medium">
+              Group
+            </label>
+            <select id="project-group" name="groupId" required className={`${inputClass} w-full`}>
+              {targetGroups.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.fullPath}
+                </option>
+              ))}
+            </select>
+            {errors.groupId ? <p className="text-xs text-red-700">{errors.groupId}</p> : null}
+          </div>
+          <Field label="Name" name="name" required error={errors.name} />
+          <Field
+            label="Path"
+            name="path"
+            required
+            error={errors.path}
+            hint="lower-case letters, digits and dashes; part of the project's URL"
+          />
+        </CreateForm>
+      ) : null}
     </div>
   );
 }

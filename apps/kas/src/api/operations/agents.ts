@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { actorOf } from '../actor';
+import { allowedActionsView } from '../allowed-actions';
 import { defineOperation } from '../operation';
+import type { KasServices } from '../services-adapter';
 import { id, iso, isoOrNull, okView, timestamp } from '../views';
 
 const agentView = z.object({
@@ -10,18 +12,30 @@ const agentView = z.object({
   name: z.string(),
   receptive: z.boolean(),
   createdBy: id.nullable(),
+  createdByUsername: z.string().nullable().describe('who registered it (null once that user is gone)'),
   createdAt: timestamp,
 });
 
-const toAgentView = (a: Omit<z.input<typeof agentView>, 'createdAt'> & { createdAt: Date }) => ({
-  id: a.id,
-  projectId: a.projectId,
-  projectPath: a.projectPath,
-  name: a.name,
-  receptive: a.receptive,
-  createdBy: a.createdBy,
-  createdAt: iso(a.createdAt),
-});
+type AgentRow = Omit<z.input<typeof agentView>, 'createdAt' | 'createdByUsername'> & { createdAt: Date };
+
+/** Agent rows as views, with their creators' usernames (one query for the whole list). */
+async function toAgentViews(
+  services: KasServices,
+  rows: readonly AgentRow[],
+): Promise<z.input<typeof agentView>[]> {
+  const names = await services.users.usernames(rows.map((a) => a.createdBy));
+  return rows.map((a) => ({
+    id: a.id,
+    projectId: a.projectId,
+    projectPath: a.projectPath,
+    name: a.name,
+    receptive: a.receptive,
+    createdBy: a.createdBy,
+    createdByUsername: a.createdBy === null ? null : (names.get(a.createdBy) ?? null),
+    createdAt: iso(a.createdAt),
+  }));
+}
+const toAgentView = async (services: KasServices, row: AgentRow) => (await toAgentViews(services, [row]))[0]!;
 
 export const agentOperations = {
   list: defineOperation({
@@ -33,7 +47,7 @@ export const agentOperations = {
     input: z.strictObject({ projectId: id.optional() }),
     output: z.array(agentView),
     async handler(input, ctx) {
-      return (await ctx.services.agents.list(actorOf(ctx), input)).map(toAgentView);
+      return toAgentViews(ctx.services, await ctx.services.agents.list(actorOf(ctx), input));
     },
   }),
   listForProject: defineOperation({
@@ -45,7 +59,7 @@ export const agentOperations = {
     input: z.strictObject({ projectId: id }),
     output: z.array(agentView),
     async handler(input, ctx) {
-      return (await ctx.services.agents.list(actorOf(ctx), input)).map(toAgentView);
+      return toAgentViews(ctx.services, await ctx.services.agents.list(actorOf(ctx), input));
     },
   }),
   register: defineOperation({
@@ -58,7 +72,7 @@ export const agentOperations = {
     input: z.strictObject({ projectId: id, name: z.string() }),
     output: agentView,
     async handler(input, ctx) {
-      return toAgentView(await ctx.services.agents.register(actorOf(ctx), input));
+      return toAgentView(ctx.services, await ctx.services.agents.register(actorOf(ctx), input));
     },
   }),
   get: defineOperation({
@@ -66,17 +80,21 @@ export const agentOperations = {
     type: 'query',
     method: 'GET',
     path: '/agents/:agentId',
-    summary: 'One agent, and whether you may save its configuration',
+    summary: 'One agent, with what you may do with it',
     input: z.strictObject({ agentId: id }),
     output: agentView.extend({
       canWriteConfig: z
         .boolean()
-        .describe('whether you may save (and revert) its configuration: Maintainer of its project'),
+        .describe(
+          'whether you may save (and revert) its configuration: allowedActions has agent:write_config',
+        ),
+      allowedActions: allowedActionsView,
     }),
     async handler(input, ctx) {
       const actor = actorOf(ctx);
-      const agent = toAgentView(await ctx.services.agents.get(actor, input.agentId));
-      return { ...agent, canWriteConfig: await ctx.services.agentConfigs.mayWrite(actor, input.agentId) };
+      const agent = await toAgentView(ctx.services, await ctx.services.agents.get(actor, input.agentId));
+      const allowedActions = await ctx.services.policy.actionsOn(actor, { type: 'agent', id: input.agentId });
+      return { ...agent, canWriteConfig: allowedActions.includes('agent:write_config'), allowedActions };
     },
   }),
   connections: defineOperation({
@@ -133,28 +151,42 @@ const agentTokenView = z.object({
   description: z.string(),
   status: z.enum(['active', 'revoked']),
   createdBy: id.nullable(),
+  createdByUsername: z.string().nullable().describe('who created it (null once that user is gone)'),
   createdAt: timestamp,
   revokedAt: timestamp.nullable(),
   lastUsedAt: timestamp.nullable(),
 });
 
-type AgentTokenRow = Omit<z.input<typeof agentTokenView>, 'createdAt' | 'revokedAt' | 'lastUsedAt'> & {
+type AgentTokenRow = Omit<
+  z.input<typeof agentTokenView>,
+  'createdAt' | 'revokedAt' | 'lastUsedAt' | 'createdByUsername'
+> & {
   createdAt: Date;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
 };
 
-const toAgentTokenView = (t: AgentTokenRow): z.input<typeof agentTokenView> => ({
-  id: t.id,
-  agentId: t.agentId,
-  name: t.name,
-  description: t.description,
-  status: t.status,
-  createdBy: t.createdBy,
-  createdAt: iso(t.createdAt),
-  revokedAt: isoOrNull(t.revokedAt),
-  lastUsedAt: isoOrNull(t.lastUsedAt),
-});
+/** Token rows as views, with their creators' usernames (one query for the whole list). */
+async function toAgentTokenViews(
+  services: KasServices,
+  rows: readonly AgentTokenRow[],
+): Promise<z.input<typeof agentTokenView>[]> {
+  const names = await services.users.usernames(rows.map((t) => t.createdBy));
+  return rows.map((t) => ({
+    id: t.id,
+    agentId: t.agentId,
+    name: t.name,
+    description: t.description,
+    status: t.status,
+    createdBy: t.createdBy,
+    createdByUsername: t.createdBy === null ? null : (names.get(t.createdBy) ?? null),
+    createdAt: iso(t.createdAt),
+    revokedAt: isoOrNull(t.revokedAt),
+    lastUsedAt: isoOrNull(t.lastUsedAt),
+  }));
+}
+const toAgentTokenView = async (services: KasServices, row: AgentTokenRow) =>
+  (await toAgentTokenViews(services, [row]))[0]!;
 
 export const agentTokenOperations = {
   list: defineOperation({
@@ -166,7 +198,10 @@ export const agentTokenOperations = {
     input: z.strictObject({ agentId: id }),
     output: z.array(agentTokenView),
     async handler(input, ctx) {
-      return (await ctx.services.agentTokens.list(actorOf(ctx), input.agentId)).map(toAgentTokenView);
+      return toAgentTokenViews(
+        ctx.services,
+        await ctx.services.agentTokens.list(actorOf(ctx), input.agentId),
+      );
     },
   }),
   create: defineOperation({
@@ -183,7 +218,7 @@ export const agentTokenOperations = {
     }),
     async handler({ agentId, ...rest }, ctx) {
       const { token, info } = await ctx.services.agentTokens.create(actorOf(ctx), agentId, rest);
-      return { token: toAgentTokenView(info), secret: token };
+      return { token: await toAgentTokenView(ctx.services, info), secret: token };
     },
   }),
   revoke: defineOperation({
@@ -196,6 +231,7 @@ export const agentTokenOperations = {
     output: agentTokenView,
     async handler(input, ctx) {
       return toAgentTokenView(
+        ctx.services,
         await ctx.services.agentTokens.revoke(actorOf(ctx), input.tokenId, input.agentId),
       );
     },

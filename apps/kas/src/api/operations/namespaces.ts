@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actorOf } from '../actor';
+import { allowedActionsView, withAllowedActions } from '../allowed-actions';
 import { defineOperation } from '../operation';
 import { id, iso, okView, timestamp } from '../views';
 
@@ -38,9 +39,11 @@ export const groupOperations = {
     path: '/groups',
     summary: 'Groups you can see (all of them for administrators)',
     input: z.strictObject({}),
-    output: z.array(groupView),
+    output: z.array(groupView.extend({ allowedActions: allowedActionsView })),
     async handler(_input, ctx) {
-      return (await ctx.services.groups.list(actorOf(ctx))).map(toGroupView);
+      const actor = actorOf(ctx);
+      const rows = (await ctx.services.groups.list(actor)).map(toGroupView);
+      return withAllowedActions(ctx.services, actor, 'group', rows);
     },
   }),
   get: defineOperation({
@@ -48,11 +51,16 @@ export const groupOperations = {
     type: 'query',
     method: 'GET',
     path: '/groups/:groupId',
-    summary: 'One group',
+    summary: 'One group, with what you may do with it',
     input: z.strictObject({ groupId: id }),
-    output: groupView,
+    output: groupView.extend({ allowedActions: allowedActionsView }),
     async handler(input, ctx) {
-      return toGroupView(await ctx.services.groups.get(actorOf(ctx), input.groupId));
+      const actor = actorOf(ctx);
+      const group = toGroupView(await ctx.services.groups.get(actor, input.groupId));
+      return {
+        ...group,
+        allowedActions: await ctx.services.policy.actionsOn(actor, { type: 'group', id: group.id }),
+      };
     },
   }),
   create: defineOperation({
@@ -125,9 +133,11 @@ export const projectOperations = {
     path: '/projects',
     summary: 'Projects you can see, optionally in one group',
     input: z.strictObject({ groupId: id.optional() }),
-    output: z.array(projectView),
+    output: z.array(projectView.extend({ allowedActions: allowedActionsView })),
     async handler(input, ctx) {
-      return (await ctx.services.projects.list(actorOf(ctx), input)).map(toProjectView);
+      const actor = actorOf(ctx);
+      const rows = (await ctx.services.projects.list(actor, input)).map(toProjectView);
+      return withAllowedActions(ctx.services, actor, 'project', rows);
     },
   }),
   get: defineOperation({
@@ -135,11 +145,16 @@ export const projectOperations = {
     type: 'query',
     method: 'GET',
     path: '/projects/:projectId',
-    summary: 'One project',
+    summary: 'One project, with what you may do with it',
     input: z.strictObject({ projectId: id }),
-    output: projectView,
+    output: projectView.extend({ allowedActions: allowedActionsView }),
     async handler(input, ctx) {
-      return toProjectView(await ctx.services.projects.get(actorOf(ctx), input.projectId));
+      const actor = actorOf(ctx);
+      const project = toProjectView(await ctx.services.projects.get(actor, input.projectId));
+      return {
+        ...project,
+        allowedActions: await ctx.services.policy.actionsOn(actor, { type: 'project', id: project.id }),
+      };
     },
   }),
   create: defineOperation({

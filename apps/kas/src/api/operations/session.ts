@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../errors';
 import { actorOf } from '../actor';
+import { allowedGlobalActionsView } from '../allowed-actions';
 import { defineOperation } from '../operation';
 import { timestamp, toUserView, userView } from '../views';
 
@@ -59,6 +60,7 @@ export const sessionOperations = {
         .describe(
           'whether this user may create top-level groups (administrators, or everyone when kas allows it)',
         ),
+      allowedActions: allowedGlobalActionsView,
     }),
     async handler(_input, ctx) {
       const user = await ctx.services.users.get(ctx.user.id);
@@ -68,6 +70,7 @@ export const sessionOperations = {
         user: toUserView(user),
         authMethod: principal.kind === 'pat' ? ('personal_access_token' as const) : ('session' as const),
         canCreateGroups: ctx.services.groups.canCreateTopLevel(actorOf(ctx)),
+        allowedActions: ctx.services.policy.globalActions(actorOf(ctx)),
         ...(principal.kind === 'session'
           ? { csrfToken: ctx.services.sessions.csrfToken(principal.sessionToken) }
           : {}),

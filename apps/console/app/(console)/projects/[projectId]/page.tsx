@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import type { FormEvent } from 'react';
 
+import { Allowed } from '../../../../components/allowed';
 import { Members } from '../../../../components/members';
 import { errorMessage, fieldErrors } from '../../../../lib/errors';
 import { useTRPC } from '../../../../lib/trpc';
@@ -60,7 +61,9 @@ export default function ProjectPage() {
         </h2>
         {own.length === 0 ? (
           <EmptyState title="No agents in this project">
-            Register one below; it becomes the identity of one cluster.
+            {project.allowedActions.includes('project:create_agent')
+              ? 'Register one below; it becomes the identity of one cluster.'
+              : 'A Maintainer of this project registers agents.'}
           </EmptyState>
         ) : null}
         <ul className="space-y-1 text-sm">
@@ -72,21 +75,23 @@ export default function ProjectPage() {
             </li>
           ))}
         </ul>
-        <form onSubmit={submit} className="flex max-w-lg items-start gap-2" aria-label="Register an agent">
-          <div className="flex-1">
-            <Field
-              label="Agent name"
-              name="name"
-              required
-              maxLength={63}
-              error={errors.name}
-              hint="a DNS label: lower-case letters, digits and dashes, at most 63"
-            />
-          </div>
-          <Button type="submit" variant="primary" disabled={register.isPending} className="mt-6">
-            Register agent
-          </Button>
-        </form>
+        <Allowed actions={project.allowedActions} action="project:create_agent">
+          <form onSubmit={submit} className="flex max-w-lg items-start gap-2" aria-label="Register an agent">
+            <div className="flex-1">
+              <Field
+                label="Agent name"
+                name="name"
+                required
+                maxLength={63}
+                error={errors.name}
+                hint="a DNS label: lower-case letters, digits and dashes, at most 63"
+              />
+            </div>
+            <Button type="submit" variant="primary" disabled={register.isPending} className="mt-6">
+              Register agent
+            </Button>
+          </form>
+        </Allowed>
         {register.error && !Object.keys(errors).length ? (
           <ErrorBanner title="kas refused to register the agent" message={errorMessage(register.error)} />
         ) : null}
