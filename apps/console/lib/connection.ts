@@ -1,0 +1,158 @@
+// Whether the browser can reach the console server and, through it, kas. Any request that fails without an
+// answer from kas (the console's proxy answers 502, or fetch itself fails) reports here; the monitor then probes
+// kas's public /version through the console with the shared Backoff until one answers, and tells its listeners
+// (the banner, the live dots, the query client that refetches what failed, subscriptions waiting to reconnect).
+import { Backoff, type BackoffOptions } from '@mooring/modules/shared/backoff';
+
+export type ConnectionStatus = 'ok' | 'kas-unreachable' | 'console-unreachable';
+
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** When the current outage began (ms since epoch); null while connected. */
+  since: number | null;
+  /** When the next probe runs (ms since epoch); null while connected or probing. */
+  nextAttemptAt: number | null;
+  /** What the last failed probe saw, for the banner. */
+  detail: string | null;
+}
+
+export interface ConnectionMonitorOptions {
+  /** One probe: the status it shows. Default: GET /api/v1/version through the console. */
+  probe?: () => Promise<{ status: ConnectionStatus; detail: string | null }>;
+  now?: () => number;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+  backoff?: BackoffOptions;
+}
+
+export const probePath = '/api/v1/version';
+
+/** kas's version through the console: 502 means the console answered but kas did not; a thrown fetch, no console. */
+export async function probeThroughConsole(): Promise<{ status: ConnectionStatus; detail: string | null }> {
+  let response: Response;
+  try {
+    response = await fetch(probePath, { cache: 'no-store', credentials: 'same-origin' });
+  } catch (error) {
+    return { status: 'console-unreachable', detail: error instanceof Error ? error.message : String(error) };
+  }
+  if (response.status < 500) return { status: 'ok', detail: null };
+  // The console's proxy names kas (kas-proxy.ts); any other 5xx comes from whatever stands in front of the console.
+  const body = (await response.json().catch(() => null)) as
+    { error?: { message?: string; data?: { code?: string } } } | null;
+  if (body?.error?.data?.code === 'BAD_GATEWAY')
+    return { status: 'kas-unreachable', detail: body.error.message ?? null };
+  return { status: 'console-unreachable', detail: `the console server answered ${response.status}` };
+}
+
+export class ConnectionMonitor {
+  private state: ConnectionState = { status: 'ok', since: null, nextAttemptAt: null, detail: null };
+  private readonly listeners = new Set<() => void>();
+  private readonly recoveredListeners = new Set<() => void>();
+  private waiters: ((hadOutage: boolean) => void)[] = [];
+  private readonly backoff: Backoff;
+  private timer: unknown = null;
+  private probing = false;
+  private readonly o: Required<Omit<ConnectionMonitorOptions, 'backoff'>>;
+
+  constructor(options: ConnectionMonitorOptions = {}) {
+    this.o = {
+      probe: options.probe ?? probeThroughConsole,
+      now: options.now ?? Date.now,
+      setTimer: options.setTimer ?? ((fn, ms) => setTimeout(fn, ms)),
+      clearTimer: options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)),
+    };
+    this.backoff = new Backoff({ now: this.o.now, ...options.backoff });
+  }
+
+  get current(): ConnectionState {
+    return this.state;
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** A request got no answer from kas: find out who is missing and keep probing until both answer. */
+  lost(): void {
+    if (!this.probing && this.state.nextAttemptAt === null) void this.runProbe();
+  }
+
+  /**
+   * lost(), resolving once the console and kas answer again: true when there was an outage in between, false when
+   * the first probe found nothing wrong.
+   */
+  whenAnswered(): Promise<boolean> {
+    const answered = new Promise<boolean>((resolve) => this.waiters.push(resolve));
+    this.lost();
+    return answered;
+  }
+
+  /** kas answered a request: connected again (probing stops). */
+  reached(): void {
+    if (this.state.status === 'ok') return;
+    this.recover();
+  }
+
+  /** The banner's "Retry now": probe at once instead of waiting for the backoff. */
+  retryNow(): void {
+    if (this.probing) return;
+    if (this.timer !== null) this.o.clearTimer(this.timer);
+    this.timer = null;
+    void this.runProbe();
+  }
+
+  private async runProbe(): Promise<void> {
+    this.probing = true;
+    this.set({ ...this.state, nextAttemptAt: null });
+    let result: { status: ConnectionStatus; detail: string | null };
+    try {
+      result = await this.o.probe();
+    } catch (error) {
+      result = { status: 'console-unreachable', detail: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.probing = false;
+    }
+    if (result.status === 'ok') {
+      this.recover();
+      return;
+    }
+    const delay = this.backoff.nextDelayMs();
+    this.timer = this.o.setTimer(() => {
+      this.timer = null;
+      void this.runProbe();
+    }, delay);
+    this.set({
+      status: result.status,
+      since: this.state.since ?? this.o.now(),
+      nextAttemptAt: this.o.now() + delay,
+      detail: result.detail,
+    });
+  }
+
+  private recover(): void {
+    if (this.timer !== null) this.o.clearTimer(this.timer);
+    this.timer = null;
+    this.backoff.reset();
+    const wasDown = this.state.status !== 'ok';
+    this.set({ status: 'ok', since: null, nextAttemptAt: null, detail: null });
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve(wasDown);
+    if (wasDown) for (const l of [...this.recoveredListeners]) l();
+  }
+
+  /** Runs after an outage ends (refetch what failed). */
+  onRecovered(listener: () => void): () => void {
+    this.recoveredListeners.add(listener);
+    return () => this.recoveredListeners.delete(listener);
+  }
+
+  private set(state: ConnectionState): void {
+    this.state = state;
+    for (const l of [...this.listeners]) l();
+  }
+}
+
+/** The page's one monitor (the browser has one connection to the console). */
+export const connection = new ConnectionMonitor();
