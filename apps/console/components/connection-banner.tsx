@@ -12,7 +12,8 @@ export function ConnectionBanner({ pendingHref }: { pendingHref: string | null }
   const since = new Date(state.since).toISOString();
   const retryIn =
     state.nextAttemptAt === null ? null : Math.max(0, Math.ceil((state.nextAttemptAt - now) / 1000));
-  const who = state.status === 'kas-unreachable' ? 'kas cannot be reached' : 'The console server cannot be reached';
+  const who =
+    state.status === 'kas-unreachable' ? 'kas cannot be reached' : 'The console server cannot be reached';
   return (
     <div
       role="alert"
@@ -22,8 +23,8 @@ export function ConnectionBanner({ pendingHref }: { pendingHref: string | null }
       <p className="min-w-0 flex-1">
         <strong className="font-semibold">{who}</strong> since{' '}
         <time dateTime={since}>{formatTime(since)}</time> ({duration(Math.round((now - state.since) / 1000))}{' '}
-        ago). {retryIn === null ? 'Trying again now' : `Trying again in ${retryIn} s`} — the page shows the last
-        known state{pendingHref ? ` and opens ${pendingHref} when the connection is back` : ''}.
+        ago). {retryIn === null ? 'Trying again now' : `Trying again in ${retryIn} s`} — the page shows the
+        last known state{pendingHref ? ` and opens ${pendingHref} when the connection is back` : ''}.
         {state.detail ? <span className="block break-words text-xs opacity-80">{state.detail}</span> : null}
       </p>
       <button

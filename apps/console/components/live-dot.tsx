@@ -18,7 +18,13 @@ export function LiveDot({ state, error }: { state: LiveState; error?: { message:
   // During an outage the stream waits for the connection (connection-links.ts); say what it waits for.
   const { status } = useConnection();
   const down = status !== 'ok' && state !== 'live';
-  const colour = down ? 'bg-amber-500' : state === 'live' ? 'bg-emerald-500' : state === 'error' ? 'bg-red-500' : 'bg-amber-500';
+  const colour = down
+    ? 'bg-amber-500'
+    : state === 'live'
+      ? 'bg-emerald-500'
+      : state === 'error'
+        ? 'bg-red-500'
+        : 'bg-amber-500';
   return (
     <span
       role="status"

@@ -46,7 +46,11 @@ describe('ConnectionMonitor', () => {
     const answered = s.monitor.whenAnswered();
     await s.settle();
     const since = s.now();
-    expect(s.monitor.current).toMatchObject({ status: 'kas-unreachable', since, nextAttemptAt: since + 1_000 });
+    expect(s.monitor.current).toMatchObject({
+      status: 'kas-unreachable',
+      since,
+      nextAttemptAt: since + 1_000,
+    });
     await s.fireNext();
     expect(s.monitor.current).toMatchObject({ since, nextAttemptAt: s.now() + 1_600 });
     await s.fireNext();
@@ -62,7 +66,10 @@ describe('ConnectionMonitor', () => {
     s.monitor.lost();
     await s.settle();
     const since = s.now();
-    expect(s.monitor.current).toMatchObject({ status: 'console-unreachable', detail: 'probe saw console-unreachable' });
+    expect(s.monitor.current).toMatchObject({
+      status: 'console-unreachable',
+      detail: 'probe saw console-unreachable',
+    });
     await s.fireNext();
     // The console is back, kas not yet: the outage goes on, since the same moment.
     expect(s.monitor.current).toMatchObject({ status: 'kas-unreachable', since });

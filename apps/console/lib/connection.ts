@@ -37,8 +37,9 @@ export async function probeThroughConsole(): Promise<{ status: ConnectionStatus;
   }
   if (response.status < 500) return { status: 'ok', detail: null };
   // The console's proxy names kas (kas-proxy.ts); any other 5xx comes from whatever stands in front of the console.
-  const body = (await response.json().catch(() => null)) as
-    { error?: { message?: string; data?: { code?: string } } } | null;
+  const body = (await response.json().catch(() => null)) as {
+    error?: { message?: string; data?: { code?: string } };
+  } | null;
   if (body?.error?.data?.code === 'BAD_GATEWAY')
     return { status: 'kas-unreachable', detail: body.error.message ?? null };
   return { status: 'console-unreachable', detail: `the console server answered ${response.status}` };
@@ -109,7 +110,10 @@ export class ConnectionMonitor {
     try {
       result = await this.o.probe();
     } catch (error) {
-      result = { status: 'console-unreachable', detail: error instanceof Error ? error.message : String(error) };
+      result = {
+        status: 'console-unreachable',
+        detail: error instanceof Error ? error.message : String(error),
+      };
     } finally {
       this.probing = false;
     }
