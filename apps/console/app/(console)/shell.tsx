@@ -83,6 +83,8 @@ export function Shell({ children }: { children: ReactNode }) {
     <li key={item.href}>
       <Link
         href={item.href}
+        // The phone menu closes on any choice, the page already open included.
+        onClick={() => setMenuOpen(false)}
         aria-current={isActive(pathname, item.href) ? 'page' : undefined}
         className="block rounded px-2 py-2 text-sm text-zinc-700 hover:bg-zinc-200/60 focus-visible:outline-2 focus-visible:outline-sky-500 sm:py-1.5 aria-[current=page]:bg-zinc-200 aria-[current=page]:font-medium aria-[current=page]:text-zinc-950 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-white"
       >
