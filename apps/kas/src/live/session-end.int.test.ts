@@ -1,5 +1,5 @@
 // A console session that ends while its live page is open: the page's event stream ends at once with
-// UNAUTHORIZED (the console then sends the browser to login), over real SSE against a real kas.
+// 401 (the console then sends the browser to login), over real SSE against a real kas.
 import { createTRPCClient, httpSubscriptionLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { startTestKas, type TestKas } from '../testing/test-kas';
 import type { AppRouter } from '../trpc/router';
 
 interface StreamEnd {
-  code: string | undefined;
+  /** 401 is what the console turns into "go to login" (apps/console/lib/errors.ts isUnauthorized). */
+  httpStatus: number | undefined;
   message: string;
 }
 
@@ -36,7 +37,7 @@ function openLiveStream(apiUrl: string, session: RestClient) {
       {
         onStarted: () => opened(),
         onError: (err) => {
-          endedWith = { code: err.data?.code, message: err.message };
+          endedWith = { httpStatus: err.data?.httpStatus, message: err.message };
           sub.unsubscribe();
           resolve(endedWith);
         },
@@ -83,13 +84,13 @@ describe('live streams of a session that ends', () => {
 
     expect((await tab.delete('/api/v1/session')).status).toBe(200);
     const end = await signedOut.ended;
-    expect(end.code).toBe('UNAUTHORIZED');
+    expect(end.httpStatus).toBe(401);
     expect(end.message).toMatch(/sign in again/);
     // Both streams re-authenticated on the same event; the other browser's session is still valid.
     expect(stillIn.endedNow()).toBeNull();
 
     expect((await otherBrowser.delete('/api/v1/session')).status).toBe(200);
-    expect((await stillIn.ended).code).toBe('UNAUTHORIZED');
+    expect((await stillIn.ended).httpStatus).toBe(401);
   });
 
   it('ends the streams of a user an administrator disables', async () => {
@@ -97,7 +98,7 @@ describe('live streams of a session that ends', () => {
     await stream.started;
     const disabled = await admin.patch(`/api/v1/users/${userId}`, { disabled: true });
     expect(disabled.status, disabled.text).toBe(200);
-    expect((await stream.ended).code).toBe('UNAUTHORIZED');
+    expect((await stream.ended).httpStatus).toBe(401);
     expect((await admin.patch(`/api/v1/users/${userId}`, { disabled: false })).status).toBe(200);
   });
 });
