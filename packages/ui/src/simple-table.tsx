@@ -24,7 +24,7 @@ export function SimpleTable({
   children: ReactNode;
 }) {
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className={`w-full ${className} text-left text-sm`} data-testid={testId}>
         <thead className="text-xs text-zinc-500">
           <tr>

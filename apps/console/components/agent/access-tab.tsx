@@ -49,30 +49,28 @@ export function AccessTab({ agentId, projectPath }: { agentId: number; projectPa
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
         From configuration version {live.data.version}.
       </p>
-      <div className="overflow-x-auto">
-        <table className="w-full max-w-4xl text-left text-sm" data-testid="access-table">
-          <thead className="text-xs text-zinc-500">
-            <tr>
-              <th className="py-1">Who</th>
-              <th>Kind</th>
-              <th>Acts as</th>
-              <th>Namespace / environments</th>
+      <table className="w-full max-w-4xl text-left text-sm" data-testid="access-table">
+        <thead className="text-xs text-zinc-500">
+          <tr>
+            <th className="py-1">Who</th>
+            <th>Kind</th>
+            <th>Acts as</th>
+            <th>Namespace / environments</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {rows.map((r, i) => (
+            <tr key={i}>
+              <td className="py-1.5">
+                <span className="text-xs text-zinc-500">{r.targetType}</span> {r.targetPath}
+              </td>
+              <td>{r.kind === 'ci_access' ? 'CI jobs' : 'Users'}</td>
+              <td>{r.accessAs}</td>
+              <td className="text-zinc-600 dark:text-zinc-400">{r.scope || '—'}</td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-            {rows.map((r, i) => (
-              <tr key={i}>
-                <td className="py-1.5">
-                  <span className="text-xs text-zinc-500">{r.targetType}</span> {r.targetPath}
-                </td>
-                <td>{r.kind === 'ci_access' ? 'CI jobs' : 'Users'}</td>
-                <td>{r.accessAs}</td>
-                <td className="text-zinc-600 dark:text-zinc-400">{r.scope || '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -52,7 +52,7 @@ export class ServiceEvents {
   readonly activityRecorded = new Topic<ActivityEvent>();
   /**
    * The re-authorization hook: emit it when a viewer's rights may have changed (membership, role, a revoked
-   * credential, a logout, an expired session purged, a disabled user) and their open streams check again.
+   * credential; later logout, session expiry, a disabled user) and their open streams check again.
    */
   readonly accessChanged = new Topic<AccessChangedEvent>();
   constructor(readonly onListenerError: (err: unknown) => void = () => undefined) {

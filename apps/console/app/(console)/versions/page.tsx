@@ -27,7 +27,7 @@ export default function VersionsPage() {
         At least {policy.supportedMinorCount} minors are supported at any time. agentk should run kas&apos;s
         minor, one minor older or newer.
       </p>
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className="w-full max-w-5xl text-left text-sm" data-testid="version-policy">
           <thead className="text-xs text-zinc-500">
             <tr>
