@@ -165,6 +165,10 @@ describe('console shell in Chromium', () => {
   });
 
   it('says since when kas cannot be reached, keeps the shell, and recovers when kas is back', async () => {
+    const desktop = await (await newContext(browser, stack.consoleUrl)).newPage();
+    await signIn(desktop);
+    await desktop.goto(`/agents/${agentId}`);
+    await desktop.locator('[data-live-state="live"]').first().waitFor();
     await page.goto('/');
     const liveDot = page.locator('[data-live-state]').first();
     await page.locator('[data-live-state="live"]').first().waitFor();
@@ -189,8 +193,6 @@ describe('console shell in Chromium', () => {
     await banner.waitFor();
     await page.getByRole('button', { name: 'Menu' }).waitFor();
 
-    const desktop = await (await newContext(browser, stack.consoleUrl)).newPage();
-    await desktop.goto(`/agents/${agentId}`);
     await desktop.getByRole('alert').filter({ hasText: 'kas cannot be reached' }).waitFor();
     await screenshot(desktop, 'shell-desktop-kas-unreachable');
 
