@@ -22,9 +22,10 @@ export function ConnectionBanner({ pendingHref }: { pendingHref: string | null }
     >
       <p className="min-w-0 flex-1">
         <strong className="font-semibold">{who}</strong> since{' '}
-        <time dateTime={since}>{formatTime(since)}</time> ({duration(Math.max(0, Math.round((now - state.since) / 1000)))}{' '}
-        ago). {retryIn === null ? 'Trying again now' : `Trying again in ${retryIn} s`} — the page shows the
-        last known state{pendingHref ? ` and opens ${pendingHref} when the connection is back` : ''}.
+        <time dateTime={since}>{formatTime(since)}</time> (
+        {duration(Math.max(0, Math.round((now - state.since) / 1000)))} ago).{' '}
+        {retryIn === null ? 'Trying again now' : `Trying again in ${retryIn} s`} — the page shows the last
+        known state{pendingHref ? ` and opens ${pendingHref} when the connection is back` : ''}.
         {state.detail ? <span className="block break-words text-xs opacity-80">{state.detail}</span> : null}
       </p>
       <button

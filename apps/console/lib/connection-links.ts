@@ -26,8 +26,10 @@ export function watchConnectionLink<R extends AnyRouter>(): TRPCLink<R> {
           },
           error(error) {
             if (isUnauthorized(error)) redirectToLogin();
-            else if (isConnectionLoss(error) && !op.signal?.aborted) connection.lost();
-            else if (error instanceof TRPCClientError) connection.reached();
+            else if (isConnectionLoss(error) && !op.signal?.aborted) {
+              if (typeof error.data?.httpStatus === 'number') connection.consoleAnswered();
+              connection.lost();
+            } else if (error instanceof TRPCClientError) connection.reached();
             observer.error(error);
           },
           complete() {

@@ -108,4 +108,18 @@ describe('ConnectionMonitor', () => {
     expect(s.probes).toEqual([s.now(), s.now()]);
     expect(s.monitor.current.status).toBe('ok');
   });
+
+  it('checks the console before a navigation after a quiet spell, joining a probe under way', async () => {
+    const s = scripted(['console-unreachable', 'kas-unreachable']);
+    expect(s.monitor.heardFromConsoleWithin(10_000)).toBe(false);
+    const [first, joined] = [s.monitor.checkConsole(), s.monitor.checkConsole()];
+    expect(await first).toBe(false);
+    expect(await joined).toBe(false);
+    expect(s.probes).toHaveLength(1);
+    expect(s.monitor.current.status).toBe('console-unreachable');
+    // The next check does not wait for the backoff; a console that answers (even without kas) counts as heard.
+    expect(await s.monitor.checkConsole()).toBe(true);
+    expect(s.monitor.current.status).toBe('kas-unreachable');
+    expect(s.monitor.heardFromConsoleWithin(10_000)).toBe(true);
+  });
 });

@@ -52,7 +52,8 @@ export class ConnectionMonitor {
   private waiters: ((hadOutage: boolean) => void)[] = [];
   private readonly backoff: Backoff;
   private timer: unknown = null;
-  private probing = false;
+  private inFlight: Promise<ConnectionStatus> | null = null;
+  private consoleAnsweredAt = -Infinity;
   private readonly o: Required<Omit<ConnectionMonitorOptions, 'backoff'>>;
 
   constructor(options: ConnectionMonitorOptions = {}) {
@@ -76,7 +77,7 @@ export class ConnectionMonitor {
 
   /** A request got no answer from kas: find out who is missing and keep probing until both answer. */
   lost(): void {
-    if (!this.probing && this.state.nextAttemptAt === null) void this.runProbe();
+    if (!this.inFlight && this.state.nextAttemptAt === null) void this.runProbe();
   }
 
   /**
@@ -91,21 +92,42 @@ export class ConnectionMonitor {
 
   /** kas answered a request: connected again (probing stops). */
   reached(): void {
+    this.consoleAnswered();
     if (this.state.status === 'ok') return;
     this.recover();
   }
 
-  /** The banner's "Retry now": probe at once instead of waiting for the backoff. */
-  retryNow(): void {
-    if (this.probing) return;
-    if (this.timer !== null) this.o.clearTimer(this.timer);
-    this.timer = null;
-    void this.runProbe();
+  /** The console server answered (maybe only to say kas did not). */
+  consoleAnswered(): void {
+    this.consoleAnsweredAt = this.o.now();
   }
 
-  private async runProbe(): Promise<void> {
-    this.probing = true;
+  /** Whether anything came from the console server in the last `ms`. */
+  heardFromConsoleWithin(ms: number): boolean {
+    return this.o.now() - this.consoleAnsweredAt <= ms;
+  }
+
+  /** Probes now (or joins the probe under way): whether the console server answers. */
+  async checkConsole(): Promise<boolean> {
+    if (this.timer !== null) this.o.clearTimer(this.timer);
+    this.timer = null;
+    return (await (this.inFlight ?? this.runProbe())) !== 'console-unreachable';
+  }
+
+  /** The banner's "Retry now": probe at once instead of waiting for the backoff. */
+  retryNow(): void {
+    void this.checkConsole();
+  }
+
+  private runProbe(): Promise<ConnectionStatus> {
     this.set({ ...this.state, nextAttemptAt: null });
+    // probeOnce clears inFlight itself once the probe answered, before it tells anyone.
+    const probe = this.probeOnce();
+    this.inFlight = probe;
+    return probe;
+  }
+
+  private async probeOnce(): Promise<ConnectionStatus> {
     let result: { status: ConnectionStatus; detail: string | null };
     try {
       result = await this.o.probe();
@@ -114,12 +136,12 @@ export class ConnectionMonitor {
         status: 'console-unreachable',
         detail: error instanceof Error ? error.message : String(error),
       };
-    } finally {
-      this.probing = false;
     }
+    this.inFlight = null;
+    if (result.status !== 'console-unreachable') this.consoleAnswered();
     if (result.status === 'ok') {
       this.recover();
-      return;
+      return result.status;
     }
     const delay = this.backoff.nextDelayMs();
     this.timer = this.o.setTimer(() => {
@@ -132,6 +154,7 @@ export class ConnectionMonitor {
       nextAttemptAt: this.o.now() + delay,
       detail: result.detail,
     });
+    return result.status;
   }
 
   private recover(): void {

@@ -26,31 +26,41 @@ function isActive(pathname: string, href: string): boolean {
   return href === '/' ? pathname === '/' || pathname.startsWith('/agents') : pathname.startsWith(href);
 }
 
+/** A click on a link this long after the console last answered first checks that it still does. */
+const consoleQuietMs = 10_000;
+
 /**
- * While the console server is gone, Next would turn a click on a link into a full page load (and the browser's
- * error page); the click is held instead, the shell stays, and the page opens once the server answers.
+ * While the console server is gone, Next turns a click on a link into a full page load (and the browser's error
+ * page). The click is held instead: the shell stays, the banner says which page opens, and it opens once the
+ * server answers. When nothing came from the console for a while, a click checks first (one probe).
  */
 function useHoldNavigationWhileConsoleIsGone(): string | null {
   const router = useRouter();
   const [pending, setPending] = useState<string | null>(null);
   useEffect(() => {
     const onClick = (e: MouseEvent) => {
-      if (connection.current.status !== 'console-unreachable') return;
       if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
       const anchor = (e.target as Element | null)?.closest?.('a[href]');
       if (!(anchor instanceof HTMLAnchorElement) || anchor.target || anchor.hasAttribute('download')) return;
       const url = new URL(anchor.href);
-      if (url.origin !== window.location.origin) return;
+      if (url.origin !== window.location.origin || url.pathname.startsWith('/api/')) return;
+      const href = url.pathname + url.search + url.hash;
+      const down = connection.current.status === 'console-unreachable';
+      if (!down && connection.heardFromConsoleWithin(consoleQuietMs)) return;
       e.preventDefault();
-      setPending(url.pathname + url.search);
-      connection.retryNow();
+      void connection.checkConsole().then((answers) => {
+        if (answers) router.push(href);
+        else setPending(href);
+      });
     };
     document.addEventListener('click', onClick, true);
     return () => document.removeEventListener('click', onClick, true);
-  }, []);
+  }, [router]);
   useEffect(() => {
     if (!pending) return;
-    return connection.onRecovered(() => {
+    // The console answering is enough to open the page (which then says if kas is still missing).
+    return connection.subscribe(() => {
+      if (connection.current.status === 'console-unreachable') return;
       setPending(null);
       router.push(pending);
     });
