@@ -1,6 +1,7 @@
 // The console's shell in a real Chromium against a real kas: the phone layout (menu, scrolling tabs, dialogs that
 // fit), kas going away and coming back behind a gate (e2e/support/kas-gate.ts), and a session that ends while a
 // live page is open in another tab. Screenshots go to e2e/artifacts/shell-*.png.
+import { startConsole, type RunningConsole } from '@mooring/console/server/start';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
@@ -68,6 +69,8 @@ describe('console shell in Chromium', () => {
   let phoneContext: BrowserContext;
   let page: Page;
   let agentId: number;
+  /** The console started again on the same port by the console-outage step. */
+  let restartedConsole: RunningConsole | undefined;
 
   beforeAll(async () => {
     stack = await startStack({ kasGate: true });
@@ -98,6 +101,7 @@ describe('console shell in Chromium', () => {
   });
 
   afterAll(async () => {
+    await restartedConsole?.stop();
     await browser?.close();
     await stack?.stop();
   });
@@ -226,5 +230,27 @@ describe('console shell in Chromium', () => {
     await live.waitForURL((url) => url.pathname === `/agents/${agentId}`);
     await live.locator('[data-live-state="live"]').first().waitFor();
     await live.close();
+  });
+
+  it('keeps the page and its shell while the console server is gone, and opens the clicked page when it is back', async () => {
+    await page.goto(`/agents/${agentId}`);
+    await page.locator('[data-live-state="live"]').first().waitFor();
+    const port = Number(new URL(stack.consoleUrl).port);
+    await stack.console.stop();
+
+    // The live stream broke with the server: the page knows before anyone clicks.
+    const banner = page.getByRole('alert').filter({ hasText: 'The console server cannot be reached' });
+    await banner.waitFor();
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Groups' }).click();
+    await banner.filter({ hasText: 'opens /groups when the connection is back' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/agents/${agentId}`);
+    await page.getByRole('tablist', { name: 'Agent sections' }).waitFor();
+    await screenshot(page, 'shell-phone-console-unreachable');
+
+    restartedConsole = await startConsole({ port, kasUrl: stack.kasGate!.url, log: () => undefined });
+    await page.waitForURL((url) => url.pathname === '/groups', { timeout: 60_000 });
+    await page.getByRole('heading', { name: 'Groups', exact: true }).waitFor();
+    await banner.waitFor({ state: 'hidden' });
   });
 });

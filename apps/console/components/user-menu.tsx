@@ -4,8 +4,10 @@ import { usePathname } from 'next/navigation';
 import { useEffect, useId, useRef, useState } from 'react';
 
 import { getCsrfToken, setCsrfToken } from '../lib/csrf';
+import { holdLoginRedirects } from '../lib/errors';
 
 async function signOut(): Promise<void> {
+  holdLoginRedirects();
   const csrf = getCsrfToken();
   await fetch('/api/v1/session', { method: 'DELETE', headers: csrf ? { 'x-csrf-token': csrf } : {} }).catch(
     () => undefined,

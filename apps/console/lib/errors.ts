@@ -31,10 +31,21 @@ export function isUnauthorized(error: unknown): boolean {
   );
 }
 
+// Set once the page is on its way to /login, so a second reason (another call failing, the stream ending) does not
+// start a second navigation that aborts the first.
+let leavingForLogin = false;
+
+/** To /login, and back to this page after signing in. */
 export function redirectToLogin(): void {
-  if (typeof window === 'undefined' || window.location.pathname === '/login') return;
+  if (typeof window === 'undefined' || leavingForLogin || window.location.pathname === '/login') return;
+  leavingForLogin = true;
   const next = window.location.pathname + window.location.search;
   window.location.assign(`/login?next=${encodeURIComponent(next)}`);
+}
+
+/** Signing out: the page's calls failing with 401 meanwhile must not send it to /login?next= instead. */
+export function holdLoginRedirects(): void {
+  leavingForLogin = true;
 }
 
 function isBadGateway(error: unknown): boolean {
