@@ -33,7 +33,11 @@ export async function probeThroughConsole(): Promise<{ status: ConnectionStatus;
   try {
     response = await fetch(probePath, { cache: 'no-store', credentials: 'same-origin' });
   } catch (error) {
-    return { status: 'console-unreachable', detail: error instanceof Error ? error.message : String(error) };
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      status: 'console-unreachable',
+      detail: `no answer from ${window.location.origin} (${reason}); check that the console server is running and reachable from this browser`,
+    };
   }
   if (response.status < 500) return { status: 'ok', detail: null };
   // The console's proxy names kas (kas-proxy.ts); any other 5xx comes from whatever stands in front of the console.
