@@ -42,7 +42,7 @@ async function horizontalOverflow(
       scrollWidth: document.documentElement.scrollWidth,
       innerWidth: window.innerWidth,
       widest: innermost.slice(0, 5).map(
-        (e) => e.tagName.toLowerCase() + ' "' + (e.textContent ?? '').trim().slice(0, 40) + '" ' + Math.round(e.getBoundingClientRect().right),
+        (e) => e.tagName.toLowerCase() + (e.getAttribute('role') ? '[role=' + e.getAttribute('role') + ']' : '') + ' "' + (e.textContent ?? '').trim().slice(0, 40) + '" ' + Math.round(e.getBoundingClientRect().right),
       ),
     };
   })()`);
