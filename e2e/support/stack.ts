@@ -9,6 +9,8 @@ import { startConsole, type RunningConsole } from '@mooring/console/server/start
 import { startKas, type RunningKas } from '@mooring/kas';
 import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
 
+import { startKasGate, type KasGate } from './kas-gate';
+
 export const adminUsername = 'admin';
 export const adminPassword = 'e2e-admin-password-1';
 
@@ -18,10 +20,12 @@ export interface Stack {
   consoleUrl: string;
   kasUrl: string;
   dataDir: string;
+  /** With startStack({ kasGate: true }): the relay the console reaches kas through, to make kas unreachable. */
+  kasGate: KasGate | null;
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: { kasGate?: boolean } = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-e2e-'));
   const config = loopbackTestConfig(dataDir, {
     MOORING_ADMIN_PASSWORD: adminPassword,
@@ -32,9 +36,12 @@ export async function startStack(): Promise<Stack> {
   const { createLogger } = await import('../../apps/kas/src/logger');
   const kas = await startKas(config, { logger: createLogger({ level: 'warn', destination: quiet }) });
   let consoleProcess: RunningConsole;
+  let kasGate: KasGate | null = null;
   try {
-    consoleProcess = await startConsole({ kasUrl: kas.urls.api, log: () => undefined });
+    kasGate = options.kasGate ? await startKasGate(kas.urls.api) : null;
+    consoleProcess = await startConsole({ kasUrl: kasGate?.url ?? kas.urls.api, log: () => undefined });
   } catch (error) {
+    await kasGate?.stop();
     await kas.stop();
     throw error;
   }
@@ -44,8 +51,10 @@ export async function startStack(): Promise<Stack> {
     consoleUrl: consoleProcess.url,
     kasUrl: kas.urls.api,
     dataDir,
+    kasGate,
     async stop() {
       await consoleProcess.stop();
+      await kasGate?.stop();
       await kas.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

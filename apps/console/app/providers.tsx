@@ -1,5 +1,5 @@
 'use client';
-import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import {
   createTRPCClient,
   httpBatchStreamLink,
@@ -8,28 +8,28 @@ import {
   TRPCClientError,
 } from '@trpc/client';
 import { TRPC_MAX_BATCH_SIZE } from '@mooring/modules/shared/trpc-limits';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 
 import type { AppRouter } from '../lib/app-router';
+import { connection } from '../lib/connection';
+import { resubscribeLink, watchConnectionLink } from '../lib/connection-links';
 import { getCsrfToken } from '../lib/csrf';
-import { isUnauthorized, redirectToLogin } from '../lib/errors';
+import { isConnectionLoss } from '../lib/errors';
 import { TRPCProvider } from '../lib/trpc';
 
+// An UNAUTHORIZED answer to any call sends the page to login (watchConnectionLink), queries included.
 function makeQueryClient(): QueryClient {
-  const onError = (error: unknown) => {
-    // Session expired or logged out elsewhere: go to login and come back to this page after.
-    if (isUnauthorized(error)) redirectToLogin();
-  };
   return new QueryClient({
-    queryCache: new QueryCache({ onError }),
-    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         // Live data arrives by subscription; never refetch on a timer or on focus.
         staleTime: Infinity,
         refetchOnWindowFocus: false,
+        // A lost connection is the monitor's to retry (with backoff); the query refetches when kas is back.
         retry: (count, error) =>
-          !(error instanceof TRPCClientError && (error.data?.httpStatus ?? 500) < 500) && count < 2,
+          !isConnectionLoss(error) &&
+          !(error instanceof TRPCClientError && (error.data?.httpStatus ?? 500) < 500) &&
+          count < 2,
       },
     },
   });
@@ -40,6 +40,8 @@ export function Providers({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
+        resubscribeLink(),
+        watchConnectionLink(),
         splitLink({
           condition: (op) => op.type === 'subscription',
           // SSE through the console's streaming route; kas sends pings every 10 s and tells the client to
@@ -57,6 +59,14 @@ export function Providers({ children }: { children: ReactNode }) {
         }),
       ],
     }),
+  );
+  // After an outage, what failed during it loads again; data shown before it stays until then.
+  useEffect(
+    () =>
+      connection.onRecovered(() => {
+        void queryClient.refetchQueries({ type: 'active', predicate: (q) => q.state.status === 'error' });
+      }),
+    [queryClient],
   );
   return (
     <QueryClientProvider client={queryClient}>

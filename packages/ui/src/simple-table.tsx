@@ -5,7 +5,10 @@ export interface Column {
   className?: string;
 }
 
-/** The plain list table of the admin pages: a header row (plus an unlabelled-looking "Actions" column) and rows. */
+/**
+ * The plain list table of the admin pages: a header row (plus an unlabelled-looking "Actions" column) and rows.
+ * On a narrow screen it scrolls sideways in its own box rather than widening the page.
+ */
 export function SimpleTable({
   columns,
   actions = false,
@@ -21,28 +24,30 @@ export function SimpleTable({
   children: ReactNode;
 }) {
   return (
-    <table className={`w-full ${className} text-left text-sm`} data-testid={testId}>
-      <thead className="text-xs text-zinc-500">
-        <tr>
-          {columns.map((c, i) => {
-            const column = typeof c === 'string' ? { label: c } : c;
-            return (
-              <th
-                key={column.label}
-                className={[i === 0 ? 'py-1' : '', column.className ?? ''].join(' ').trim() || undefined}
-              >
-                {column.label}
+    <div className="relative overflow-x-auto">
+      <table className={`w-full ${className} text-left text-sm`} data-testid={testId}>
+        <thead className="text-xs text-zinc-500">
+          <tr>
+            {columns.map((c, i) => {
+              const column = typeof c === 'string' ? { label: c } : c;
+              return (
+                <th
+                  key={column.label}
+                  className={[i === 0 ? 'py-1' : '', column.className ?? ''].join(' ').trim() || undefined}
+                >
+                  {column.label}
+                </th>
+              );
+            })}
+            {actions ? (
+              <th>
+                <span className="sr-only">Actions</span>
               </th>
-            );
-          })}
-          {actions ? (
-            <th>
-              <span className="sr-only">Actions</span>
-            </th>
-          ) : null}
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">{children}</tbody>
-    </table>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">{children}</tbody>
+      </table>
+    </div>
   );
 }

@@ -146,7 +146,8 @@ function AgentPageInner({ agentId }: { agentId: number }) {
       <div
         role="tablist"
         aria-label="Agent sections"
-        className="flex gap-1 border-b border-zinc-200 dark:border-zinc-800"
+        // Seven tabs are wider than a phone: the bar scrolls sideways instead of widening the page.
+        className="flex gap-1 overflow-x-auto overflow-y-hidden overscroll-x-contain shadow-[inset_0_-1px_0_var(--color-zinc-200)] [scrollbar-width:thin] dark:shadow-[inset_0_-1px_0_var(--color-zinc-800)]"
       >
         {tabs.map((t) => (
           <Link
@@ -155,7 +156,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
             aria-selected={tab === t.id}
             href={`/agents/${agentId}?tab=${t.id}`}
             scroll={false}
-            className="-mb-px border-b-2 border-transparent px-3 py-2 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 aria-selected:border-sky-600 aria-selected:font-medium aria-selected:text-zinc-900 dark:text-zinc-400 dark:hover:text-white dark:aria-selected:text-white"
+            className="shrink-0 whitespace-nowrap border-b-2 border-transparent px-3 py-2 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-500 aria-selected:border-sky-600 aria-selected:font-medium aria-selected:text-zinc-900 dark:text-zinc-400 dark:hover:text-white dark:aria-selected:text-white"
           >
             {t.label}
           </Link>

@@ -150,14 +150,15 @@ export function createSessionService(
       return { user: row.user, expiresAt };
     },
 
+    /** Ends the session; the live streams it opened end at once (they re-authenticate on accessChanged). */
     async logout(sessionId: string, address?: string): Promise<void> {
       const idHash = sha256Hex(sessionId);
-      await db.transaction(async (tx) => {
+      const userId = await db.transaction(async (tx) => {
         const [row] = await tx
           .delete(sessions)
           .where(eq(sessions.idHash, idHash))
           .returning({ userId: sessions.userId });
-        if (!row) return;
+        if (!row) return null;
         const [user] = await tx
           .select({ id: users.id, username: users.username, isAdmin: users.isAdmin })
           .from(users)
@@ -169,7 +170,9 @@ export function createSessionService(
             { action: 'session.logout', targetType: 'user', targetId: user.id },
             clock,
           );
+        return row.userId;
       });
+      if (userId !== null) ctx.events.accessChangedFor([userId], 'signed out');
     },
 
     /** The CSRF token for a session (same value every time; send it with the login response). */
@@ -179,12 +182,17 @@ export function createSessionService(
       return !!token && safeEqual(csrfTokenFor(sessionId), token);
     },
 
-    /** Deletes expired sessions; kas may call this periodically. Returns how many went. */
+    /**
+     * Deletes expired sessions; kas calls this hourly. Live streams still open on one of them end. Returns how
+     * many went.
+     */
     async purgeExpired(): Promise<number> {
       const gone = await db
         .delete(sessions)
         .where(lt(sessions.expiresAt, clock.now()))
-        .returning({ id: sessions.idHash });
+        .returning({ userId: sessions.userId });
+      const userIds = [...new Set(gone.map((g) => g.userId))];
+      if (userIds.length > 0) ctx.events.accessChangedFor(userIds, 'session expired');
       return gone.length;
     },
   };

@@ -29,65 +29,67 @@ export default function VersionsPage() {
         At least {policy.supportedMinorCount} minors are supported at any time. agentk should run kas&apos;s
         minor, one minor older or newer.
       </p>
-      <table className="w-full max-w-5xl text-left text-sm" data-testid="version-policy">
-        <thead className="text-xs text-zinc-500">
-          <tr>
-            <th className="py-1">Minor</th>
-            <th>Released</th>
-            <th>Supported from</th>
-            <th>Upstream end of life</th>
-            <th>Status today</th>
-            <th className="w-1/3">
-              Release → supported → end of life <span className="sr-only">(timeline)</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {minors.map((m) => {
-            const support = kubernetesVersionSupport(m.minor, date, policy);
-            const start = supportStartOf(m, policy);
-            return (
-              <tr key={m.minor}>
-                <td className="py-1.5 font-medium">{m.minor}</td>
-                <td>
-                  {m.released}
-                  {m.projected?.includes('released') ? (
-                    <span className="ml-1 text-xs text-zinc-500">(projected)</span>
-                  ) : null}
-                </td>
-                <td>{start}</td>
-                <td>
-                  {m.endOfLife}
-                  {m.projected?.includes('endOfLife') ? (
-                    <span className="ml-1 text-xs text-zinc-500">(projected)</span>
-                  ) : null}
-                </td>
-                <td>
-                  <span title={support.reason}>
-                    <Badge tone={supportTone[support.status]}>{supportLabel[support.status]}</Badge>
-                  </span>
-                </td>
-                <td aria-hidden="true">
-                  <div className="relative h-2 rounded bg-zinc-100 dark:bg-zinc-800">
-                    <div
-                      className="absolute h-2 rounded-l bg-amber-300/70"
-                      style={{ left: `${pct(m.released)}%`, width: `${pct(start) - pct(m.released)}%` }}
-                    />
-                    <div
-                      className="absolute h-2 rounded-r bg-emerald-400/70"
-                      style={{ left: `${pct(start)}%`, width: `${pct(m.endOfLife) - pct(start)}%` }}
-                    />
-                    <div
-                      className="absolute -top-0.5 h-3 w-0.5 bg-zinc-900 dark:bg-zinc-100"
-                      style={{ left: `${pct(now)}%` }}
-                    />
-                  </div>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="relative overflow-x-auto">
+        <table className="w-full max-w-5xl text-left text-sm" data-testid="version-policy">
+          <thead className="text-xs text-zinc-500">
+            <tr>
+              <th className="py-1">Minor</th>
+              <th>Released</th>
+              <th>Supported from</th>
+              <th>Upstream end of life</th>
+              <th>Status today</th>
+              <th className="w-1/3">
+                Release → supported → end of life <span className="sr-only">(timeline)</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            {minors.map((m) => {
+              const support = kubernetesVersionSupport(m.minor, date, policy);
+              const start = supportStartOf(m, policy);
+              return (
+                <tr key={m.minor}>
+                  <td className="py-1.5 font-medium">{m.minor}</td>
+                  <td>
+                    {m.released}
+                    {m.projected?.includes('released') ? (
+                      <span className="ml-1 text-xs text-zinc-500">(projected)</span>
+                    ) : null}
+                  </td>
+                  <td>{start}</td>
+                  <td>
+                    {m.endOfLife}
+                    {m.projected?.includes('endOfLife') ? (
+                      <span className="ml-1 text-xs text-zinc-500">(projected)</span>
+                    ) : null}
+                  </td>
+                  <td>
+                    <span title={support.reason}>
+                      <Badge tone={supportTone[support.status]}>{supportLabel[support.status]}</Badge>
+                    </span>
+                  </td>
+                  <td aria-hidden="true">
+                    <div className="relative h-2 rounded bg-zinc-100 dark:bg-zinc-800">
+                      <div
+                        className="absolute h-2 rounded-l bg-amber-300/70"
+                        style={{ left: `${pct(m.released)}%`, width: `${pct(start) - pct(m.released)}%` }}
+                      />
+                      <div
+                        className="absolute h-2 rounded-r bg-emerald-400/70"
+                        style={{ left: `${pct(start)}%`, width: `${pct(m.endOfLife) - pct(start)}%` }}
+                      />
+                      <div
+                        className="absolute -top-0.5 h-3 w-0.5 bg-zinc-900 dark:bg-zinc-100"
+                        style={{ left: `${pct(now)}%` }}
+                      />
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
