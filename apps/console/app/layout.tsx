@@ -4,8 +4,9 @@ import type { ReactNode } from 'react';
 import './globals.css';
 import { Providers } from './providers';
 
+// No title here: each page names itself (lib/page-title.ts), and a layout title would be streamed in after the
+// page's own and replace it.
 export const metadata: Metadata = {
-  title: 'Mooring',
   description: 'Clusters connected through Mooring agents',
 };
 
