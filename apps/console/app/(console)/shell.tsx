@@ -42,6 +42,8 @@ function useHoldNavigationWhileConsoleIsGone(): string | null {
       if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
       const anchor = (e.target as Element | null)?.closest?.('a[href]');
       if (!(anchor instanceof HTMLAnchorElement) || anchor.target || anchor.hasAttribute('download')) return;
+      // A link the page handles itself (history.pushState, e.g. the agent page's tabs) needs no server.
+      if (anchor.hasAttribute('data-client-navigation')) return;
       const url = new URL(anchor.href);
       if (url.origin !== window.location.origin || url.pathname.startsWith('/api/')) return;
       const href = url.pathname + url.search + url.hash;

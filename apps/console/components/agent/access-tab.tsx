@@ -1,12 +1,12 @@
 'use client';
 import { EmptyState, ErrorBanner } from '@mooring/ui';
 import { useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
 
 import { describeAccess } from '../../lib/access';
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
 import type { PolicyAction } from '../allowed';
+import { AgentTabLink } from './agent-tabs';
 
 /** Who may use this agent, read from its live configuration (ci_access and user_access). */
 export function AccessTab({
@@ -25,9 +25,9 @@ export function AccessTab({
   if (live.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
   // Sharing is a configuration change: say who makes it when you may not.
   const configure = actions.includes('agent:write_config') ? (
-    <Link className="text-sky-700 underline dark:text-sky-400" href={`/agents/${agentId}?tab=configuration`}>
+    <AgentTabLink className="text-sky-700 underline dark:text-sky-400" agentId={agentId} tab="configuration">
       Configuration
-    </Link>
+    </AgentTabLink>
   ) : (
     <>Configuration (a Maintainer of {projectPath} saves it)</>
   );

@@ -4,7 +4,7 @@ import { usePageTitle } from '../../lib/page-title';
 import { Badge, Button, Dialog, ErrorBanner, Field, Tooltip } from '@mooring/ui';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useRouter, useSearchParams } from 'next/navigation';
+import { useRouter } from 'next/navigation';
 import { Suspense, useState } from 'react';
 
 import { agentStatus, supportLabel, supportTone, versionView } from '../../lib/agent-status';
@@ -16,25 +16,16 @@ import { Allowed } from '../allowed';
 import { LiveDot } from '../live-dot';
 import { AccessTab } from './access-tab';
 import { ActivityTab } from './activity-tab';
+import { AgentTabLink, agentTabs, showAgentTab, useAgentTab } from './agent-tabs';
 import { ConfigTab } from './config-tab';
 import { ConnectTab } from './connect-tab';
 import { OverviewTab } from './overview-tab';
+import { usePrefetchAgentTabs } from './prefetch-agent-tabs';
 import { ReceptiveTab } from './receptive-tab';
 import { TokensTab } from './tokens-tab';
 
 /** What kas writes where the token goes (PAT_PLACEHOLDER in apps/kas/src/trpc/live.ts). */
 const patPlaceholder = 'REPLACE_WITH_A_PERSONAL_ACCESS_TOKEN_WITH_SCOPE_k8s_proxy';
-
-const tabs = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'activity', label: 'Activity' },
-  { id: 'tokens', label: 'Tokens' },
-  { id: 'configuration', label: 'Configuration' },
-  { id: 'access', label: 'Access' },
-  { id: 'receptive', label: 'Receptive' },
-  { id: 'connect', label: 'Connect a cluster' },
-] as const;
-type TabId = (typeof tabs)[number]['id'];
 
 export function AgentPage({ agentId }: { agentId: number }) {
   return (
@@ -48,10 +39,10 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const router = useRouter();
-  const search = useSearchParams();
   const now = useNow();
-  const tab: TabId = tabs.some((t) => t.id === search.get('tab')) ? (search.get('tab') as TabId) : 'overview';
+  const tab = useAgentTab();
   const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
+  usePrefetchAgentTabs(agentId, agent.isSuccess);
   usePageTitle(agent.data?.name, 'Agent');
   const meta = useQuery(trpc.meta.version.queryOptions({}));
   const live = useLiveAgents(agentId);
@@ -134,7 +125,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
           </div>
         </div>
         <div className="flex gap-2">
-          <Button onClick={() => router.push(`/agents/${agentId}?tab=connect`)}>Connect a cluster</Button>
+          <Button onClick={() => showAgentTab(agentId, 'connect')}>Connect a cluster</Button>
           <Button onClick={() => setKubeconfigOpen(true)}>Download kubeconfig</Button>
           <Allowed actions={agent.data.allowedActions} action="agent:delete">
             <Button variant="danger" onClick={() => setConfirmDelete(true)}>
@@ -149,20 +140,20 @@ function AgentPageInner({ agentId }: { agentId: number }) {
         // Seven tabs are wider than a phone: the bar scrolls sideways instead of widening the page.
         className="flex gap-1 overflow-x-auto overflow-y-hidden overscroll-x-contain shadow-[inset_0_-1px_0_var(--color-zinc-200)] [scrollbar-width:thin] dark:shadow-[inset_0_-1px_0_var(--color-zinc-800)]"
       >
-        {tabs.map((t) => (
-          <Link
+        {agentTabs.map((t) => (
+          <AgentTabLink
             key={t.id}
+            agentId={agentId}
+            tab={t.id}
             role="tab"
             aria-selected={tab === t.id}
-            href={`/agents/${agentId}?tab=${t.id}`}
-            scroll={false}
             className="shrink-0 whitespace-nowrap border-b-2 border-transparent px-3 py-2 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-500 aria-selected:border-sky-600 aria-selected:font-medium aria-selected:text-zinc-900 dark:text-zinc-400 dark:hover:text-white dark:aria-selected:text-white"
           >
             {t.label}
-          </Link>
+          </AgentTabLink>
         ))}
       </div>
-      <section role="tabpanel" aria-label={tabs.find((t) => t.id === tab)?.label}>
+      <section role="tabpanel" aria-label={agentTabs.find((t) => t.id === tab)?.label}>
         {tab === 'overview' ? <OverviewTab agent={a} history={history} /> : null}
         {tab === 'activity' ? <ActivityTab agentId={agentId} /> : null}
         {tab === 'tokens' ? (

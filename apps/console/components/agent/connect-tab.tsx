@@ -1,10 +1,10 @@
 'use client';
 import { Button, CopyButton, ErrorBanner, Notice } from '@mooring/ui';
 import { useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
 
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
+import { AgentTabLink } from './agent-tabs';
 import { CommandBlock, download } from './command-block';
 import { RefusedAttempts } from './refused-attempts';
 import {
@@ -43,9 +43,9 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
   const tokenStep = (
     <li>
       Create a token in the{' '}
-      <Link className={link} href={`/agents/${agentId}?tab=tokens`}>
+      <AgentTabLink className={link} agentId={agentId} tab="tokens">
         Tokens
-      </Link>{' '}
+      </AgentTabLink>{' '}
       tab and copy it (it is shown once).
     </li>
   );
@@ -81,9 +81,9 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
         <p className="text-zinc-600 dark:text-zinc-400">
           The agent turns Connected within seconds. If it does not, agentk&apos;s log says why in one line,
           and attempts with a revoked token of this agent appear under{' '}
-          <Link className={link} href={`/agents/${agentId}?tab=activity`}>
+          <AgentTabLink className={link} agentId={agentId} tab="activity">
             Activity
-          </Link>
+          </AgentTabLink>
           .
         </p>
         {facts.caPem ? (
