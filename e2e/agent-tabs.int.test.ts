@@ -141,8 +141,9 @@ describe('agent page tabs in Chromium', () => {
     const pageRequests: string[] = [];
     const onRequest = (request: Request) => {
       const url = new URL(request.url());
-      // Data calls (tRPC through /api/trpc) are fine; a request for the page itself (an RSC fetch) is not.
-      if (!url.pathname.startsWith('/api/')) pageRequests.push(`${request.method()} ${url.pathname}${url.search}`);
+      // Data calls (tRPC through /api/trpc) are fine, and so are the shell's link prefetches of other pages; a
+      // request for the agent page itself (Next's RSC fetch of ?tab=…) is not.
+      if (url.pathname === `/agents/${agentId}`) pageRequests.push(`${request.method()} ${url.pathname}${url.search}`);
     };
     page.on('request', onRequest);
     const times: string[] = [];

@@ -6,20 +6,19 @@ import { activityLimit } from '../../lib/activity-feed';
 import { useTRPC } from '../../lib/trpc';
 
 /**
- * Once the agent page shows, fetches what every other tab reads (the same query keys the tabs use), so a tab
- * switch paints from the cache at once, and still does while the network is gone. Queries already cached (or
- * loading) are left alone.
+ * Fetches what every tab reads (the same query keys the tabs use) as the agent page opens, beside agents.get
+ * rather than after it: the open tab's content then arrives with the header instead of one round trip later,
+ * and a tab switch paints from the cache at once, network or not. Queries already cached are left alone.
  */
-export function usePrefetchAgentTabs(agentId: number, enabled: boolean): void {
+export function usePrefetchAgentTabs(agentId: number): void {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   useEffect(() => {
-    if (!enabled) return;
     void queryClient.prefetchQuery(trpc.activity.list.queryOptions({ agentId, limit: activityLimit }));
     void queryClient.prefetchQuery(trpc.agentTokens.list.queryOptions({ agentId }));
     void queryClient.prefetchQuery(trpc.meta.agentInstall.queryOptions({}));
     void queryClient.prefetchQuery(trpc.agentConfigs.get.queryOptions({ agentId }));
     void queryClient.prefetchQuery(trpc.agentConfigs.history.queryOptions({ agentId }));
     void queryClient.prefetchQuery(trpc.receptive.get.queryOptions({ agentId }));
-  }, [agentId, enabled, queryClient, trpc]);
+  }, [agentId, queryClient, trpc]);
 }
