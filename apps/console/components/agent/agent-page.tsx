@@ -42,7 +42,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
   const now = useNow();
   const tab = useAgentTab();
   const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
-  usePrefetchAgentTabs(agentId);
+  usePrefetchAgentTabs(agentId, tab, agent.isSuccess);
   usePageTitle(agent.data?.name, 'Agent');
   const meta = useQuery(trpc.meta.version.queryOptions({}));
   const live = useLiveAgents(agentId);
