@@ -5,7 +5,7 @@ import { Badge, Button, Dialog, ErrorBanner, Field, Tooltip } from '@mooring/ui'
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { Suspense, useState } from 'react';
+import { useState } from 'react';
 
 import { agentStatus, supportLabel, supportTone, versionView } from '../../lib/agent-status';
 import { errorMessage } from '../../lib/errors';
@@ -27,12 +27,10 @@ import { TokensTab } from './tokens-tab';
 /** What kas writes where the token goes (PAT_PLACEHOLDER in apps/kas/src/trpc/live.ts). */
 const patPlaceholder = 'REPLACE_WITH_A_PERSONAL_ACCESS_TOKEN_WITH_SCOPE_k8s_proxy';
 
+// No Suspense boundary here: the route renders per request, so useSearchParams needs none, and a boundary hydrates
+// after the shell, which sent agents.get in a later request than the shell's session.me (~30 ms later).
 export function AgentPage({ agentId }: { agentId: number }) {
-  return (
-    <Suspense fallback={null}>
-      <AgentPageInner agentId={agentId} />
-    </Suspense>
-  );
+  return <AgentPageInner agentId={agentId} />;
 }
 
 function AgentPageInner({ agentId }: { agentId: number }) {
