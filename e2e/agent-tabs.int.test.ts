@@ -111,7 +111,9 @@ describe('agent page tabs in Chromium', () => {
     // The first load fills the browser's cache (scripts); every load is printed, the median is the warm figure.
     for (let i = 0; i < 5; i++) {
       await page.goto(`/agents/${agentId}?tab=overview`);
-      await page.waitForFunction('window.__marks.content !== undefined && window.__marks.header !== undefined');
+      await page.waitForFunction(
+        'window.__marks.content !== undefined && window.__marks.header !== undefined',
+      );
       const marks = await page.evaluate<{ header: number; content: number }>('window.__marks');
       header.push(Math.round(marks.header));
       content.push(Math.round(marks.content));
@@ -143,7 +145,8 @@ describe('agent page tabs in Chromium', () => {
       const url = new URL(request.url());
       // Data calls (tRPC through /api/trpc) are fine, and so are the shell's link prefetches of other pages; a
       // request for the agent page itself (Next's RSC fetch of ?tab=…) is not.
-      if (url.pathname === `/agents/${agentId}`) pageRequests.push(`${request.method()} ${url.pathname}${url.search}`);
+      if (url.pathname === `/agents/${agentId}`)
+        pageRequests.push(`${request.method()} ${url.pathname}${url.search}`);
     };
     page.on('request', onRequest);
     const times: string[] = [];

@@ -56,7 +56,13 @@ export function AgentTabLink({
     showAgentTab(agentId, tab);
   };
   return (
-    <a href={agentTabHref(agentId, tab)} onClick={onClick} data-client-navigation="" className={className} {...aria}>
+    <a
+      href={agentTabHref(agentId, tab)}
+      onClick={onClick}
+      data-client-navigation=""
+      className={className}
+      {...aria}
+    >
       {children}
     </a>
   );
