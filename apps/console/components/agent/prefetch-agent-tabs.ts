@@ -1,49 +1,92 @@
 'use client';
-import { useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useQueryClient, type QueryKey } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 
 import { activityLimit } from '../../lib/activity-feed';
-import { useTRPC } from '../../lib/trpc';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import type { AgentTabId } from './agent-tabs';
 
-type TRPC = ReturnType<typeof useTRPC>;
+/** One query a tab reads: the key its own useQuery uses, and the call that answers it. */
+interface TabQuery {
+  queryKey: QueryKey;
+  load: () => Promise<unknown>;
+}
 
-/** What each tab reads: the same query keys the tabs' own useQuery calls use. */
-const tabQueries: Record<AgentTabId, (qc: QueryClient, trpc: TRPC, agentId: number) => void> = {
-  overview: (qc, trpc, agentId) =>
-    void qc.prefetchQuery(trpc.activity.list.queryOptions({ agentId, limit: activityLimit })),
-  activity: (qc, trpc, agentId) =>
-    void qc.prefetchQuery(trpc.activity.list.queryOptions({ agentId, limit: activityLimit })),
-  tokens: (qc, trpc, agentId) => {
-    void qc.prefetchQuery(trpc.agentTokens.list.queryOptions({ agentId }));
-    void qc.prefetchQuery(trpc.meta.agentInstall.queryOptions({}));
-  },
-  configuration: (qc, trpc, agentId) => {
-    void qc.prefetchQuery(trpc.agentConfigs.get.queryOptions({ agentId }));
-    void qc.prefetchQuery(trpc.agentConfigs.history.queryOptions({ agentId }));
-  },
-  access: (qc, trpc, agentId) => void qc.prefetchQuery(trpc.agentConfigs.get.queryOptions({ agentId })),
-  receptive: (qc, trpc, agentId) => void qc.prefetchQuery(trpc.receptive.get.queryOptions({ agentId })),
-  connect: (qc, trpc, agentId) => {
-    void qc.prefetchQuery(trpc.meta.agentInstall.queryOptions({}));
-    void qc.prefetchQuery(trpc.activity.list.queryOptions({ agentId, limit: activityLimit }));
-  },
-};
+function tabQueries(
+  trpc: ReturnType<typeof useTRPC>,
+  client: ReturnType<typeof useTRPCClient>,
+  agentId: number,
+): Record<AgentTabId, TabQuery[]> {
+  const activityInput = { agentId, limit: activityLimit };
+  const activity = {
+    queryKey: trpc.activity.list.queryKey(activityInput),
+    load: () => client.activity.list.query(activityInput),
+  };
+  const tokens = {
+    queryKey: trpc.agentTokens.list.queryKey({ agentId }),
+    load: () => client.agentTokens.list.query({ agentId }),
+  };
+  const install = {
+    queryKey: trpc.meta.agentInstall.queryKey({}),
+    load: () => client.meta.agentInstall.query({}),
+  };
+  const config = {
+    queryKey: trpc.agentConfigs.get.queryKey({ agentId }),
+    load: () => client.agentConfigs.get.query({ agentId }),
+  };
+  const configHistory = {
+    queryKey: trpc.agentConfigs.history.queryKey({ agentId }),
+    load: () => client.agentConfigs.history.query({ agentId }),
+  };
+  const receptive = {
+    queryKey: trpc.receptive.get.queryKey({ agentId }),
+    load: () => client.receptive.get.query({ agentId }),
+  };
+  return {
+    overview: [activity],
+    activity: [activity],
+    tokens: [tokens, install],
+    configuration: [config, configHistory],
+    access: [config],
+    receptive: [receptive],
+    connect: [install, activity],
+  };
+}
 
 /**
- * The open tab's data is asked for beside agents.get, not after it (the page renders the tab only once the agent
- * is known, so the tab's own query would start a round trip later). Every other tab's data follows once the agent
- * arrived — after, so the header's request stays small — and a tab switch then paints from the cache at once,
- * network or not. Queries already cached are left alone.
+ * The agent page's tab data, ahead of the tabs:
+ * - the open tab's queries start beside agents.get, not after it (the page renders the tab only once the agent is
+ *   known, so the tab's own query would start one round trip later);
+ * - every other tab's follow once the agent arrived (after, so the header's request stays small), so a switch
+ *   paints from the cache at once, network or not;
+ * - a switch then asks for the tab's data again in the background: the cache may be minutes old, and a session
+ *   that ended meanwhile goes to login (watchConnectionLink) as it did when a switch loaded the page. A failed
+ *   refresh leaves the cached data on screen (the connection monitor reports an outage).
  */
 export function usePrefetchAgentTabs(agentId: number, openTab: AgentTabId, agentLoaded: boolean): void {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const queryClient = useQueryClient();
+  const shownTab = useRef(openTab);
   useEffect(() => {
-    tabQueries[openTab](queryClient, trpc, agentId);
-  }, [agentId, openTab, queryClient, trpc]);
+    const queries = tabQueries(trpc, client, agentId);
+    if (shownTab.current === openTab) {
+      for (const q of queries[openTab])
+        void queryClient.prefetchQuery({ queryKey: q.queryKey, queryFn: q.load });
+      return;
+    }
+    shownTab.current = openTab;
+    for (const q of queries[openTab]) {
+      q.load().then(
+        (data) => queryClient.setQueryData(q.queryKey, data),
+        () => undefined,
+      );
+    }
+  }, [agentId, openTab, client, queryClient, trpc]);
   useEffect(() => {
     if (!agentLoaded) return;
-    for (const prefetch of Object.values(tabQueries)) prefetch(queryClient, trpc, agentId);
-  }, [agentId, agentLoaded, queryClient, trpc]);
+    for (const q of Object.values(tabQueries(trpc, client, agentId)).flat()) {
+      void queryClient.prefetchQuery({ queryKey: q.queryKey, queryFn: q.load });
+    }
+  }, [agentId, agentLoaded, client, queryClient, trpc]);
 }
