@@ -5,6 +5,7 @@
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { AgentPage } from './pages/agent-page';
 import { LoginPage } from './pages/login-page';
 import { kasSession } from './support/kas-api';
 import { launchChromium, newContext, screenshot } from './support/browser';
@@ -184,11 +185,7 @@ describe('agent page tabs in Chromium', () => {
   it('switches to a tab while offline from data fetched ahead, never the browser error page', async () => {
     await page.goto(`/agents/${agentId}?tab=overview`);
     await page.getByRole('tabpanel', { name: 'Overview' }).waitFor();
-    // The other tabs' data is fetched ahead once the page shows; the Tokens list is one of them.
-    await page.waitForFunction(
-      `performance.getEntriesByType('resource').some((e) => e.name.includes('agentTokens.list'))`,
-    );
-    await page.waitForLoadState('networkidle').catch(() => undefined);
+    await new AgentPage(page, agentId).waitForOtherTabsData();
     await context.setOffline(true);
     try {
       await page.getByRole('tab', { name: 'Tokens' }).click();

@@ -453,6 +453,8 @@ describe('console in Chromium against real kas', () => {
     const target = `/agents/${agent.agentId}?tab=configuration`;
     await page.goto(target);
     await page.getByLabel('Agent configuration (YAML)').waitFor();
+    // The page fetches the other tabs' data ahead; the session ends after that, so the click is what finds out.
+    await agent.waitForOtherTabsData();
     // The session ends behind the console's back (expired, or logged out in another tab).
     await context.clearCookies();
     await page.getByRole('tab', { name: 'Tokens' }).click();

@@ -13,6 +13,13 @@ export class AgentPage {
     await this.page.getByRole('tabpanel').waitFor();
   }
 
+  /** Waits until the page has fetched the other tabs' data ahead (it does once the agent is shown). */
+  async waitForOtherTabsData(): Promise<void> {
+    await this.page.waitForFunction(
+      `performance.getEntriesByType('resource').some((e) => e.name.includes('agentTokens.list'))`,
+    );
+  }
+
   // Tokens
 
   /** Opens the create dialog and submits; the dialog stays open (showing the token, or kas's refusal). */
