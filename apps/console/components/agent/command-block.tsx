@@ -23,13 +23,3 @@ export function CommandBlock({
     </div>
   );
 }
-
-/** Saves `text` as a file named `filename` from the browser. */
-export function download(filename: string, text: string, type = 'application/x-pem-file'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.click();
-  URL.revokeObjectURL(url);
-}

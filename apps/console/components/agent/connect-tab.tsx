@@ -5,7 +5,8 @@ import Link from 'next/link';
 
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
-import { CommandBlock, download } from './command-block';
+import { downloadText } from '../../lib/download';
+import { CommandBlock } from './command-block';
 import { RefusedAttempts } from './refused-attempts';
 import {
   caDownloadName,
@@ -88,7 +89,9 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
         </p>
         {facts.caPem ? (
           <p className="flex flex-wrap items-center gap-2 text-zinc-600 dark:text-zinc-400">
-            <Button onClick={() => download(caDownloadName, facts.caPem!)}>Download kas&apos;s CA</Button>
+            <Button onClick={() => downloadText(caDownloadName, facts.caPem!, 'application/x-pem-file')}>
+              Download kas&apos;s CA
+            </Button>
             <span>
               kas signs its agent API with its own CA; on another machine, give the downloaded file to{' '}
               <code className={code}>--ca-cert-file</code>.
