@@ -97,7 +97,9 @@ describe('accessibility and screenshots of every page', () => {
         await context.close();
       }
       for (const p of problems)
-        console.log(`[a11y ${scheme}] ${p.page}: ${p.rule} — ${p.help}: ${p.targets.join(', ')}`);
+        console.log(
+          `[a11y ${scheme}] ${p.page}: ${p.rule} — ${p.help}: ${p.targets.join(', ')}\n  ${p.summary.replace(/\n/g, ' ')}`,
+        );
       expect(problems.map((p) => `${p.page}: ${p.rule} ${p.targets.join(', ')}`)).toEqual([]);
     }, 600_000);
   }

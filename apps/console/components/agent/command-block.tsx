@@ -15,6 +15,7 @@ export function CommandBlock({
     <div className="flex items-start gap-2">
       <pre
         data-testid={testId}
+        tabIndex={0}
         className="min-w-0 flex-1 overflow-x-auto whitespace-pre-wrap break-all rounded bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800"
       >
         {command}

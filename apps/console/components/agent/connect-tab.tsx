@@ -27,7 +27,7 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
   if (install.error)
     return <ErrorBanner title="Could not load kas's install details" message={errorMessage(install.error)} />;
   const facts = install.data;
-  if (!facts) return <p className="text-sm text-zinc-500">Loading install details…</p>;
+  if (!facts) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading install details…</p>;
   const yaml = manifest(agentName, facts);
   const flags = [
     [
@@ -130,6 +130,7 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
             <pre
               aria-labelledby="manifest-title"
               data-testid="manifest"
+              tabIndex={0}
               className="overflow-x-auto rounded border border-zinc-200 bg-white p-3 text-xs dark:border-zinc-800 dark:bg-zinc-900"
             >
               {yaml}
