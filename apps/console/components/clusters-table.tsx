@@ -225,7 +225,7 @@ export function ClustersTable({
             key={label}
             className="rounded border border-zinc-200 bg-white px-3 py-2 dark:border-zinc-800 dark:bg-zinc-900"
           >
-            <dt className="text-xs text-zinc-500 dark:text-zinc-400">{label}</dt>
+            <dt className="text-xs text-zinc-600 dark:text-zinc-400">{label}</dt>
             <dd className="text-lg font-semibold tabular-nums">{value}</dd>
           </div>
         ))}
@@ -246,7 +246,7 @@ export function ClustersTable({
           placeholder="Filter by name, project, status or version  ( / )"
           className={`${inputClass} w-full max-w-md`}
         />
-        <span className="text-xs text-zinc-500" aria-live="polite">
+        <span className="text-xs text-zinc-600 dark:text-zinc-400" aria-live="polite">
           {rows.length === views.length
             ? `${views.length} agents`
             : `${rows.length} of ${views.length} agents`}
@@ -307,7 +307,7 @@ export function ClustersTable({
           </tbody>
         </table>
         {rows.length === 0 ? (
-          <p className="px-3 py-6 text-sm text-zinc-500">
+          <p className="px-3 py-6 text-sm text-zinc-600 dark:text-zinc-400">
             No agent matches “{q}”. Clear the filter to see all {views.length}.
           </p>
         ) : null}
@@ -347,7 +347,7 @@ function ClusterRow({
         >
           {agent.name}
         </a>
-        <span className="ml-2 text-xs text-zinc-500">{agent.projectPath}</span>
+        <span className="ml-2 text-xs text-zinc-600 dark:text-zinc-400">{agent.projectPath}</span>
         {agent.receptive ? (
           <span className="ml-2">
             <Badge tone="info" title="kas dials this agent (receptive mode)">
@@ -376,7 +376,7 @@ function ClusterRow({
           >
             <span>
               {conns(agent).length}
-              <span className="ml-1 text-xs text-zinc-500">
+              <span className="ml-1 text-xs text-zinc-600 dark:text-zinc-400">
                 {[...new Set(conns(agent).map((c) => c.kasReplica))].join(', ')}
               </span>
             </span>

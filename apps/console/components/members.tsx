@@ -96,7 +96,9 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
             <tr key={m.userId}>
               <td className="py-1.5">{m.username}</td>
               <td>{m.role}</td>
-              <td className="text-zinc-500">{m.directRole ? 'direct' : `inherited from ${m.source}`}</td>
+              <td className="text-zinc-600 dark:text-zinc-400">
+                {m.directRole ? 'direct' : `inherited from ${m.source}`}
+              </td>
               <td className="text-right">
                 {m.directRole && actions?.includes(manage) ? (
                   <Button
@@ -117,7 +119,7 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
         actions={actions}
         action={manage}
         fallback={
-          <p className="text-sm text-zinc-500" data-testid="members-read-only">
+          <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="members-read-only">
             Owners manage the members here.
           </p>
         }

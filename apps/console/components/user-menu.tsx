@@ -52,7 +52,7 @@ export function UserMenu({ user }: { user: { username: string; name: string | nu
         className="flex max-w-[10rem] items-center gap-1 rounded px-2 py-1 text-sm text-zinc-700 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 sm:max-w-xs dark:text-zinc-300 dark:hover:bg-zinc-800"
       >
         <span className="truncate">{label}</span>
-        <span aria-hidden="true" className="text-xs text-zinc-500">
+        <span aria-hidden="true" className="text-xs text-zinc-600 dark:text-zinc-400">
           ▾
         </span>
       </button>
@@ -63,7 +63,7 @@ export function UserMenu({ user }: { user: { username: string; name: string | nu
         >
           <div className="border-b border-zinc-200 px-3 py-2 text-sm dark:border-zinc-700">
             <p className="truncate font-medium">{label}</p>
-            <p className="truncate text-xs text-zinc-500">
+            <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">
               {user.username}
               {user.isAdmin ? ' · administrator' : null}
             </p>

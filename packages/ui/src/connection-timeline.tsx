@@ -64,7 +64,7 @@ export function ConnectionTimeline({ timeline, label }: { timeline: Timeline; la
           </g>
         ))}
       </svg>
-      <div className="flex justify-between text-xs text-zinc-500" aria-hidden="true">
+      <div className="flex justify-between text-xs text-zinc-600 dark:text-zinc-400" aria-hidden="true">
         <span>24 h ago</span>
         <span>12 h ago</span>
         <span>now</span>
@@ -73,7 +73,7 @@ export function ConnectionTimeline({ timeline, label }: { timeline: Timeline; la
         <span id={summaryId} data-testid="timeline-summary">
           {summary.charAt(0).toUpperCase() + summary.slice(1)}.
         </span>{' '}
-        <span className="inline-flex flex-wrap gap-3 text-zinc-500" aria-hidden="true">
+        <span className="inline-flex flex-wrap gap-3 text-zinc-600 dark:text-zinc-400" aria-hidden="true">
           {legend.map((l) => (
             <span key={l.state} className="inline-flex items-center gap-1">
               <svg viewBox="0 0 10 10" className="h-2.5 w-2.5">

@@ -13,6 +13,7 @@ export { CopyButton } from './copy-button';
 export { Dialog } from './dialog';
 export { Field, inputClass } from './field';
 export { EmptyState, ErrorBanner, Notice } from './messages';
+export { ScrollRegion } from './scroll-region';
 export { SimpleTable, type Column } from './simple-table';
 export { Sparkline } from './sparkline';
 export { Tooltip } from './tooltip';

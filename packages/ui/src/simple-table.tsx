@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
 
+import { ScrollRegion } from './scroll-region';
+
 export interface Column {
   label: string;
   className?: string;
@@ -14,6 +16,7 @@ export function SimpleTable({
   actions = false,
   className = 'max-w-4xl',
   testId,
+  label,
   children,
 }: {
   columns: (string | Column)[];
@@ -21,12 +24,14 @@ export function SimpleTable({
   actions?: boolean;
   className?: string;
   testId?: string;
+  /** What the table lists, for screen readers (its scroll box is a named region). */
+  label?: string;
   children: ReactNode;
 }) {
   return (
-    <div className="relative overflow-x-auto">
+    <ScrollRegion label={label ?? 'Scrollable table'}>
       <table className={`w-full ${className} text-left text-sm`} data-testid={testId}>
-        <thead className="text-xs text-zinc-500">
+        <thead className="text-xs text-zinc-600 dark:text-zinc-400">
           <tr>
             {columns.map((c, i) => {
               const column = typeof c === 'string' ? { label: c } : c;
@@ -48,6 +53,6 @@ export function SimpleTable({
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">{children}</tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }

@@ -15,7 +15,7 @@ export function Tooltip({ tip, children }: { tip: ReactNode; children: ReactNode
       <span
         role="tooltip"
         id={id}
-        className="pointer-events-none invisible absolute left-0 top-full z-30 mt-1 w-max max-w-sm rounded bg-zinc-900 px-2 py-1.5 text-xs font-normal leading-snug text-zinc-50 opacity-0 shadow-lg transition-opacity group-hover:visible group-hover:opacity-100 group-focus-within:visible group-focus-within:opacity-100 dark:bg-zinc-100 dark:text-zinc-900"
+        className="pointer-events-none invisible absolute left-0 top-full z-30 mt-1 w-max max-w-[min(24rem,calc(100vw-2rem))] rounded bg-zinc-900 px-2 py-1.5 text-xs font-normal leading-snug text-zinc-50 opacity-0 shadow-lg transition-opacity group-hover:visible group-hover:opacity-100 group-focus-within:visible group-focus-within:opacity-100 dark:bg-zinc-100 dark:text-zinc-900"
       >
         {tip}
       </span>

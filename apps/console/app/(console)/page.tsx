@@ -33,7 +33,7 @@ export default function ClustersPage() {
           history={agents.history}
         />
       ) : agents.isPending ? (
-        <p className="text-sm text-zinc-500">Loading clusters…</p>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading clusters…</p>
       ) : null}
     </div>
   );

@@ -109,7 +109,9 @@ export function Shell({ children }: { children: ReactNode }) {
       <ul className="space-y-0.5">{nav.map(link)}</ul>
       {user?.isAdmin ? (
         <>
-          <p className="mb-1 mt-5 px-2 text-xs font-medium uppercase tracking-wide text-zinc-500">Admin</p>
+          <p className="mb-1 mt-5 px-2 text-xs font-medium uppercase tracking-wide text-zinc-600 dark:text-zinc-400">
+            Admin
+          </p>
           <ul className="space-y-0.5">{adminNav.map(link)}</ul>
         </>
       ) : null}

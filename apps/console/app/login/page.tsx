@@ -55,7 +55,7 @@ export default function LoginPage() {
           <h1 id="login-title" className="text-lg font-semibold">
             Sign in to Mooring
           </h1>
-          <p className="text-sm text-zinc-500 dark:text-zinc-400">
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
             The first admin&apos;s password was printed by kas when it started.
           </p>
         </div>

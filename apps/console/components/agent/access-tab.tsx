@@ -22,7 +22,7 @@ export function AccessTab({
   const live = useQuery(trpc.agentConfigs.get.queryOptions({ agentId }));
   if (live.error)
     return <ErrorBanner title="Could not load the configuration" message={errorMessage(live.error)} />;
-  if (live.isPending) return <p className="text-sm text-zinc-500">Loading…</p>;
+  if (live.isPending) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading…</p>;
   // Sharing is a configuration change: say who makes it when you may not.
   const configure = actions.includes('agent:write_config') ? (
     <AgentTabLink className="text-sky-700 underline dark:text-sky-400" agentId={agentId} tab="configuration">
@@ -62,7 +62,7 @@ export function AccessTab({
         From configuration version {live.data.version}.
       </p>
       <table className="w-full max-w-4xl text-left text-sm" data-testid="access-table">
-        <thead className="text-xs text-zinc-500">
+        <thead className="text-xs text-zinc-600 dark:text-zinc-400">
           <tr>
             <th className="py-1">Who</th>
             <th>Kind</th>
@@ -74,7 +74,8 @@ export function AccessTab({
           {rows.map((r, i) => (
             <tr key={i}>
               <td className="py-1.5">
-                <span className="text-xs text-zinc-500">{r.targetType}</span> {r.targetPath}
+                <span className="text-xs text-zinc-600 dark:text-zinc-400">{r.targetType}</span>{' '}
+                {r.targetPath}
               </td>
               <td>{r.kind === 'ci_access' ? 'CI jobs' : 'Users'}</td>
               <td>{r.accessAs}</td>

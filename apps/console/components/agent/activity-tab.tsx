@@ -72,7 +72,7 @@ export function ActivityTab({ agentId }: { agentId: number }) {
         >
           {shown.map((r) => (
             <li key={r.id} className="flex items-start gap-3 px-3 py-2 text-sm" data-kind={r.kind}>
-              <span aria-hidden="true" className="w-4 text-center text-zinc-500">
+              <span aria-hidden="true" className="w-4 text-center text-zinc-600 dark:text-zinc-400">
                 {icons[r.kind] ?? '•'}
               </span>
               <span className="min-w-0 flex-1">
@@ -82,7 +82,7 @@ export function ActivityTab({ agentId }: { agentId: number }) {
               <time
                 dateTime={r.createdAt}
                 title={formatTime(r.createdAt)}
-                className="shrink-0 text-xs text-zinc-500"
+                className="shrink-0 text-xs text-zinc-600 dark:text-zinc-400"
               >
                 {ago(r.createdAt, now)}
               </time>

@@ -56,7 +56,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
 
   if (agent.error)
     return <ErrorBanner title={`Could not load agent ${agentId}`} message={errorMessage(agent.error)} />;
-  if (!agent.data) return <p className="text-sm text-zinc-500">Loading agent…</p>;
+  if (!agent.data) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading agent…</p>;
   const row = live.rows?.find((r) => r.id === agentId);
   const a: AgentRow = { ...agent.data, live: row?.live ?? null, liveError: row?.liveError ?? null };
   const connections = a.live?.connections ?? [];
@@ -79,7 +79,7 @@ function AgentPageInner({ agentId }: { agentId: number }) {
 
   return (
     <div className="space-y-4">
-      <nav aria-label="Breadcrumb" className="text-xs text-zinc-500">
+      <nav aria-label="Breadcrumb" className="text-xs text-zinc-600 dark:text-zinc-400">
         <Link href="/" className="hover:underline">
           Clusters
         </Link>{' '}
@@ -88,7 +88,8 @@ function AgentPageInner({ agentId }: { agentId: number }) {
       <header className="flex flex-wrap items-start justify-between gap-3">
         <div className="space-y-1">
           <h1 className="text-xl font-semibold tracking-tight">
-            {a.name} <span className="text-sm font-normal text-zinc-500">{a.projectPath}</span>
+            {a.name}{' '}
+            <span className="text-sm font-normal text-zinc-600 dark:text-zinc-400">{a.projectPath}</span>
           </h1>
           <div className="flex flex-wrap items-center gap-2 text-sm">
             <Tooltip tip={status.reason}>

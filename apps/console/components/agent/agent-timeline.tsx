@@ -25,7 +25,8 @@ export function AgentTimeline({ agentId, connectedNow }: { agentId: number; conn
     return (
       <ErrorBanner title="Could not load the connection history" message={errorMessage(activity.error)} />
     );
-  if (!activity.rows) return <p className="text-sm text-zinc-500">Loading the connection history…</p>;
+  if (!activity.rows)
+    return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading the connection history…</p>;
   const timeline = connectionTimeline(events, now - day, now, connectedNow);
   return <ConnectionTimeline timeline={timeline} label="Connection timeline, last 24 h" />;
 }

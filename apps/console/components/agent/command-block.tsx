@@ -15,6 +15,7 @@ export function CommandBlock({
     <div className="flex items-start gap-2">
       <pre
         data-testid={testId}
+        tabIndex={0}
         className="min-w-0 flex-1 overflow-x-auto whitespace-pre-wrap break-all rounded bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800"
       >
         {command}
@@ -22,14 +23,4 @@ export function CommandBlock({
       <CopyButton value={command} label={label} />
     </div>
   );
-}
-
-/** Saves `text` as a file named `filename` from the browser. */
-export function download(filename: string, text: string, type = 'application/x-pem-file'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.click();
-  URL.revokeObjectURL(url);
 }

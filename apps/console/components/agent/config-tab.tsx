@@ -116,7 +116,8 @@ export function ConfigTab({
 
   if (current.error)
     return <ErrorBanner title="Could not load the configuration" message={errorMessage(current.error)} />;
-  if (text === null) return <p className="text-sm text-zinc-500">Loading configuration…</p>;
+  if (text === null)
+    return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading configuration…</p>;
 
   // kas stores the keys-not-used-yet warnings in the same list; they are shown above, as you type.
   const pathWarnings = (current.data?.warnings ?? []).filter(
@@ -154,7 +155,7 @@ export function ConfigTab({
               Save as new version
             </Button>
           ) : (
-            <span className="text-zinc-500" data-testid="read-only">
+            <span className="text-zinc-600 dark:text-zinc-400" data-testid="read-only">
               Read-only: saving needs the Maintainer role in this agent&apos;s project
             </span>
           )}
@@ -335,13 +336,18 @@ function History({
         {versions.map((v) => (
           <li key={v.version} className="flex items-center justify-between gap-2 px-2 py-1">
             <span>
-              v{v.version} <span className="text-zinc-500">{v.authorName ?? 'unknown'}</span>
+              v{v.version}{' '}
+              <span className="text-zinc-600 dark:text-zinc-400">{v.authorName ?? 'unknown'}</span>
               {v.valid ? null : (
                 <span className="ml-1 text-xs text-red-700 dark:text-red-400">✕ rejected</span>
               )}
             </span>
             <span className="flex items-center gap-2">
-              <time dateTime={v.createdAt} title={formatTime(v.createdAt)} className="text-xs text-zinc-500">
+              <time
+                dateTime={v.createdAt}
+                title={formatTime(v.createdAt)}
+                className="text-xs text-zinc-600 dark:text-zinc-400"
+              >
                 {ago(v.createdAt, now)}
               </time>
               {onRevert && v.valid && v.version !== liveVersion ? (

@@ -4,8 +4,9 @@ import { useQuery } from '@tanstack/react-query';
 
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
+import { downloadText } from '../../lib/download';
 import { AgentTabLink } from './agent-tabs';
-import { CommandBlock, download } from './command-block';
+import { CommandBlock } from './command-block';
 import { RefusedAttempts } from './refused-attempts';
 import {
   caDownloadName,
@@ -26,7 +27,7 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
   if (install.error)
     return <ErrorBanner title="Could not load kas's install details" message={errorMessage(install.error)} />;
   const facts = install.data;
-  if (!facts) return <p className="text-sm text-zinc-500">Loading install details…</p>;
+  if (!facts) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading install details…</p>;
   const yaml = manifest(agentName, facts);
   const flags = [
     [
@@ -88,7 +89,9 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
         </p>
         {facts.caPem ? (
           <p className="flex flex-wrap items-center gap-2 text-zinc-600 dark:text-zinc-400">
-            <Button onClick={() => download(caDownloadName, facts.caPem!)}>Download kas&apos;s CA</Button>
+            <Button onClick={() => downloadText(caDownloadName, facts.caPem!, 'application/x-pem-file')}>
+              Download kas&apos;s CA
+            </Button>
             <span>
               kas signs its agent API with its own CA; on another machine, give the downloaded file to{' '}
               <code className={code}>--ca-cert-file</code>.
@@ -127,6 +130,7 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
             <pre
               aria-labelledby="manifest-title"
               data-testid="manifest"
+              tabIndex={0}
               className="overflow-x-auto rounded border border-zinc-200 bg-white p-3 text-xs dark:border-zinc-800 dark:bg-zinc-900"
             >
               {yaml}

@@ -2,16 +2,12 @@
 // about itself (meta.agentInstall: its agent addresses, its CA, a local agent kubeconfig), never guessed from the
 // browser's address. The token never appears in a command: it is pasted into a file only its owner can read.
 
-/** What kas answers on GET /api/v1/agent-install (apps/kas/src/agent-install.ts). */
-export interface AgentInstallFacts {
-  localAddress: string;
-  publicAddress: string | null;
-  publicAddressProblem: string | null;
-  loopbackOnly: boolean;
-  caPem: string | null;
-  caFile: string | null;
-  localKubeconfig: string | null;
-}
+import type { inferRouterOutputs } from '@trpc/server';
+
+import type { AppRouter } from '../../lib/app-router';
+
+/** What kas answers on GET /api/v1/agent-install (apps/kas/src/agent-install.ts), typed from kas's router. */
+export type AgentInstallFacts = inferRouterOutputs<AppRouter>['meta']['agentInstall'];
 
 /** The one namespace agentk is installed in, in every command and manifest the console shows. */
 export const agentNamespace = 'mooring-system';

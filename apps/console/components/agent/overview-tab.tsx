@@ -1,5 +1,5 @@
 'use client';
-import { EmptyState, Sparkline } from '@mooring/ui';
+import { EmptyState, ScrollRegion, Sparkline } from '@mooring/ui';
 
 import type { AgentRow } from '../../lib/live';
 import { AgentTimeline } from './agent-timeline';
@@ -18,7 +18,7 @@ function OverviewBody({ agent, history }: { agent: AgentRow; history: number[] }
   }
   if (!live) {
     return (
-      <p role="status" className="text-sm text-zinc-500" data-testid="overview-checking">
+      <p role="status" className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="overview-checking">
         Checking connection…
       </p>
     );
@@ -39,7 +39,10 @@ function OverviewBody({ agent, history }: { agent: AgentRow; history: number[] }
         Active streams, recent changes{' '}
         <Sparkline values={history} width={160} height={24} label={`Active streams: ${history.join(', ')}`} />
       </div>
-      <div className="overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800">
+      <ScrollRegion
+        label="Connected agentk pods"
+        className="rounded border border-zinc-200 dark:border-zinc-800"
+      >
         <table className="w-full text-left text-sm" data-testid="pods-table">
           <caption className="sr-only">Connected agentk pods</caption>
           <thead className="bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
@@ -81,7 +84,7 @@ function OverviewBody({ agent, history }: { agent: AgentRow; history: number[] }
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

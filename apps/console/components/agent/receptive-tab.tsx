@@ -225,7 +225,7 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
           actions={actions}
           action="agent:write_receptive"
           fallback={
-            <p className="text-sm text-zinc-500" data-testid="read-only">
+            <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="read-only">
               Changing the endpoint needs the Maintainer role in this agent&apos;s project.
             </p>
           }
@@ -241,12 +241,15 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
         {saved ? (
           <div className="space-y-2 text-sm" data-testid="receptive-saved">
             <p>
-              <span className="text-zinc-500">URL</span> <code>{saved.url}</code>
+              <span className="text-zinc-600 dark:text-zinc-400">URL</span> <code>{saved.url}</code>
             </p>
             {saved.auth === 'jwt' ? (
               <div className="space-y-1">
                 <p>Install this public key in agentk (receptive API) so it accepts kas&apos;s JWTs:</p>
-                <pre className="overflow-x-auto rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-800">
+                <pre
+                  tabIndex={0}
+                  className="overflow-x-auto rounded bg-zinc-100 p-2 text-xs dark:bg-zinc-800"
+                >
                   {saved.jwtPublicKey}
                 </pre>
                 <CopyButton value={saved.jwtPublicKey ?? ''} label="Copy public key" />
@@ -258,7 +261,7 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
             )}
           </div>
         ) : (
-          <p className="text-sm text-zinc-500">None yet.</p>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">None yet.</p>
         )}
       </div>
     </div>

@@ -26,7 +26,11 @@ export function RefusedAttempts({ agentId }: { agentId: number }) {
       <ul className="space-y-1" data-testid="refused-attempts">
         {refused.map((r) => (
           <li key={r.id}>
-            <time dateTime={r.createdAt} title={formatTime(r.createdAt)} className="text-zinc-500">
+            <time
+              dateTime={r.createdAt}
+              title={formatTime(r.createdAt)}
+              className="text-zinc-600 dark:text-zinc-400"
+            >
               {ago(r.createdAt, now)}
             </time>{' '}
             agentk used token <strong>{String(r.details.token ?? r.details.tokenId ?? '?')}</strong>, which is{' '}

@@ -1,5 +1,15 @@
 'use client';
-import { Badge, Button, CopyButton, Dialog, EmptyState, ErrorBanner, Field, Notice } from '@mooring/ui';
+import {
+  Badge,
+  Button,
+  CopyButton,
+  Dialog,
+  EmptyState,
+  ErrorBanner,
+  Field,
+  Notice,
+  ScrollRegion,
+} from '@mooring/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 
@@ -103,7 +113,7 @@ export function TokensTab({
           agentk proves it is this agent with a token. Create one, then follow the install command it shows.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800">
+        <ScrollRegion label="Agent tokens" className="rounded border border-zinc-200 dark:border-zinc-800">
           <table className="w-full text-left text-sm" data-testid="tokens-table">
             <caption className="sr-only">Agent tokens</caption>
             <thead className="bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
@@ -147,7 +157,7 @@ export function TokensTab({
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
 
       <Dialog
@@ -189,7 +199,7 @@ export function TokensTab({
                   message={errorMessage(install.error)}
                 />
               ) : (
-                <p className="text-sm text-zinc-500">Loading install details…</p>
+                <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading install details…</p>
               )}
             </div>
             <div className="flex justify-end">

@@ -45,7 +45,7 @@ export const YamlEditor = forwardRef<
       <div
         ref={gutter}
         aria-hidden="true"
-        className="select-none overflow-hidden border-r border-zinc-200 bg-zinc-50 py-2 text-right text-zinc-400 dark:border-zinc-800 dark:bg-zinc-950"
+        className="select-none overflow-hidden border-r border-zinc-200 bg-zinc-50 py-2 text-right text-zinc-600 dark:text-zinc-400 dark:border-zinc-800 dark:bg-zinc-950"
       >
         {Array.from({ length: lines }, (_, i) => {
           const message = errorLines.get(i + 1);

@@ -66,7 +66,7 @@ export default function GroupsPage() {
                 onClick={() => setSelected(g.id)}
                 className="w-full rounded px-2 py-1 text-left hover:bg-zinc-100 aria-pressed:bg-zinc-200 dark:hover:bg-zinc-800 dark:aria-pressed:bg-zinc-800"
               >
-                {g.name} <span className="text-xs text-zinc-500">{g.fullPath}</span>
+                {g.name} <span className="text-xs text-zinc-600 dark:text-zinc-400">{g.fullPath}</span>
               </button>
             </li>
           ))}
@@ -75,7 +75,7 @@ export default function GroupsPage() {
           {selected !== null ? (
             <Members target={{ kind: 'group', id: selected }} />
           ) : rows.length ? (
-            <p className="text-sm text-zinc-500">Pick a group to see its members.</p>
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">Pick a group to see its members.</p>
           ) : null}
         </div>
       </div>

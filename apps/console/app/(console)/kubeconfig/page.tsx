@@ -119,7 +119,10 @@ export default function KubeconfigPage() {
             expires on {create.data.token.expiresAt?.slice(0, 10)}. Keep the file private (it holds the
             token).
           </Notice>
-          <pre className="overflow-x-auto rounded bg-zinc-100 px-3 py-2 font-mono text-xs dark:bg-zinc-800">
+          <pre
+            tabIndex={0}
+            className="overflow-x-auto rounded bg-zinc-100 px-3 py-2 font-mono text-xs dark:bg-zinc-800"
+          >
             {`chmod 600 ~/Downloads/${create.data.filename}\nexport KUBECONFIG=~/Downloads/${create.data.filename}\nkubectl config get-contexts\nkubectl --context ${create.data.contexts[0]?.context ?? ''} get pods`}
           </pre>
         </div>

@@ -129,7 +129,7 @@ export default function TokensPage() {
           {scopes.map(([scope, text]) => (
             <label key={scope} className="flex items-center gap-2 text-sm">
               <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === 'read_api'} />
-              <code>{scope}</code> <span className="text-zinc-500">{text}</span>
+              <code>{scope}</code> <span className="text-zinc-600 dark:text-zinc-400">{text}</span>
             </label>
           ))}
           {errors.scopes ? <p className="text-xs text-red-700">{errors.scopes}</p> : null}

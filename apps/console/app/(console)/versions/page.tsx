@@ -5,7 +5,7 @@ import {
   kubernetesVersionSupport,
   supportStartOf,
 } from '@mooring/modules/version_policy/shared/index';
-import { Badge } from '@mooring/ui';
+import { Badge, ScrollRegion } from '@mooring/ui';
 
 import { supportLabel, supportTone } from '../../../lib/agent-status';
 import { useNow } from '../../../lib/use-now';
@@ -29,9 +29,9 @@ export default function VersionsPage() {
         At least {policy.supportedMinorCount} minors are supported at any time. agentk should run kas&apos;s
         minor, one minor older or newer.
       </p>
-      <div className="relative overflow-x-auto">
+      <ScrollRegion label="Kubernetes version policy">
         <table className="w-full max-w-5xl text-left text-sm" data-testid="version-policy">
-          <thead className="text-xs text-zinc-500">
+          <thead className="text-xs text-zinc-600 dark:text-zinc-400">
             <tr>
               <th className="py-1">Minor</th>
               <th>Released</th>
@@ -53,14 +53,14 @@ export default function VersionsPage() {
                   <td>
                     {m.released}
                     {m.projected?.includes('released') ? (
-                      <span className="ml-1 text-xs text-zinc-500">(projected)</span>
+                      <span className="ml-1 text-xs text-zinc-600 dark:text-zinc-400">(projected)</span>
                     ) : null}
                   </td>
                   <td>{start}</td>
                   <td>
                     {m.endOfLife}
                     {m.projected?.includes('endOfLife') ? (
-                      <span className="ml-1 text-xs text-zinc-500">(projected)</span>
+                      <span className="ml-1 text-xs text-zinc-600 dark:text-zinc-400">(projected)</span>
                     ) : null}
                   </td>
                   <td>
@@ -89,7 +89,7 @@ export default function VersionsPage() {
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </div>
   );
 }

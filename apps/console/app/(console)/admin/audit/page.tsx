@@ -1,6 +1,6 @@
 'use client';
 import { usePageTitle } from '../../../../lib/page-title';
-import { Button, EmptyState, ErrorBanner, inputClass } from '@mooring/ui';
+import { Button, EmptyState, ErrorBanner, ScrollRegion, inputClass } from '@mooring/ui';
 import { useQuery } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 
@@ -91,7 +91,10 @@ export default function AuditPage() {
         </EmptyState>
       ) : null}
       {audit.data && audit.data.length > 0 ? (
-        <div className="overflow-x-auto rounded border border-zinc-200 dark:border-zinc-800">
+        <ScrollRegion
+          label="Audit log entries"
+          className="rounded border border-zinc-200 dark:border-zinc-800"
+        >
           <table className="w-full text-left text-sm" data-testid="audit-table">
             <thead className="sticky top-0 bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
               <tr>
@@ -111,7 +114,7 @@ export default function AuditPage() {
                   <td className="px-3 py-1.5">
                     {r.targetType} {r.targetId}
                   </td>
-                  <td className="px-3 py-1.5 text-xs text-zinc-500">{r.address ?? '—'}</td>
+                  <td className="px-3 py-1.5 text-xs text-zinc-600 dark:text-zinc-400">{r.address ?? '—'}</td>
                   <td className="px-3 py-1.5 text-xs text-zinc-600 dark:text-zinc-400">
                     {detailsText(r.details)}
                   </td>
@@ -119,7 +122,7 @@ export default function AuditPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       ) : null}
     </div>
   );

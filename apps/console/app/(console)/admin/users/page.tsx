@@ -94,7 +94,7 @@ export default function UsersPage() {
               <td className="space-x-1 text-right">
                 {u.id === me.data?.user.id ? (
                   // kas refuses these on yourself too; say so instead of offering them.
-                  <span className="text-xs text-zinc-500" data-testid="own-row">
+                  <span className="text-xs text-zinc-600 dark:text-zinc-400" data-testid="own-row">
                     You — another administrator changes your role or state
                   </span>
                 ) : (

@@ -31,7 +31,7 @@ export default function ProjectPage() {
   usePageTitle(project?.name, 'Project');
   const errors = fieldErrors(register.error);
   if (projects.error) return <ErrorBanner message={errorMessage(projects.error)} />;
-  if (!projects.data) return <p className="text-sm text-zinc-500">Loading…</p>;
+  if (!projects.data) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading…</p>;
   if (!project)
     return (
       <ErrorBanner
@@ -48,7 +48,7 @@ export default function ProjectPage() {
 
   return (
     <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-xs text-zinc-500">
+      <nav aria-label="Breadcrumb" className="text-xs text-zinc-600 dark:text-zinc-400">
         <Link href="/projects" className="hover:underline">
           Projects
         </Link>{' '}
