@@ -3,7 +3,8 @@ import { actorOf } from '../actor';
 import { defineOperation } from '../operation';
 import { id, iso, isoOrNull, okView, timestamp } from '../views';
 
-const agentView = z.object({
+/** An agent as agents.list answers it (also live.onAgents' registry events). */
+export const agentView = z.object({
   id,
   projectId: id,
   projectPath: z.string(),
@@ -13,7 +14,7 @@ const agentView = z.object({
   createdAt: timestamp,
 });
 
-const toAgentView = (a: Omit<z.input<typeof agentView>, 'createdAt'> & { createdAt: Date }) => ({
+export const toAgentView = (a: Omit<z.input<typeof agentView>, 'createdAt'> & { createdAt: Date }) => ({
   id: a.id,
   projectId: a.projectId,
   projectPath: a.projectPath,
