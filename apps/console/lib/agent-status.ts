@@ -7,6 +7,7 @@ import {
 } from '@mooring/modules/version_policy/shared/index';
 import type { Tone } from '@mooring/ui/badge';
 
+import { sentences } from './sentences';
 import { duration } from './time';
 
 export interface ConnectionLike {
@@ -78,9 +79,10 @@ export function agentStatus(agent: AgentLike, now: number): StatusView {
       kind: 'never',
       label: 'Never connected',
       tone: 'muted',
-      reason:
+      reason: sentences(
         live.disconnectReason ??
-        `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster").`,
+          `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster")`,
+      ),
       rank: 2,
     };
   }
@@ -89,7 +91,10 @@ export function agentStatus(agent: AgentLike, now: number): StatusView {
     kind: 'disconnected',
     label: `Not connected for ${duration(seconds)}`,
     tone: 'bad',
-    reason: `Last seen ${duration(seconds)} ago. ${live.disconnectReason ?? 'Check that agentk is running and its token is active.'}`,
+    reason: sentences(
+      `Last seen ${duration(seconds)} ago`,
+      live.disconnectReason ?? 'Check that agentk is running and its token is active',
+    ),
     rank: 1,
   };
 }
