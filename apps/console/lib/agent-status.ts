@@ -8,7 +8,7 @@ import {
 import type { Tone } from '@mooring/ui/badge';
 
 import { sentences } from './sentences';
-import { duration } from './time';
+import { duration, formatTime } from './time';
 
 export interface ConnectionLike {
   podName: string;
@@ -113,6 +113,25 @@ export function streamTotals(connections: ConnectionLike[]): StreamTotals {
       limit: sum.limit + c.streams.limit,
     }),
     { active: 0, idle: 0, limit: 0 },
+  );
+}
+
+export interface SamplesLike {
+  from: string;
+  kasStartedAt: string;
+  values: number[];
+}
+
+/** The sparkline's tooltip: what the samples are and why they may not cover the whole hour. */
+export function samplesSummary(samples: SamplesLike): string {
+  if (samples.values.length === 0) return 'No samples of active streams from kas yet.';
+  const full = samples.values.length >= 60;
+  const since = full
+    ? `the last ${samples.values.length} minutes`
+    : `since kas started (${formatTime(samples.kasStartedAt)})`;
+  return sentences(
+    `Active streams, the peak of each minute, ${since}: ${samples.values.join(', ')}`,
+    'kas keeps 60 one-minute samples in memory, from its start',
   );
 }
 

@@ -4,9 +4,9 @@ import { sentences } from './sentences';
 
 describe('sentences', () => {
   it('ends and capitalises each part so reasons do not run together', () => {
-    expect(sentences('Last seen 3 min ago.', 'its token (id 5) was revoked', 'Create a token in the Tokens tab')).toBe(
-      'Last seen 3 min ago. Its token (id 5) was revoked. Create a token in the Tokens tab.',
-    );
+    expect(
+      sentences('Last seen 3 min ago.', 'its token (id 5) was revoked', 'Create a token in the Tokens tab'),
+    ).toBe('Last seen 3 min ago. Its token (id 5) was revoked. Create a token in the Tokens tab.');
   });
 
   it('drops empty parts and keeps punctuation that is already there', () => {
