@@ -1,6 +1,7 @@
 // Talks to kas directly (not through the console), as another user, script or CI job would.
 export interface KasApiSession {
   post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  delete(path: string): Promise<{ status: number; body: unknown }>;
 }
 
 export async function kasSession(kasUrl: string, username: string, password: string): Promise<KasApiSession> {
@@ -18,6 +19,13 @@ export async function kasSession(kasUrl: string, username: string, password: str
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
         body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json().catch(() => null) };
+    },
+    async delete(path) {
+      const response = await fetch(`${kasUrl}${path}`, {
+        method: 'DELETE',
+        headers: { cookie, 'x-csrf-token': csrfToken },
       });
       return { status: response.status, body: await response.json().catch(() => null) };
     },

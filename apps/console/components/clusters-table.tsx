@@ -3,7 +3,14 @@ import { Badge, EmptyState, Sparkline, Tooltip, inputClass } from '@mooring/ui';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 
-import { agentStatus, streamTotals, supportLabel, supportTone, versionView } from '../lib/agent-status';
+import {
+  agentStatus,
+  samplesSummary,
+  streamTotals,
+  supportLabel,
+  supportTone,
+  versionView,
+} from '../lib/agent-status';
 import type { AgentRow } from '../lib/live';
 import { ago, formatTime } from '../lib/time';
 import { useNow } from '../lib/use-now';
@@ -358,7 +365,9 @@ function ClusterRow({
       </td>
       <td className="px-3 py-1.5">
         <Tooltip tip={status.reason}>
-          <Badge tone={status.tone}>{status.label}</Badge>
+          <span data-testid="status-badge">
+            <Badge tone={status.tone}>{status.label}</Badge>
+          </span>
         </Tooltip>
       </td>
       <td className="px-3 py-1.5 text-right tabular-nums">
@@ -391,7 +400,13 @@ function ClusterRow({
             <span>
               {streams.active} / {streams.idle} / {streams.limit}
             </span>
-            <Sparkline values={history} label={`Active streams recently: ${history.join(', ')}`} />
+            {agent.live ? (
+              <Tooltip tip={samplesSummary(agent.live.samples)}>
+                <span data-testid="stream-sparkline">
+                  <Sparkline values={history} label={samplesSummary(agent.live.samples)} />
+                </span>
+              </Tooltip>
+            ) : null}
           </span>
         ) : (
           <span className="text-zinc-400">—</span>

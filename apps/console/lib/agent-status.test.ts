@@ -36,7 +36,8 @@ describe('agentStatus', () => {
       now,
     );
     expect(s.label).toBe('Not connected for 12 min');
-    expect(s.reason).toContain('token ci revoked');
+    // Separate sentences: kas's reason is a clause without a full stop.
+    expect(s.reason).toBe('Last seen 12 min ago. Token ci revoked.');
   });
 
   it('says the state is unknown only when kas answered an error for live.agents', () => {

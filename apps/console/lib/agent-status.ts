@@ -7,7 +7,8 @@ import {
 } from '@mooring/modules/version_policy/shared/index';
 import type { Tone } from '@mooring/ui/badge';
 
-import { duration } from './time';
+import { sentences } from './sentences';
+import { duration, formatTime } from './time';
 
 export interface ConnectionLike {
   podName: string;
@@ -78,9 +79,10 @@ export function agentStatus(agent: AgentLike, now: number): StatusView {
       kind: 'never',
       label: 'Never connected',
       tone: 'muted',
-      reason:
+      reason: sentences(
         live.disconnectReason ??
-        `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster").`,
+          `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster")`,
+      ),
       rank: 2,
     };
   }
@@ -89,7 +91,10 @@ export function agentStatus(agent: AgentLike, now: number): StatusView {
     kind: 'disconnected',
     label: `Not connected for ${duration(seconds)}`,
     tone: 'bad',
-    reason: `Last seen ${duration(seconds)} ago. ${live.disconnectReason ?? 'Check that agentk is running and its token is active.'}`,
+    reason: sentences(
+      `Last seen ${duration(seconds)} ago`,
+      live.disconnectReason ?? 'Check that agentk is running and its token is active',
+    ),
     rank: 1,
   };
 }
@@ -108,6 +113,25 @@ export function streamTotals(connections: ConnectionLike[]): StreamTotals {
       limit: sum.limit + c.streams.limit,
     }),
     { active: 0, idle: 0, limit: 0 },
+  );
+}
+
+export interface SamplesLike {
+  from: string;
+  kasStartedAt: string;
+  values: number[];
+}
+
+/** The sparkline's tooltip: what the samples are and why they may not cover the whole hour. */
+export function samplesSummary(samples: SamplesLike): string {
+  if (samples.values.length === 0) return 'No samples of active streams from kas yet.';
+  const full = samples.values.length >= 60;
+  const since = full
+    ? `the last ${samples.values.length} minutes`
+    : `since kas started (${formatTime(samples.kasStartedAt)})`;
+  return sentences(
+    `Active streams, the peak of each minute, ${since}: ${samples.values.join(', ')}`,
+    'kas keeps 60 one-minute samples in memory, from its start',
   );
 }
 

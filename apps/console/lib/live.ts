@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useMemo, useRef, useState } from 'react';
+import { useMemo, useRef } from 'react';
 
 import type { AppRouter } from './app-router';
 import { errorMessage } from './errors';
@@ -11,6 +11,7 @@ import { useTRPC } from './trpc';
 type Outputs = inferRouterOutputs<AppRouter>;
 export type KasAgent = Outputs['agents']['list'][number];
 export type AgentLiveState = Outputs['live']['agents'][number];
+export type StreamSamples = AgentLiveState['samples'];
 export type PodConnection = AgentLiveState['connections'][number];
 /**
  * An agent as kas registered it, plus its connection state: null until kas answered live.agents, and also null
@@ -32,9 +33,13 @@ export function unwrapTracked<T>(value: unknown): T {
   return value as T;
 }
 
-export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'error';
+type AgentsFeedEvent = Outputs['live']['onAgents'] extends AsyncIterable<{ data: infer E }> ? E : never;
+type AgentRegistryEvent = Extract<AgentsFeedEvent, { registry: string }>;
 
-const historyLength = 60;
+/** A state kas has not reported yet (an agent registered a moment ago): no samples. */
+const noSamples: StreamSamples = { intervalMs: 60_000, from: '', kasStartedAt: '', values: [] };
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'error';
 
 /** 'pending' in tRPC's terms means the stream is open and waiting for the next event. */
 export function useLiveState(status: 'idle' | 'connecting' | 'pending' | 'error'): LiveState {
@@ -47,8 +52,9 @@ export function useLiveState(status: 'idle' | 'connecting' | 'pending' | 'error'
 
 /**
  * Agents with their connection state: registrations from agents.list, connection state from live.agents,
- * kept current by the live.onAgents subscription (one event stream) that patches the query cache in place.
- * Also remembers recent active-stream counts per agent for the sparklines.
+ * kept current by the live.onAgents subscription (one event stream) that patches the query caches in place: states
+ * into live.agents, registry changes (agent registered or deleted, in any tab) into agents.list. A snapshot's
+ * resync marker re-reads agents.list. The sparklines' history is kas's (each state's samples).
  */
 export function useLiveAgents(agentId?: number) {
   const trpc = useTRPC();
@@ -61,28 +67,44 @@ export function useLiveAgents(agentId?: number) {
     retry: false,
     enabled: agents.data !== undefined,
   });
-  const history = useRef(new Map<number, number[]>());
-  const [, setTick] = useState(0);
+
+  const applyRegistryChange = (event: AgentRegistryEvent) => {
+    const listKey = trpc.agents.list.queryKey({});
+    if (event.registry === 'resync') {
+      void queryClient.invalidateQueries({ queryKey: listKey });
+    } else if (event.registry === 'created') {
+      queryClient.setQueryData(listKey, (rows) =>
+        rows && !rows.some((r) => r.id === event.agent.id)
+          ? [...rows, event.agent].sort(
+              (a, b) => a.projectPath.localeCompare(b.projectPath) || a.name.localeCompare(b.name),
+            )
+          : rows,
+      );
+    } else {
+      queryClient.setQueryData(listKey, (rows) => rows?.filter((r) => r.id !== event.agentId));
+      queryClient.setQueryData(trpc.live.agents.queryKey({}), (rows) =>
+        rows?.filter((r) => r.agentId !== event.agentId),
+      );
+    }
+  };
 
   const subscription = useSubscription(
     trpc.live.onAgents.subscriptionOptions(agentId ? { agentId } : {}, {
       enabled: liveStates.isSuccess,
       onData: (raw) => {
-        const state = unwrapTracked<AgentLiveState>(raw);
+        const event = unwrapTracked<AgentsFeedEvent>(raw);
+        if ('registry' in event) {
+          applyRegistryChange(event);
+          return;
+        }
         queryClient.setQueryData(trpc.live.agents.queryKey({}), (rows) => {
           const current = rows ?? [];
-          const i = current.findIndex((r) => r.agentId === state.agentId);
-          if (i < 0) return [...current, state];
+          const i = current.findIndex((r) => r.agentId === event.agentId);
+          if (i < 0) return [...current, event];
           const next = current.slice();
-          next[i] = state;
+          next[i] = event;
           return next;
         });
-        const active = state.connections.reduce((sum, c) => sum + c.streams.active, 0);
-        const series = history.current.get(state.agentId) ?? [];
-        series.push(active);
-        if (series.length > historyLength) series.shift();
-        history.current.set(state.agentId, series);
-        setTick((t) => t + 1);
       },
     }),
   );
@@ -96,12 +118,16 @@ export function useLiveAgents(agentId?: number) {
       live:
         byId.get(a.id) ??
         (liveStates.data
-          ? { agentId: a.id, connections: [], lastSeenAt: null, disconnectReason: null }
+          ? { agentId: a.id, connections: [], lastSeenAt: null, disconnectReason: null, samples: noSamples }
           : null),
       liveError,
     }));
   }, [agents.data, liveStates.data, liveError]);
 
+  const history = useMemo(
+    () => new Map((liveStates.data ?? []).map((s) => [s.agentId, s.samples.values])),
+    [liveStates.data],
+  );
   const liveState = useLiveState(subscription.status);
   return {
     rows,
@@ -110,6 +136,7 @@ export function useLiveAgents(agentId?: number) {
     /** Why connection state is missing (e.g. kas does not serve live.agents yet). */
     liveError: liveStates.error ?? subscription.error ?? null,
     liveState: liveStates.isError ? ('error' as const) : liveState,
-    history: history.current,
+    /** Active streams per agent, one peak per minute (kas's samples). */
+    history,
   };
 }

@@ -3,6 +3,7 @@ import { EmptyState, ScrollRegion, Sparkline } from '@mooring/ui';
 
 import type { AgentRow } from '../../lib/live';
 import { AgentTimeline } from './agent-timeline';
+import { sentences } from '../../lib/sentences';
 import { ago, formatTime } from '../../lib/time';
 import { useNow } from '../../lib/use-now';
 
@@ -27,8 +28,11 @@ function OverviewBody({ agent, history }: { agent: AgentRow; history: number[] }
     return (
       <EmptyState title="No agentk pod is connected">
         <p>
-          {live.lastSeenAt ? `Last seen ${ago(live.lastSeenAt, now)}.` : 'This agent has never connected.'}{' '}
-          {live.disconnectReason ?? ''} Create a token in the Tokens tab and follow “Connect a cluster”.
+          {sentences(
+            live.lastSeenAt ? `Last seen ${ago(live.lastSeenAt, now)}` : 'This agent has never connected',
+            live.disconnectReason,
+            'Create a token in the Tokens tab and follow “Connect a cluster”',
+          )}
         </p>
       </EmptyState>
     );

@@ -3,7 +3,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { connectedAgentsLiveSource } from './connected-agents-source';
-import type { AgentLiveState } from './live-router';
+import type { AgentLiveState, AgentsFeedValue } from './live-router';
+import { StreamSampler } from './stream-samples';
 
 const meta = {
   podName: 'agentk-7c9f',
@@ -24,21 +25,25 @@ describe('connectedAgentsLiveSource', () => {
       logger: pino({ level: 'silent' }),
       disconnectAfterMs: 20,
     });
+    const sampler = new StreamSampler({ now: () => Date.parse('2026-12-02T18:00:00.000Z') });
     const source = connectedAgentsLiveSource({
       connected,
       visibleAgentIds: async () => new Set([7]),
       recentActivity: async () => [],
       streamLimit: 10,
       minIntervalMs: 0,
+      sampler,
     });
     stops.push(
       () => source.stop(),
       () => connected.stop(),
     );
     const seen: AgentLiveState[] = [];
+    const registry: AgentsFeedValue[] = [];
     const waiters: (() => void)[] = [];
     source.agents.subscribe((e) => {
-      seen.push(e.value);
+      if ('registry' in e.value) registry.push(e.value);
+      else seen.push(e.value);
       for (const wake of waiters.splice(0)) wake();
     });
     /** Resolves on the first published state matching `match` (an event, not a sleep). */
@@ -48,7 +53,18 @@ describe('connectedAgentsLiveSource', () => {
     };
 
     expect(await source.states([7])).toEqual([
-      { agentId: 7, connections: [], lastSeenAt: null, disconnectReason: null },
+      {
+        agentId: 7,
+        connections: [],
+        lastSeenAt: null,
+        disconnectReason: null,
+        samples: {
+          intervalMs: 60_000,
+          from: '2026-12-02T18:00:00.000Z',
+          kasStartedAt: '2026-12-02T18:00:00.000Z',
+          values: [0],
+        },
+      },
     ]);
 
     await connected.heartbeat(7, 1, meta);
@@ -65,6 +81,8 @@ describe('connectedAgentsLiveSource', () => {
       }),
     ]);
     expect(seen.at(-1)?.connections[0]?.configVersion).toBe(4);
+    // The sampler saw the active stream: this minute's peak, served with the state.
+    expect(state!.samples.values).toEqual([1]);
 
     // No tunnel for the disconnect delay: the pod is gone, with the reason the registrar gives.
     connected.tunnelsChanged(7, 1, { idle: 0, active: 0 });
@@ -72,5 +90,12 @@ describe('connectedAgentsLiveSource', () => {
     expect(after.connections).toEqual([]);
     expect(after.disconnectReason).toMatch(/no tunnel/);
     expect(after.lastSeenAt).not.toBeNull();
+    expect(after.samples.values).toEqual([1]);
+
+    // Deleted: announced on the same feed, and its samples are forgotten.
+    source.registryChanged({ registry: 'deleted', agentId: 7 });
+    expect(registry).toEqual([{ registry: 'deleted', agentId: 7 }]);
+    expect(sampler.size).toBe(0);
+    expect((await source.states([7]))[0]!.samples.values).toEqual([0]);
   });
 });

@@ -1,11 +1,14 @@
 // Adapts agent_registrar's ConnectedAgents (the pods connected to this kas, their tunnels and versions) to the
 // LiveSource that createLiveRouter serves. kas wires it where it owns both the registrar and its services:
 //     live: createLiveRouter(connectedAgentsLiveSource({ connected, visibleAgentIds, storedLastSeen, streamLimit }))
+// Every change also feeds the stream sampler (the sparkline's last hour); the live module reports registry changes
+// (agentCreated, agentDeleted) on the same feed.
 import type { ConnectedAgents, ConnectedPod } from '@mooring/modules/agent_registrar/server/index';
 
 import type { AuthenticatedContext } from '../api/operation';
 import { LiveFeed } from './live-feed';
-import type { ActivityEvent, AgentLiveState, LiveSource } from './live-router';
+import type { ActivityEvent, AgentLiveState, AgentsFeedValue, LiveSource } from './live-router';
+import { StreamSampler } from './stream-samples';
 
 export interface ConnectedAgentsSourceOptions {
   connected: ConnectedAgents;
@@ -20,7 +23,11 @@ export interface ConnectedAgentsSourceOptions {
   /** The activity feed (the live module publishes each committed row); created here when not given. */
   activity?: LiveFeed<ActivityEvent>;
   minIntervalMs?: number;
+  /** The active-stream history (tests inject one with their clock). */
+  sampler?: StreamSampler;
 }
+
+type RegistryChange = Exclude<AgentsFeedValue, AgentLiveState>;
 
 function podView(pod: ConnectedPod, streamLimit: number): AgentLiveState['connections'][number] {
   const version = pod.configVersion === null ? null : Number(pod.configVersion);
@@ -38,13 +45,16 @@ function podView(pod: ConnectedPod, streamLimit: number): AgentLiveState['connec
   };
 }
 
-export function connectedAgentsLiveSource(
-  options: ConnectedAgentsSourceOptions,
-): LiveSource & { stop(): void } {
+export function connectedAgentsLiveSource(options: ConnectedAgentsSourceOptions): LiveSource & {
+  /** An agent was registered or deleted: sent at once to the viewers who may see it. */
+  registryChanged(change: RegistryChange): void;
+  stop(): void;
+} {
   const { connected } = options;
   const limitOf = (agentId: number) =>
     typeof options.streamLimit === 'function' ? options.streamLimit(agentId) : options.streamLimit;
-  const agents = new LiveFeed<AgentLiveState>({ minIntervalMs: options.minIntervalMs ?? 1_000 });
+  const agents = new LiveFeed<AgentsFeedValue>({ minIntervalMs: options.minIntervalMs ?? 1_000 });
+  const sampler = options.sampler ?? new StreamSampler();
   const activity = options.activity ?? new LiveFeed<ActivityEvent>({ minIntervalMs: 0 });
 
   const stateOf = (agentId: number, stored: Date | undefined): AgentLiveState => {
@@ -56,10 +66,17 @@ export function connectedAgentsLiveSource(
       connections: pods.map((p) => podView(p, limitOf(agentId))),
       lastSeenAt: seen ? seen.toISOString() : null,
       disconnectReason: pods.length === 0 && last ? last.reason : null,
+      samples: sampler.samples(agentId),
     };
   };
 
-  const unsubscribe = connected.onChange((agentId) => agents.publish(agentId, stateOf(agentId, undefined)));
+  const unsubscribe = connected.onChange((agentId) => {
+    sampler.record(
+      agentId,
+      connected.list(agentId).reduce((sum, pod) => sum + pod.tunnels.active, 0),
+    );
+    agents.publish(agentId, stateOf(agentId, undefined));
+  });
 
   return {
     agents,
@@ -69,6 +86,10 @@ export function connectedAgentsLiveSource(
     async states(agentIds) {
       const stored = (await options.storedLastSeen?.(agentIds)) ?? new Map<number, Date>();
       return agentIds.map((id) => stateOf(id, stored.get(id)));
+    },
+    registryChanged(change) {
+      if (change.registry === 'deleted') sampler.drop(change.agentId);
+      agents.publishNow(change.registry === 'deleted' ? change.agentId : change.agent.id, change);
     },
     stop() {
       unsubscribe();

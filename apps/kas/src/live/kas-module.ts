@@ -1,10 +1,11 @@
 // The live module: after the agent listener started, builds the console's live source from its ConnectedAgents
 // and provides it (and the Kubernetes API proxy's URL and CA, for kubeconfig.forAgent) to the tRPC procedures.
-// Activity rows reach live.onActivity as the services publish them after commit (services.events.activityRecorded):
-// no re-reading of the database.
+// Activity rows reach live.onActivity as the services publish them after commit (services.events.activityRecorded),
+// registry changes reach live.onAgents the same way (agentCreated, agentDeleted): no re-reading of the database.
 import type { ConnectedAgents } from '@mooring/modules/agent_registrar/server/index';
 import { actorOf } from '../api/actor';
 import type { KasModule } from '../module';
+import { toAgentView } from '../api/operations/agents';
 import type { ActivityEvent as ActivityRow } from '../services/index';
 import { connectedAgentsLiveSource } from './connected-agents-source';
 import type { ActivityEvent, LiveSource } from './live-router';
@@ -60,6 +61,19 @@ export function createLiveKasModule(options: LiveModuleOptions): KasModule {
       stops.push(
         services.events.activityRecorded.subscribe((row) =>
           source.activity.publish(row.agentId, activityView(row)),
+        ),
+      );
+      stops.push(
+        services.events.agentCreated.subscribe(({ agent }) => {
+          // The view names the creator (one users query); the row is committed, so the read sees it.
+          toAgentView(services, agent).then(
+            (view) => source.registryChanged({ registry: 'created', agent: view }),
+            (error: unknown) =>
+              ctx.logger.warn({ err: error, agentId: agent.id }, 'live: agent created event not sent'),
+          );
+        }),
+        services.events.agentDeleted.subscribe(({ agentId }) =>
+          source.registryChanged({ registry: 'deleted', agentId }),
         ),
       );
       ctx.provide(LIVE_SOURCE, source satisfies LiveSource);

@@ -22,6 +22,19 @@ describe('LiveFeed', () => {
     feed.stop();
   });
 
+  it('sends publishNow at once, dropping the state still waiting for that key', () => {
+    vi.useFakeTimers();
+    const feed = new LiveFeed<string>({ now: () => Date.now() });
+    const seen: string[] = [];
+    feed.subscribe((e) => seen.push(`${e.key}:${e.value}`));
+    feed.publish(1, 'connected');
+    feed.publish(1, 'disconnected');
+    feed.publishNow(1, 'deleted');
+    vi.advanceTimersByTime(5_000);
+    expect(seen).toEqual(['1:connected', '1:deleted']);
+    feed.stop();
+  });
+
   it('replays what came after a last event id, and asks for a snapshot when that id was dropped', () => {
     const feed = new LiveFeed<number>({ minIntervalMs: 0, keep: 3 });
     for (let i = 1; i <= 5; i++) feed.publish(i, i * 10);

@@ -52,6 +52,17 @@ export class LiveFeed<T> {
     this.pending.set(key, { value, timer });
   }
 
+  /**
+   * Sent now, outside the key's window: a change that must not be merged into a state (an agent registered or
+   * deleted). A state still waiting for the key is dropped: it is older than this event.
+   */
+  publishNow(key: number, value: T): void {
+    const waiting = this.pending.get(key);
+    if (waiting) clearTimeout(waiting.timer);
+    this.pending.delete(key);
+    this.emit(key, value);
+  }
+
   /** Events after `lastEventId`, or null when that id is older than what is kept (the caller re-sends a snapshot). */
   since(lastEventId: number): FeedEvent<T>[] | null {
     const oldest = this.ring[0]?.id ?? this.seq + 1;

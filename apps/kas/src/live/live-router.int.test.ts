@@ -10,7 +10,12 @@ import { Provided } from '../provided';
 import { ServiceEvents } from '../services/events';
 import type { TrpcContext } from '../trpc/init';
 import { LiveFeed } from './live-feed';
-import { createLiveRouter, type ActivityEvent, type AgentLiveState } from './live-router';
+import {
+  createLiveRouter,
+  type ActivityEvent,
+  type AgentLiveState,
+  type AgentsFeedValue,
+} from './live-router';
 
 const state = (agentId: number, pods: number): AgentLiveState => ({
   agentId,
@@ -28,6 +33,12 @@ const state = (agentId: number, pods: number): AgentLiveState => ({
     configVersion: null,
     streams: { active: 0, idle: 4, limit: 10 },
   })),
+  samples: {
+    intervalMs: 60_000,
+    from: '2026-11-25T12:00:00.000Z',
+    kasStartedAt: '2026-11-25T12:00:00.000Z',
+    values: [0],
+  },
 });
 
 interface SseEvent {
@@ -88,7 +99,7 @@ const signedIn = {
 };
 
 describe('live router over SSE', () => {
-  const agents = new LiveFeed<AgentLiveState>({ minIntervalMs: 0 });
+  const agents = new LiveFeed<AgentsFeedValue>({ minIntervalMs: 0 });
   const activity = new LiveFeed<ActivityEvent>({ minIntervalMs: 0 });
   const current = new Map<number, AgentLiveState>([
     [1, state(1, 1)],
@@ -134,8 +145,10 @@ describe('live router over SSE', () => {
     const first = await subscribe({});
     expect(first.headers.get('content-type')).toContain('text/event-stream');
     const events = sseReader(first.body!);
-    // The snapshot arrives once the stream is subscribed to the feed (subscribe first, then snapshot).
-    const snapshot = await events.next(2);
+    // The snapshot arrives once the stream is subscribed to the feed (subscribe first, then snapshot); it starts
+    // by telling the client to re-read the registry.
+    const [resync, ...snapshot] = await events.next(3);
+    expect(JSON.parse(resync!.data!)).toEqual({ registry: 'resync' });
     expect(snapshot.map((e) => JSON.parse(e.data!).agentId)).toEqual([1, 2]);
     agents.publish(3, state(3, 0)); // invisible to this caller
     agents.publish(2, state(2, 1));

@@ -1,6 +1,7 @@
 // What the console's live procedures answer (live-router.ts, live-subscriptions.ts), and the source kas plugs in.
 import { z } from 'zod';
 import type { AuthenticatedContext } from '../api/operation';
+import { agentView } from '../api/operations/agents';
 import type { LiveFeed } from './live-feed';
 
 /** An agent or row id. */
@@ -30,8 +31,37 @@ export const agentLiveState = z.object({
   lastSeenAt: iso.nullable(),
   /** Why it is not connected, when kas knows ("token ci-deploy revoked 3 min ago", "no tunnel for 5 s"). */
   disconnectReason: z.string().nullable(),
+  /** Active streams over the last hour on this kas, one peak per minute (stream-samples.ts). */
+  samples: z.object({
+    intervalMs: z.number(),
+    /** Start of the first sample's minute; the last sample is the current minute. */
+    from: iso,
+    /** Samples start when kas started: kas keeps them in memory only. */
+    kasStartedAt: iso,
+    /** At most 60, oldest first. */
+    values: z.array(z.number()),
+  }),
 });
 export type AgentLiveState = z.infer<typeof agentLiveState>;
+
+/**
+ * A change of the registry on live.onAgents: an agent registered (with its agents.list row), or deleted; agents
+ * have no rename. `resync` starts every snapshot: the client re-reads agents.list, as it may have missed changes.
+ */
+export const agentRegistryEvent = z.discriminatedUnion('registry', [
+  z.object({ registry: z.literal('created'), agent: agentView }),
+  z.object({ registry: z.literal('deleted'), agentId: id }),
+  z.object({ registry: z.literal('resync') }),
+]);
+export type AgentRegistryEvent = z.infer<typeof agentRegistryEvent>;
+
+/** One live.onAgents event: an agent's connection state, or a registry change. */
+export const agentsFeedEvent = z.union([agentLiveState, agentRegistryEvent]);
+export type AgentsFeedEvent = z.infer<typeof agentsFeedEvent>;
+/** What the agents feed carries (the resync marker is the subscription's own, never published). */
+export type AgentsFeedValue = AgentLiveState | Exclude<AgentRegistryEvent, { registry: 'resync' }>;
+
+export const isRegistryEvent = (e: AgentsFeedEvent): e is AgentRegistryEvent => 'registry' in e;
 
 export const activityEvent = z.object({
   id,
@@ -63,8 +93,11 @@ export interface LiveSource {
   states(agentIds: number[]): Promise<AgentLiveState[]>;
   /** The agent's newest activity rows, newest first (authorized for the caller like activity.list). */
   recentActivity(ctx: AuthenticatedContext, agentId: number, limit: number): Promise<ActivityEvent[]>;
-  /** Fed with `publish(agentId, state)` on every connect, disconnect, stream-count or version change. */
-  agents: LiveFeed<AgentLiveState>;
+  /**
+   * Fed with `publish(agentId, state)` on every connect, disconnect, stream-count or version change, and with
+   * `publishNow(agentId, registryEvent)` when an agent is registered or deleted.
+   */
+  agents: LiveFeed<AgentsFeedValue>;
   /** Fed with `publish(agentId, row)` after each activity row is committed. */
   activity: LiveFeed<ActivityEvent>;
 }

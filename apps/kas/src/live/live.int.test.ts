@@ -11,7 +11,7 @@ import { defaultModules } from '../modules';
 import { actorFor } from '../services/index';
 import { startTestKas, type TestKas } from '../testing/test-kas';
 import type { AppRouter } from '../trpc/router';
-import type { ActivityEvent, ActivityFeedEvent, AgentLiveState } from './live-router';
+import type { ActivityEvent, ActivityFeedEvent, AgentLiveState, AgentRegistryEvent } from './live-router';
 
 type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
 
@@ -100,6 +100,7 @@ describe('live.onAgents over SSE with a real agentk', () => {
   let agentId: number;
   let agentToken: string;
   let projectId: number;
+  let groupId: number;
   let client: Client;
   const stops: (() => unknown)[] = [];
   const url = () => `${tk.apiUrl}/trpc`;
@@ -112,6 +113,7 @@ describe('live.onAgents over SSE with a real agentk', () => {
     const group = await services.groups.create(actor, { name: 'Platform', path: 'platform' });
     const project = await services.projects.create(actor, { groupId: group.id, name: 'Prod', path: 'prod' });
     projectId = project.id;
+    groupId = group.id;
     agentId = (await services.agents.register(actor, { projectId: project.id, name: 'live-cluster' })).id;
     agentToken = (await services.agentTokens.create(actor, agentId, { name: 'live' })).token;
     const pat = (await services.personalAccessTokens.create(actor, { name: 'live', scopes: ['read_api'] }))
@@ -131,7 +133,10 @@ describe('live.onAgents over SSE with a real agentk', () => {
     const errors: unknown[] = [];
     const agentsSub = client.live.onAgents.subscribe(
       { agentId },
-      { onData: (e) => states.push(e.data), onError: (err) => errors.push(err) },
+      {
+        onData: (e) => ('registry' in e.data ? undefined : states.push(e.data)),
+        onError: (err) => errors.push(err),
+      },
     );
     stops.push(
       () => agentsSub.unsubscribe(),
@@ -173,9 +178,15 @@ describe('live.onAgents over SSE with a real agentk', () => {
     expect(pod.streams.idle + pod.streams.active).toBeLessThanOrEqual(pod.streams.limit);
     expect(connected.disconnectReason).toBeNull();
 
-    // The query agrees with the subscription.
+    // The query agrees with the subscription, and serves the samples of active streams since kas started.
     const [now] = await client.live.agents.query({});
     expect(now).toMatchObject({ agentId, connections: [{ podName: 'agentk-live-0' }] });
+    expect(now!.samples.intervalMs).toBe(60_000);
+    expect(now!.samples.values.length).toBeGreaterThanOrEqual(1);
+    expect(now!.samples.values.length).toBeLessThanOrEqual(60);
+    expect(Date.parse(now!.samples.from)).toBeGreaterThanOrEqual(
+      Date.parse(now!.samples.kasStartedAt) - 60_000,
+    );
 
     const connectedRow = await activity.next(
       'the agent_connected activity row',
@@ -270,6 +281,69 @@ describe('live.onAgents over SSE with a real agentk', () => {
     expect(ended.status).toBe(401);
     expect(ended.message).toMatch(/revoked/);
     await services.agentTokens.revoke(admin, info.id);
+  });
+
+  it('announces registered and deleted agents on live.onAgents, to the viewers who may see them', async () => {
+    const services = tk.kas.services;
+    const admin = actorFor((await services.users.getByUsername(tk.adminUsername))!);
+    /** A user with a read_api token, Developer on `onProject` when given. */
+    const viewer = async (username: string, onProject?: number) => {
+      const user = await services.users.create(admin, { username, password: 'password-of-a-developer' });
+      if (onProject)
+        await services.memberships.set(
+          admin,
+          { type: 'project', id: onProject },
+          { userId: user.id, role: 'developer' },
+        );
+      const { token } = await services.personalAccessTokens.create(actorFor(user), {
+        name: 'live',
+        scopes: ['read_api'],
+      });
+      const events = collector<AgentRegistryEvent>();
+      const sub = clientFor(url(), token).live.onAgents.subscribe(
+        {},
+        { onData: (e) => ('registry' in e.data ? events.push(e.data) : undefined) },
+      );
+      stops.push(() => sub.unsubscribe());
+      // Open once the snapshot's resync marker arrived.
+      await events.next(`${username}'s snapshot`, (e) => e.registry === 'resync');
+      return events;
+    };
+    const other = await services.projects.create(admin, {
+      groupId,
+      name: 'Elsewhere',
+      path: 'elsewhere',
+    });
+    const member = await viewer('dev-registry', projectId);
+    const outsider = await viewer('dev-outsider', other.id);
+
+    const added = await services.agents.register(admin, { projectId, name: 'added-live' });
+    const created = await member.next(
+      'the created event',
+      (e) => e.registry === 'created' && e.agent.id === added.id,
+    );
+    expect(created).toEqual({
+      registry: 'created',
+      agent: expect.objectContaining({ id: added.id, name: 'added-live', projectPath: 'platform/prod' }),
+    });
+    // The other project's viewer hears of an agent there, not of this one.
+    const there = await services.agents.register(admin, { projectId: other.id, name: 'there' });
+    await outsider.next(
+      'the created event there',
+      (e) => e.registry === 'created' && e.agent.id === there.id,
+    );
+
+    await services.agents.delete(admin, added.id);
+    await member.next('the deleted event', (e) => e.registry === 'deleted' && e.agentId === added.id);
+    await services.agents.delete(admin, there.id);
+    await outsider.next('the deleted event there', (e) => e.registry === 'deleted' && e.agentId === there.id);
+    const heard = (events: typeof member, id: number) =>
+      events.seen.some(
+        (e) => (e.registry === 'created' ? e.agent.id : e.registry === 'deleted' ? e.agentId : 0) === id,
+      );
+    expect(heard(outsider, added.id)).toBe(false);
+    expect(heard(member, there.id)).toBe(false);
+    await services.projects.delete(admin, other.id);
   });
 
   it('answers kubeconfig.forAgent with the proxy URL and its CA embedded', async () => {

@@ -1,6 +1,7 @@
 // Agents: registered in a project under a DNS-label name unique in that project. Deleting an agent
 // revokes its tokens first (so the tunnel drops its streams), then removes it with its configs,
-// connections and activity.
+// connections and activity. Both emit after commit (events.agentCreated, events.agentDeleted): the console's
+// Clusters list in every open tab adds or removes the row. There is no rename: an agent's name is fixed.
 import { agents, agentTokens, projects } from '@mooring/db';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Actor } from './actor';
@@ -82,7 +83,9 @@ export function createAgentService(
           );
           return row!.id;
         });
-        return (await load(id))!;
+        const agent = (await load(id))!;
+        deps.events.agentCreated.emit({ agent }, deps.events.onListenerError);
+        return agent;
       } catch (err) {
         if (isUniqueViolation(err)) throw conflict();
         throw err;

@@ -1,13 +1,18 @@
 // In-process events other parts of kas subscribe to: the tunnel closes an agent's streams when its
 // token is revoked or the agent deleted; the config stream pushes a new configuration at once; the console's
-// live subscriptions get every activity row and re-check the viewer's rights when they may have changed.
+// live subscriptions get every activity row and registry change (agent registered or deleted), and re-check the
+// viewer's rights when they may have changed.
 // Services emit only after the change committed (never from inside a transaction, which may still roll back);
 // listeners run synchronously; a throwing listener is isolated.
 import type { ActivityEvent } from './agent-activity';
+import type { AgentInfo } from './agents';
 
 export interface TokenRevokedEvent {
   tokenId: number;
   agentId: number;
+}
+export interface AgentCreatedEvent {
+  agent: AgentInfo;
 }
 export interface AgentDeletedEvent {
   agentId: number;
@@ -46,6 +51,8 @@ export class Topic<E> {
 
 export class ServiceEvents {
   readonly tokenRevoked = new Topic<TokenRevokedEvent>();
+  /** An agent was registered (after commit). */
+  readonly agentCreated = new Topic<AgentCreatedEvent>();
   readonly agentDeleted = new Topic<AgentDeletedEvent>();
   readonly configChanged = new Topic<ConfigChangedEvent>();
   /** Every agent_activity row, after the transaction that wrote it committed (recordActivity's callers). */
@@ -59,6 +66,10 @@ export class ServiceEvents {
     // Streams watching a deleted agent end (their authorization now answers 404).
     this.agentDeleted.subscribe(() =>
       this.accessChanged.emit({ userIds: 'everyone', reason: 'agent deleted' }, this.onListenerError),
+    );
+    // Streams of the viewers who may see a new agent start including it (live.onAgents' grant).
+    this.agentCreated.subscribe(() =>
+      this.accessChanged.emit({ userIds: 'everyone', reason: 'agent created' }, this.onListenerError),
     );
   }
 

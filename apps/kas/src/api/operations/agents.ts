@@ -5,7 +5,8 @@ import { defineOperation } from '../operation';
 import type { KasServices } from '../services-adapter';
 import { id, iso, isoOrNull, okView, timestamp } from '../views';
 
-const agentView = z.object({
+/** An agent as agents.list answers it (also live.onAgents' registry events). */
+export const agentView = z.object({
   id,
   projectId: id,
   projectPath: z.string(),
@@ -19,7 +20,7 @@ const agentView = z.object({
 type AgentRow = Omit<z.input<typeof agentView>, 'createdAt' | 'createdByUsername'> & { createdAt: Date };
 
 /** Agent rows as views, with their creators' usernames (one query for the whole list). */
-async function toAgentViews(
+export async function toAgentViews(
   services: KasServices,
   rows: readonly AgentRow[],
 ): Promise<z.input<typeof agentView>[]> {
@@ -35,7 +36,8 @@ async function toAgentViews(
     createdAt: iso(a.createdAt),
   }));
 }
-const toAgentView = async (services: KasServices, row: AgentRow) => (await toAgentViews(services, [row]))[0]!;
+export const toAgentView = async (services: KasServices, row: AgentRow) =>
+  (await toAgentViews(services, [row]))[0]!;
 
 export const agentOperations = {
   list: defineOperation({
