@@ -78,7 +78,9 @@ describe('live registry changes in the Clusters list', () => {
     const page = pages[0]!;
     const badge = row(page, 'first').getByTestId('status-badge');
     await badge.tap().catch(() => badge.click());
-    const tip = page.getByRole('tooltip').filter({ hasText: /No agentk has connected as first yet\./ });
+    const tip = page
+      .getByRole('tooltip')
+      .filter({ hasText: /No agentk has connected as first yet: create a token/ });
     await tip.waitFor();
     // Still on the list: the tap opened the tip, not the agent.
     expect(new URL(page.url()).pathname).toBe('/');
