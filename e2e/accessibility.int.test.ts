@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginPage } from './pages/login-page';
 import { seriousAccessibilityProblems, type AxeProblem } from './support/accessibility';
 import { launchChromium, newContext, screenshot } from './support/browser';
-import { kasSession } from './support/kas-api';
+import { kasSession, registerAgent } from './support/kas-api';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
 
 const widths = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
@@ -20,30 +20,24 @@ describe('accessibility and screenshots of every page', () => {
     stack = await startStack();
     browser = await launchChromium();
     const kas = await kasSession(stack.kasUrl, adminUsername, adminPassword);
-    const group = (await kas.post('/api/v1/groups', { name: 'Platform', path: 'platform' })).body as {
-      id: number;
-    };
-    const project = (await kas.post('/api/v1/projects', { groupId: group.id, name: 'Web', path: 'web' }))
-      .body as {
-      id: number;
-    };
-    const agent = (await kas.post(`/api/v1/projects/${project.id}/agents`, { name: 'a11y-cluster' }))
-      .body as {
-      id: number;
-    };
-    await kas.post(`/api/v1/agents/${agent.id}/tokens`, { name: 'first' });
+    const { projectId, agentId } = await registerAgent(kas, {
+      group: 'Platform',
+      project: 'Web',
+      agent: 'a11y-cluster',
+    });
+    await kas.post(`/api/v1/agents/${agentId}/tokens`, { name: 'first' });
     const tabs = ['overview', 'activity', 'tokens', 'configuration', 'access', 'receptive', 'connect'];
     pages = [
       ['clusters', '/'],
       ['projects', '/projects'],
-      ['project', `/projects/${project.id}`],
+      ['project', `/projects/${projectId}`],
       ['groups', '/groups'],
       ['tokens', '/tokens'],
       ['versions', '/versions'],
       ['kubeconfig', '/kubeconfig'],
       ['users', '/admin/users'],
       ['audit', '/admin/audit'],
-      ...tabs.map((t): [string, string] => [`agent-${t}`, `/agents/${agent.id}?tab=${t}`]),
+      ...tabs.map((t): [string, string] => [`agent-${t}`, `/agents/${agentId}?tab=${t}`]),
       ['not-found', '/no-such-page'],
     ];
   }, 300_000);

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { AgentPage } from './pages/agent-page';
 import { LoginPage } from './pages/login-page';
-import { kasSession } from './support/kas-api';
+import { kasSession, registerAgent } from './support/kas-api';
 import { launchChromium, newContext, screenshot } from './support/browser';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
 
@@ -77,19 +77,7 @@ describe('agent page tabs in Chromium', () => {
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
     const api = await kasSession(stack.kasUrl, adminUsername, adminPassword);
-    const group = await api.post('/api/v1/groups', { name: 'Tabs', path: 'tabs' });
-    expect(group.status).toBe(201);
-    const project = await api.post('/api/v1/projects', {
-      groupId: (group.body as { id: number }).id,
-      name: 'Infra',
-      path: 'infra',
-    });
-    expect(project.status).toBe(201);
-    const agent = await api.post(`/api/v1/projects/${(project.body as { id: number }).id}/agents`, {
-      name: 'tabbed',
-    });
-    expect(agent.status).toBe(201);
-    agentId = (agent.body as { id: number }).id;
+    ({ agentId } = await registerAgent(api, { group: 'Tabs', project: 'Infra', agent: 'tabbed' }));
     await page.goto('/login');
     await new LoginPage(page).logIn(adminUsername, adminPassword);
     await page.waitForURL((url) => url.pathname === '/');

@@ -14,7 +14,7 @@ import { manifest, type AgentInstallFacts } from '../apps/console/components/age
 import { AgentPage } from './pages/agent-page';
 import { LoginPage } from './pages/login-page';
 import { launchChromium, newContext, screenshot } from './support/browser';
-import { kasSession } from './support/kas-api';
+import { kasSession, registerAgent } from './support/kas-api';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,13 +37,8 @@ describe('install instructions, pasted', () => {
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
     const kas = await kasSession(stack.kasUrl, adminUsername, adminPassword);
-    const group = await kas.post('/api/v1/groups', { name: 'Install', path: 'install' });
-    const groupId = (group.body as { id: number }).id;
-    const project = await kas.post('/api/v1/projects', { groupId, name: 'Infra', path: 'infra' });
-    const projectId = (project.body as { id: number }).id;
-    const registered = await kas.post(`/api/v1/projects/${projectId}/agents`, { name: agentName });
-    expect(registered.status).toBe(201);
-    agent = new AgentPage(page, (registered.body as { id: number }).id);
+    const { agentId } = await registerAgent(kas, { group: 'Install', project: 'Infra', agent: agentName });
+    agent = new AgentPage(page, agentId);
   }, 300_000);
 
   afterEach(async (ctx) => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { LoginPage } from './pages/login-page';
 import { launchChromium, newContext, screenshot } from './support/browser';
-import { kasSession, type KasApiSession } from './support/kas-api';
+import { kasSession, type KasApiSession, registerAgent } from './support/kas-api';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
 
 describe('live registry changes in the Clusters list', () => {
@@ -24,16 +24,7 @@ describe('live registry changes in the Clusters list', () => {
     pages = [await context.newPage(), await context.newPage()];
     for (const page of pages) page.setDefaultTimeout(20_000);
     api = await kasSession(stack.kasUrl, adminUsername, adminPassword);
-    const group = await api.post('/api/v1/groups', { name: 'Live', path: 'live' });
-    expect(group.status).toBe(201);
-    const project = await api.post('/api/v1/projects', {
-      groupId: (group.body as { id: number }).id,
-      name: 'Registry',
-      path: 'registry',
-    });
-    expect(project.status).toBe(201);
-    projectId = (project.body as { id: number }).id;
-    await api.post(`/api/v1/projects/${projectId}/agents`, { name: 'first' });
+    ({ projectId } = await registerAgent(api, { group: 'Live', project: 'Registry', agent: 'first' }));
   }, 300_000);
 
   afterEach(async (ctx) => {

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { LoginPage } from './pages/login-page';
-import { kasSession } from './support/kas-api';
+import { kasSession, registerAgent } from './support/kas-api';
 import { launchChromium, newContext, screenshot } from './support/browser';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
 
@@ -79,19 +79,11 @@ describe('console shell in Chromium', () => {
     page = await phoneContext.newPage();
     page.setDefaultTimeout(15_000);
     const api = await kasSession(stack.kasUrl, adminUsername, adminPassword);
-    const group = await api.post('/api/v1/groups', { name: 'Platform', path: 'platform' });
-    expect(group.status).toBe(201);
-    const project = await api.post('/api/v1/projects', {
-      groupId: (group.body as { id: number }).id,
-      name: 'Infra',
-      path: 'infra',
-    });
-    expect(project.status).toBe(201);
-    const agent = await api.post(`/api/v1/projects/${(project.body as { id: number }).id}/agents`, {
-      name: 'a-cluster-with-a-rather-long-name',
-    });
-    expect(agent.status).toBe(201);
-    agentId = (agent.body as { id: number }).id;
+    ({ agentId } = await registerAgent(api, {
+      group: 'Platform',
+      project: 'Infra',
+      agent: 'a-cluster-with-a-rather-long-name',
+    }));
   }, 300_000);
 
   afterEach(async (ctx) => {

@@ -31,3 +31,26 @@ export async function kasSession(kasUrl: string, username: string, password: str
     },
   };
 }
+
+/**
+ * A group, a project in it and an agent in the project, through kas's REST API; fails with kas's answer when a step
+ * is refused.
+ */
+export async function registerAgent(
+  kas: KasApiSession,
+  names: { group: string; project: string; agent: string },
+): Promise<{ groupId: number; projectId: number; agentId: number }> {
+  const created = async (path: string, body: unknown) => {
+    const res = await kas.post(path, body);
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return (res.body as { id: number }).id;
+  };
+  const groupId = await created('/api/v1/groups', { name: names.group, path: names.group.toLowerCase() });
+  const projectId = await created('/api/v1/projects', {
+    groupId,
+    name: names.project,
+    path: names.project.toLowerCase(),
+  });
+  const agentId = await created(`/api/v1/projects/${projectId}/agents`, { name: names.agent });
+  return { groupId, projectId, agentId };
+}
