@@ -33,6 +33,8 @@ export function cachedAuthenticator(
 ): ProxyAuthenticator & {
   hits: () => number;
   size: () => number;
+  /** Forgets every answer: the next request of each credential asks `inner` again (after an access change). */
+  clear: () => void;
 } {
   const entries = new BoundedTtlCache<string, Promise<AuthorizedCaller>>({
     maxEntries: options.maxEntries ?? DEFAULT_AUTH_CACHE_MAX_ENTRIES,
@@ -56,5 +58,5 @@ export function cachedAuthenticator(
     });
     return result;
   };
-  return Object.assign(fn, { hits: () => hits, size: () => entries.size });
+  return Object.assign(fn, { hits: () => hits, size: () => entries.size, clear: () => entries.clear() });
 }

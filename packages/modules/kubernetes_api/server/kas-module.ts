@@ -38,7 +38,8 @@ export interface KubernetesApiProxyModuleOptions {
   tlsRefreshMs?: number;
   /**
    * Auth answer cache (default 10 s / 5 s). Shorter than GitLab's 60 s because kas's own services already keep
-   * token checks in memory; this bounds how late a revocation or an access change reaches the proxy.
+   * token checks in memory. Emptied on every access change and configuration change kas's events announce, so this
+   * bounds only how late a change no event announces (e.g. an expiring token) reaches the proxy.
    */
   authCache?: { ttlMs: number; errorTtlMs: number };
   routingTimeoutMs?: number;
@@ -47,6 +48,7 @@ export interface KubernetesApiProxyModuleOptions {
 
 export function createKubernetesApiProxyModule(options: KubernetesApiProxyModuleOptions) {
   let proxy: KubernetesApiProxy | null = null;
+  let unsubscribe: (() => void)[] = [];
   return {
     name: 'kubernetes_api',
     settings: kubernetesApiSettings,
@@ -55,6 +57,14 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
     async start(ctx: ProxyModuleContext) {
       const cache = options.authCache ?? { ttlMs: 10_000, errorTtlMs: 5_000 };
       const settings = settingValues(kubernetesApiSettings, ctx.config);
+      const authenticate = cachedAuthenticator(servicesAuthenticator(ctx.services), cache);
+      // A revocation or an access change reaches the proxy at once; the TTL only bounds what no event announces.
+      const events = ctx.services.events;
+      if (events)
+        unsubscribe = [
+          events.accessChanged.subscribe(authenticate.clear),
+          events.configChanged.subscribe(authenticate.clear),
+        ];
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
         port: settings.proxyPort,
@@ -67,7 +77,7 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
           ),
         tlsRefreshMs: options.tlsRefreshMs,
         dialer: options.dialer(),
-        authenticate: cachedAuthenticator(servicesAuthenticator(ctx.services), cache),
+        authenticate,
         metricsRegistry: ctx.metrics,
         routingTimeoutMs: options.routingTimeoutMs,
         credentialRecheckMs: options.credentialRecheckMs,
@@ -81,6 +91,8 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
     },
     async stop() {
+      for (const stop of unsubscribe) stop();
+      unsubscribe = [];
       await proxy?.stop();
       proxy = null;
     },

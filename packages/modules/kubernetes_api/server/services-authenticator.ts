@@ -30,6 +30,14 @@ export interface ProxyAuthServices {
     // The job object is whatever ciJobTokens.verify returned.
     forCiJob(job: never, agentId: number): Promise<AuthorizedCiJob | null>;
   };
+  /**
+   * kas's service events: a revoked credential, a changed membership or an agent configuration (its user_access and
+   * ci_access) may change any cached answer, so the proxy forgets them all when one fires.
+   */
+  events?: {
+    accessChanged: { subscribe(listener: () => void): () => void };
+    configChanged: { subscribe(listener: () => void): () => void };
+  };
 }
 
 export interface ServicesAuthenticatorOptions {
