@@ -59,6 +59,20 @@ describe('connectionTimeline', () => {
     expect(connectionTimeline([], start, end).bands).toEqual([{ start, end, state: 'unknown' }]);
   });
 
+  it('draws nothing before the agent was registered: a new agent that never connected is not red all day', () => {
+    const t = connectionTimeline([], start, end, false, at(22));
+    expect(t.bands).toEqual([
+      { start, end: at(22), state: 'unknown' },
+      { start: at(22), end, state: 'disconnected' },
+    ]);
+    expect(timelineSummary(t)).toBe('connected 0 min of the last 24 h; 0 reconnects; no record for 22 h');
+    // Registered before the window: every band stands as recorded.
+    expect(connectionTimeline([down(2)], start, end, false, at(-5)).bands).toEqual([
+      { start, end: at(2), state: 'connected' },
+      { start: at(2), end, state: 'disconnected' },
+    ]);
+  });
+
   it('summarises minutes and plural reconnects', () => {
     const t = connectionTimeline(
       [down(1), up(1 + 20 / 60), down(2), up(2 + 10 / 60), down(4), up(4 + 20 / 60)],

@@ -30,12 +30,15 @@ const agentWide = '*';
 /**
  * @param events any order; events outside the window still tell the state at its start.
  * @param connectedNow what kas reports right now (null: not known); used only when no event says anything.
+ * @param existsSince when the agent was registered (ms): before it there is nothing to record, so a new agent that
+ *   never connected is not drawn as disconnected for the whole window.
  */
 export function connectionTimeline(
   events: ConnectionEvent[],
   windowStart: number,
   windowEnd: number,
   connectedNow: boolean | null = null,
+  existsSince: number = -Infinity,
 ): ConnectionTimeline {
   const transitions = events
     .filter((e) => e.kind === 'agent_connected' || e.kind === 'agent_disconnected')
@@ -58,13 +61,17 @@ export function connectionTimeline(
   const bands: Band[] = [];
   const reconnects: number[] = [];
   let cursor = windowStart;
+  const append = (end: number, bandState: BandState) => {
+    const last = bands[bands.length - 1];
+    if (last && last.state === bandState) last.end = end;
+    else bands.push({ start: cursor, end, state: bandState });
+    cursor = end;
+  };
   const push = (until: number) => {
     const end = Math.min(Math.max(until, windowStart), windowEnd);
     if (end <= cursor) return;
-    const last = bands[bands.length - 1];
-    if (last && last.state === state) last.end = end;
-    else bands.push({ start: cursor, end, state });
-    cursor = end;
+    if (cursor < existsSince) append(Math.min(end, existsSince), 'unknown');
+    if (end > cursor) append(end, state);
   };
 
   for (const event of transitions) {

@@ -98,6 +98,7 @@ export function OverviewTab({ agent, history }: { agent: AgentRow; history: numb
     <div className="space-y-4">
       <AgentTimeline
         agentId={agent.id}
+        createdAt={agent.createdAt}
         connectedNow={agent.live ? agent.live.connections.length > 0 : null}
       />
       <OverviewBody agent={agent} history={history} />
