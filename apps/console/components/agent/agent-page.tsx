@@ -14,14 +14,12 @@ import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
 import { Allowed } from '../allowed';
 import { LiveDot } from '../live-dot';
-import { AccessTab } from './access-tab';
 import { ActivityTab } from './activity-tab';
 import { AgentTabLink, agentTabs, showAgentTab, useAgentTab } from './agent-tabs';
-import { ConfigTab } from './config-tab';
 import { ConnectTab } from './connect-tab';
+import { AccessTab, ConfigTab, ReceptiveTab } from './lazy-tabs';
 import { OverviewTab } from './overview-tab';
 import { usePrefetchAgentTabs } from './prefetch-agent-tabs';
-import { ReceptiveTab } from './receptive-tab';
 import { TokensTab } from './tokens-tab';
 
 /** What kas writes where the token goes (PAT_PLACEHOLDER in apps/kas/src/trpc/live.ts). */

@@ -5,6 +5,7 @@ import { useEffect, useRef } from 'react';
 import { activityLimit } from '../../lib/activity-feed';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import type { AgentTabId } from './agent-tabs';
+import { preloadLazyTabs } from './lazy-tabs';
 
 /** One query a tab reads: the key its own useQuery uses, and the call that answers it. */
 interface TabQuery {
@@ -58,7 +59,7 @@ function tabQueries(
  * - the open tab's queries start beside agents.get, not after it (the page renders the tab only once the agent is
  *   known, so the tab's own query would start one round trip later);
  * - every other tab's follow once the agent arrived (after, so the header's request stays small), so a switch
- *   paints from the cache at once, network or not;
+ *   paints from the cache at once, network or not (the lazy tabs' scripts load then too, lazy-tabs.tsx);
  * - a switch then asks for the tab's data again in the background: the cache may be minutes old, and a session
  *   that ended meanwhile goes to login (watchConnectionLink) as it did when a switch loaded the page. A failed
  *   refresh leaves the cached data on screen (the connection monitor reports an outage).
@@ -85,6 +86,7 @@ export function usePrefetchAgentTabs(agentId: number, openTab: AgentTabId, agent
   }, [agentId, openTab, client, queryClient, trpc]);
   useEffect(() => {
     if (!agentLoaded) return;
+    preloadLazyTabs();
     for (const q of Object.values(tabQueries(trpc, client, agentId)).flat()) {
       void queryClient.prefetchQuery({ queryKey: q.queryKey, queryFn: q.load });
     }

@@ -9,6 +9,8 @@ import {
   supportedMinorsAt,
   type VersionPolicy,
 } from './policy';
+import { versionPolicySchema } from './policy-schema';
+import policyJson from './version-policy.json' with { type: 'json' };
 
 const at = (iso: string) => new Date(`${iso}T12:00:00Z`);
 
@@ -89,6 +91,18 @@ describe('kubernetesVersionSupport', () => {
     expect(kubernetesVersionSupport('v1.36.3', day).status).toBe('supported');
     expect(kubernetesVersionSupport('v1.37.2', day).status).toBe('too_new');
     expect(kubernetesVersionSupport('v1.33.9', day).status).toBe('unsupported');
+  });
+
+  it('ships a policy file the schema accepts, and the schema names a bad field', () => {
+    expect(versionPolicySchema.parse(policyJson).minors).toEqual(defaultVersionPolicy.minors);
+    const bad = versionPolicySchema.safeParse({
+      ...defaultVersionPolicy,
+      minors: [{ minor: '1.x', released: 'soon' }],
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => i.path.join('.'))).toEqual(
+      expect.arrayContaining(['minors.0.minor', 'minors.0.released', 'minors.0.endOfLife']),
+    );
   });
 
   it('has every shipped minor released before its end of life, in order', () => {
