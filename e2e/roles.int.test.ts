@@ -15,7 +15,7 @@ describe('roles in the console', () => {
   let page: Page | undefined;
   let agentId = 0;
   let projectId = 0;
-  const users = { developer: 'dana-dev', maintainer: 'max-maint' } as const;
+  const users = { developer: 'dana-dev', maintainer: 'max-maint', owner: 'olga-owner' } as const;
   const password = (username: string) => `${username}-password-1`;
 
   beforeAll(async () => {
@@ -123,6 +123,29 @@ describe('roles in the console', () => {
     await p.goto('/admin/users');
     await p.getByText('Users are managed by administrators').waitFor();
     expect(await p.getByRole('heading', { name: 'New user' }).count()).toBe(0);
+  });
+
+  it('lets an Owner who is not an administrator add a member by username, and names a username that does not exist', async () => {
+    const admin = new RestClient(stack.kasUrl);
+    expect((await admin.login(adminUsername, adminPassword)).status).toBe(200);
+    expect(
+      (await admin.post('/api/v1/users', { username: 'nina-new', password: password('nina-new') })).status,
+    ).toBe(201);
+    const p = await signIn(users.owner, password(users.owner));
+    await p.goto(`/projects/${projectId}`);
+    const members = p.getByRole('region', { name: 'Members' });
+    await members.getByLabel('Username').fill('nina-nobody');
+    await members.getByRole('button', { name: 'Add member' }).click();
+    await members
+      .getByText('there is no user "nina-nobody"; check the spelling, or ask an administrator')
+      .waitFor();
+    await members.getByLabel('Username').fill('nina-new');
+    await members.getByRole('button', { name: 'Add member' }).click();
+    await members.getByRole('cell', { name: 'nina-new', exact: true }).waitFor();
+    const listed = await admin.get<{ username: string; directRole: string | null }[]>(
+      `/api/v1/projects/${projectId}/members`,
+    );
+    expect(listed.body.find((m) => m.username === 'nina-new')?.directRole).toBe('developer');
   });
 
   it('asks an administrator before Make admin, and offers nothing on their own row', async () => {

@@ -27,23 +27,22 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
   const actions = (isGroup ? group.data : project.data)?.allowedActions;
   const manage = isGroup ? 'group:manage_members' : 'project:manage_members';
   const me = useQuery(trpc.session.me.queryOptions({}));
-  // Adding by username needs the user list, which only administrators may read.
+  // Administrators may list users: their form suggests usernames. Everyone else types the name they know.
   const users = useQuery({
     ...trpc.users.list.queryOptions({}),
     retry: false,
     enabled: me.data?.allowedActions.includes('user:manage') === true,
   });
   const [role, setRole] = useState<(typeof roles)[number]>('developer');
-  const [lookupError, setLookupError] = useState<string | null>(null);
   const refresh = () =>
     queryClient.invalidateQueries({
       queryKey: isGroup
         ? trpc.members.group.list.queryKey(groupKey)
         : trpc.members.project.list.queryKey(projectKey),
     });
-  const addGroup = useMutation(trpc.members.group.set.mutationOptions({ onSuccess: () => void refresh() }));
+  const addGroup = useMutation(trpc.members.group.add.mutationOptions({ onSuccess: () => void refresh() }));
   const addProject = useMutation(
-    trpc.members.project.set.mutationOptions({ onSuccess: () => void refresh() }),
+    trpc.members.project.add.mutationOptions({ onSuccess: () => void refresh() }),
   );
   const removeGroup = useMutation(
     trpc.members.group.remove.mutationOptions({ onSuccess: () => void refresh() }),
@@ -64,19 +63,9 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
     event.preventDefault();
     const form = event.currentTarget;
     const username = String(new FormData(form).get('username') ?? '').trim();
-    const user = users.data?.find((u) => u.username === username);
-    if (!user) {
-      setLookupError(
-        !users.data
-          ? `Only administrators can look users up by name; ask an administrator to add ${username}.`
-          : `There is no user “${username}”; check the spelling or create the user under Admin → Users.`,
-      );
-      return;
-    }
-    setLookupError(null);
     const onSuccess = () => form.reset();
-    if (isGroup) addGroup.mutate({ groupId: target.id, userId: user.id, username, role }, { onSuccess });
-    else addProject.mutate({ projectId: target.id, userId: user.id, username, role }, { onSuccess });
+    if (isGroup) addGroup.mutate({ groupId: target.id, username, role }, { onSuccess });
+    else addProject.mutate({ projectId: target.id, username, role }, { onSuccess });
   }
 
   return (
@@ -126,13 +115,7 @@ export function Members({ target }: { target: { kind: 'group' | 'project'; id: n
       >
         <form onSubmit={submit} className="flex max-w-2xl flex-wrap items-end gap-2">
           <div className="w-56">
-            <Field
-              label="Username"
-              name="username"
-              required
-              list="known-users"
-              error={lookupError ?? errors.userId}
-            />
+            <Field label="Username" name="username" required list="known-users" error={errors.username} />
             <datalist id="known-users">
               {(users.data ?? []).map((u) => (
                 <option key={u.id} value={u.username} />

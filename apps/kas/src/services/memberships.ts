@@ -105,6 +105,30 @@ export function createMembershipService(ctx: ServiceContext) {
   }
 
   const service = {
+    /**
+     * Adds (or changes the role of) the user named `username`: what an Owner who is not an administrator knows of
+     * the person they add. The caller must be allowed to manage members before the name is looked up, so only
+     * Owners learn whether a username exists (as GitLab's user search tells any signed-in user).
+     */
+    async add(
+      actor: Actor,
+      target: MembershipTarget,
+      input: { username: string; role: Role },
+    ): Promise<MemberInfo[]> {
+      const role = parseField(roleSchema, input.role, 'role');
+      await policy.authorize(
+        actor,
+        target.type === 'group' ? 'group:manage_members' : 'project:manage_members',
+        target,
+      );
+      const [user] = await db.select({ id: users.id }).from(users).where(eq(users.username, input.username));
+      if (!user)
+        throw new NotFoundError(
+          `there is no user ${JSON.stringify(input.username)}; check the spelling, or ask an administrator to create the user`,
+        );
+      return service.set(actor, target, { userId: user.id, role, username: input.username });
+    },
+
     /** Adds or changes a direct membership. */
     async set(
       actor: Actor,

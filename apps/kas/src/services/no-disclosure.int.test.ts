@@ -121,4 +121,29 @@ describeWithDatabases('no disclosure', ({ database }) => {
       w.services.memberships.set(w.actors.guest, target, { userId: w.actors.owner.userId!, role: 'guest' }),
     ).rejects.toBeInstanceOf(ForbiddenError);
   });
+
+  it('lets an Owner add by username alone, and tells only those who may manage members whether a name exists', async () => {
+    const g = await w.services.groups.create(w.actors.outsider, { name: 'ByName', path: uniq('byname') });
+    const target = { type: 'group' as const, id: g.id };
+    const added = await w.services.memberships.add(w.actors.outsider, target, {
+      username: w.actors.developer.username,
+      role: 'developer',
+    });
+    expect(added.find((m) => m.username === w.actors.developer.username)?.directRole).toBe('developer');
+    await expect(
+      w.services.memberships.add(w.actors.outsider, target, { username: 'no-such-user', role: 'guest' }),
+    ).rejects.toThrow(/there is no user "no-such-user"; check the spelling, or ask an administrator/);
+    // A member who may not manage members learns nothing about names: the same refusal for a real and a made-up one.
+    const real = await failure(
+      w.services.memberships.add(w.actors.developer, target, {
+        username: w.actors.reporter.username,
+        role: 'guest',
+      }),
+    );
+    const madeUp = await failure(
+      w.services.memberships.add(w.actors.developer, target, { username: 'no-such-user', role: 'guest' }),
+    );
+    expect(real).toMatchObject({ name: 'ForbiddenError' });
+    expect(real).toEqual(madeUp);
+  });
 });

@@ -40,6 +40,31 @@ function memberOps<K extends 'groupId' | 'projectId'>(
         );
       },
     }),
+    add: defineOperation({
+      name: `${domain}.add`,
+      type: 'mutation',
+      method: 'POST',
+      path: `/${segment}/:${key}/members`,
+      summary: `Add a member to a ${segment.slice(0, -1)} by username, or change their role (Owner)`,
+      input: z.strictObject({
+        ...targetKey,
+        username: z.string().min(1).max(255).describe('the username of the user to add'),
+        role: roleSchema,
+      }),
+      output: z.array(memberView),
+      async handler(input, ctx) {
+        const typed = input as {
+          groupId?: number;
+          projectId?: number;
+          username: string;
+          role: z.infer<typeof roleSchema>;
+        };
+        return ctx.services.memberships.add(actorOf(ctx), targetOf(typed), {
+          username: typed.username,
+          role: typed.role,
+        });
+      },
+    }),
     set: defineOperation({
       name: `${domain}.set`,
       type: 'mutation',
