@@ -15,6 +15,27 @@ describe('stream helpers', () => {
     await expect(reader.next()).rejects.toThrow('ECONNRESET');
   });
 
+  it('hands small answers over at once, and lets a bulk stream gather the records of the next turn', async () => {
+    const kib = (n: number, fill: string) => Buffer.alloc(n * 1024, fill);
+    const runSize = async (reader: AsyncGenerator<Buffer[]>) =>
+      ((await reader.next()).value ?? []).reduce((sum: number, b: Buffer) => sum + b.length, 0);
+
+    const small = new PassThrough();
+    const smallReader = readCoalesced(small);
+    small.write(kib(4, 'a'));
+    setImmediate(() => small.write(kib(4, 'b')));
+    expect(await runSize(smallReader)).toBe(4 * 1024);
+
+    const bulk = new PassThrough();
+    const bulkReader = readCoalesced(bulk);
+    bulk.write(kib(64, 'x'));
+    expect(await runSize(bulkReader)).toBe(64 * 1024);
+    const next = runSize(bulkReader);
+    bulk.write(kib(4, 'a'));
+    setImmediate(() => bulk.write(kib(4, 'b')));
+    expect(await next).toBe(8 * 1024);
+  });
+
   it('adds one lasting listener per stream, and calls a given handler for every error', () => {
     const stream = new PassThrough();
     listenForErrors(stream);
