@@ -4,8 +4,9 @@
 //   idle k         agentk with k idle tunnels (pool minIdle = scaleUpStep = k), its configuration stream, registrar
 //   default        agentk with its default pool settings
 // The per-tunnel cost is the slope between the `idle k` rows; configuration stream + registrar + per-agent maps
-// are what `idle 1` adds to `channel` beyond one tunnel. With --snapshot, heap snapshots of kas at 0 and N agents of
-// the `idle 1` shape are written to DIR in a pass of their own (compare them with bench/tunnel/heap-diff.ts).
+// are what `idle 1` adds to `channel` beyond one tunnel. With --snapshot DIR, heap snapshots of kas at 0 and N agents
+// of one shape (`--snapshot-shape`, default `default`) are written to DIR in a pass of their own (compare them with
+// bench/tunnel/heap-diff.ts); `--only channel,default` measures those shapes alone.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,12 @@ import { measureIdleMemory, type IdleMemory, type IdleMemoryOptions } from './id
 import { killAll, runBench } from './run-bench';
 
 const { values } = parseArgs({
-  options: { agents: { type: 'string' }, snapshot: { type: 'string' }, only: { type: 'string' } },
+  options: {
+    agents: { type: 'string' },
+    snapshot: { type: 'string' },
+    'snapshot-shape': { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 const count = Number(values.agents ?? 1000);
 const children: ChildProcess[] = [];
@@ -33,21 +39,19 @@ async function main(): Promise<void> {
   const only = values.only?.split(',');
   for (const shape of shapes) {
     if (only && !only.includes(shape.name)) continue;
-    let snapshotPrefix: string | undefined;
-    if (values.snapshot && shape.name === 'idle 1') {
-      mkdirSync(values.snapshot, { recursive: true });
-      snapshotPrefix = join(values.snapshot, 'kas-idle1');
-    }
     results.set(
       shape.name,
-      await measureIdleMemory({
-        count,
-        agents: shape.agents,
-        snapshotPrefix,
-        log,
-        track: (c) => children.push(c),
-      }),
+      await measureIdleMemory({ count, agents: shape.agents, log, track: (c) => children.push(c) }),
     );
+  }
+  // A pass of its own: writing a snapshot grows kas's RSS, which must not reach the figures above.
+  if (values.snapshot) {
+    const shape = shapes.find((s) => s.name === (values['snapshot-shape'] ?? 'default'));
+    if (!shape) throw new Error(`--snapshot-shape: one of ${shapes.map((s) => s.name).join(', ')}`);
+    mkdirSync(values.snapshot, { recursive: true });
+    const snapshotPrefix = join(values.snapshot, `kas-${shape.name.replace(' ', '')}`);
+    await measureIdleMemory({ count, agents: shape.agents, snapshotPrefix, track: (c) => children.push(c) });
+    log(`heap snapshots: ${snapshotPrefix}-0.heapsnapshot and ${snapshotPrefix}-${count}.heapsnapshot`);
   }
   const kib = (n: number) => `${n.toFixed(1)} KiB`;
   console.log(
