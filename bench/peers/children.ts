@@ -11,6 +11,8 @@ export interface Child {
   /** The next line of its stdout; rejects with its stderr tail if it exits first. */
   nextLine(): Promise<string>;
   write(text: string): void;
+  /** Ends it now (SIGKILL): a helper whose figures were read. */
+  stop(): void;
 }
 
 export function startChild(
@@ -45,6 +47,7 @@ export function startChild(
       return next.value;
     },
     write: (text) => void child.stdin!.write(text),
+    stop: () => void child.kill('SIGKILL'),
   };
 }
 

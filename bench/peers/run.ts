@@ -17,6 +17,7 @@ import { killChildren, stopChildren } from './children';
 import { runLoad, type LoadRun, type PathTarget } from './load';
 import { httpsRequest } from '../tunnel/bench-http';
 import { directPath, startMooring, startRemotedialer } from './paths';
+import { mooringIdleKiB, remotedialerIdleKiB } from './idle-agents';
 import { clockTicksPerSecond, cpuSeconds } from '../tunnel/proc-stat';
 import { buildTable, paths, type PathFigures, type PathName, type Repetition } from './table';
 import { runBench } from '../tunnel/run-bench';
@@ -28,12 +29,13 @@ const Options = z.object({
   'latency-n': z.coerce.number().int().min(10).max(100_000).default(300),
   'concurrent-n': z.coerce.number().int().min(16).max(1_000_000).default(3000),
   workers: z.coerce.number().int().min(1).max(256).default(16),
+  'idle-agents': z.coerce.number().int().min(0).max(5000).default(1000),
   http2: z.boolean().default(false),
 });
 type Options = z.infer<typeof Options>;
 
 const usage = `usage: pnpm exec tsx bench/peers/run.ts [--reps 3] [--list-mib 95] [--log-mib 100] [--latency-n 300]
-       [--concurrent-n 3000] [--workers 16] [--http2]`;
+       [--concurrent-n 3000] [--workers 16] [--idle-agents 1000 (0: no idle-agent row)] [--http2]`;
 
 function readOptions(): Options {
   const stringOption = { type: 'string' } as const;
@@ -45,6 +47,7 @@ function readOptions(): Options {
       'latency-n': stringOption,
       'concurrent-n': stringOption,
       workers: stringOption,
+      'idle-agents': stringOption,
       http2: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -94,6 +97,7 @@ const podLog = '/api/v1/namespaces/bench/pods/bench/log';
 /** One repetition: each row for every path back to back, in `order`. */
 async function repetition(
   loadclient: string,
+  idle: (p: Exclude<PathName, 'direct'>) => Promise<number>,
   targets: Record<PathName, PathTarget>,
   order: PathName[],
   o: Options,
@@ -137,6 +141,12 @@ async function repetition(
     if (p === 'direct') logBytes = r.bytes!;
     say(p, 'log', `${r.mibps!.toFixed(1)} MiB/s (${mib(r.bytes!)})`);
   }
+  if (o['idle-agents'] > 0)
+    for (const p of order) {
+      if (p === 'direct') continue;
+      figures[p].idleRssKiB = await idle(p);
+      say(p, 'idle', `${figures[p].idleRssKiB!.toFixed(1)} KiB server RSS per idle agent`);
+    }
   return { figures: figures as Repetition, listBytes, logBytes };
 }
 
@@ -172,6 +182,11 @@ async function main(): Promise<void> {
     await startBenchPod(cluster, 'bench');
     await fillBenchPodLog(cluster, 'bench', o['log-mib']);
 
+    // Fresh servers of their own each time, so the row is not skewed by what the other rows left in the heap.
+    const idle = (p: Exclude<PathName, 'direct'>) =>
+      p === 'mooring'
+        ? mooringIdleKiB(o['idle-agents'])
+        : remotedialerIdleKiB(bins.rdharness, direct, dir, o['idle-agents']);
     // Not counted: kas and agentk run JavaScript that V8 compiles on its first thousands of requests, and
     // repetition 1 would otherwise carry that cost for the Mooring path alone.
     await warmUp(bins.loadclient, targets, o);
@@ -179,7 +194,14 @@ async function main(): Promise<void> {
     let sizes = { listBytes: 0, logBytes: 0 };
     for (let rep = 0; rep < o.reps; rep++) {
       // The order of the paths rotates per repetition, so none always runs first (cold) or last.
-      const r = await repetition(bins.loadclient, targets, rotate(paths, rep), o, `rep ${rep + 1}/${o.reps}`);
+      const r = await repetition(
+        bins.loadclient,
+        idle,
+        targets,
+        rotate(paths, rep),
+        o,
+        `rep ${rep + 1}/${o.reps}`,
+      );
       reps.push(r.figures);
       sizes = r;
     }
@@ -189,6 +211,7 @@ async function main(): Promise<void> {
         logMiB: Math.round(sizes.logBytes / 2 ** 20),
         workers: o.workers,
         http2: o.http2,
+        idleAgents: o['idle-agents'],
       }),
     );
   } finally {

@@ -70,6 +70,26 @@ describe('buildTable', () => {
     expect(table.split('\n')[0]).toMatch(/median \[min–max\] of 3 reps.*Mooring.*remotedialer/);
   });
 
+  it('shows server RSS per idle agent for the tunnels only, and no such row when it did not run', () => {
+    const idle = (r: Repetition, mooring: number, remotedialer: number): Repetition => ({
+      ...r,
+      mooring: { ...r.mooring, idleRssKiB: mooring },
+      remotedialer: { ...r.remotedialer, idleRssKiB: remotedialer },
+    });
+    const table = buildTable([idle(rep(1), 100, 45), idle(rep(2), 110, 44), idle(rep(3), 90, 46)], {
+      ...options,
+      idleAgents: 1000,
+    });
+    const line = table.split('\n').find((l) => l.includes('server RSS per idle agent (1000 agents, TLS)'))!;
+    expect(
+      line
+        .split('|')
+        .map((c) => c.trim())
+        .slice(2, -1),
+    ).toEqual(['–', '100.0 KiB [90.0–110.0]', '45.0 KiB [44.0–46.0]']);
+    expect(buildTable([rep(1)], options)).not.toContain('idle agent');
+  });
+
   it('says h1 only when --http2 was asked and a path did not negotiate it', () => {
     const table = buildTable([rep(1, 'HTTP/1.1')], { ...options, http2: true });
     expect(table.split('\n')[2]).toMatch(/^\| protocol +\| h1 only \(HTTP\/1\.1\) +\| h1 only/);

@@ -17,6 +17,8 @@ export interface PathFigures {
   cpuParts: Record<string, number>;
   listMiBps: number;
   logMiBps: number;
+  /** Server RSS per idle connected agent, KiB (tunnel paths, when the idle-agent row ran). */
+  idleRssKiB?: number;
 }
 
 export type Repetition = Record<PathName, PathFigures>;
@@ -56,6 +58,8 @@ export interface TableOptions {
   workers: number;
   /** The load client offered h2 (`--http2`). */
   http2: boolean;
+  /** Idle agents of the server-RSS row; 0 or absent: no such row. */
+  idleAgents?: number;
 }
 
 interface Row {
@@ -112,6 +116,19 @@ const cpuRow: Row = {
   },
 };
 
+const kib: Format = (n) => `${n.toFixed(1)} KiB`;
+
+/** Server RSS per idle agent: the tunnel's own figure (the direct path has no server to hold agents). */
+function idleRow(agents: number): Row {
+  return {
+    label: `server RSS per idle agent (${agents} agents, TLS)`,
+    cell(reps, path) {
+      const values = reps.map((r) => r[path].idleRssKiB).filter((v): v is number => v !== undefined);
+      return path === 'direct' || !values.length ? '–' : formatSpread(spread(values), kib);
+    },
+  };
+}
+
 function rows(o: TableOptions): Row[] {
   return [
     protocolRow(o.http2),
@@ -121,6 +138,7 @@ function rows(o: TableOptions): Row[] {
     cpuRow,
     compared(`ConfigMap LIST ~${o.listMiB} MiB, MiB/s (% of direct)`, (f) => f.listMiBps, mibps, 'ratio'),
     compared(`pod log ${o.logMiB} MiB, MiB/s (% of direct)`, (f) => f.logMiBps, mibps, 'ratio'),
+    ...(o.idleAgents ? [idleRow(o.idleAgents)] : []),
   ];
 }
 

@@ -9,7 +9,6 @@ import type { ClientRequest } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { forwardPodPort, runKubectl, startCluster } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/server/index';
@@ -19,6 +18,7 @@ import { httpsRequest } from './bench-http';
 import { fillBenchPodLog, startBenchPod } from './bench-pod';
 import { fmt, printTable, summarize, type Row } from './stats';
 import { killAll, runBench } from './run-bench';
+import { measureIdleMemory } from './idle-memory';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -114,10 +114,6 @@ async function listMs(path: Path, url: string, n: number): Promise<{ ms: number;
   return { ms: summarize(samples).p50, bytes };
 }
 
-function lines(child: ChildProcess): AsyncIterator<string> {
-  return createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-}
-
 async function portForwardThroughput(
   kubectl: string,
   kubeconfig: string,
@@ -207,58 +203,16 @@ async function watchDelays(
   return [...arrivals.values()].filter((a) => a.direct && a.proxy).map((a) => a.proxy! - a.direct!);
 }
 
-async function idleAgentMemory(
-  count: number,
-): Promise<{ perAgentKiB: number; connections: number; idle: number }> {
-  const kas = spawnTsx('kas-idle.ts', [String(count)], here, ['--expose-gc']);
-  const kasLines = lines(kas);
-  const { url, caFile } = JSON.parse((await kasLines.next()).value as string) as {
-    url: string;
-    caFile: string;
-  };
-  const sample = async () => {
-    kas.stdin!.write('\n');
-    return JSON.parse((await kasLines.next()).value as string) as { rss: number; heap: number; idle: number };
-  };
-  await new Promise((r) => setTimeout(r, 1000));
-  const before = await sample();
-  const agents = spawnTsx('agents-idle.ts', [url, caFile, String(count)], here);
-  await lines(agents).next();
-  let after = await sample();
-  const deadline = Date.now() + 120_000;
-  while (after.idle < count * 2 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 500));
-    after = await sample();
-  }
-  await new Promise((r) => setTimeout(r, 3000));
-  after = await sample();
-  const port = new URL(url.replace(/^grpcs?:/, 'http:')).port;
-  const ss = await new Promise<string>((resolve) => {
-    const c = spawn('ss', ['-Htn', 'state', 'established', `( sport = :${port} )`]);
-    let o = '';
-    c.stdout.on('data', (d: Buffer) => (o += d.toString()));
-    c.on('close', () => resolve(o));
-    c.on('error', () => resolve(''));
-  });
-  agents.kill('SIGKILL');
-  kas.kill('SIGKILL');
-  return {
-    perAgentKiB: (after.rss - before.rss) / count / 1024,
-    connections: ss.split('\n').filter(Boolean).length,
-    idle: after.idle,
-  };
-}
-
 async function main(): Promise<void> {
   if (!ONLY_MEMORY) await clusterFigures();
   for (const count of ONLY ? [] : [AGENTS]) {
     log(`kas memory with ${count} idle agents (each agentk with its pool)`);
-    const m = await idleAgentMemory(count);
+    const m = await measureIdleMemory({ count, track: (c) => children.push(c) });
     rows.push({
       metric: `kas RSS per idle agent (${count} agents)`,
       direct: '-',
-      proxy: fmt.kib(m.perAgentKiB),
-      ratio: `${m.idle} idle tunnels, ${m.connections} TCP conns`,
+      proxy: fmt.kib(m.perAgentKiB.rss),
+      ratio: `${m.after.idle} idle tunnels, ${m.connections} TCP conns`,
       goal: '≤ 64 KiB',
     });
   }

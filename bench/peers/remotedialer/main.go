@@ -2,7 +2,8 @@
 // show: `server` terminates the caller's TLS, checks its bearer token and forwards the HTTP request to the cluster
 // through the agent's websocket tunnel (end-to-end TLS to kube-apiserver over the tunnelled TCP connection, with the
 // cluster token the server holds); `agent` connects to the server and dials
-// kube-apiserver on its behalf. Both exit when stdin closes, so they never outlive the benchmark.
+// kube-apiserver on its behalf; `idle-agents` opens N idle agent sessions (the idle-agent memory row). All exit when
+// stdin closes, so they never outlive the benchmark.
 package main
 
 import (
@@ -16,7 +17,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: rdharness server|agent [flags] (-h for the flags)")
+		fmt.Fprintln(os.Stderr, "usage: rdharness server|agent|idle-agents [flags] (-h for the flags)")
 		os.Exit(2)
 	}
 	var err error
@@ -25,8 +26,10 @@ func main() {
 		err = server(os.Args[2:])
 	case "agent":
 		err = agent(os.Args[2:])
+	case "idle-agents":
+		err = idleAgents(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q: use server or agent", os.Args[1])
+		err = fmt.Errorf("unknown command %q: use server, agent or idle-agents", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rdharness %s: %v\n", os.Args[1], err)

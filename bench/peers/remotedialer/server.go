@@ -80,7 +80,8 @@ func server(args []string) error {
 		proxies:      map[string]*httputil.ReverseProxy{},
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/connect", tunnels)
+	sessions := &countingHandler{next: tunnels}
+	mux.Handle("/connect", sessions)
 	mux.Handle(proxyPrefix, p)
 
 	cert, caFile, err := selfSignedCert(*dir)
@@ -108,7 +109,8 @@ func server(args []string) error {
 	select {
 	case err := <-served:
 		return err
-	case <-untilStdinCloses():
+	// Each stdin line asks for a memory sample (bench/peers' idle-agent row); EOF stops the server.
+	case <-stdinLines(func(string) { fmt.Println(memorySample(sessions.inFlight.Load())) }):
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)

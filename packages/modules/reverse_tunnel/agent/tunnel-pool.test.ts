@@ -59,32 +59,43 @@ describe('TunnelPool', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('opens 10 tunnels at start (idle < 2) and no more while 2 are idle or connecting', () => {
+  it('opens the 2 idle tunnels it needs at start, not a scale-up step of 10 (each idle tunnel costs kas memory)', () => {
     const { pool, tunnels } = makePool();
     pool.start();
-    expect(tunnels).toHaveLength(10);
+    expect(tunnels).toHaveLength(2);
     for (const t of tunnels) t.accept();
-    expect(pool.stats()).toEqual({ connecting: 0, idle: 10, active: 0, total: 10 });
+    expect(pool.stats()).toEqual({ connecting: 0, idle: 2, active: 0, total: 2 });
   });
 
   it('opens no tunnel for a call while enough stay idle, and takes it back once kas keeps the stream', () => {
+    const { pool, tunnels } = makePool({ minIdle: 2, scaleUpStep: 10 });
+    pool.start();
+    for (const t of tunnels) t.accept();
+    tunnels[0]!.activate();
+    for (const t of tunnels.slice(2)) t.accept();
+    expect(tunnels).toHaveLength(12);
+    tunnels[2]!.activate();
+    expect(tunnels).toHaveLength(12);
+    expect(pool.stats()).toMatchObject({ connecting: 0, idle: 10, active: 2 });
+    tunnels[0]!.idleAgain();
+    expect(pool.stats()).toMatchObject({ idle: 11, active: 1, total: 12 });
+  });
+
+  it('scales up by a step of 10 when a call leaves fewer than 2 idle', () => {
     const { pool, tunnels } = makePool();
     pool.start();
     for (const t of tunnels) t.accept();
     tunnels[0]!.activate();
-    expect(tunnels).toHaveLength(10);
-    expect(pool.stats()).toMatchObject({ connecting: 0, idle: 9, active: 1 });
-    tunnels[0]!.idleAgain();
-    expect(pool.stats()).toMatchObject({ idle: 10, active: 0, total: 10 });
+    expect(pool.stats()).toMatchObject({ connecting: 10, idle: 1, active: 1, total: 12 });
   });
 
-  it('scales up when calls leave fewer than 2 idle', () => {
+  it('scales up by its step again when calls use up what the last step opened', () => {
     const { pool, tunnels } = makePool({ scaleUpStep: 3 });
     pool.start();
     for (const t of tunnels) t.accept();
     tunnels[0]!.activate();
     tunnels[1]!.activate();
-    expect(pool.stats()).toMatchObject({ connecting: 3, idle: 1, active: 2, total: 6 });
+    expect(pool.stats()).toMatchObject({ connecting: 3, idle: 0, active: 2, total: 5 });
   });
 
   it('closes a tunnel whose call ended while the pool stops', async () => {
@@ -99,22 +110,26 @@ describe('TunnelPool', () => {
     expect(pool.stats().total).toBe(0);
   });
 
-  it('scales up by 10 when fewer than 2 are idle or connecting', async () => {
+  it('retries after failures with only the tunnels it lacks', async () => {
     const { pool, tunnels } = makePool();
     pool.start();
     for (const t of tunnels) t.failWith(status.UNAVAILABLE);
     expect(pool.stats().total).toBe(0);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(tunnels).toHaveLength(20);
-    expect(pool.stats()).toMatchObject({ connecting: 10, total: 10 });
+    expect(tunnels).toHaveLength(4);
+    expect(pool.stats()).toMatchObject({ connecting: 2, total: 2 });
   });
 
   it('at its maximum, refills only as calls finish', () => {
     const { pool, tunnels } = makePool({ maxTunnels: 3 });
     pool.start();
-    expect(tunnels).toHaveLength(3);
+    expect(tunnels).toHaveLength(2);
     for (const t of tunnels) t.accept();
-    for (const t of [...tunnels]) t.activate();
+    tunnels[0]!.activate();
+    expect(tunnels).toHaveLength(3);
+    tunnels[2]!.accept();
+    tunnels[1]!.activate();
+    tunnels[2]!.activate();
     expect(tunnels).toHaveLength(3);
     tunnels[0]!.serve();
     expect(tunnels).toHaveLength(4);
@@ -124,9 +139,11 @@ describe('TunnelPool', () => {
   it('never exceeds maxTunnels', () => {
     const { pool, tunnels, live } = makePool({ maxTunnels: 4, scaleUpStep: 10 });
     pool.start();
-    expect(tunnels).toHaveLength(4);
     for (const t of tunnels) t.accept();
-    for (const t of [...tunnels]) t.activate();
+    tunnels[0]!.activate();
+    expect(tunnels).toHaveLength(4);
+    for (const t of tunnels.slice(2)) t.accept();
+    for (const t of tunnels.slice(1)) t.activate();
     expect(live()).toHaveLength(4);
     expect(pool.stats()).toMatchObject({ active: 4, idle: 0, total: 4 });
     tunnels[0]!.serve();
@@ -137,11 +154,14 @@ describe('TunnelPool', () => {
     const { pool, tunnels } = makePool();
     pool.start();
     for (const t of tunnels) t.accept();
+    tunnels[0]!.activate();
+    for (const t of tunnels.slice(2)) t.accept();
+    tunnels[0]!.idleAgain();
     await vi.advanceTimersByTimeAsync(59_000);
-    expect(pool.stats().idle).toBe(10);
+    expect(pool.stats().idle).toBe(12);
     await vi.advanceTimersByTimeAsync(20_000);
     expect(pool.stats()).toMatchObject({ idle: 2, total: 2 });
-    expect(tunnels.filter((t) => t.closeCalls > 0)).toHaveLength(8);
+    expect(tunnels.filter((t) => t.closeCalls > 0)).toHaveLength(10);
   });
 
   it('a shrink never cancels a call that started', async () => {
@@ -193,11 +213,12 @@ describe('TunnelPool', () => {
   });
 
   it('re-opens at once after kas releases an idle tunnel', () => {
-    const { pool, tunnels } = makePool({ minIdle: 2, scaleUpStep: 2 });
+    const { pool, tunnels } = makePool({ minIdle: 2, scaleUpStep: 10 });
     pool.start();
     for (const t of tunnels) t.accept();
     tunnels[0]!.state = 'done';
     tunnels[0]!.events.ended({ kind: 'released' });
-    expect(tunnels).toHaveLength(4);
+    // Only the one it lacks: kas releases every idle tunnel at its maximum age, and a step each would pile up.
+    expect(tunnels).toHaveLength(3);
   });
 });

@@ -1,7 +1,10 @@
 // agentk's pool of tunnels to kas (GitLab's connection manager): keep at least `minIdle` idle, open `scaleUpStep`
-// at a time when fewer are idle, take a tunnel back as idle when its call ended and kas keeps the stream, close
-// idle tunnels above the minimum after `maxIdleTimeMs`, never more than `maxTunnels`, back off after errors.
-// A shrink never cancels a call.
+// at a time when a call leaves fewer idle (demand), take a tunnel back as idle when its call ended and kas keeps the
+// stream, close idle tunnels above the minimum after `maxIdleTimeMs`, never more than `maxTunnels`, back off after
+// errors. A shrink never cancels a call. Without demand (start, kas releasing idle tunnels at their maximum age, a
+// retry) the pool opens only what it lacks of `minIdle`: every idle tunnel costs kas memory (~12 KiB RSS each, see
+// docs/decisions.md), and opening `scaleUpStep` then would keep 5× the minimum open for `maxIdleTimeMs` after
+// every start and every connection-age cycle.
 import { Backoff } from '../../shared/backoff';
 import type { TunnelEnd, TunnelEvents } from './agent-tunnel';
 
@@ -119,11 +122,13 @@ export class TunnelPool {
     this.changed();
   }
 
-  private fill(): void {
+  /** Opens what the pool lacks of `minIdle`; `scaleUpStep` at least when a call just took an idle tunnel. */
+  private fill(demand = false): void {
     if (!this.running || this.retryTimer) return;
     const s = this.stats();
-    if (s.connecting + s.idle < this.minIdle)
-      this.open(Math.min(this.scaleUpStep, this.maxTunnels - s.total));
+    const missing = this.minIdle - (s.connecting + s.idle);
+    if (missing > 0)
+      this.open(Math.min(demand ? Math.max(missing, this.scaleUpStep) : missing, this.maxTunnels - s.total));
   }
 
   private onAccepted(tunnel: PoolTunnel): void {
@@ -139,7 +144,7 @@ export class TunnelPool {
     if (!entry) return;
     entry.state = 'active';
     this.changed();
-    this.fill();
+    this.fill(true);
   }
 
   /** The call ended and kas keeps the stream for the next one. */

@@ -17,6 +17,7 @@ import {
   type OnTokenRevoked,
   type VerifyAgentToken,
 } from '../../../modserver/index';
+import type { ListenerTimeouts } from '../../../shared/listener-timeouts';
 import type { AgentDialer } from '../../shared/tunnel-api';
 import type { TunnelRegistry } from '../registry';
 import type { ServerTunnel } from '../server-tunnel';
@@ -42,6 +43,8 @@ export interface AgentApiServerOptions {
   maxMessageBytes?: number;
   disconnectAfterMs?: number;
   kasReplica?: string;
+  /** Socket limits of the listener (default: kas's). */
+  timeouts?: ListenerTimeouts;
   logger?: Logger;
   metricsRegistry?: Registry;
 }
@@ -71,6 +74,7 @@ export async function startAgentApiServer(options: AgentApiServerOptions): Promi
     maxConnectionAge: options.maxConnectionAge,
     keepalive: options.keepalive,
     maxMessageBytes: options.maxMessageBytes,
+    timeouts: options.timeouts,
     logger: (options.logger ?? pino({ level: 'info' })).child({ module: 'agent_api' }),
     metrics: options.metricsRegistry ?? new Registry(),
   });
