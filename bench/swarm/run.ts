@@ -163,9 +163,17 @@ async function main(): Promise<void> {
   log(`all ${AGENTS} connected in ${(connectMs / 1000).toFixed(1)} s`);
   await Promise.all(clients.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]().next()));
   await sleep(5000);
+  const fresh = await kas.swarm(true);
+  // agentk opens scaleUpStep (10) tunnels as it connects and closes those above minIdle (2) after maxIdleTimeMs
+  // (60 s, tunnel-pool.ts): the idle agent of a long-running fleet is the one after that.
+  log(`${fresh.idle} idle tunnels just after connecting; waiting for agentk to close the surplus (≤ 2 per agent)`);
+  const steadyBy = performance.now() + 150_000;
+  while ((await kas.swarm()).idle > 2 * AGENTS && performance.now() < steadyBy) await sleep(1000);
+  await sleep(3000);
   const after = await kas.swarm(true);
   const rssPerAgentKiB = (after.rss - before.rss) / AGENTS / 1024;
   const heapPerAgentKiB = (after.heap - before.heap) / AGENTS / 1024;
+  const perStreamKiB = (fresh.rss - after.rss) / Math.max(1, fresh.idle - after.idle) / 1024;
   log(`RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MiB; idle for ${IDLE_SECONDS} s`);
 
   const cpu0 = cpuOfPid(kas.child.pid!);
@@ -179,9 +187,11 @@ async function main(): Promise<void> {
   const rows: string[][] = [
     ['agents (client processes)', `${AGENTS} (${processes} × ≤ ${PER_PROCESS})`, ''],
     ['kas RSS at 0 → at N (after GC)', `${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MiB`, ''],
-    ['kas RSS per idle agent', `${rssPerAgentKiB.toFixed(1)} KiB`, '≤ remotedialer (44 KiB in issue 11)'],
-    ['kas heap per idle agent', `${heapPerAgentKiB.toFixed(1)} KiB`, ''],
-    ['idle tunnels / config streams at N', `${after.idle} / ${after.configStreams}`, ''],
+    ['kas RSS per idle agent (steady: ≤ 2 idle tunnels each)', `${rssPerAgentKiB.toFixed(1)} KiB`, '≤ remotedialer (44 KiB in issue 11)'],
+    ['kas heap per idle agent (steady)', `${heapPerAgentKiB.toFixed(1)} KiB`, ''],
+    ['idle tunnels / config streams (steady)', `${after.idle} / ${after.configStreams}`, ''],
+    ['kas RSS per idle agent just after connecting', `${((fresh.rss - before.rss) / AGENTS / 1024).toFixed(1)} KiB (${fresh.idle} idle tunnels)`, ''],
+    ['kas RSS per surplus idle tunnel (fresh − steady)', `${perStreamKiB.toFixed(1)} KiB`, ''],
     [`kas CPU per idle agent per minute (${IDLE_SECONDS} s idle)`, `${cpuPerAgentMinuteUs.toFixed(1)} µs`, ''],
     ['time until all N connected (cold start)', `${(connectMs / 1000).toFixed(1)} s`, ''],
   ];
