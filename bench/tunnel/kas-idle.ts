@@ -12,19 +12,14 @@ import pino from 'pino';
 import { inTestTokenVerifier } from '@mooring/modules/modserver/testing/in-test-token-verifier';
 import { startAgentApiServer } from '@mooring/modules/reverse_tunnel/server/testing/agent-api-server';
 import { DEFAULT_LISTENER_TIMEOUTS } from '@mooring/modules/shared/listener-timeouts';
+import { benchAgentTokens } from './bench-kas';
 
 const agents = Number(process.argv[2] ?? 100);
 const noFirstCallLimit = process.argv.includes('--no-first-call-limit');
-const tokens = Object.fromEntries(
-  Array.from({ length: agents }, (_, i) => [
-    `mgt-bench-${i + 1}`,
-    { agentId: i + 1, tokenId: i + 1, projectId: 1 },
-  ]),
-);
 const server = await startAgentApiServer({
   port: 0,
   tls: { mode: 'self-signed', dir: mkdtempSync(join(tmpdir(), 'bench-kas-tls-')) },
-  verifyAgentToken: inTestTokenVerifier(tokens),
+  verifyAgentToken: inTestTokenVerifier(benchAgentTokens(agents)),
   logger: pino({ level: 'silent' }),
   timeouts: noFirstCallLimit ? { ...DEFAULT_LISTENER_TIMEOUTS, firstCallMs: 3600_000 } : undefined,
 });
