@@ -31,11 +31,13 @@ export function startChild(
     tail.splice(0, Math.max(0, tail.length - 20));
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const exited = new Promise<never>((_, reject) =>
+  const exited = new Promise<never>((_, reject) => {
     child.on('exit', (code, signal) =>
       reject(new Error(`${name} exited (${signal ?? code}) early:\n${tail.join('\n')}`)),
-    ),
-  );
+    );
+    // A command that cannot be spawned (ENOENT, EACCES) reports here, not as an exit; unhandled, it would end the run.
+    child.on('error', (error) => reject(new Error(`could not start ${name} (${command}): ${error.message}`)));
+  });
   exited.catch(() => undefined);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   return {

@@ -87,6 +87,34 @@ describe('ConnectedAgents', () => {
     agents.stop();
   });
 
+  it('forgets a deleted agent once its pods are gone, and at once when it has none', async () => {
+    const store = recordingStore();
+    const agents = connectedAgents(store.recorder, { disconnectAfterMs: 100 });
+    await agents.heartbeat(9, 1, meta('pod-1'));
+    agents.tunnelsChanged(9, 1, { idle: 2, active: 0 });
+    agents.agentDeleted(9, 'agent 9 was deleted');
+    agents.tunnelsChanged(9, 1, { idle: 0, active: 0 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(store.disconnects.map((d) => d.reason)).toEqual(['agent 9 was deleted']);
+    expect(agents.lastDisconnect(9)).toBeNull();
+    expect(agents.list(9)).toEqual([]);
+
+    await agents.heartbeat(10, 1, meta('pod-1'));
+    agents.tunnelsChanged(10, 1, { idle: 1, active: 0 });
+    agents.tunnelsChanged(10, 1, { idle: 0, active: 0 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(agents.lastDisconnect(10)?.reason).toBe('no tunnel for 0.1 s');
+    agents.agentDeleted(10, 'agent 10 was deleted');
+    expect(agents.lastDisconnect(10)).toBeNull();
+    // No reason is left waiting for a pod that will never come.
+    await agents.heartbeat(10, 2, meta('pod-2'));
+    agents.tunnelsChanged(10, 2, { idle: 1, active: 0 });
+    agents.tunnelsChanged(10, 2, { idle: 0, active: 0 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(store.disconnects.at(-1)?.reason).toBe('no tunnel for 0.1 s');
+    agents.stop();
+  });
+
   it('keeps the latest last-seen time per agent', async () => {
     let now = new Date('2026-01-01T00:00:00Z');
     const agents = connectedAgents(recordingStore().recorder, { now: () => now });

@@ -47,7 +47,8 @@ export class ConnectedAgents {
   private readonly staleAfterMs: number;
   private readonly sweeper: NodeJS.Timeout;
   private readonly changeListeners = new Set<(agentId: number) => void>();
-  private readonly pendingReasons = new Map<number, string>();
+  /** Per agent with pods: the reason its last pod's disconnect carries, and whether to forget the agent then. */
+  private readonly pendingReasons = new Map<number, { reason: string; forget: boolean }>();
   private readonly lastDisconnects = new Map<number, { at: Date; reason: string }>();
   private stopped = false;
 
@@ -67,7 +68,17 @@ export class ConnectedAgents {
 
   /** The reason the next disconnect of the agent's pods will carry (e.g. its token was revoked). */
   noteDisconnectReason(agentId: number, reason: string): void {
-    this.pendingReasons.set(agentId, reason);
+    this.pendingReasons.set(agentId, { reason, forget: false });
+  }
+
+  /**
+   * The agent was deleted: its pods' disconnects carry `reason`, and nothing of it stays here afterwards (a deleted
+   * agent's last disconnect and noted reason would otherwise be kept until kas restarts).
+   */
+  agentDeleted(agentId: number, reason: string): void {
+    this.lastDisconnects.delete(agentId);
+    if (this.pods.has(agentId)) this.pendingReasons.set(agentId, { reason, forget: true });
+    else this.pendingReasons.delete(agentId);
   }
 
   /** When and why the agent's last pod went away; null if none did since kas started. */
@@ -212,11 +223,12 @@ export class ConnectedAgents {
   private disconnect(pod: ConnectedPod, why: string): Promise<void> {
     const pods = this.pods.get(pod.agentId);
     pods?.delete(pod.podId);
-    const reason = this.pendingReasons.get(pod.agentId) ?? why;
+    const pending = this.pendingReasons.get(pod.agentId);
+    const reason = pending?.reason ?? why;
     if (!pods || pods.size === 0) {
       this.pods.delete(pod.agentId);
       this.pendingReasons.delete(pod.agentId);
-      this.lastDisconnects.set(pod.agentId, { at: this.now(), reason });
+      if (!pending?.forget) this.lastDisconnects.set(pod.agentId, { at: this.now(), reason });
     }
     this.changed(pod.agentId);
     // A pod that never registered has no record to close (its tunnels came and went within a heartbeat).

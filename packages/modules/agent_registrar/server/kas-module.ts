@@ -122,7 +122,7 @@ export function createAgentRegistrarKasModule(
       if (agentDeleted)
         stops.push(
           agentDeleted.subscribe(({ agentId }) =>
-            running.connectedAgents.noteDisconnectReason(agentId, `agent ${agentId} was deleted`),
+            running.connectedAgents.agentDeleted(agentId, `agent ${agentId} was deleted`),
           ),
         );
     },
