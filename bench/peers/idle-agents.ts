@@ -2,13 +2,11 @@
 // TLS on, each agent on a connection of its own. Mooring: kas's agent listener (bench/tunnel/kas-idle.ts) with N
 // idle agentk instances (bench/tunnel/agents-idle.ts). remotedialer: a fresh harness server with N sessions from
 // `rdharness idle-agents` (a websocket each); its RSS is read after runtime.GC and debug.FreeOSMemory.
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { measureIdleMemory } from '../tunnel/idle-memory';
 import { startChild, track } from './children';
 import type { PathTarget } from './load';
+import { startRemotedialerServer } from './paths';
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
@@ -27,28 +25,7 @@ export async function remotedialerIdleKiB(
   dir: string,
   count: number,
 ): Promise<number> {
-  const secret = (name: string) => {
-    const file = join(dir, name);
-    writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
-    return file;
-  };
-  const agentToken = secret('rd-idle-agent-token');
-  const server = startChild('remotedialer idle server', rdharness, [
-    'server',
-    '-dir',
-    join(dir, 'rd-idle-tls'),
-    '-cluster',
-    direct.base,
-    '-cluster-ca-file',
-    direct.caFile,
-    '-cluster-token-file',
-    direct.tokenFile,
-    '-client-token-file',
-    secret('rd-idle-client-token'),
-    '-agent-token-file',
-    agentToken,
-  ]);
-  const ready = z.object({ url: z.string(), caFile: z.string() }).parse(JSON.parse(await server.nextLine()));
+  const { server, ready, agentToken } = await startRemotedialerServer(rdharness, direct, dir, 'rd-idle');
   const sample = async () => {
     server.write('\n');
     return Sample.parse(JSON.parse(await server.nextLine()));

@@ -71,19 +71,23 @@ export async function startMooring(cluster: KubeCluster, dir: string): Promise<P
   };
 }
 
-/** The remotedialer server and agent; the server reaches kube-apiserver with the direct path's CA and token. */
-export async function startRemotedialer(
+/**
+ * A remotedialer harness server reaching kube-apiserver with the direct path's CA and token; its files are named
+ * `<prefix>-…` in `dir`. Resolves once it listens, with where (`ready`) and the tokens it expects.
+ */
+export async function startRemotedialerServer(
   rdharness: string,
   direct: PathTarget,
   dir: string,
-): Promise<PathTarget> {
-  const secret = (name: string) => privateFile(dir, name, randomBytes(24).toString('hex'));
-  const clientToken = secret('rd-client-token');
-  const agentToken = secret('rd-agent-token');
-  const server = startChild('remotedialer server', rdharness, [
+  prefix: string,
+) {
+  const secret = (name: string) => privateFile(dir, `${prefix}-${name}`, randomBytes(24).toString('hex'));
+  const clientToken = secret('client-token');
+  const agentToken = secret('agent-token');
+  const server = startChild(`remotedialer server (${prefix})`, rdharness, [
     'server',
     '-dir',
-    join(dir, 'rd-tls'),
+    join(dir, `${prefix}-tls`),
     '-cluster',
     direct.base,
     '-cluster-ca-file',
@@ -96,6 +100,21 @@ export async function startRemotedialer(
     agentToken,
   ]);
   const ready = z.object({ url: z.string(), caFile: z.string() }).parse(JSON.parse(await server.nextLine()));
+  return { server, ready, clientToken, agentToken };
+}
+
+/** The remotedialer server and agent; the server reaches kube-apiserver with the direct path's CA and token. */
+export async function startRemotedialer(
+  rdharness: string,
+  direct: PathTarget,
+  dir: string,
+): Promise<PathTarget> {
+  const { server, ready, clientToken, agentToken } = await startRemotedialerServer(
+    rdharness,
+    direct,
+    dir,
+    'rd',
+  );
   const agent = startChild('remotedialer agent', rdharness, [
     'agent',
     '-connect',
