@@ -43,7 +43,13 @@ export function watchHandler(options: WatchHandlerOptions): TunnelHandler {
       return call.fail({ code: GrpcStatus.INVALID_ARGUMENT, message: `resource: ${parsed.error}` });
     const filter = makeFilter(request, parsed.ref);
     if (typeof filter === 'string') return call.fail({ code: GrpcStatus.INVALID_ARGUMENT, message: filter });
-    await serve(call, options, request, resourceId(parsed.ref), filter);
+    try {
+      await serve(call, options, request, resourceId(parsed.ref), filter);
+    } catch (error) {
+      // kas went away while a message was being sent: nothing left to tell it.
+      if (call.signal.aborted) return;
+      throw error;
+    }
     call.finish({});
   };
 }
