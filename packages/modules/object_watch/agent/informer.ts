@@ -148,7 +148,6 @@ export class Informer {
         }
         cache.setInfo(info);
         let resourceVersion = await this.list();
-        cache.setStatus('ok', '');
         for (;;) {
           resourceVersion = await this.watch(resourceVersion);
           this.backoff.reset();
@@ -227,6 +226,7 @@ export class Informer {
       continueToken = page.data.metadata.continue || undefined;
       resourceVersion = page.data.metadata.resourceVersion ?? resourceVersion;
     } while (continueToken);
+    cache.setStatus('ok', '');
     cache.replaceAll(rows);
     this.lists++;
     return resourceVersion;

@@ -12,6 +12,12 @@ export const MAX_BODY_BYTES = 128 * 1024 * 1024;
 /** One watch event (one object) larger than this ends the watch; etcd's own limit is 1.5 MiB. */
 export const MAX_WATCH_LINE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A watch that sends nothing for this long (no event, no bookmark; the API server sends a bookmark about every
+ * minute and ends a watch at its timeoutSeconds) is taken for a dead connection.
+ */
+export const WATCH_IDLE_MS = 6 * 60_000;
+
 export class KubeHttpError extends Error {
   override readonly name = 'KubeHttpError';
   constructor(
@@ -99,9 +105,10 @@ export async function getJson(
 export async function* watchLines(
   target: KubeApiTarget,
   path: string,
-  options: { accept?: string; signal: AbortSignal; maxLineBytes?: number },
+  options: { accept?: string; signal: AbortSignal; maxLineBytes?: number; idleMs?: number },
 ): AsyncGenerator<unknown> {
   const maxLine = options.maxLineBytes ?? MAX_WATCH_LINE_BYTES;
+  const idleMs = options.idleMs ?? WATCH_IDLE_MS;
   const response = await send(target, path, options.accept ?? 'application/json', options.signal);
   const status = response.statusCode ?? 0;
   if (status < 200 || status > 299) {
@@ -109,6 +116,10 @@ export async function* watchLines(
     throw new KubeHttpError(status, messageOf(status, body.toString('utf8')));
   }
   listenForErrors(response);
+  // A connection that died without a reset sends nothing, not even bookmarks: give up on it and watch again.
+  response.setTimeout(idleMs, () =>
+    response.destroy(new Error(`watch: nothing from the API server for ${Math.round(idleMs / 1000)} s`)),
+  );
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   try {
