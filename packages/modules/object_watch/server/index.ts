@@ -1,5 +1,12 @@
-// Public API of object_watch's kas half.
-export * from './hub-api';
+// object_watch's kas half as others use it. (h/owapi: the viewer-access part; the hub adds its module here.)
+export {
+  OBJECT_WATCH_HUB,
+  type ObjectWatchHub,
+  type ViewerEvent,
+  type ViewerOptions,
+  type WatchKey,
+} from './hub-api';
+// The hub and its kas module.
 export {
   createObjectWatchKasModule,
   OBJECT_WATCH_METRICS,
