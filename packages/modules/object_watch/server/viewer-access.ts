@@ -78,6 +78,8 @@ export interface ViewerAccessOptions {
   concurrency?: number;
   /** A cluster with more namespaces is refused for an all-namespaces watch in access_as user (name a namespace). */
   maxNamespaces?: number;
+  /** Called for every review asked for: from the cache or not (the SAR cache metrics). */
+  onReview?: (cached: boolean) => void;
 }
 
 /** How often an open stream re-checks its viewer's scope (the cache TTL bounds how old an answer is). */
@@ -110,6 +112,7 @@ export function createViewerAccess(options: ViewerAccessOptions) {
   function review(agentId: number, user: ImpersonationConfig, attributes: ResourceAttributes) {
     const key = JSON.stringify([agentId, user, attributes]);
     const cached = answers.get(key);
+    options.onReview?.(cached !== undefined);
     if (cached) {
       counts.hits++;
       return cached;
