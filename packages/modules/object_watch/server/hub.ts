@@ -97,7 +97,12 @@ export function createObjectWatchHub(options: ObjectWatchHubOptions): RunningObj
           `object_watch: bad watch key at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
         );
       }
-      const k = parsed.data as WatchKey;
+      // An empty selector selects everything, as an absent one: both share one upstream.
+      const k: WatchKey = {
+        ...parsed.data,
+        labelSelector: parsed.data.labelSelector || undefined,
+        fieldSelector: parsed.data.fieldSelector || undefined,
+      };
       if (stopped || viewerOptions.signal.aborted) return ended([]);
       const id = JSON.stringify([k.agentId, k.resource, k.namespace, k.labelSelector, k.fieldSelector]);
       let upstream = upstreams.get(id);
