@@ -8,7 +8,7 @@ import { isRefusedResource, resourceNameSchema, watchRequestSchema } from '../sh
 import { systemClock, type HubClock } from './clock';
 import { newEpoch, parseEventId, partialId } from './event-id';
 import type { ObjectWatchHub, ViewerEvent, ViewerOptions, WatchKey } from './hub-api';
-import { Upstream, type HubLog, type UpstreamRestartReason } from './upstream';
+import { Upstream, type HubLog, type UpstreamRestartReason, type UpstreamSync } from './upstream';
 import { Viewer } from './viewer';
 
 export const OBJECT_WATCH_HUB_DEFAULTS = {
@@ -42,6 +42,7 @@ export interface HubHooks {
   emitted?(type: ViewerEvent['type']): void;
   viewerReset?(): void;
   upstreamRestarted?(reason: UpstreamRestartReason): void;
+  upstreamSynced?(how: UpstreamSync): void;
 }
 
 export interface RunningObjectWatchHub extends ObjectWatchHub {
@@ -130,6 +131,7 @@ export function createObjectWatchHub(options: ObjectWatchHubOptions): RunningObj
           backoff: options.backoff,
           openTimeoutMs: options.openTimeoutMs,
           restarted: options.hooks?.upstreamRestarted,
+          synced: options.hooks?.upstreamSynced,
         });
         upstreams.set(id, upstream);
         upstream.start();

@@ -26,6 +26,8 @@ export interface HubLog {
 }
 
 export type UpstreamRestartReason = 'ended' | 'broken' | 'bad_message' | 'not_connected';
+/** How a (re)opened call caught up: a first snapshot, a resume from the last version, or a snapshot reconciled. */
+export type UpstreamSync = 'snapshot' | 'resumed' | 'reconciled';
 
 export interface UpstreamOptions {
   key: WatchKey;
@@ -41,6 +43,7 @@ export interface UpstreamOptions {
   /** How long openCall waits for a tunnel (the dialer's default when unset). */
   openTimeoutMs?: number;
   restarted?(reason: UpstreamRestartReason): void;
+  synced?(how: UpstreamSync): void;
 }
 
 /** agentk sent something the contract does not allow: the call ends and is reopened. */
@@ -181,6 +184,7 @@ export class Upstream implements ViewerSource {
           this.lastVersion = message.version;
           synced = true;
           this.synced();
+          this.o.synced?.('resumed');
           break;
         case 'deltas': {
           if (!synced || pending)
@@ -231,6 +235,7 @@ export class Upstream implements ViewerSource {
       for (const [uid, row] of fresh) this.state.set(uid, row);
       this.live = true;
       for (const viewer of this.viewers) viewer.wake();
+      this.o.synced?.('snapshot');
       return;
     }
     const deltas = reconcileSnapshot(this.state, fresh);
@@ -239,6 +244,7 @@ export class Upstream implements ViewerSource {
       else this.state.set(delta.row.uid, delta.row);
     }
     this.publishDeltas(deltas, version ?? '');
+    this.o.synced?.('reconciled');
   }
 
   private publishDeltas(deltas: HubDelta[], version: string): void {
