@@ -381,4 +381,23 @@ describe('the object_watch hub', () => {
     expect(late.events[0]).toMatchObject({ type: 'snapshot', rows: [], last: true });
     expect(late.events[1]).toMatchObject({ type: 'status', state: 'forbidden', id: late.events[0]!.id });
   });
+
+  it('tells viewers why agentk refused a watch, and keeps trying', async () => {
+    const { dialer, clock, hub } = world();
+    const v = viewer(hub, { key: { ...KEY, fieldSelector: 'spec.bogus=1' } });
+    await until('the upstream call', () => dialer.calls.length === 1);
+    dialer.calls[0]!.fail(3, 'fieldSelector: pods have no field spec.bogus');
+    await until('a status', () => v.events.length === 1);
+    expect(v.events[0]).toMatchObject({
+      type: 'status',
+      state: 'error',
+      message: expect.stringMatching(
+        /agentk refused the watch of pods in namespace shop with fields spec.bogus=1 of agent 7: fieldSelector: pods have no field/,
+      ),
+    });
+    await until('a retry', () => {
+      clock.advance(1_000);
+      return dialer.calls.length === 2;
+    });
+  });
 });

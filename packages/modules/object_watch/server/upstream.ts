@@ -2,7 +2,8 @@
 // it forwarded (uid → row), reopens a broken call with backoff from the last version, and reconciles a snapshot
 // that comes instead of a resume, so viewers see only the differences.
 import { Backoff, type BackoffOptions } from '../../shared/backoff';
-import type { AgentDialer, OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
+import { GrpcStatus } from '../../shared/grpc-status';
+import { TunnelCallError, type AgentDialer, type OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
 import {
   DELTA_BATCH_MAX,
   OBJECT_WATCH_WATCH,
@@ -45,6 +46,13 @@ export interface UpstreamOptions {
   restarted?(reason: UpstreamRestartReason): void;
   synced?(how: UpstreamSync): void;
 }
+
+/** A call ending with these says nothing about the watch itself (a pod or tunnel went away). */
+const TRANSIENT_CODES = new Set<number>([
+  GrpcStatus.CANCELLED,
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+]);
 
 /** agentk sent something the contract does not allow: the call ends and is reopened. */
 class BadUpstreamMessage extends Error {}
@@ -128,6 +136,12 @@ export class Upstream implements ViewerSource {
           log.info(
             { agentId: key.agentId, resource: key.resource, error: String(error) },
             'object_watch: upstream watch broke; reopening it',
+          );
+        // agentk answered with an error (a selector it cannot parse, …): viewers learn why nothing comes.
+        if (error instanceof TunnelCallError && !TRANSIENT_CODES.has(error.status.code))
+          this.publishHubStatus(
+            { state: 'error', message: `agentk refused the watch of ${describeKey(key)}: ${error.message}` },
+            null,
           );
       } finally {
         call.cancel('object_watch: upstream watch closed by kas');

@@ -65,6 +65,10 @@ export class WatchCallTestDouble implements OutgoingCall {
   break(message = 'the tunnel stream closed'): void {
     this.queue.fail(new TunnelCallError({ code: GrpcStatus.UNAVAILABLE, message }));
   }
+  /** agentk's handler failed the call (an Error frame). */
+  fail(code: number, message: string): void {
+    this.queue.fail(new TunnelCallError({ code, message }));
+  }
 }
 
 export class AgentDialerTestDouble implements AgentDialer {
