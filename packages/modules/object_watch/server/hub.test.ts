@@ -353,19 +353,39 @@ describe('the object_watch hub', () => {
     const { dialer, clock, hub } = world();
     dialer.connected.clear();
     const early = viewer(hub);
-    await until('a status', () => early.events.length === 1);
-    const status = early.events[0]!;
+    await until('two statuses', () => early.events.length === 2);
+    // At once, from the tunnel counts; then the dialer's own error after its wait.
+    expect(early.events[0]).toMatchObject({
+      type: 'status',
+      state: 'error',
+      message: expect.stringMatching(
+        /agent 7 has no connection to kas right now; check that agentk is running/,
+      ),
+    });
+    const status = early.events[1]!;
     expect(status).toMatchObject({
       type: 'status',
       state: 'error',
-      message: expect.stringMatching(/agent 7 has no connection.*check that agentk is running/),
+      message: expect.stringMatching(
+        /agent 7 has no connection to any kas replica.*check that agentk is running/,
+      ),
     });
     // Not resumable: this viewer has no state yet.
     expect(status.id).toMatch(/~/);
     const attempts = dialer.attempts;
     clock.advance(5_000);
     await until('more attempts', () => dialer.attempts > attempts);
-    expect(early.events).toHaveLength(1);
+    // Retries say nothing new.
+    expect(early.events).toHaveLength(2);
+
+    // A viewer arriving now learns the same at once.
+    const waiting = viewer(hub);
+    await until('the replayed status', () => waiting.events.length === 1);
+    expect(waiting.events[0]).toMatchObject({
+      type: 'status',
+      message: status.type === 'status' && status.message,
+    });
+    waiting.abort();
 
     dialer.connected.add(AGENT);
     await until('the upstream call', () => {

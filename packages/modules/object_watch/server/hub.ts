@@ -149,6 +149,7 @@ export function createObjectWatchHub(options: ObjectWatchHubOptions): RunningObj
       const since = parseEventId(viewerOptions.sinceEventId);
       if (since && since.epoch === upstream.epoch && upstream.covers(since.seq))
         viewer.resumeFrom(since.seq, upstream.recent);
+      else viewer.replayStatus();
       upstream.viewers.add(viewer);
       const owner = upstream;
       let detached = false;

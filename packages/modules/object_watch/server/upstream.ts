@@ -109,6 +109,19 @@ export class Upstream implements ViewerSource {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       let call: OutgoingCall;
+      // The dialer waits up to the routing timeout for a tunnel; viewers should not stare at nothing meanwhile.
+      const tunnels = this.o.dialer.streamCounts(key.agentId);
+      const knownDown = this.lastStatus?.fromHub === true && this.lastStatus.status.state !== 'ok';
+      if (tunnels.idle + tunnels.active === 0 && !knownDown)
+        this.publishHubStatus(
+          {
+            state: 'error',
+            message:
+              `agent ${key.agentId} has no connection to kas right now; check that agentk is running and its ` +
+              'token is active (kas keeps waiting for it)',
+          },
+          null,
+        );
       try {
         call = await this.o.dialer.openCall(key.agentId, OBJECT_WATCH_WATCH, {
           signal,

@@ -92,8 +92,10 @@ export class AgentDialerTestDouble implements AgentDialer {
     return call;
   }
 
-  streamCounts(): StreamCounts {
-    return { idle: 0, active: this.calls.filter((c) => c.cancelled === null).length, limit: 500 };
+  /** A connected agent has idle tunnels, as agentk keeps some open. */
+  streamCounts(agentId: number): StreamCounts {
+    const active = this.calls.filter((c) => c.agentId === agentId && c.cancelled === null).length;
+    return { idle: this.connected.has(agentId) ? 2 : 0, active, limit: 500 };
   }
 
   /** Calls kas has not cancelled. */
