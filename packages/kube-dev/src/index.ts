@@ -15,3 +15,5 @@ export type { KubectlOptions, KubectlResult } from './kubectl';
 export { renderKubeconfig } from './kubeconfig';
 export { agentClusterRoleRules, agentNamespace, agentServiceAccount } from './agent-identity';
 export { kubeVersions } from './versions';
+export { compactEtcd } from './etcd-compaction';
+export type { EtcdCompaction } from './etcd-compaction';

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { KubeClusterInfo } from './cluster-info';
+import { compactEtcd, type EtcdCompaction } from './etcd-compaction';
 import { runKubectl, type KubectlResult } from './kubectl';
 
 export type { KubectlResult } from './kubectl';
+export type { EtcdCompaction } from './etcd-compaction';
+export { uncachedWatchResource } from './apiserver';
 
 /** The run's shared cluster, started by the integration project's globalSetup. */
 export function kubeCluster(): KubeClusterInfo {
@@ -97,4 +100,13 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Compacts the shared cluster's etcd up to its current revision. A watch of `uncachedWatchResource`
+ * (PodTemplates) from an older resourceVersion is then answered 410 Gone, which is how a test forces a client to
+ * relist. Cached resources (pods, configmaps, ...) keep serving ≥ 75 s of history from kube-apiserver's watch cache.
+ */
+export function compactClusterEtcd(cluster: KubeClusterInfo = kubeCluster()): Promise<EtcdCompaction> {
+  return compactEtcd(cluster.ports);
 }

@@ -24,7 +24,7 @@ export {
 export { createObjectWatchMetrics, type ObjectWatchMetrics } from './metrics';
 export { objectWatchSettings } from './settings';
 export type { HubClock } from './clock';
-// Per-viewer access and the overview's counts (the console API's objects.* operations).
+// Who sees what, and the clusters overview's summary.
 export {
   createViewerAccess,
   MAX_ANSWER_TTL_MS,
