@@ -219,10 +219,10 @@ describe('console in Chromium against real kas', () => {
     expect(await editor.inputValue()).toBe('object_watch:  ');
 
     // A key the schema accepts but nothing uses yet is valid, with a warning as you type.
-    await agent.typeConfig('object_watch:\n  resources: [pods]\n');
+    await agent.typeConfig('flux: {}\n');
     await page
       .getByTestId('config-unused-keys')
-      .getByText(/object_watch is accepted but not used yet/)
+      .getByText(/flux is accepted but not used yet/)
       .waitFor();
 
     // Version 1's text saved again as version 4; the editor shows it.

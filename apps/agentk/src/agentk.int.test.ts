@@ -186,7 +186,7 @@ describe('agentk ↔ kas tunnel (TLS, real sockets)', () => {
     // Refused at once, without waiting for a tunnel: waiting would end in AgentNotConnectedError (the routing
     // timeout) or an abort, never in AgentMethodNotServedError; and no caller is left waiting.
     const unserved = await k.server.dialer
-      .openCall(8, '/mooring.object_watch.ObjectWatch/Watch', { signal: AbortSignal.timeout(60_000) })
+      .openCall(8, '/mooring.not_served.Nothing/Call', { signal: AbortSignal.timeout(60_000) })
       .catch((e: unknown) => e);
     expect(unserved).toBeInstanceOf(AgentMethodNotServedError);
     expect((unserved as Error).message).toContain('agent 8 is connected, but none of its agentk pods serves');

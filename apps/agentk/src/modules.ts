@@ -3,6 +3,7 @@ import { createAgentConfigurationAgentModule } from '@mooring/modules/agent_conf
 import { createAgentRegistrarAgentModule } from '@mooring/modules/agent_registrar/agent/index';
 import { createKubernetesApiAgentModule } from '@mooring/modules/kubernetes_api/agent/index';
 import type { AgentModule } from '@mooring/modules/modagent/index';
+import { createObjectWatchAgentModule } from '@mooring/modules/object_watch/agent/index';
 import {
   createReverseTunnelAgentModule,
   reverseTunnelAgentSettings,
@@ -81,6 +82,7 @@ export function defaultAgentModules(options: DefaultAgentModulesOptions) {
   const modules: AgentModule[] = [
     observability,
     createKubernetesApiAgentModule(),
+    createObjectWatchAgentModule(),
     agentRegistrar,
     agentConfiguration,
     reverseTunnel,

@@ -163,6 +163,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         agentAddress: () => config.kasUrl ?? urls.agent,
         proxyEndpoint: () =>
           provided.get<{ get(): ProxyEndpoint | null }>(KUBERNETES_API_PROXY)?.get() ?? null,
+        provided: (name) => provided.get(name),
         agentInstall: () =>
           urls.agent === undefined
             ? undefined

@@ -1,6 +1,7 @@
 import { createAgentConfigurationKasModule } from '@mooring/modules/agent_configuration/server/index';
 import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
 import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/index';
+import { createObjectWatchKasModule } from '@mooring/modules/object_watch/server/index';
 import { type AgentDialer, createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
 import { createLiveKasModule } from './live/kas-module';
 import type { KasModule } from './module';
@@ -29,6 +30,8 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
     pods: () => agentRegistrar.connectedAgents(),
   });
   const kubernetesApi = createKubernetesApiProxyModule({ dialer: () => reverseTunnel.dialer() });
+  // Live cluster objects: one upstream watch per resource and selectors, fanned out to the console's viewers.
+  const objectWatch = createObjectWatchKasModule({ dialer: () => reverseTunnel.dialer() });
   // Provides the console's live source (connected pods, stream limits) and the proxy for kubeconfigs.
   const live = createLiveKasModule({
     connectedAgents: () => agentRegistrar.connectedAgents(),
@@ -41,6 +44,7 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
     agentRegistrar,
     agentConfiguration,
     kubernetesApi,
+    objectWatch,
     live,
     // Capabilities under test (the fixture-module test) are appended the same way.
     ...(options.extra ?? []).map((factory) => factory(deps)),

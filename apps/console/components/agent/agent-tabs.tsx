@@ -2,16 +2,9 @@
 import { useSearchParams } from 'next/navigation';
 import type { MouseEvent, ReactNode } from 'react';
 
-export const agentTabs = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'activity', label: 'Activity' },
-  { id: 'tokens', label: 'Tokens' },
-  { id: 'configuration', label: 'Configuration' },
-  { id: 'access', label: 'Access' },
-  { id: 'receptive', label: 'Receptive' },
-  { id: 'connect', label: 'Connect a cluster' },
-] as const;
-export type AgentTabId = (typeof agentTabs)[number]['id'];
+import { agentTabOf, type AgentTabId } from './agent-tab-reads';
+
+export { agentTabs, type AgentTabId } from './agent-tab-reads';
 
 export function agentTabHref(agentId: number, tab: AgentTabId): string {
   return `/agents/${agentId}?tab=${tab}`;
@@ -19,8 +12,7 @@ export function agentTabHref(agentId: number, tab: AgentTabId): string {
 
 /** The tab `?tab=` names (Overview when it names none we know). */
 export function useAgentTab(): AgentTabId {
-  const wanted = useSearchParams().get('tab');
-  return agentTabs.find((t) => t.id === wanted)?.id ?? 'overview';
+  return agentTabOf(useSearchParams().get('tab'));
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { inferRouterOutputs } from '@trpc/server';
 
 import type { AppRouter } from '../../lib/app-router';
+import { DEFAULT_RESOURCES } from '@mooring/modules/object_watch/shared/resources';
 
 /** What kas answers on GET /api/v1/agent-install (apps/kas/src/agent-install.ts), typed from kas's router. */
 export type AgentInstallFacts = inferRouterOutputs<AppRouter>['meta']['agentInstall'];
@@ -95,6 +96,21 @@ const indent = (text: string, spaces: number) =>
  * The in-cluster manifest, or null when kas has no address a cluster can reach (publicAddressProblem says why).
  * The token Secret is not in it: secretCommand creates it from the token file, so the token is in no YAML file.
  */
+/** object_watch's default set by API group (docs/configuration.md, "RBAC agentk needs"), and the viewers' reviews. */
+function objectWatchRules(): string {
+  const byGroup = new Map<string, string[]>();
+  for (const r of DEFAULT_RESOURCES) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r.resource]);
+  const reads = [...byGroup].map(
+    ([group, resources]) =>
+      `  - apiGroups: [${JSON.stringify(group)}]\n    resources: [${resources.map((r) => JSON.stringify(r)).join(', ')}]\n    verbs: ["get", "list", "watch"]\n`,
+  );
+  return (
+    '  # object_watch: the live lists (Secrets are never watched), and what each viewer may see (access_as user).\n' +
+    reads.join('') +
+    '  - apiGroups: ["authorization.k8s.io"]\n    resources: ["subjectaccessreviews"]\n    verbs: ["create"]\n'
+  );
+}
+
 export function manifest(agentName: string, facts: AgentInstallFacts, image = defaultImage): string | null {
   const address = facts.publicAddress;
   if (address === null) return null;
@@ -124,9 +140,10 @@ metadata:
   name: ${names.base}
   namespace: ${agentNamespace}
 ---
-# Least privilege: agentk itself only reads the API server's version (discovery, open to every signed-in identity)
-# and forwards the requests kas sends it. What a forwarded request may do is the caller's own RBAC: agentk
-# impersonates the caller (access_as user, ci_job or impersonate), which is all this role allows.
+# Least privilege: agentk itself reads what object_watch caches for the console's live lists (get, list, watch on the
+# default set; never Secrets) and asks SubjectAccessReviews for the viewers of those lists; it forwards the requests
+# kas sends it. What a forwarded request may do is the caller's own RBAC: agentk impersonates the caller (access_as
+# user, ci_job or impersonate).
 # Impersonating groups includes system:masters; list resourceNames to narrow it when your callers' groups are known.
 # Callers with access_as agent act as this ServiceAccount: bind it a Role with just what they need.
 apiVersion: rbac.authorization.k8s.io/v1
@@ -142,7 +159,7 @@ rules:
   - apiGroups: ["authentication.k8s.io"]
     resources: ["uids", "userextras/*"]
     verbs: ["impersonate"]
----
+${objectWatchRules()}---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:

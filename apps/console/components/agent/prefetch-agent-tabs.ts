@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
 
 import { activityLimit } from '../../lib/activity-feed';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
-import type { AgentTabId } from './agent-tabs';
+import { agentTabReads, type AgentTabId, type AgentTabRead } from './agent-tab-reads';
 import { preloadLazyTabs } from './lazy-tabs';
 
 /** One query a tab reads: the key its own useQuery uses, and the call that answers it. */
@@ -18,6 +18,17 @@ function tabQueries(
   client: ReturnType<typeof useTRPCClient>,
   agentId: number,
 ): Record<AgentTabId, TabQuery[]> {
+  const byRead = tabQueryByRead(trpc, client, agentId);
+  return Object.fromEntries(
+    Object.entries(agentTabReads).map(([tab, reads]) => [tab, reads.map((read) => byRead[read])]),
+  ) as Record<AgentTabId, TabQuery[]>;
+}
+
+function tabQueryByRead(
+  trpc: ReturnType<typeof useTRPC>,
+  client: ReturnType<typeof useTRPCClient>,
+  agentId: number,
+): Record<AgentTabRead, TabQuery> {
   const activityInput = { agentId, limit: activityLimit };
   const activity = {
     queryKey: trpc.activity.list.queryKey(activityInput),
@@ -43,15 +54,7 @@ function tabQueries(
     queryKey: trpc.receptive.get.queryKey({ agentId }),
     load: () => client.receptive.get.query({ agentId }),
   };
-  return {
-    overview: [activity],
-    activity: [activity],
-    tokens: [tokens, install],
-    configuration: [config, configHistory],
-    access: [config],
-    receptive: [receptive],
-    connect: [install, activity],
-  };
+  return { activity, tokens, install, config, configHistory, receptive };
 }
 
 /**

@@ -30,7 +30,7 @@ describe.each(testBackends)('reverting an agent configuration [%s]', (backend) =
 
   it('saves the old text as a new live version, with its warnings and an audit row', async () => {
     const missing = uniqueName('nowhere');
-    const first = `user_access:\n  access_as: {agent: {}}\n  groups: [{id: ${missing}}]\nobject_watch:\n  resources: [pods]\n`;
+    const first = `user_access:\n  access_as: {agent: {}}\n  groups: [{id: ${missing}}]\nflux:\n  webhook_receiver: {namespace: flux-system, name: mooring}\n`;
     const v1 = await save(first);
     expect(v1.status, v1.text).toBe(201);
     const v2 = await save('observability:\n  logging: {level: debug}\n');
@@ -50,9 +50,9 @@ describe.each(testBackends)('reverting an agent configuration [%s]', (backend) =
     expect(reverted.status, reverted.text).toBe(201);
     expect(reverted.body).toMatchObject({ version: v2.body.version + 1, yaml: first, created: true });
     // The same warnings as the original save: the key not used yet first, then the path naming nothing.
-    expect(reverted.body.warnings.map((x) => x.path)).toEqual(['object_watch', 'user_access.groups[0].id']);
+    expect(reverted.body.warnings.map((x) => x.path)).toEqual(['flux', 'user_access.groups[0].id']);
     expect(reverted.body.warnings).toEqual(v1.body.warnings);
-    expect(reverted.body.warnings[0]!.message).toMatch(/^object_watch is accepted but not used yet/);
+    expect(reverted.body.warnings[0]!.message).toMatch(/^flux is accepted but not used yet/);
 
     const live = await w.as.developer.get<Saved>(`/api/v1/agents/${w.agentId}/configs/live`);
     expect(live.body).toMatchObject({ version: reverted.body.version, yaml: first });

@@ -48,6 +48,8 @@ export interface KasInfo {
   proxyEndpoint(): { url: string; caPem: string | null } | null;
   /** What install instructions need (agent-install.ts); undefined until the agent listener is bound. */
   agentInstall?(): AgentInstallFacts | undefined;
+  /** A value a module provided at start (KasModuleContext.provide), e.g. the object watch hub; undefined if none. */
+  provided?<T>(name: string): T | undefined;
 }
 
 export interface PublicContext extends BaseContext {

@@ -22,6 +22,7 @@ describe('one operation list, three surfaces', () => {
       'agentConfigs.onChanged',
       'live.onActivity',
       'live.onAgents',
+      'objects.watch',
     ]);
   });
 

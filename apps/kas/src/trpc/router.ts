@@ -8,6 +8,7 @@ import { liveSubscriptions } from '../live/live-subscriptions';
 import { subscriptionProceduresFor } from './from-subscriptions';
 import { kubeconfigRouter, liveRouter, liveSourceOf } from './live';
 import { agentConfigSubscriptions } from './subscriptions';
+import { objectSubscriptions } from '../api/operations/objects';
 
 export const appRouter = t.router({
   meta: t.router(proceduresFor(operationGroups.meta)),
@@ -30,6 +31,10 @@ export const appRouter = t.router({
   ciJobTokens: t.router(proceduresFor(operationGroups.ciJobTokens)),
   receptive: t.router(proceduresFor(operationGroups.receptive)),
   audit: t.router(proceduresFor(operationGroups.audit)),
+  objects: t.router({
+    ...proceduresFor(operationGroups.objects),
+    ...subscriptionProceduresFor(objectSubscriptions),
+  }),
   live: liveRouter,
   kubeconfig: t.mergeRouters(kubeconfigRouter, t.router(proceduresFor(operationGroups.kubeconfig))),
 });
@@ -39,5 +44,6 @@ export type AppRouter = typeof appRouter;
 /** Every subscription the router serves, for checks generated from the list (as from allOperations). */
 export const allSubscriptions: AnySubscription[] = [
   ...Object.values(agentConfigSubscriptions),
+  ...Object.values(objectSubscriptions),
   ...Object.values(liveSubscriptions(liveSourceOf)),
 ];

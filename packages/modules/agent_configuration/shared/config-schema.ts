@@ -103,16 +103,30 @@ export const observabilitySchema = z.strictObject({
   logging: z.strictObject({ level: logLevel.optional(), grpc_level: logLevel.optional() }).optional(),
 });
 
+/** `object_watch.max_objects_per_resource`'s default: a resource with more objects reports too_many instead. */
+export const DEFAULT_MAX_OBJECTS_PER_RESOURCE = 20_000;
+
 export const objectWatchSchema = z.strictObject({
+  /** Absent: the default set (object_watch/shared/resources.ts). Secrets are refused. */
   resources: list(
     z
       .string()
       .regex(
         /^[a-z0-9][a-z0-9.-]*(\/[a-z0-9][a-z0-9.-]*){0,2}$/,
         'must be a resource like pods, deployments or apps/v1/deployments',
+      )
+      .refine(
+        (name) => name.split('/').at(-1) !== 'secrets',
+        'secrets are never watched: their data never leaves the cluster',
       ),
     'resources',
-  ),
+  ).optional(),
+  max_objects_per_resource: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(200_000, 'must be at most 200000')
+    .optional(),
 });
 
 export const fluxSchema = z.strictObject({

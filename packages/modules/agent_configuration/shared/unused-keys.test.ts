@@ -28,16 +28,15 @@ describe('unusedKeyWarnings', () => {
     expect(warnings.map((w) => w.path)).toEqual([
       'ci_access.projects[1].default_namespace',
       'observability.logging.grpc_level',
-      'object_watch',
       'flux',
     ]);
-    expect(warnings[2]!.message).toMatch(/^object_watch is accepted but not used yet/);
+    expect(warnings[2]!.message).toMatch(/^flux is accepted but not used yet/);
   });
 
   it('says nothing about keys that act', () => {
     expect(
       warningsOf(
-        'ci_access:\n  groups: [{id: g, access_as: {ci_job: {}}}]\nuser_access:\n  access_as: {user: {}}\nobservability:\n  logging: {level: info}\n',
+        'ci_access:\n  groups: [{id: g, access_as: {ci_job: {}}}]\nuser_access:\n  access_as: {user: {}}\nobservability:\n  logging: {level: info}\nobject_watch:\n  resources: [pods]\n  max_objects_per_resource: 5000\n',
       ),
     ).toEqual([]);
     expect(warningsOf('')).toEqual([]);

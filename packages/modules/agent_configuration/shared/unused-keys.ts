@@ -25,7 +25,6 @@ export function unusedKeyWarnings(config: AgentConfig): UnusedKeyWarning[] {
   }
   if (config.observability?.logging?.grpc_level !== undefined)
     out.push(unused('observability.logging.grpc_level', 'grpc_level'));
-  if (config.object_watch !== undefined) out.push(unused('object_watch', 'object_watch'));
   if (config.flux !== undefined) out.push(unused('flux', 'flux'));
   return out;
 }

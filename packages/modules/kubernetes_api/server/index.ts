@@ -27,3 +27,12 @@ export {
   type ProxyModuleContext,
 } from './kas-module';
 export { kubernetesApiSettings } from './settings';
+export {
+  AGENT_KUBE_REQUESTS,
+  AgentResponseTooLargeError,
+  kubeErrorMessage,
+  requestThroughAgent,
+  type AgentKubeRequest,
+  type AgentKubeRequests,
+  type AgentKubeResponse,
+} from './agent-request';

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { settingValues } from '../../shared/settings';
 import { listenerTimeoutsFrom, type ListenerTimeoutSettings } from '../../shared/listener-timeouts';
+import { AGENT_KUBE_REQUESTS, requestThroughAgent, type AgentKubeRequests } from './agent-request';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
 import { unlimited, windowRateLimiter } from './rate-limit';
@@ -22,6 +23,8 @@ export interface ProxyModuleContext {
   readonly logger: ProxyLog;
   readonly metrics: Registry;
   readonly services: ProxyAuthServices;
+  /** Hands values to the console API (kas's KasModuleContext.provide); absent in tests that start the module bare. */
+  provide?(name: string, value: unknown): void;
 }
 
 export interface KubernetesApiProxyModuleOptions {
@@ -88,6 +91,11 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
           ? windowRateLimiter({ limit: ctx.config.tokenRateLimitPerMinute })
           : unlimited,
       });
+      // The console API's own requests through an agent (SubjectAccessReviews, one object): the same call kind.
+      const dialer = options.dialer();
+      ctx.provide?.(AGENT_KUBE_REQUESTS, {
+        request: (agentId, request) => requestThroughAgent(dialer, agentId, request),
+      } satisfies AgentKubeRequests);
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
     },
     async stop() {

@@ -14,6 +14,7 @@ import { receptiveOperations } from './receptive';
 import { sessionOperations } from './session';
 import { userOperations } from './users';
 import { metaOperations } from './meta';
+import { objectOperations } from './objects';
 
 export const operationGroups = {
   meta: metaOperations,
@@ -32,6 +33,7 @@ export const operationGroups = {
   ciJobTokens: ciJobTokenOperations,
   receptive: receptiveOperations,
   audit: auditOperations,
+  objects: objectOperations,
 } satisfies Record<string, OperationGroup>;
 
 export const allOperations: AnyOperation[] = Object.values(operationGroups).flatMap(

@@ -67,6 +67,7 @@ function sampleValue(field: string, b: Tenant): unknown {
     newPassword: 'a-new-password-1',
     password: 'a-new-password-1',
     targetType: 'agent',
+    resource: 'pods',
   };
   if (!(field in samples))
     throw new Error(`add a sample value for input field "${field}" to tenancy.int.test.ts`);
