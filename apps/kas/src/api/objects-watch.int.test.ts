@@ -249,6 +249,45 @@ describe('objects.watch per viewer', () => {
     again.close();
   });
 
+  it('starts over with a fresh snapshot when the viewer may see more, and ends when that goes again', async () => {
+    const viewer = await watch(w.as.developer, { resource: 'configmaps' });
+    await viewer.until('the first snapshot', (events) => events.some((e) => e.type === 'snapshot' && e.last));
+    expect(viewer.events[0]).toEqual({ type: 'access', actsAsAgent: false, namespaces: [nsA] });
+    expect(viewer.raw()).not.toContain(`settings-${nsB}`);
+    await ok([
+      'create',
+      'rolebinding',
+      'developers-view',
+      '-n',
+      nsB,
+      '--clusterrole=view',
+      `--group=mooring:project_role:${w.projectId}:developer`,
+    ]);
+    await viewer.until('the configmap of B after the new RoleBinding', (events) =>
+      stateOf(events).has(`${nsB}/settings-${nsB}`),
+    );
+    const accessEvents = viewer.events.filter((e) => e.type === 'access');
+    expect(accessEvents.at(-1)).toEqual({
+      type: 'access',
+      actsAsAgent: false,
+      namespaces: [nsA, nsB].sort(),
+    });
+    expect(viewer.raw()).not.toContain('password-');
+
+    await ok(['delete', 'rolebinding', 'developers-view', '-n', nsB]);
+    const end = await Promise.race([
+      viewer.ended,
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`the stream did not end; got ${viewer.raw().slice(-1000)}`)),
+          60_000,
+        ),
+      ),
+    ]);
+    expect(end).toMatchObject({ status: 403 });
+    expect(end.message).toContain(`you may no longer list configmaps in namespace ${nsB}`);
+  });
+
   it('sends a viewer with access_as user nothing of namespace B, then ends its stream when its RoleBinding goes', async () => {
     const viewer = await watch(w.as.developer, { resource: 'configmaps' });
     await viewer.until('the first snapshot', (events) => events.some((e) => e.type === 'snapshot' && e.last));

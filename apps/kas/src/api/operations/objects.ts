@@ -276,6 +276,7 @@ export const objectOperations = {
           path: path as `/${string}`,
           ...(impersonation && { impersonation }),
           maxResponseBytes: 2 * 1024 * 1024,
+          signal: AbortSignal.timeout(30_000),
         });
       } catch (error) {
         if (error instanceof AgentNotConnectedError) throw new ApiError(503, 'unavailable', error.message);
