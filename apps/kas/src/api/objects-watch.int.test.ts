@@ -249,6 +249,45 @@ describe('objects.watch per viewer', () => {
     again.close();
   });
 
+  it('starts over with a fresh snapshot when the viewer may see more, and ends when that goes again', async () => {
+    const viewer = await watch(w.as.developer, { resource: 'configmaps' });
+    await viewer.until('the first snapshot', (events) => events.some((e) => e.type === 'snapshot' && e.last));
+    expect(viewer.events[0]).toEqual({ type: 'access', actsAsAgent: false, namespaces: [nsA] });
+    expect(viewer.raw()).not.toContain(`settings-${nsB}`);
+    await ok([
+      'create',
+      'rolebinding',
+      'developers-view',
+      '-n',
+      nsB,
+      '--clusterrole=view',
+      `--group=mooring:project_role:${w.projectId}:developer`,
+    ]);
+    await viewer.until('the configmap of B after the new RoleBinding', (events) =>
+      stateOf(events).has(`${nsB}/settings-${nsB}`),
+    );
+    const accessEvents = viewer.events.filter((e) => e.type === 'access');
+    expect(accessEvents.at(-1)).toEqual({
+      type: 'access',
+      actsAsAgent: false,
+      namespaces: [nsA, nsB].sort(),
+    });
+    expect(viewer.raw()).not.toContain('password-');
+
+    await ok(['delete', 'rolebinding', 'developers-view', '-n', nsB]);
+    const end = await Promise.race([
+      viewer.ended,
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`the stream did not end; got ${viewer.raw().slice(-1000)}`)),
+          60_000,
+        ),
+      ),
+    ]);
+    expect(end).toMatchObject({ status: 403 });
+    expect(end.message).toContain(`you may no longer list configmaps in namespace ${nsB}`);
+  });
+
   it('sends a viewer with access_as user nothing of namespace B, then ends its stream when its RoleBinding goes', async () => {
     const viewer = await watch(w.as.developer, { resource: 'configmaps' });
     await viewer.until('the first snapshot', (events) => events.some((e) => e.type === 'snapshot' && e.last));
@@ -294,13 +333,24 @@ describe('objects.watch per viewer', () => {
     expect(viewer.raw()).not.toContain('hunter2');
   });
 
-  it('with access_as agent, the viewer sees B as agentk does and is told it acts as the agent', async () => {
+  it('with access_as agent, the viewer sees B as agentk does and is told so; back to access_as user, the stream ends', async () => {
     await save('agent');
     const viewer = await watch(w.as.developer, { resource: 'configmaps', namespace: nsB });
     await viewer.until('the configmap of B', (events) => stateOf(events).has(`${nsB}/settings-${nsB}`));
     expect(viewer.events[0]).toEqual({ type: 'access', actsAsAgent: true, namespaces: null });
     expect(viewer.raw()).not.toContain('password-');
-    viewer.close();
+    // Back to access_as user (no RoleBinding left): the open stream notices within a re-check and ends.
     await save('user');
+    const end = await Promise.race([
+      viewer.ended,
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`the stream did not end; got ${viewer.raw().slice(-1000)}`)),
+          60_000,
+        ),
+      ),
+    ]);
+    expect(end.status).toBe(403);
+    expect(end.message).toContain(`may not list configmaps in namespace ${nsB}`);
   });
 });

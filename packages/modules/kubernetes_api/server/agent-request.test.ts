@@ -78,3 +78,24 @@ describe('requestThroughAgent', () => {
     );
   });
 });
+
+describe('requestThroughAgent when the agent does not answer', () => {
+  it('gives up when its signal aborts, cancelling the call', async () => {
+    let cancelled = false;
+    const silent = directDialerForTests(
+      async (call) => {
+        await new Promise<void>((resolve) =>
+          call.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        cancelled = true;
+        call.fail({ code: GrpcStatus.CANCELLED, message: 'cancelled' });
+      },
+      new Set([4]),
+    );
+    const abort = new AbortController();
+    const pending = requestThroughAgent(silent, 4, { method: 'GET', path: '/api', signal: abort.signal });
+    abort.abort();
+    await expect(pending).rejects.toThrow('agent 4 did not answer GET /api in time');
+    expect(cancelled).toBe(true);
+  });
+});

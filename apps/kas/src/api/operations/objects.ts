@@ -151,12 +151,15 @@ export const objectSubscriptions = {
         let ended: unknown;
         let widened: ViewerScope | undefined;
         let checking = false;
-        // At most every VIEWER_RECHECK_MS (answers are cached ≤ 10 s): a viewer that lost access ends here; one
-        // that may see more starts over with a fresh snapshot that includes the new rows.
+        // At most every VIEWER_RECHECK_MS (answers are cached ≤ 10 s): a viewer that lost access ends here (404 when
+        // it may no longer use the agent at all); one that may see more starts over with a fresh snapshot.
         const timer = setInterval(() => {
           if (checking) return;
           checking = true;
-          scopeOf(access, ctx.grant(), target)
+          // The facts are read again too: a saved configuration (access_as, user_access) announces no access
+          // change to the stream, but changes what the proxy would do for this viewer.
+          viewerOn(ctx, input.agentId)
+            .then((facts) => scopeOf(access, facts, target))
             .then((next) => {
               const lost = access.lost(scope, next, target);
               if (lost) ended = new ApiError(403, 'forbidden', lost);
@@ -276,6 +279,7 @@ export const objectOperations = {
           path: path as `/${string}`,
           ...(impersonation && { impersonation }),
           maxResponseBytes: 2 * 1024 * 1024,
+          signal: AbortSignal.timeout(30_000),
         });
       } catch (error) {
         if (error instanceof AgentNotConnectedError) throw new ApiError(503, 'unavailable', error.message);
