@@ -100,7 +100,9 @@ async function main(): Promise<void> {
     keepAliveTimeoutMs: numberFromEnv('MOORING_KEEP_ALIVE_TIMEOUT_MS'),
     firstCallTimeoutMs: numberFromEnv('MOORING_FIRST_CALL_TIMEOUT_MS'),
   });
-  const app = next({ dev: false, dir: consoleDir, hostname: host, port });
+  // Next attaches an 'upgrade' listener of its own to the server a first request came through, and it ends every
+  // upgrade to an app route; given a server that never listens, ours (below) is the only one that acts.
+  const app = next({ dev: false, dir: consoleDir, hostname: host, port, httpServer: http.createServer() });
   await app.prepare();
   const handle = app.getRequestHandler();
   markClientAddressWritten();
