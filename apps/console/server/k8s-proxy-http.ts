@@ -82,7 +82,7 @@ export async function proxyToKubernetes(request: Request): Promise<Response> {
       if (noBody) answer.resume();
       answer.once('close', () => request.signal.removeEventListener('abort', onAbort));
       resolve(
-        new Response(noBody ? null : (Readable.toWeb(answer) as ReadableStream<Uint8Array>), {
+        new Response(noBody ? null : headersFirst(answer), {
           status: answer.statusCode ?? 502,
           statusText: answer.statusMessage,
           headers: responseHeaders,
@@ -95,5 +95,29 @@ export async function proxyToKubernetes(request: Request): Promise<Response> {
     });
     if (hasBody) Readable.fromWeb(request.body as NodeReadableStream).pipe(upstream);
     else upstream.end();
+  });
+}
+
+/**
+ * The answer's body, led by an empty chunk: Next sends the status and headers only with a first chunk, and a watch
+ * or followed log may have none for minutes, so the browser would not know its request was accepted.
+ */
+function headersFirst(answer: IncomingMessage): ReadableStream<Uint8Array> {
+  const reader = (Readable.toWeb(answer) as ReadableStream<Uint8Array>).getReader();
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(new Uint8Array(0));
+        return;
+      }
+      const { value, done } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
   });
 }
