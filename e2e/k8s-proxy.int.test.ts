@@ -85,6 +85,14 @@ afterAll(async () => {
 });
 
 describe('/api/k8s-proxy/<agent id>/… through the console', () => {
+  it("learns the proxy's URL and CA from kas", async () => {
+    const res = await fetch(`${stack.consoleUrl}/api/v1/kubernetes-proxy`);
+    expect(res.status).toBe(200);
+    const endpoint = (await res.json()) as { url: string; caPem: string | null };
+    expect(endpoint.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/k8s-proxy$/);
+    expect(endpoint.caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  });
+
   it("lists the cluster's namespaces as the signed-in user", async () => {
     const res = await asBrowser(`/api/k8s-proxy/${agentId}/api/v1/namespaces`);
     expect(res.status).toBe(200);
