@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
-import { startConsole, type RunningConsole } from '@mooring/console/server/start';
+import { freePort, startConsole, type RunningConsole } from '@mooring/console/server/start';
 import { startKas, type RunningKas } from '@mooring/kas';
 import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
 
@@ -27,7 +27,10 @@ export interface Stack {
 
 export async function startStack(options: { kasGate?: boolean } = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-e2e-'));
+  // kas knows the console's origin, as in a deployment: the only Origin its proxy takes browser upgrades from.
+  const consolePort = await freePort('127.0.0.1');
   const config = loopbackTestConfig(dataDir, {
+    MOORING_CONSOLE_URL: `http://127.0.0.1:${consolePort}`,
     MOORING_ADMIN_PASSWORD: adminPassword,
     MOORING_LOG_LEVEL: 'warn',
   });
@@ -39,7 +42,11 @@ export async function startStack(options: { kasGate?: boolean } = {}): Promise<S
   let kasGate: KasGate | null = null;
   try {
     kasGate = options.kasGate ? await startKasGate(kas.urls.api) : null;
-    consoleProcess = await startConsole({ kasUrl: kasGate?.url ?? kas.urls.api, log: () => undefined });
+    consoleProcess = await startConsole({
+      kasUrl: kasGate?.url ?? kas.urls.api,
+      port: consolePort,
+      log: () => undefined,
+    });
   } catch (error) {
     await kasGate?.stop();
     await kas.stop();

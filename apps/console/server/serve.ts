@@ -3,10 +3,13 @@
 //   which `next start` does not let us set;
 // - the browser's address reaches kas in X-Mooring-Client-Address, written here from the socket (or from
 //   X-Forwarded-For when a configured trusted proxy sent it), after dropping any copy the browser sent.
+// - WebSocket upgrades on /api/k8s-proxy/<agent id>/… (exec, attach, port-forward) are piped to kas's Kubernetes
+//   API proxy (k8s-proxy-upgrade.ts), which Next's handler cannot do; other upgrades are refused.
 // Run by server/start.ts (`node --import tsx server/serve.ts`); settings come from the environment.
 import http from 'node:http';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
 import {
@@ -15,6 +18,8 @@ import {
   listenerTimeoutsFrom,
 } from '@mooring/modules/shared/listener-timeouts';
 import { CLIENT_ADDRESS_HEADER, markClientAddressWritten } from './client-address';
+import { isProxyTarget } from './k8s-proxy-target';
+import { relayUpgrade, writeUpgradeStatus } from './k8s-proxy-upgrade';
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -95,7 +100,9 @@ async function main(): Promise<void> {
     keepAliveTimeoutMs: numberFromEnv('MOORING_KEEP_ALIVE_TIMEOUT_MS'),
     firstCallTimeoutMs: numberFromEnv('MOORING_FIRST_CALL_TIMEOUT_MS'),
   });
-  const app = next({ dev: false, dir: consoleDir, hostname: host, port });
+  // Next attaches an 'upgrade' listener of its own to the server a first request came through, and it ends every
+  // upgrade to an app route; given a server that never listens, ours (below) is the only one that acts.
+  const app = next({ dev: false, dir: consoleDir, hostname: host, port, httpServer: http.createServer() });
   await app.prepare();
   const handle = app.getRequestHandler();
   markClientAddressWritten();
@@ -112,6 +119,23 @@ async function main(): Promise<void> {
     delete req.headers['x-forwarded-for'];
     req.headers[CLIENT_ADDRESS_HEADER] = address;
     void handle(req, res);
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isProxyTarget(req.url ?? '/')) {
+      writeUpgradeStatus(
+        socket,
+        404,
+        'the console accepts WebSocket upgrades only under /api/k8s-proxy/<agent id>/',
+      );
+      return;
+    }
+    relayUpgrade(req, socket, head).catch((error: unknown) => {
+      writeUpgradeStatus(
+        socket,
+        500,
+        `the console failed the upgrade: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
   });
   boundRejectedBodies(server, timeouts);
   server.listen(port, host, () => process.stdout.write(`console ready on http://${host}:${port}\n`));

@@ -144,7 +144,8 @@ export async function buildConsoleIfStale(
   });
 }
 
-async function freePort(host: string): Promise<number> {
+/** A port free on `host` now (the e2e stack tells kas the console's URL before the console starts). */
+export async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

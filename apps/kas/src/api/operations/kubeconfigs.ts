@@ -30,13 +30,14 @@ const toReachableView = (a: ReachableAgent): z.input<typeof reachableView> => ({
   context: contextOf(a),
 });
 
-function proxyOf(kas: KasInfo) {
+/** kas's Kubernetes API proxy (URL and CA), or a 503 that says how to start kas with it. */
+export function proxyOf(kas: KasInfo) {
   const proxy = kas.proxyEndpoint();
   if (!proxy)
     throw new ApiError(
       503,
       'unavailable',
-      'this kas runs without the Kubernetes API proxy (kubernetes_api module), so there is no kubeconfig to make; start kas with its default modules',
+      'this kas runs without the Kubernetes API proxy (kubernetes_api module), so there is no proxy for kubeconfigs or the console’s cluster views; start kas with its default modules',
     );
   return proxy;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kasVersion } from '../../version';
 import { NotFoundError } from '../../services/errors';
 import { defineOperation } from '../operation';
+import { proxyOf } from './kubeconfigs';
 
 export const metaOperations = {
   version: defineOperation({
@@ -69,6 +70,28 @@ export const metaOperations = {
           'kas runs without its agent listener (no agent API module), so agentk has nothing to connect to',
         );
       return facts;
+    },
+  }),
+  kubernetesProxy: defineOperation({
+    name: 'meta.kubernetesProxy',
+    type: 'query',
+    // The console's server asks for it before any user is involved; every kubeconfig kas writes carries the same.
+    access: 'public',
+    method: 'GET',
+    path: '/kubernetes-proxy',
+    summary:
+      "where kas's Kubernetes API proxy listens and the CA its certificate chains to (no authentication)",
+    input: z.strictObject({}),
+    output: z.object({
+      url: z.string().describe('e.g. https://127.0.0.1:8154/k8s-proxy'),
+      caPem: z
+        .string()
+        .nullable()
+        .describe("the proxy's CA (PEM) to pin; null when its certificate chains to the system roots"),
+    }),
+    async handler(_input, ctx) {
+      const { url, caPem } = proxyOf(ctx.kas);
+      return { url, caPem };
     },
   }),
 };
