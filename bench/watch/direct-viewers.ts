@@ -75,6 +75,8 @@ let informer: IncomingMessage | undefined;
 
 await serveCommands(async (command) => {
   switch (command.cmd) {
+    case 'info':
+      return {};
     case 'open': {
       const path = podsPath(command.namespace, command.labelSelector);
       const list = await getJson<{ metadata: { resourceVersion: string } }>(

@@ -55,14 +55,23 @@ const bulkNamespace = 'bench-pods';
 /** How long the caches may take to hold every pod created. */
 const podWaitMs = Number(process.env.BENCH_POD_WAIT_MS ?? 600_000);
 
-function spawnChild(file: string, args: string[], nodeArgs: string[] = [], cwd = here): ChildProcess {
-  const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, '--import', 'tsx', file, ...args], {
-    cwd,
-    env: process.env,
+function spawnChild(
+  file: string,
+  args: string[],
+  options: { nodeArgs?: string[]; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
+  const nodeArgs = ['--expose-gc', ...(options.nodeArgs ?? []), '--import', 'tsx'];
+  const child = spawn(process.execPath, [...nodeArgs, file, ...args], {
+    cwd: options.cwd ?? here,
+    env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   children.push(child);
   child.stderr!.on('data', (d: Buffer) => process.env.BENCH_VERBOSE && process.stderr.write(d));
+  child.stdout!.on(
+    'data',
+    (d: Buffer) => process.env.BENCH_VERBOSE && file === 'src/main.ts' && process.stderr.write(d),
+  );
   return child;
 }
 
@@ -175,7 +184,7 @@ async function delayRows(paths: ViewerPath[], target: PodTarget): Promise<void> 
       rows.push({
         metric: `event delay ${p}, ${viewers} viewer${viewers > 1 ? 's' : ''}`,
         direct: spread(direct[p], fmt.ms),
-        proxy: mooring ? spread(mooring[p], fmt.ms) : 'n/a (object_watch not on main yet)',
+        proxy: mooring ? spread(mooring[p], fmt.ms) : 'n/a (--direct-only)',
         ratio: mooring
           ? `+${fmt.ms(median(added))} (×${(median(mooring[p]) / median(direct[p])).toFixed(2)})`
           : '-',
@@ -348,12 +357,9 @@ async function main(): Promise<void> {
     };
     const paths: ViewerPath[] = [direct];
     if (!DIRECT_ONLY) {
-      const mooring = await startMooringPath({ cluster, dir, spawnChild, profileArgs: PROFILE_ARGS, log });
-      if (mooring) paths.push(mooring);
-      else
-        log(
-          'the Mooring path is not available yet (object_watch is not on main): printing the baseline only',
-        );
+      log('starting kas (agent listener + ObjectWatchHub) and agentk');
+      const maxPods = Math.max(...PODS);
+      paths.push(await startMooringPath({ cluster, dir, maxPods, spawnChild, profileArgs: PROFILE_ARGS }));
     }
     if (ONLY.has('delay')) await delayRows(paths, target);
     if (ONLY.has('memory')) await memoryRows(paths, cluster);
