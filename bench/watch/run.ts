@@ -380,4 +380,10 @@ async function main(): Promise<void> {
   printTable(rows);
 }
 
+// Stopped from outside (Ctrl-C, a timeout): the children go too; agentk would otherwise outlive the run.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killAll(children)();
+    process.exit(130);
+  });
 runBench(main, killAll(children));
