@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeCluster } from '@mooring/kube-dev';
 import { commandClient } from './protocol';
-import { rssOfPid, type ViewerPath } from './viewer-path';
+import { until } from '@mooring/modules/shared/testing/until';
+import { inspectorUrl, memoryAfterGc } from './inspector-memory';
+import type { ViewerPath } from './viewer-path';
 
 const agentkDir = fileURLToPath(new URL('../../apps/agentk', import.meta.url));
 
@@ -45,10 +47,19 @@ export async function startMooringPath(options: MooringPathOptions): Promise<Vie
       '--kubeconfig', options.cluster.agentKubeconfigPath,
     ], // prettier-ignore
     {
-      nodeArgs: options.profileArgs,
+      // The inspector only answers memoryAfterGc (loopback, a free port).
+      nodeArgs: [...options.profileArgs, '--inspect=127.0.0.1:0'],
       cwd: agentkDir,
       env: { ...process.env, POD_NAME: 'bench-watch-agentk', POD_NAMESPACE: 'mooring-system' },
     },
   );
-  return { name: 'mooring', ask, cacheRss: () => rssOfPid(agentk.pid!) };
+  let stderr = '';
+  agentk.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 10_000) stderr += d.toString();
+  });
+  const url = await until(
+    () => `agentk's inspector URL on its stderr: ${stderr.slice(0, 500)}`,
+    () => inspectorUrl(stderr),
+  );
+  return { name: 'mooring', ask, cacheMemory: () => memoryAfterGc(url) };
 }

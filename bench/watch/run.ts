@@ -280,7 +280,9 @@ async function podRows(paths: ViewerPath[], target: PodTarget, cluster: KubeClus
   const base = await Promise.all(paths.map((p) => p.ask<{ objects: number }>({ cmd: 'cache' }, 600_000)));
   const startCount = Math.max(...base.map((b) => b.objects));
   await ready(startCount);
-  const rss0 = new Map(paths.map((p) => [p.name, p.cacheRss()]));
+  const cacheMemory = async () =>
+    new Map(await Promise.all(paths.map(async (p) => [p.name, await p.cacheMemory()] as const)));
+  const memory0 = await cacheMemory();
   let created = 0;
   try {
     for (const count of [...PODS].sort((a, b) => a - b)) {
@@ -296,16 +298,22 @@ async function podRows(paths: ViewerPath[], target: PodTarget, cluster: KubeClus
       });
       created = count;
       await ready(startCount + count);
-      const rss = new Map(paths.map((p) => [p.name, p.cacheRss()]));
-      const direct = rss.get('direct')!;
-      const mooring = rss.get('mooring');
-      const text = (name: ViewerPath['name'], at: number) =>
-        `${(at / MiB).toFixed(0)} MiB (+${((at - rss0.get(name)!) / MiB).toFixed(0)})`;
+      const memory = await cacheMemory();
+      const direct = memory.get('direct')!;
+      const mooring = memory.get('mooring');
+      const text = (name: ViewerPath['name'], at: Memory) => {
+        const from = memory0.get(name)!;
+        const mib = (n: number) => (n / MiB).toFixed(0);
+        return `RSS ${mib(at.rss)} MiB (+${mib(at.rss - from.rss)}), heap ${mib(at.heap)} MiB (+${mib(at.heap - from.heap)})`;
+      };
       rows.push({
-        metric: `cache RSS, ${count} pods`,
-        direct: `${text('direct', direct)} direct informer, full objects`,
-        proxy: mooring === undefined ? 'n/a' : `${text('mooring', mooring)} agentk (default set)`,
-        ratio: mooring === undefined ? '-' : `×${(mooring / direct).toFixed(2)}`,
+        metric: `cache memory after GC, ${count} pods`,
+        direct: `${text('direct', direct)}, direct informer (full objects)`,
+        proxy: mooring === undefined ? 'n/a' : `${text('mooring', mooring)}, agentk (default set)`,
+        ratio:
+          mooring === undefined
+            ? '-'
+            : `RSS ×${(mooring.rss / direct.rss).toFixed(2)}, heap Δ ×${((mooring.heap - memory0.get('mooring')!.heap) / (direct.heap - memory0.get('direct')!.heap)).toFixed(2)}`,
         goal: count === 10_000 ? 'agentk ≤ 150 MiB' : '-',
       });
     }
@@ -366,7 +374,7 @@ async function main(): Promise<void> {
     const direct: ViewerPath = {
       name: 'direct',
       ask: commandClient(directChild, 'direct-viewers').ask,
-      cacheRss: () => rssOfPid(directChild.pid!),
+      cacheMemory: () => direct.ask<Memory>({ cmd: 'mem' }),
     };
     const paths: ViewerPath[] = [direct];
     if (!DIRECT_ONLY) {
