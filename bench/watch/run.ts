@@ -13,7 +13,7 @@ import { httpsRequest } from '../tunnel/bench-http';
 import { killAll, runBench } from '../tunnel/run-bench';
 import { fmt, printTable, summarize, type Row } from '../tunnel/stats';
 import { commandClient, epochMs, type Memory } from './protocol';
-import { createPods, deletePods, podManifest, type PodTarget } from './pods';
+import { createPods, deletePodNamespace, podManifest, type PodTarget } from './pods';
 import { startMooringPath } from './mooring-path';
 import { rssOfPid, type ViewerPath } from './viewer-path';
 
@@ -319,7 +319,7 @@ async function podRows(paths: ViewerPath[], target: PodTarget, cluster: KubeClus
     }
   } finally {
     log('pods: deleting the bulk pods');
-    await deletePods(target, bulkNamespace, 'bench=bulk').catch((error: unknown) => log(String(error)));
+    await deletePodNamespace(target, bulkNamespace).catch((error: unknown) => log(String(error)));
   }
 }
 
