@@ -6,11 +6,15 @@ import {
   type AgentKubeRequests,
   type AuthorizedUser,
 } from '@mooring/modules/kubernetes_api/server/index';
-import { namespaceLister, subjectAccessReviewer } from '@mooring/modules/object_watch/server/index';
-import { OBJECT_WATCH_HUB, type ObjectWatchHub } from '@mooring/modules/object_watch/server/index';
 import {
   createViewerAccess,
+  namespaceLister,
+  OBJECT_WATCH_HUB,
+  OBJECT_WATCH_METRICS,
+  subjectAccessReviewer,
   ViewerForbiddenError,
+  type ObjectWatchHub,
+  type ObjectWatchMetrics,
   type ViewerAccess,
   type ViewerScope,
   type WatchTarget,
@@ -68,6 +72,10 @@ export function viewerAccessOf(lookup: ProvidedLookup): ViewerAccess {
     access = createViewerAccess({
       review: subjectAccessReviewer(requests),
       listNamespaces: namespaceLister(requests),
+      onReview: (cached) => {
+        const metrics = lookup<ObjectWatchMetrics>(OBJECT_WATCH_METRICS);
+        (cached ? metrics?.sarCacheHits : metrics?.sarCacheMisses)?.inc();
+      },
     });
     accessByRequests.set(requests, access);
   }

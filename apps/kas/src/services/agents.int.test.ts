@@ -206,7 +206,6 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     expect(rejected.version).toBe(2);
     expect(rejected.errors.map((e) => [e.line, e.path])).toEqual([
       [3, 'observability.logging.level'],
-      [4, 'object_watch.resources'],
       [5, 'object_watch.resourcez'],
     ]);
     expect(rejected.message).toMatch(/line 3, column 12, observability\.logging\.level/);
@@ -234,7 +233,7 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
       [2, false],
       [1, true],
     ]);
-    expect(history[1]!.errors).toHaveLength(3);
+    expect(history[1]!.errors).toHaveLength(2);
     const diff = await w.services.agentConfigs.diff(w.actors.developer, agent.id, 1, 3);
     expect(diff.lines.filter((l) => l.op !== ' ')).toEqual([
       { op: '-', text: '    - id: group/app', oldLine: 3 },

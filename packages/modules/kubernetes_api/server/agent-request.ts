@@ -67,6 +67,9 @@ export async function requestThroughAgent(
     signal,
     timeoutMs: request.routingTimeoutMs ?? 10_000,
   });
+  const onAbort = () => call.cancel('kas gave up on the request');
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
   call.sendMessage(
     encodeRequestHeader(
       { method: request.method, urlPath: request.path, query, header, contentLength: body?.length ?? 0 },
@@ -101,7 +104,13 @@ export async function requestThroughAgent(
     }
   } catch (error) {
     if (error instanceof AgentResponseTooLargeError) throw error;
+    if (signal.aborted)
+      throw new Error(`agent ${agentId} did not answer ${request.method} ${request.path} in time`, {
+        cause: error,
+      });
     throw new Error(`agent ${agentId} failed the request: ${describeError(error)}`, { cause: error });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   if (statusCode === 0 || !complete)
     throw new Error(

@@ -15,7 +15,7 @@ export interface InformerSetOptions {
   log?: InformerLogger;
   ringSize?: number;
   /** Passed to every informer (tests). */
-  informer?: Pick<InformerOptions, 'sleep' | 'recheckMs'>;
+  informer?: Pick<InformerOptions, 'sleep' | 'recheckMs' | 'watchTimeoutSeconds'>;
 }
 
 interface Running {

@@ -2,7 +2,13 @@
 // Deployment created, scaled and deleted, the cap's message, Secrets never cached, and a 403 for an identity that
 // may not list, reported without stopping the resource it may list.
 import { KubeConfig } from '@kubernetes/client-node';
-import { kubeCluster, kubectl, useFreshNamespace } from '@mooring/kube-dev/testing';
+import {
+  compactClusterEtcd,
+  kubeCluster,
+  kubectl,
+  uncachedWatchResource,
+  useFreshNamespace,
+} from '@mooring/kube-dev/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kubeApiTargetFromKubeConfig, type KubeApiTarget } from '../../kubernetes_api/agent/index';
 import { until } from '../../shared/testing/until';
@@ -180,6 +186,43 @@ describe('object_watch informers on the real API server', () => {
     } finally {
       await kubectl(['delete', 'clusterrolebinding,clusterrole', role, '--ignore-not-found']);
     }
+  });
+
+  it('relists cleanly after a real 410 Gone: the same rows, no delta, no duplicate add', async () => {
+    // PodTemplates bypass the API server's watch cache (kube-dev), so a watch from a compacted resourceVersion
+    // reaches etcd and is answered 410. Watches end every second, so the informer soon watches again from the
+    // list's resourceVersion, which the compaction below has removed.
+    const template = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'PodTemplate',
+        metadata: { name, namespace: ns.name },
+        template: { spec: { containers: [{ name: 'c', image: 'registry.example/c:1' }] } },
+      });
+    await kc(['create', '-f', '-'], template('before'));
+    const set = new InformerSet({ target: await agentTarget(), informer: { watchTimeoutSeconds: 1 } });
+    sets.push(set);
+    await set.configure([ref(uncachedWatchResource)], 20_000);
+    const cache = cacheOf(set, uncachedWatchResource);
+    await until('synced', () => cache.synced);
+    const informer = set.informer(uncachedWatchResource)!;
+    expect(informer.lists).toBe(1);
+    const deltas = deltasOf(cache);
+    const states: string[] = [];
+    cache.subscribe(() => states.push(cache.status.state));
+    const rowsBefore = [...cache.rows()].map((r) => `${r.uid}@${r.resourceVersion}`).sort();
+    // Move etcd's revision past the list's (writes to another resource), then compact it away.
+    await kc(['-n', ns.name, 'create', 'configmap', 'bump-1']);
+    await kc(['-n', ns.name, 'create', 'configmap', 'bump-2']);
+    await compactClusterEtcd();
+    await until('the relist after 410 Gone', () => informer.lists >= 2, 60_000);
+    expect(states.filter((s) => s !== 'ok')).toEqual([]);
+    expect(deltas).toEqual([]);
+    expect([...cache.rows()].map((r) => `${r.uid}@${r.resourceVersion}`).sort()).toEqual(rowsBefore);
+    // And it goes on watching: a new template arrives as one add.
+    await kc(['create', '-f', '-'], template('after'));
+    await until('the new template', () => deltas.find((d) => d.type === 'added' && d.row.name === 'after'));
+    expect(deltas.filter((d) => d.type === 'added').map((d) => d.row.name)).toEqual(['after']);
   });
 
   it('reports unknown_resource for a CRD that is not installed', async () => {

@@ -68,6 +68,8 @@ export interface InformerOptions {
   /** Waits `ms` or until `signal` aborts (tests pass a faster one). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   recheckMs?: number;
+  /** Asked of the API server per watch (default 300 s); the informer watches again from where it was. */
+  watchTimeoutSeconds?: number;
 }
 
 /** Resolves a resource's kind and scope from the API server's discovery; null when the group version has no such resource. */
@@ -239,7 +241,7 @@ export class Informer {
       watch: '1',
       allowWatchBookmarks: 'true',
       resourceVersion,
-      timeoutSeconds: String(WATCH_TIMEOUT_SECONDS),
+      timeoutSeconds: String(this.o.watchTimeoutSeconds ?? WATCH_TIMEOUT_SECONDS),
     });
     let rv = resourceVersion;
     try {

@@ -29,7 +29,11 @@ export interface ResourceInfo {
   namespaced: boolean;
 }
 
-export const DEFAULT_RING_SIZE = 10_000;
+/**
+ * Changes kept for resuming, per resource. Each holds up to two rows (most shared with the cache), so 4,096 bound a
+ * busy resource's ring to a few MB; a watcher away longer (or through a relist larger than this) gets a snapshot.
+ */
+export const DEFAULT_RING_SIZE = 4_096;
 
 export class ObjectCache {
   private readonly byUid = new Map<string, ObjectRow>();

@@ -17,6 +17,8 @@ const namespaceList = z.object({
 
 /** More namespaces than this are not listed (viewer-access refuses an all-namespaces check beyond its own limit). */
 export const NAMESPACE_LIST_LIMIT = 1_001;
+/** How long one review or namespace list may take, tunnel wait included. */
+export const REQUEST_TIMEOUT_MS = 15_000;
 
 export function subjectAccessReviewer(requests: AgentKubeRequests): SubjectAccessReviewer {
   return async (agentId, user, attributes) => {
@@ -37,6 +39,8 @@ export function subjectAccessReviewer(requests: AgentKubeRequests): SubjectAcces
         },
       },
       maxResponseBytes: 64 * 1024,
+      // A review that hangs would hold every viewer waiting on its cached answer: it fails instead.
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     if (response.statusCode !== 201 && response.statusCode !== 200)
       throw new Error(
@@ -58,6 +62,7 @@ export function namespaceLister(requests: AgentKubeRequests): NamespaceLister {
       // Names only: the API server sends metadata, not each namespace's spec and status.
       headers: { accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' },
       maxResponseBytes: 8 * 1024 * 1024,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     if (response.statusCode !== 200)
       throw new Error(

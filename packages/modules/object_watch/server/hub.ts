@@ -8,7 +8,7 @@ import { isRefusedResource, resourceNameSchema, watchRequestSchema } from '../sh
 import { systemClock, type HubClock } from './clock';
 import { newEpoch, parseEventId, partialId } from './event-id';
 import type { ObjectWatchHub, ViewerEvent, ViewerOptions, WatchKey } from './hub-api';
-import { Upstream, type HubLog, type UpstreamRestartReason } from './upstream';
+import { Upstream, type HubLog, type UpstreamRestartReason, type UpstreamSync } from './upstream';
 import { Viewer } from './viewer';
 
 export const OBJECT_WATCH_HUB_DEFAULTS = {
@@ -42,6 +42,7 @@ export interface HubHooks {
   emitted?(type: ViewerEvent['type']): void;
   viewerReset?(): void;
   upstreamRestarted?(reason: UpstreamRestartReason): void;
+  upstreamSynced?(how: UpstreamSync): void;
 }
 
 export interface RunningObjectWatchHub extends ObjectWatchHub {
@@ -97,7 +98,12 @@ export function createObjectWatchHub(options: ObjectWatchHubOptions): RunningObj
           `object_watch: bad watch key at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
         );
       }
-      const k = parsed.data as WatchKey;
+      // An empty selector selects everything, as an absent one: both share one upstream.
+      const k: WatchKey = {
+        ...parsed.data,
+        labelSelector: parsed.data.labelSelector || undefined,
+        fieldSelector: parsed.data.fieldSelector || undefined,
+      };
       if (stopped || viewerOptions.signal.aborted) return ended([]);
       const id = JSON.stringify([k.agentId, k.resource, k.namespace, k.labelSelector, k.fieldSelector]);
       let upstream = upstreams.get(id);
@@ -125,6 +131,7 @@ export function createObjectWatchHub(options: ObjectWatchHubOptions): RunningObj
           backoff: options.backoff,
           openTimeoutMs: options.openTimeoutMs,
           restarted: options.hooks?.upstreamRestarted,
+          synced: options.hooks?.upstreamSynced,
         });
         upstreams.set(id, upstream);
         upstream.start();
@@ -142,6 +149,7 @@ export function createObjectWatchHub(options: ObjectWatchHubOptions): RunningObj
       const since = parseEventId(viewerOptions.sinceEventId);
       if (since && since.epoch === upstream.epoch && upstream.covers(since.seq))
         viewer.resumeFrom(since.seq, upstream.recent);
+      else viewer.replayStatus();
       upstream.viewers.add(viewer);
       const owner = upstream;
       let detached = false;

@@ -3,7 +3,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HubHooks, RunningObjectWatchHub } from './hub';
 import type { ViewerEvent } from './hub-api';
-import type { UpstreamRestartReason } from './upstream';
+import type { UpstreamRestartReason, UpstreamSync } from './upstream';
 
 export interface ObjectWatchMetrics {
   /** What the hub reports into (createObjectWatchHub's `hooks`). */
@@ -16,6 +16,7 @@ export interface ObjectWatchMetrics {
 
 const EVENT_TYPES: ViewerEvent['type'][] = ['snapshot', 'deltas', 'resumed', 'status'];
 const RESTART_REASONS: UpstreamRestartReason[] = ['ended', 'broken', 'bad_message', 'not_connected'];
+const SYNCS: UpstreamSync[] = ['snapshot', 'resumed', 'reconciled'];
 
 export function createObjectWatchMetrics(
   registry: Registry,
@@ -79,6 +80,13 @@ export function createObjectWatchMetrics(
     registers: [registry],
   });
   for (const reason of RESTART_REASONS) restarts.inc({ reason }, 0);
+  const syncs = new Counter({
+    name: 'mooring_kas_object_watch_upstream_syncs_total',
+    help: 'Upstream object watch calls that caught up, by how (snapshot: the first; resumed: from the last version; reconciled: a new snapshot diffed against what viewers have)',
+    labelNames: ['how'],
+    registers: [registry],
+  });
+  for (const how of SYNCS) syncs.inc({ how }, 0);
   const sarCacheHits = new Counter({
     name: 'mooring_kas_object_watch_sar_cache_hits_total',
     help: "Viewers' SubjectAccessReview answers served from kas's cache",
@@ -94,6 +102,7 @@ export function createObjectWatchMetrics(
       emitted: (type) => byType.get(type)?.inc(),
       viewerReset: () => resets.inc(),
       upstreamRestarted: (reason) => restarts.inc({ reason }),
+      upstreamSynced: (how) => syncs.inc({ how }),
     },
     sarCacheHits,
     sarCacheMisses,

@@ -2,7 +2,8 @@
 // it forwarded (uid → row), reopens a broken call with backoff from the last version, and reconciles a snapshot
 // that comes instead of a resume, so viewers see only the differences.
 import { Backoff, type BackoffOptions } from '../../shared/backoff';
-import type { AgentDialer, OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
+import { GrpcStatus } from '../../shared/grpc-status';
+import { TunnelCallError, type AgentDialer, type OutgoingCall } from '../../reverse_tunnel/shared/tunnel-api';
 import {
   DELTA_BATCH_MAX,
   OBJECT_WATCH_WATCH,
@@ -26,6 +27,8 @@ export interface HubLog {
 }
 
 export type UpstreamRestartReason = 'ended' | 'broken' | 'bad_message' | 'not_connected';
+/** How a (re)opened call caught up: a first snapshot, a resume from the last version, or a snapshot reconciled. */
+export type UpstreamSync = 'snapshot' | 'resumed' | 'reconciled';
 
 export interface UpstreamOptions {
   key: WatchKey;
@@ -41,7 +44,15 @@ export interface UpstreamOptions {
   /** How long openCall waits for a tunnel (the dialer's default when unset). */
   openTimeoutMs?: number;
   restarted?(reason: UpstreamRestartReason): void;
+  synced?(how: UpstreamSync): void;
 }
+
+/** A call ending with these says nothing about the watch itself (a pod or tunnel went away). */
+const TRANSIENT_CODES = new Set<number>([
+  GrpcStatus.CANCELLED,
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+]);
 
 /** agentk sent something the contract does not allow: the call ends and is reopened. */
 class BadUpstreamMessage extends Error {}
@@ -98,6 +109,19 @@ export class Upstream implements ViewerSource {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       let call: OutgoingCall;
+      // The dialer waits up to the routing timeout for a tunnel; viewers should not stare at nothing meanwhile.
+      const tunnels = this.o.dialer.streamCounts(key.agentId);
+      const knownDown = this.lastStatus?.fromHub === true && this.lastStatus.status.state !== 'ok';
+      if (tunnels.idle + tunnels.active === 0 && !knownDown)
+        this.publishHubStatus(
+          {
+            state: 'error',
+            message:
+              `agent ${key.agentId} has no connection to kas right now; check that agentk is running and its ` +
+              'token is active (kas keeps waiting for it)',
+          },
+          null,
+        );
       try {
         call = await this.o.dialer.openCall(key.agentId, OBJECT_WATCH_WATCH, {
           signal,
@@ -125,6 +149,12 @@ export class Upstream implements ViewerSource {
           log.info(
             { agentId: key.agentId, resource: key.resource, error: String(error) },
             'object_watch: upstream watch broke; reopening it',
+          );
+        // agentk answered with an error (a selector it cannot parse, …): viewers learn why nothing comes.
+        if (error instanceof TunnelCallError && !TRANSIENT_CODES.has(error.status.code))
+          this.publishHubStatus(
+            { state: 'error', message: `agentk refused the watch of ${describeKey(key)}: ${error.message}` },
+            null,
           );
       } finally {
         call.cancel('object_watch: upstream watch closed by kas');
@@ -181,6 +211,7 @@ export class Upstream implements ViewerSource {
           this.lastVersion = message.version;
           synced = true;
           this.synced();
+          this.o.synced?.('resumed');
           break;
         case 'deltas': {
           if (!synced || pending)
@@ -231,6 +262,7 @@ export class Upstream implements ViewerSource {
       for (const [uid, row] of fresh) this.state.set(uid, row);
       this.live = true;
       for (const viewer of this.viewers) viewer.wake();
+      this.o.synced?.('snapshot');
       return;
     }
     const deltas = reconcileSnapshot(this.state, fresh);
@@ -239,6 +271,7 @@ export class Upstream implements ViewerSource {
       else this.state.set(delta.row.uid, delta.row);
     }
     this.publishDeltas(deltas, version ?? '');
+    this.o.synced?.('reconciled');
   }
 
   private publishDeltas(deltas: HubDelta[], version: string): void {

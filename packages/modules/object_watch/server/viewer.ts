@@ -67,6 +67,15 @@ export class Viewer {
     for (const entry of ring) if (entry.seq > seq) this.offer(entry);
   }
 
+  /**
+   * A new viewer of an upstream that has no state yet learns at once why (agent not connected, agentk forbidden);
+   * one of a live upstream gets the last status after its snapshot instead.
+   */
+  replayStatus(): void {
+    const status = this.source.lastStatus;
+    if (status && this.needsSnapshot && !this.source.live) this.offer(status);
+  }
+
   /** A new entry of the upstream. */
   offer(entry: HubEntry): void {
     if (this.ended) return;

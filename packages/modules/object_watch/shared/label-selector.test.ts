@@ -37,6 +37,9 @@ describe('parseLabelSelector', () => {
       /at position 4: expected "=", "==", "!=", "in", "notin" or "," after the key/,
     );
     expect(errorOf('zone in (a b)')).toMatch(/at position 11: expected "," or "\)" in the list of values/);
+    expect(errorOf('zone in ()')).toMatch(
+      /at position 9: expected a value \(a list of values may not be empty\)/,
+    );
     expect(errorOf('zone in a')).toMatch(/at position 8: expected "\(" starting a list of values/);
     expect(errorOf('app=-web')).toMatch(/at position 4: expected a label value/);
     expect(errorOf('app!web')).toMatch(/at position 3: expected "!=" after the key/);

@@ -84,7 +84,10 @@ function readValueList(s: Scanner): string[] {
   s.pos++;
   const values: string[] = [];
   for (;;) {
-    values.push(readValue(s));
+    const at = s.pos;
+    const value = readValue(s);
+    if (value === '') s.fail('a value (a list of values may not be empty)', at);
+    values.push(value);
     if (values.length > MAX_VALUES) s.fail(`at most ${MAX_VALUES} values`);
     s.skipSpace();
     const c = s.peek();

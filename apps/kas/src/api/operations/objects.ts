@@ -24,6 +24,7 @@ import {
   resourceNameSchema,
   watchMessageSchema,
 } from '@mooring/modules/object_watch/shared/watch-api';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError } from '../errors';
 import { defineOperation, defineSubscription, type AuthenticatedContext } from '../operation';
@@ -78,8 +79,21 @@ const accessMessage = z.strictObject({
 
 const watchEvent = z.discriminatedUnion('type', [...watchMessageSchema.options, accessMessage]);
 
-/** The event id of the access message: before any hub event, so a reconnect with it starts afresh. */
-const START_ID = 'start';
+/**
+ * Event ids are `<scope tag>:<hub event id>`: a reconnect resumes from the hub's id only when the viewer still sees
+ * exactly what it saw (same tag); after its access changed it gets a fresh snapshot, so it keeps no rows it may no
+ * longer see and misses none it now may.
+ */
+function scopeTag(scope: ViewerScope): string {
+  const seen = JSON.stringify([scope.actsAsAgent, scope.all, [...scope.namespaces].sort()]);
+  return createHash('sha256').update(seen).digest('hex').slice(0, 12);
+}
+
+function resumableFrom(lastEventId: string | null | undefined, tag: string): string | undefined {
+  const colon = lastEventId?.indexOf(':') ?? -1;
+  if (colon < 0 || lastEventId!.slice(0, colon) !== tag) return undefined;
+  return lastEventId!.slice(colon + 1) || undefined;
+}
 
 const accessView = (scope: ViewerScope): z.input<typeof accessMessage> => ({
   type: 'access',
@@ -127,8 +141,9 @@ export const objectSubscriptions = {
         ...(input.labelSelector && { labelSelector: input.labelSelector }),
       };
       let scope = await scopeOf(access, ctx.grant(), target);
-      yield { id: input.lastEventId ?? START_ID, data: accessView(scope) };
-      let since = input.lastEventId && input.lastEventId !== START_ID ? input.lastEventId : undefined;
+      let tag = scopeTag(scope);
+      let since = resumableFrom(input.lastEventId, tag);
+      yield { id: `${tag}:${since ?? ''}`, data: accessView(scope) };
 
       for (;;) {
         const watching = new AbortController();
@@ -136,12 +151,15 @@ export const objectSubscriptions = {
         let ended: unknown;
         let widened: ViewerScope | undefined;
         let checking = false;
-        // At most every VIEWER_RECHECK_MS (answers are cached ≤ 10 s): a viewer that lost access ends here; one
-        // that may see more starts over with a fresh snapshot that includes the new rows.
+        // At most every VIEWER_RECHECK_MS (answers are cached ≤ 10 s): a viewer that lost access ends here (404 when
+        // it may no longer use the agent at all); one that may see more starts over with a fresh snapshot.
         const timer = setInterval(() => {
           if (checking) return;
           checking = true;
-          scopeOf(access, ctx.grant(), target)
+          // The facts are read again too: a saved configuration (access_as, user_access) announces no access
+          // change to the stream, but changes what the proxy would do for this viewer.
+          viewerOn(ctx, input.agentId)
+            .then((facts) => scopeOf(access, facts, target))
             .then((next) => {
               const lost = access.lost(scope, next, target);
               if (lost) ended = new ApiError(403, 'forbidden', lost);
@@ -165,8 +183,7 @@ export const objectSubscriptions = {
           for await (const event of events) {
             if (signal.aborted) break;
             const { id: eventId, ...data } = event;
-            since = eventId;
-            yield { id: eventId, data };
+            yield { id: `${tag}:${eventId}`, data };
           }
         } finally {
           clearInterval(timer);
@@ -175,8 +192,9 @@ export const objectSubscriptions = {
         if (ended) throw ended;
         if (ctx.signal.aborted || !widened) return;
         scope = widened;
+        tag = scopeTag(scope);
         since = undefined;
-        yield { id: START_ID, data: accessView(scope) };
+        yield { id: `${tag}:`, data: accessView(scope) };
       }
     },
   }),
@@ -261,6 +279,7 @@ export const objectOperations = {
           path: path as `/${string}`,
           ...(impersonation && { impersonation }),
           maxResponseBytes: 2 * 1024 * 1024,
+          signal: AbortSignal.timeout(30_000),
         });
       } catch (error) {
         if (error instanceof AgentNotConnectedError) throw new ApiError(503, 'unavailable', error.message);

@@ -65,6 +65,10 @@ export class WatchCallTestDouble implements OutgoingCall {
   break(message = 'the tunnel stream closed'): void {
     this.queue.fail(new TunnelCallError({ code: GrpcStatus.UNAVAILABLE, message }));
   }
+  /** agentk's handler failed the call (an Error frame). */
+  fail(code: number, message: string): void {
+    this.queue.fail(new TunnelCallError({ code, message }));
+  }
 }
 
 export class AgentDialerTestDouble implements AgentDialer {
@@ -88,8 +92,10 @@ export class AgentDialerTestDouble implements AgentDialer {
     return call;
   }
 
-  streamCounts(): StreamCounts {
-    return { idle: 0, active: this.calls.filter((c) => c.cancelled === null).length, limit: 500 };
+  /** A connected agent has idle tunnels, as agentk keeps some open. */
+  streamCounts(agentId: number): StreamCounts {
+    const active = this.calls.filter((c) => c.agentId === agentId && c.cancelled === null).length;
+    return { idle: this.connected.has(agentId) ? 2 : 0, active, limit: 500 };
   }
 
   /** Calls kas has not cancelled. */
