@@ -71,10 +71,67 @@ function podsPath(namespace?: string, labelSelector?: string): string {
 const viewers: { request: IncomingMessage; arrivals: Arrivals }[] = [];
 /** The informer's pods by uid, full objects as kube-apiserver sent them. */
 const cache = new Map<string, unknown>();
-let informer: IncomingMessage | undefined;
+/** Resolves once the informer's first list is in `cache`. */
+let informing: Promise<void> | undefined;
+/** Watch restarts the informer may make in one run (kube-apiserver ends slow or old watches; each restart is cheap). */
+const maxInformerRestarts = 500;
+
+/** Every pod of the cluster, in pages, into `cache` (replacing it); resolves with the list's resourceVersion. */
+async function listAll(): Promise<string> {
+  const fresh = new Map<string, unknown>();
+  let resourceVersion = '';
+  let next = '';
+  for (let page = 0; page < 1000; page++) {
+    const list = await getJson<{
+      metadata: { resourceVersion: string; continue?: string };
+      items: { metadata: { uid: string } }[];
+    }>(`/api/v1/pods?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ''}`);
+    for (const item of list.items) fresh.set(item.metadata.uid, item);
+    resourceVersion = list.metadata.resourceVersion;
+    next = list.metadata.continue ?? '';
+    if (!next) break;
+  }
+  cache.clear();
+  for (const [uid, item] of fresh) cache.set(uid, item);
+  return resourceVersion;
+}
+
+/**
+ * A direct informer as client-go runs one: list, watch from the list's resourceVersion, re-watch from the last one
+ * seen when kube-apiserver ends the watch (it ends watchers too slow to keep up), relist on 410 Gone.
+ */
+async function inform(): Promise<void> {
+  let resourceVersion = await listAll();
+  void (async () => {
+    for (let restart = 0; restart < maxInformerRestarts; restart++) {
+      try {
+        if (!resourceVersion) resourceVersion = await listAll();
+        const res = await openWatch('/api/v1/pods', resourceVersion, (event) => {
+          const { uid, resourceVersion: version } = event.object.metadata;
+          if (event.type === 'ERROR') {
+            // 410 Gone (too old) or "too large resource version": start over from a fresh list.
+            resourceVersion = '';
+            return;
+          }
+          if (version) resourceVersion = version;
+          if (!uid) return;
+          if (event.type === 'DELETED') cache.delete(uid);
+          else if (event.type === 'ADDED' || event.type === 'MODIFIED') cache.set(uid, event.object);
+        });
+        await new Promise((resolve) => res.once('close', resolve));
+      } catch {
+        resourceVersion = '';
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    process.stderr.write(`direct informer: gave up after ${maxInformerRestarts} watch restarts\n`);
+  })();
+}
 
 await serveCommands(async (command) => {
   switch (command.cmd) {
+    case 'info':
+      return {};
     case 'open': {
       const path = podsPath(command.namespace, command.labelSelector);
       const list = await getJson<{ metadata: { resourceVersion: string } }>(
@@ -100,28 +157,10 @@ await serveCommands(async (command) => {
       return { closed: true };
     case 'mem':
       return memory();
-    case 'cache': {
-      if (informer) return { objects: cache.size };
-      let resourceVersion = '';
-      let next = '';
-      for (let page = 0; page < 1000; page++) {
-        const list = await getJson<{
-          metadata: { resourceVersion: string; continue?: string };
-          items: { metadata: { uid: string } }[];
-        }>(`/api/v1/pods?limit=500${next ? `&continue=${encodeURIComponent(next)}` : ''}`);
-        for (const item of list.items) cache.set(item.metadata.uid, item);
-        resourceVersion = list.metadata.resourceVersion;
-        next = list.metadata.continue ?? '';
-        if (!next) break;
-      }
-      informer = await openWatch('/api/v1/pods', resourceVersion, (event) => {
-        const uid = event.object.metadata.uid;
-        if (!uid) return;
-        if (event.type === 'DELETED') cache.delete(uid);
-        else if (event.type === 'ADDED' || event.type === 'MODIFIED') cache.set(uid, event.object);
-      });
+    case 'cache':
+      informing ??= inform();
+      await informing;
       return { objects: cache.size };
-    }
     case 'count':
       return { objects: cache.size };
   }

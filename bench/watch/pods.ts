@@ -26,8 +26,39 @@ export interface CreatePodsOptions {
 
 /** At most this many pods per call: the benchmark's sizes, with room; more is a typo. */
 const maxPodsPerCall = 100_000;
-/** Tries per pod on 429 / 5xx (kube-apiserver's priority and fairness may push back under load). */
+/** Tries per pod on 429 / 5xx / no answer (kube-apiserver's priority and fairness may push back under load). */
 const maxTries = 5;
+/** A create that has no answer by then is abandoned and tried again. */
+const requestTimeoutMs = 30_000;
+
+/** POST `body`; status 0 when kube-apiserver did not answer within requestTimeoutMs. */
+function post(
+  url: string,
+  agent: https.Agent,
+  token: string,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve) => {
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', (error) => resolve({ status: 0, text: error.message }));
+      },
+    );
+    req.setTimeout(requestTimeoutMs, () => req.destroy(new Error(`no answer in ${requestTimeoutMs} ms`)));
+    req.on('error', (error) => resolve({ status: 0, text: error.message }));
+    req.end(body);
+  });
+}
 
 export function podManifest(name: string, nodeName: string, labels: Record<string, string>): string {
   return JSON.stringify({
@@ -63,16 +94,12 @@ export async function createPods(target: PodTarget, options: CreatePodsOptions):
           const index = from + next++;
           const body = podManifest(`${prefix}-${index}`, nodeNames[index % nodeNames.length]!, labels);
           for (let attempt = 1; ; attempt++) {
-            const r = await httpsRequest(
-              url,
-              { agent, authorization: `Bearer ${target.token}` },
-              'POST',
-              body,
-            );
+            const r = await post(url, agent, target.token, body);
+            // 409: an earlier try that timed out was created after all.
             if (r.status === 201 || r.status === 409) break;
-            if (attempt >= maxTries || (r.status !== 429 && r.status < 500))
+            if (attempt >= maxTries || (r.status !== 0 && r.status !== 429 && r.status < 500))
               throw new Error(
-                `creating pod ${prefix}-${index} answered ${r.status}: ${r.body.toString().slice(0, 200)}`,
+                `creating pod ${prefix}-${index} answered ${r.status || 'nothing'}: ${r.text.slice(0, 200)}`,
               );
             await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
           }
@@ -88,12 +115,15 @@ export async function createPods(target: PodTarget, options: CreatePodsOptions):
   }
 }
 
-/** Deletes every pod of `namespace` carrying `selector` at once, without grace (one deletecollection call). */
-export async function deletePods(target: PodTarget, namespace: string, selector: string): Promise<void> {
-  const url =
-    `${target.server}/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}` +
-    '&gracePeriodSeconds=0';
+/**
+ * Deletes `namespace` and with it every pod the run created. One deletecollection of tens of thousands of pods outlasts
+ * kube-apiserver's request timeout; the namespace controller deletes them in the background instead.
+ */
+export async function deletePodNamespace(target: PodTarget, namespace: string): Promise<void> {
+  const url = `${target.server}/api/v1/namespaces/${namespace}?gracePeriodSeconds=0`;
   const r = await httpsRequest(url, { ca: target.ca, authorization: `Bearer ${target.token}` }, 'DELETE');
-  if (r.status !== 200)
-    throw new Error(`deleting pods ${selector} answered ${r.status}: ${r.body.toString().slice(0, 200)}`);
+  if (r.status !== 200 && r.status !== 202)
+    throw new Error(
+      `deleting namespace ${namespace} answered ${r.status}: ${r.body.toString().slice(0, 200)}`,
+    );
 }

@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 
 export const commandSchema = z.discriminatedUnion('cmd', [
+  /** What the child needs to tell the run before anything else (kas: where agentk connects). */
+  z.object({ cmd: z.literal('info') }),
   /** Opens `viewers` watches of pods in `namespace` (label selector optional); answers once every one is live. */
   z.object({
     cmd: z.literal('open'),

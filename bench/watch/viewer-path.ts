@@ -1,12 +1,12 @@
 // One side of bench/watch's comparison (the direct path, the Mooring path), driven through protocol.ts.
 import { readFileSync } from 'node:fs';
-import type { commandClient } from './protocol';
+import type { commandClient, Memory } from './protocol';
 
 export interface ViewerPath {
   name: 'direct' | 'mooring';
   ask: ReturnType<typeof commandClient>['ask'];
-  /** RSS of the process that caches the pods: the direct informer, or agentk. */
-  cacheRss(): number;
+  /** Memory after a GC of the process that caches the pods: the direct informer, or agentk. */
+  cacheMemory(): Promise<Memory>;
 }
 
 /** Resident memory of a process from /proc (no GC forced: agentk cannot be asked to collect). */
