@@ -116,7 +116,11 @@ describe('Informer', () => {
       { lines: [line('BOOKMARK', { metadata: { resourceVersion: '13' } })] },
     ]);
     const { cache, deltas, informer } = start(target);
-    await until('the relist', () => informer.lists === 2 && cache.size === 3);
+    // The watch after the relist is asked for a moment after the list is applied: wait for its request too.
+    await until(
+      'the relist and its watch',
+      () => informer.lists === 2 && cache.size === 3 && requests.length === 4,
+    );
     expect(deltas.map((d) => `${d.type} ${d.row.uid}`)).toEqual(['added c', 'added d', 'deleted b']);
     expect(requests).toEqual([
       '/api/v1/pods?limit=500',
