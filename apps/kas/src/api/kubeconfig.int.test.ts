@@ -3,14 +3,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
-import { kubeCluster, kubectl } from '@mooring/kube-dev/testing';
-import pino from 'pino';
+import type { Agentk } from '@mooring/agentk';
+import { kubectl } from '@mooring/kube-dev/testing';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModules } from '../modules';
 import { startTestKas, type TestKas } from '../testing/test-kas';
 import { buildHttpWorld, uniqueName, type HttpWorld } from '../testing/world';
+import { startClusterAgentk } from '../testing/cluster-agentk';
 
 interface Reachable {
   agentId: number;
@@ -64,17 +64,7 @@ describe('a kubeconfig for every agent the user may reach', () => {
       name: 'k',
     });
     expect(token.status, token.text).toBe(201);
-    const cluster = kubeCluster();
-    agentk = await startAgentk({
-      kasAddress: tk.kas.urls.agent!,
-      token: token.body.secret,
-      caCertPem: fs.readFileSync(tk.kas.urls.agentCaFile!),
-      kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
-      podName: 'agentk-kubeconfig-0',
-      podNamespace: cluster.agentNamespace,
-      logger: pino({ level: 'silent' }),
-    });
-    await agentk.registered;
+    agentk = await startClusterAgentk(tk.kas, token.body.secret, 'agentk-kubeconfig-0');
   });
 
   afterAll(async () => {

@@ -2,16 +2,15 @@
 // real agentk (its object cache) on the run's local cluster, a viewer over SSE. With access_as user and a
 // RoleBinding in namespace A only, nothing of namespace B ever reaches the viewer, no Secret ever does, and the
 // stream ends with a 403 once the RoleBinding is deleted; with access_as agent the viewer sees B and is told so.
-import fs from 'node:fs';
-import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
-import { createFreshNamespace, deleteNamespace, kubeCluster, kubectl } from '@mooring/kube-dev/testing';
-import pino from 'pino';
+import type { Agentk } from '@mooring/agentk';
+import { createFreshNamespace, deleteNamespace, kubectl } from '@mooring/kube-dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@mooring/modules/shared/testing/until';
 import { defaultModules } from '../modules';
 import type { RestClient } from '../testing/api-client';
 import { startTestKas, type TestKas } from '../testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from '../testing/world';
+import { startClusterAgentk } from '../testing/cluster-agentk';
 
 interface Row {
   name: string;
@@ -181,17 +180,7 @@ describe('objects.watch per viewer', () => {
       '--clusterrole=view',
       `--group=mooring:project_role:${w.projectId}:developer`,
     ]);
-    const cluster = kubeCluster();
-    agentk = await startAgentk({
-      kasAddress: tk.kas.urls.agent!,
-      token: token.body.secret,
-      caCertPem: fs.readFileSync(tk.kas.urls.agentCaFile!),
-      kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
-      podName: 'agentk-objects-watch-0',
-      podNamespace: cluster.agentNamespace,
-      logger: pino({ level: 'silent' }),
-    });
-    await agentk.registered;
+    agentk = await startClusterAgentk(tk.kas, token.body.secret, 'agentk-objects-watch-0');
   }, 180_000);
 
   afterAll(async () => {

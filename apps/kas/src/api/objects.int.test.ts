@@ -1,14 +1,13 @@
 // objects.get and the objects.* authorization end to end: a real kas (default modules), a real agentk on the run's
 // local cluster, users with each role. With access_as user the object is fetched as the viewer (a RoleBinding in
 // namespace A only); with access_as agent as agentk's service account; Secrets never; managedFields dropped.
-import fs from 'node:fs';
-import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
-import { createFreshNamespace, deleteNamespace, kubeCluster, kubectl } from '@mooring/kube-dev/testing';
-import pino from 'pino';
+import type { Agentk } from '@mooring/agentk';
+import { createFreshNamespace, deleteNamespace, kubectl } from '@mooring/kube-dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModules } from '../modules';
 import { startTestKas, type TestKas } from '../testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from '../testing/world';
+import { startClusterAgentk } from '../testing/cluster-agentk';
 
 interface Got {
   object: { kind?: string; data?: Record<string, string>; metadata?: Record<string, unknown> };
@@ -45,17 +44,7 @@ describe('objects.get as the viewer', () => {
     await save('user');
     const token = await w.admin.post<{ secret: string }>(`/api/v1/agents/${w.agentId}/tokens`, { name: 'k' });
     expect(token.status, token.text).toBe(201);
-    const cluster = kubeCluster();
-    agentk = await startAgentk({
-      kasAddress: tk.kas.urls.agent!,
-      token: token.body.secret,
-      caCertPem: fs.readFileSync(tk.kas.urls.agentCaFile!),
-      kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
-      podName: 'agentk-objects-0',
-      podNamespace: cluster.agentNamespace,
-      logger: pino({ level: 'silent' }),
-    });
-    await agentk.registered;
+    agentk = await startClusterAgentk(tk.kas, token.body.secret, 'agentk-objects-0');
     nsA = await createFreshNamespace();
     nsB = await createFreshNamespace();
     await ok([
