@@ -304,3 +304,16 @@ export const auditLog = pgTable(
     index('audit_log_target_idx').on(t.targetType, t.targetId),
   ],
 );
+
+/**
+ * Work exactly one kas process does at a time (the receptive dialer's dial-out per agent, `receptive:<agent id>`;
+ * later other singletons): the holder renews `expires_at` while it works; another process takes the row over once
+ * it expired. See apps/kas/src/services/leases.ts.
+ */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  /** The kas process holding it (its replica id). */
+  holder: text('holder').notNull(),
+  expiresAt: tstz('expires_at').notNull(),
+  acquiredAt: tstz('acquired_at').notNull(),
+});

@@ -48,6 +48,7 @@ import { createNamespaceService } from './namespaces';
 import { createPersonalAccessTokenService } from './personal-access-tokens';
 import { createPolicy } from './policy';
 import { createReceptiveEndpointService } from './receptive-endpoints';
+import { createLeaseService } from './leases';
 import { createSessionService, type SessionOptions } from './sessions';
 import { createUserService } from './users';
 
@@ -121,6 +122,7 @@ export function createServices(options: CreateServicesOptions) {
   const agentConnections = createAgentConnectionService(ctx);
   const agentActivity = createAgentActivityService(ctx);
   const receptiveEndpoints = createReceptiveEndpointService(ctx);
+  const leases = createLeaseService(ctx);
   const ciJobTokens = createCiJobTokenService(ctx, ttl);
   const agentAccess = createAgentAccessService(ctx, { agents, configs: agentConfigs });
 
@@ -141,6 +143,8 @@ export function createServices(options: CreateServicesOptions) {
     agentConnections,
     agentActivity,
     receptiveEndpoints,
+    /** One kas process at a time: the receptive dial-out per agent (see leases.ts). */
+    leases,
     ciJobTokens,
     agentAccess,
     audit,
