@@ -47,7 +47,8 @@ describe("the status channel's answer", () => {
   it('a non-zero exit code, from the ExitCode cause', () => {
     const status = {
       status: 'Failure',
-      message: 'command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3',
+      message:
+        'command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3',
       reason: 'NonZeroExitCode',
       details: { causes: [{ reason: 'ExitCode', message: '3' }] },
     };

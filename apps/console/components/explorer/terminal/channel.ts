@@ -63,7 +63,11 @@ export function parseStatus(text: string): ExecOutcome {
   try {
     status = JSON.parse(text) as StatusJson;
   } catch {
-    return { kind: 'failure', message: text.slice(0, 500) || 'the cluster sent an unreadable status', reason: '' };
+    return {
+      kind: 'failure',
+      message: text.slice(0, 500) || 'the cluster sent an unreadable status',
+      reason: '',
+    };
   }
   if (status.status === 'Success') return { kind: 'success' };
   const message = status.message ?? 'the command failed';
@@ -75,7 +79,8 @@ export function parseStatus(text: string): ExecOutcome {
   return { kind: 'failure', message, reason: status.reason ?? '' };
 }
 
-const NOT_FOUND = /executable file not found|no such file or directory|not found in \$PATH|command not found/i;
+const NOT_FOUND =
+  /executable file not found|no such file or directory|not found in \$PATH|command not found/i;
 
 /**
  * Did the shell fail to start because the container has no such program? The runtime says so in the failure's
@@ -84,6 +89,7 @@ const NOT_FOUND = /executable file not found|no such file or directory|not found
  */
 export function isMissingProgram(outcome: ExecOutcome): boolean {
   if (outcome.kind === 'success') return false;
-  if (outcome.kind === 'exit') return outcome.code === 127 || outcome.code === 126 || NOT_FOUND.test(outcome.message);
+  if (outcome.kind === 'exit')
+    return outcome.code === 127 || outcome.code === 126 || NOT_FOUND.test(outcome.message);
   return NOT_FOUND.test(outcome.message);
 }
