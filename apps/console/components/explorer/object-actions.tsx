@@ -65,10 +65,13 @@ export function ObjectActions({
   agentId,
   object,
   row,
+  terminalLink = true,
 }: {
   agentId: number;
   object: ObjectRef;
   row?: ObjectRow;
+  /** false on the terminal page itself. */
+  terminalLink?: boolean;
 }) {
   const trpc = useTRPC();
   const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
@@ -95,7 +98,9 @@ export function ObjectActions({
     <div className="flex flex-wrap items-center gap-2" role="group" aria-label={`Actions on ${target.label}`}>
       {kindKey === 'pods' ? (
         <>
-          <TerminalLink target={target} question={{ ...ask('create', 'exec'), resource: 'pods' }} />
+          {terminalLink ? (
+            <TerminalLink target={target} question={{ ...ask('create', 'exec'), resource: 'pods' }} />
+          ) : null}
           <DeleteAction target={target} question={ask('delete')} />
         </>
       ) : null}

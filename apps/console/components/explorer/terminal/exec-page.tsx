@@ -12,6 +12,7 @@ import { clusterHref, execHref, logsHref, objectHref } from '../../../lib/explor
 import { useCan } from '../../../lib/explorer/use-can';
 import { usePageTitle } from '../../../lib/page-title';
 import { useTRPC } from '../../../lib/trpc';
+import { ObjectActions } from '../object-actions';
 import { TerminalView } from './terminal-view';
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -77,12 +78,21 @@ export function ExecPage({
         {' / '}
         <span aria-current="page">Terminal</span>
       </nav>
-      <h1 className="text-xl font-semibold tracking-tight break-all">
-        Terminal
+      <header className="flex flex-wrap items-start justify-between gap-3">
+        <h1 className="text-xl font-semibold tracking-tight break-all">
+          Terminal
+          {valid ? (
+            <span className="text-base font-normal text-zinc-600 dark:text-zinc-400"> · {pod}</span>
+          ) : null}
+        </h1>
         {valid ? (
-          <span className="text-base font-normal text-zinc-600 dark:text-zinc-400"> · {pod}</span>
+          <ObjectActions
+            agentId={agentId}
+            object={{ resource: 'pods', namespace: ns, name: pod }}
+            terminalLink={false}
+          />
         ) : null}
-      </h1>
+      </header>
     </>
   );
 
