@@ -62,16 +62,20 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       const settings = settingValues(kubernetesApiSettings, ctx.config);
       const authenticate = cachedAuthenticator(servicesAuthenticator(ctx.services), cache);
       // A revocation or an access change reaches the proxy at once; the TTL only bounds what no event announces.
+      // Open watches, log streams and terminals are re-checked at once too: a signed-out session, a disabled user or a
+      // revoked token ends its exec sessions now, not at the next periodic re-check.
       const events = ctx.services.events;
+      const changed = () => {
+        authenticate.clear();
+        proxy?.recheckCredentials();
+      };
       if (events)
-        unsubscribe = [
-          events.accessChanged.subscribe(authenticate.clear),
-          events.configChanged.subscribe(authenticate.clear),
-        ];
+        unsubscribe = [events.accessChanged.subscribe(changed), events.configChanged.subscribe(changed)];
       proxy = await startKubernetesApiProxy({
         host: ctx.config.listenHost,
         port: settings.proxyPort,
         maxConcurrentStreams: settings.proxyHttp2MaxStreams,
+        execSessionsPerUser: settings.proxyUserExecSessions,
         tls:
           options.tls?.() ??
           proxyTlsSource(

@@ -39,6 +39,8 @@ export interface PreparedRequest {
   agentId: number;
   credential: ProxyCredential;
   caller: AuthorizedCaller;
+  /** The Kubernetes path, below the proxy's prefix. */
+  urlPath: string;
   impersonation: ImpersonationConfig | undefined;
   /** Encoded HttpRequest.Header frame. */
   headerFrame: Uint8Array;
@@ -132,7 +134,7 @@ export async function prepareRequest(
           },
         }
       : undefined;
-  return { agentId: caller.agentId, credential, caller, impersonation, headerFrame, watch };
+  return { agentId: caller.agentId, credential, caller, urlPath, impersonation, headerFrame, watch };
 }
 
 /**

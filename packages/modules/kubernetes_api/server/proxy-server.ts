@@ -34,6 +34,12 @@ import { proxyMetrics, statusCodeLabel, type ProxyMetrics } from './proxy-metric
 import { credentialRateKey, unlimited, type RateLimiter } from './rate-limit';
 import { generateSelfSignedTls } from '../../shared/certificates';
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from './settings';
+import {
+  DEFAULT_EXEC_SESSIONS_PER_USER,
+  execSessionLimiter,
+  isExecPath,
+  sessionOwner,
+} from './exec-sessions';
 import type { ProxyTls, ProxyTlsSource } from './tls';
 
 export interface ProxyLog {
@@ -71,6 +77,8 @@ export interface KubernetesApiProxyOptions {
   rateLimiter?: RateLimiter;
   /** HTTP/2 streams one connection may have open at once (MOORING_PROXY_HTTP2_MAX_STREAMS); default 250. */
   maxConcurrentStreams?: number;
+  /** Exec and attach sessions one person may have open at once (MOORING_PROXY_USER_EXEC_SESSIONS); default 20. */
+  execSessionsPerUser?: number;
 }
 
 export interface KubernetesApiProxy {
@@ -84,6 +92,14 @@ export interface KubernetesApiProxy {
   metrics: ProxyMetrics;
   /** Asks the TLS source again and serves what it returns from the next handshake on (the timer calls this). */
   refreshTls(): void;
+  /**
+   * Re-checks the credential of every open long request (watch, log stream, exec) now, ending those revoked: kas calls
+   * it on each access change it announces (sign-out, a disabled user, a revoked token), so a terminal does not stay
+   * open until the next periodic re-check.
+   */
+  recheckCredentials(): void;
+  /** Exec and attach sessions `owner` (`user:<id>`) has open. */
+  execSessions(owner: string): number;
   stop(): Promise<void>;
 }
 
@@ -112,6 +128,9 @@ export async function startKubernetesApiProxy(
   const active = new Set<{ close(): void }>();
   const timeouts = options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
   const rateLimiter = options.rateLimiter ?? unlimited;
+  const execSessions = execSessionLimiter(options.execSessionsPerUser ?? DEFAULT_EXEC_SESSIONS_PER_USER);
+  /** The credential checks of open long requests, for recheckCredentials. */
+  const rechecks = new Set<() => void>();
 
   /** Authenticates, then charges the caller's credential one request of its budget. */
   async function prepare(req: ProxyRequest, upgrade: boolean): Promise<PreparedRequest> {
@@ -163,18 +182,25 @@ export async function startKubernetesApiProxy(
 
   /** Ends a long request when its credential is revoked (checked through the authenticator and its cache). */
   function watchCredential(prepared: PreparedRequest, end: () => void): () => void {
-    const timer = setInterval(() => {
+    let ended = false;
+    const recheck = () => {
       options.authenticate(prepared.credential).then(
         () => undefined,
         (error: unknown) => {
-          if (!(error instanceof ProxyAuthError)) return;
+          if (!(error instanceof ProxyAuthError) || ended) return;
+          ended = true;
           log?.info({ agent_id: prepared.agentId }, 'credential revoked; ending the proxied request');
           end();
         },
       );
-    }, recheckMs);
+    };
+    const timer = setInterval(recheck, recheckMs);
     timer.unref();
-    return () => clearInterval(timer);
+    rechecks.add(recheck);
+    return () => {
+      clearInterval(timer);
+      rechecks.delete(recheck);
+    };
   }
 
   async function onRequest(req: ProxyRequest, res: ProxyResponse): Promise<void> {
@@ -187,6 +213,9 @@ export async function startKubernetesApiProxy(
     let code: number;
     try {
       const prepared = await prepare(req, false);
+      // Not an upgrade, so not a session; but a refusal here is what the browser terminal reads to say why its
+      // WebSocket was refused (a browser cannot read the answer to a refused upgrade).
+      if (isExecPath(prepared.urlPath)) execSessions.check(sessionOwner(prepared.caller));
       const call = await dial(prepared, abort.signal);
       call.sendMessage(prepared.headerFrame);
       const entry = { close: () => res.destroy() };
@@ -242,8 +271,10 @@ export async function startKubernetesApiProxy(
     socket.on('close', () => abort.abort());
     const protocol = upgradeProtocol(req.headers.upgrade);
     let code: number;
+    let release = () => {};
     try {
       const prepared = await prepare(req, true);
+      if (isExecPath(prepared.urlPath)) release = execSessions.open(sessionOwner(prepared.caller));
       const call = await dial(prepared, abort.signal);
       call.sendMessage(prepared.headerFrame);
       const entry = { close: () => socket.destroy() };
@@ -264,6 +295,8 @@ export async function startKubernetesApiProxy(
       code = failureCode(error);
       if (code !== 499) writeRawStatus(socket, code, failureMessage(error), failureHeaders(error));
       logFailure(error, code);
+    } finally {
+      release();
     }
     if (code) metrics.requests.inc({ code: statusCodeLabel(code) });
   }
@@ -350,6 +383,10 @@ export async function startKubernetesApiProxy(
     credentialRecheckMs: recheckMs,
     metrics,
     refreshTls,
+    recheckCredentials() {
+      for (const recheck of rechecks) recheck();
+    },
+    execSessions: (owner) => execSessions.count(owner),
     async stop() {
       clearInterval(tlsTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

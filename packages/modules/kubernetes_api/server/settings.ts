@@ -1,6 +1,7 @@
 // The Kubernetes API proxy's contribution to kas's settings table (apps/kas/src/config.ts collects it from the module).
 import { z } from 'zod';
 import { portSchema, type SettingsTable } from '../../shared/settings';
+import { DEFAULT_EXEC_SESSIONS_PER_USER } from './exec-sessions';
 
 const optionalPath = z
   .string()
@@ -28,6 +29,18 @@ export const kubernetesApiSettings = {
       .default(DEFAULT_MAX_CONCURRENT_STREAMS),
     description:
       'HTTP/2 requests one client connection to the Kubernetes API proxy may have open at once; more are refused (REFUSED_STREAM) and clients open another connection',
+  },
+  proxyUserExecSessions: {
+    env: 'MOORING_PROXY_USER_EXEC_SESSIONS',
+    flag: '--proxy-user-exec-sessions',
+    schema: z.coerce
+      .number({ error: 'expected a whole number of sessions per user, 1-1000' })
+      .int('expected a whole number of sessions per user, 1-1000')
+      .min(1, 'expected at least 1 session per user')
+      .max(1000, 'expected at most 1000 sessions per user')
+      .default(DEFAULT_EXEC_SESSIONS_PER_USER),
+    description:
+      'exec and attach sessions (browser terminals, kubectl exec/attach) one user may have open at once through the Kubernetes API proxy; more are refused with 429 naming this setting',
   },
   proxyTlsCertFile: {
     env: 'MOORING_PROXY_TLS_CERT_FILE',

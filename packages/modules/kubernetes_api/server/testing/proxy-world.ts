@@ -60,6 +60,9 @@ export interface StartAgentkOptions {
 export interface ProxyWorldOptions {
   /** The agent listener's connection lifetime (default: the listener's own, 2 h). */
   maxConnectionAge?: { ageMs?: number; graceMs?: number };
+  /** The proxy's periodic credential re-check (default 500 ms). */
+  credentialRecheckMs?: number;
+  execSessionsPerUser?: number;
 }
 
 export async function startProxyWorld(
@@ -113,8 +116,11 @@ export async function startProxyWorld(
     authenticate: servicesAuthenticator(services),
     metricsRegistry: metrics,
     routingTimeoutMs: 3_000,
-    credentialRecheckMs: 500,
+    credentialRecheckMs: options.credentialRecheckMs ?? 500,
+    execSessionsPerUser: options.execSessionsPerUser,
   });
+  // As kas's kubernetes_api module: an announced access change re-checks the open long requests at once.
+  const stopRechecks = services.events.accessChanged.subscribe(() => proxy.recheckCredentials());
 
   const agentks: AgentkProcess[] = [];
   writeFileSync(join(dir, 'agent-token'), agentToken);
@@ -183,6 +189,7 @@ export async function startProxyWorld(
     startAgentk,
     async dispose() {
       for (const a of agentks) if (a.child.exitCode === null) a.child.kill('SIGKILL');
+      stopRechecks();
       await proxy.stop();
       await agentServer.stop(1_000);
       await services.close();
