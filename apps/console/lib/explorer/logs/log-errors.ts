@@ -48,5 +48,9 @@ export function describeLogError(e: LogErrorInput): LogError {
     };
   if (e.status === 503 || e.status === 502 || e.status === 504)
     return { title: 'Cluster not reachable', message: said, final: false };
-  return { title: `The cluster answered HTTP ${e.status}`, message: said, final: e.status >= 400 && e.status < 500 };
+  return {
+    title: `The cluster answered HTTP ${e.status}`,
+    message: said,
+    final: e.status >= 400 && e.status < 500,
+  };
 }

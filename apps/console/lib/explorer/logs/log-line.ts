@@ -29,6 +29,9 @@ export function timeKey(time: string): string {
 }
 
 /** The line as a downloaded .log file has it: the timestamp (when shown) and, for many pods, the tag. */
-export function formatLine(line: LogLine, options: { timestamps: boolean; tag?: string | undefined }): string {
+export function formatLine(
+  line: LogLine,
+  options: { timestamps: boolean; tag?: string | undefined },
+): string {
   return `${options.tag ? `${options.tag} ` : ''}${options.timestamps && line.time ? `${line.time} ` : ''}${line.text}`;
 }

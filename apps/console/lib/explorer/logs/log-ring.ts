@@ -11,7 +11,8 @@ export class LogRing<T> {
   private droppedCount = 0;
 
   constructor(readonly capacity = DEFAULT_RING_CAPACITY) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`ring capacity must be ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`ring capacity must be ≥ 1, got ${capacity}`);
     this.items = new Array<T | undefined>(capacity);
   }
 

@@ -83,7 +83,6 @@ export class LogSession {
   private listeners = new Set<() => void>();
   private state: LogSessionState = { version: 0, length: 0, dropped: 0, statuses: [] };
   private query: Omit<LogQuery, 'sinceTime'> = { follow: true, previous: false, tailLines: 500 };
-  private disposed = false;
 
   constructor(private readonly deps: LogSessionDeps) {
     this.ring = new LogRing<LogLine>(deps.capacity ?? DEFAULT_RING_CAPACITY);
@@ -101,7 +100,6 @@ export class LogSession {
    * changed query (tail size, previous) starts every stream over on an empty page.
    */
   set(sources: readonly LogSource[], query: Omit<LogQuery, 'sinceTime'>): void {
-    if (this.disposed) return;
     const changed =
       query.follow !== this.query.follow ||
       query.previous !== this.query.previous ||
@@ -138,12 +136,12 @@ export class LogSession {
     this.publish();
   }
 
+  /** Stops every stream (the page closed); a later `set` starts them again. */
   dispose(): void {
-    this.disposed = true;
     for (const stream of this.streams.values()) stream.controller.abort();
     this.streams.clear();
     this.cancelFlush?.();
-    this.listeners.clear();
+    this.cancelFlush = null;
   }
 
   private async run(stream: Stream, query: Omit<LogQuery, 'sinceTime'>): Promise<void> {
@@ -237,7 +235,9 @@ export class LogSession {
       }
       await wait(
         pod.state === 'waiting' ? 'Container not running' : 'Reconnecting',
-        pod.state === 'waiting' ? pod.message : 'the log stream ended while the pod still runs; following it again',
+        pod.state === 'waiting'
+          ? pod.message
+          : 'the log stream ended while the pod still runs; following it again',
       );
     }
   }
@@ -249,7 +249,7 @@ export class LogSession {
   }
 
   private scheduleFlush(): void {
-    if (this.cancelFlush || this.disposed) return;
+    if (this.cancelFlush) return;
     const schedule = this.deps.schedule ?? defaultSchedule;
     this.cancelFlush = schedule(() => {
       this.cancelFlush = null;

@@ -92,7 +92,9 @@ describe('log lines', () => {
     expect(describeLogError({ ...base, status: 403, message: 'forbidden' }).message).toMatch(
       /^your RBAC does not allow pods\/log in shop/,
     );
-    expect(describeLogError({ ...base, status: 404, message: 'pods "web-1" not found' }).title).toBe('Pod gone');
+    expect(describeLogError({ ...base, status: 404, message: 'pods "web-1" not found' }).title).toBe(
+      'Pod gone',
+    );
     const waiting = 'container "app" in pod "web-1" is waiting to start: ContainerCreating';
     expect(describeLogError({ ...base, status: 400, message: waiting })).toMatchObject({
       message: 'container is waiting: ContainerCreating — logs appear once it starts',
@@ -132,7 +134,7 @@ describe('LogSession', () => {
       streamOf(['2026-12-03T11:00:01Z one\n2026-12-03T11:00:0', '2Z two\n']),
       streamOf(['2026-12-03T11:00:02Z two\n2026-12-03T11:00:03Z three\n']),
     ];
-    let frames: (() => void)[] = [];
+    const frames: (() => void)[] = [];
     let checks = 0;
     const session = new LogSession({
       fetchLog: async (_s, query) => {
@@ -146,7 +148,11 @@ describe('LogSession', () => {
       schedule: (flush) => (frames.push(flush), () => undefined),
       sleep: async () => undefined,
     });
-    session.set([{ namespace: 'ns', pod: 'p', container: 'c' }], { follow: true, previous: false, tailLines: 100 });
+    session.set([{ namespace: 'ns', pod: 'p', container: 'c' }], {
+      follow: true,
+      previous: false,
+      tailLines: 100,
+    });
     await expect.poll(() => queries.length).toBe(3);
     expect(frames.length).toBeGreaterThan(0);
     for (const f of frames.splice(0)) f();
@@ -164,7 +170,11 @@ describe('LogSession', () => {
       checkPod: async () => ({ state: 'running' }),
       schedule: (flush) => (flush(), () => undefined),
     });
-    session.set([{ namespace: 'ns', pod: 'p', container: 'c' }], { follow: true, previous: false, tailLines: 10 });
+    session.set([{ namespace: 'ns', pod: 'p', container: 'c' }], {
+      follow: true,
+      previous: false,
+      tailLines: 10,
+    });
     await expect.poll(() => session.current().statuses[0]?.state).toBe('error');
     expect(session.current().statuses[0]?.message).toMatch(/^your RBAC does not allow pods\/log in ns/);
     session.dispose();

@@ -2,7 +2,8 @@
 // a log to read yet, in the words kubectl users know ("container is waiting: ContainerCreating").
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+const obj = (v: unknown): Json =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {};
 const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
@@ -40,7 +41,13 @@ export function podInfo(pod: Json): PodInfo {
       containers.push({
         name,
         kind,
-        state: running ? 'running' : 'waiting' in state ? 'waiting' : 'terminated' in state ? 'terminated' : 'unknown',
+        state: running
+          ? 'running'
+          : 'waiting' in state
+            ? 'waiting'
+            : 'terminated' in state
+              ? 'terminated'
+              : 'unknown',
         reason: str(waiting['reason']) ?? str(terminated['reason']),
         restarts: typeof s?.['restartCount'] === 'number' ? s['restartCount'] : 0,
       });
@@ -66,7 +73,8 @@ export function defaultContainer(pod: Json, info: PodInfo): string | null {
 /** Why there is no log to read yet, or null when there is one. */
 export function notReadyMessage(info: PodInfo, container: string): string | null {
   const c = info.containers.find((x) => x.name === container);
-  if (!c) return `the pod has no container “${container}”; pick one of: ${info.containers.map((x) => x.name).join(', ')}`;
+  if (!c)
+    return `the pod has no container “${container}”; pick one of: ${info.containers.map((x) => x.name).join(', ')}`;
   if (c.state === 'waiting' && c.restarts === 0)
     return `container is waiting: ${c.reason ?? 'not started'} — logs appear once it starts`;
   if (c.state === 'unknown' && info.phase === 'Pending')
