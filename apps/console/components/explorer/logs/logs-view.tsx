@@ -276,7 +276,7 @@ export function LogsView({ agentId, initial }: { agentId: number; initial: LogsT
           onClick={() => setFollowing(!following)}
           disabled={previous}
         >
-          {following ? '⏸ Pause' : '▶ Follow'}
+          {following ? 'Pause' : 'Follow'}
         </Button>
         <Toggle label="Previous container" checked={previous} onChange={(v) => change({ previous: v })} />
         <Toggle label="Timestamps" checked={timestamps} onChange={(v) => change({ timestamps: v })} />
@@ -329,9 +329,11 @@ export function LogsView({ agentId, initial }: { agentId: number; initial: LogsT
         className="flex flex-wrap items-center gap-x-3 text-xs text-zinc-600 dark:text-zinc-400"
         aria-live="polite"
       >
-        <span>
-          {state.length.toLocaleString('en')} line{state.length === 1 ? '' : 's'} loaded
-        </span>
+        {state.length || !anyError ? (
+          <span>
+            {state.length.toLocaleString('en')} line{state.length === 1 ? '' : 's'} loaded
+          </span>
+        ) : null}
         {state.dropped ? (
           <span data-testid="dropped">
             the oldest {state.dropped.toLocaleString('en')} were dropped (this page keeps the newest{' '}
@@ -339,23 +341,31 @@ export function LogsView({ agentId, initial }: { agentId: number; initial: LogsT
           </span>
         ) : null}
         {!following && !previous ? (
-          <span>paused: new lines are still read; ▶ Follow jumps to the newest</span>
+          <span>paused: new lines are still read; Follow jumps to the newest</span>
         ) : null}
       </div>
-      <LogLines
-        session={session}
-        version={state.version}
-        length={state.length}
-        first={session.ring.first}
-        following={following && !previous}
-        onFollowingChange={setFollowing}
-        query={query}
-        timestamps={timestamps}
-        wrap={wrap}
-        withTags={many}
-        withContainers={multi.multiContainer}
-        currentSeq={currentSeq}
-      />
+      {!state.length && state.statuses.some((s) => s.state === 'streaming') ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          The log is empty so far; new lines appear here as the container writes them
+          {tail ? ', or choose “whole log” to read from its start' : ''}.
+        </p>
+      ) : null}
+      {state.length || !anyError ? (
+        <LogLines
+          session={session}
+          version={state.version}
+          length={state.length}
+          first={session.ring.first}
+          following={following && !previous}
+          onFollowingChange={setFollowing}
+          query={query}
+          timestamps={timestamps}
+          wrap={wrap}
+          withTags={many}
+          withContainers={multi.multiContainer}
+          currentSeq={currentSeq}
+        />
+      ) : null}
     </div>
   );
 }

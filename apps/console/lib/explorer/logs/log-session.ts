@@ -149,7 +149,9 @@ export class LogSession {
     const { source } = stream.status;
     const sleep = this.deps.sleep ?? defaultSleep;
     let since: string | undefined;
+    // The newest line's time and how many lines carried it (lines written together share one).
     let lastKey: string | undefined;
+    let atLastKey = 0;
     let delay = RECONNECT_MIN_MS;
     const wait = async (title: string, message: string) => {
       this.setStatus(stream, { state: 'waiting', title, message });
@@ -185,13 +187,25 @@ export class LogSession {
       }
       this.setStatus(stream, { state: 'streaming', title: undefined, message: undefined });
       const splitter = new LineSplitter();
+      // Resumed with sinceTime: the answer repeats the lines of that instant (or, where sinceTime is ignored, the
+      // whole log); skip what was shown — older lines, and as many of that instant's as were read.
+      let catchingUp = since !== undefined;
+      const skipKey = lastKey;
+      let skipLeft = atLastKey;
       const take = (raws: string[]) => {
         for (const raw of raws) {
           const line = parseLogLine(raw, stream.index);
           if (line.time) {
             const key = timeKey(line.time);
-            // sinceTime includes its own second's lines again (and kwok may ignore it): skip what was shown.
-            if (lastKey !== undefined && key <= lastKey) continue;
+            if (catchingUp && skipKey !== undefined) {
+              if (key < skipKey) continue;
+              if (key === skipKey && skipLeft > 0) {
+                skipLeft--;
+                continue;
+              }
+              catchingUp = false;
+            }
+            atLastKey = key === lastKey ? atLastKey + 1 : 1;
             lastKey = key;
             since = line.time;
           }

@@ -131,8 +131,11 @@ describe('LogSession', () => {
   it('reads a followed log, batches lines per frame and follows again from the last time without repeats', async () => {
     const queries: LogQuery[] = [];
     const answers = [
-      streamOf(['2026-12-03T11:00:01Z one\n2026-12-03T11:00:0', '2Z two\n']),
-      streamOf(['2026-12-03T11:00:02Z two\n2026-12-03T11:00:03Z three\n']),
+      // Lines written together share a time: "two" and "two too" are both lines, not repeats.
+      streamOf(['2026-12-03T11:00:01Z one\n2026-12-03T11:00:0', '2Z two\n2026-12-03T11:00:02Z two too\n']),
+      // sinceTime repeats the lines of its instant; where it is ignored, everything.
+      streamOf(['2026-12-03T11:00:01Z one\n2026-12-03T11:00:02Z two\n2026-12-03T11:00:02Z two too\n']),
+      streamOf(['2026-12-03T11:00:02Z two\n2026-12-03T11:00:02Z two too\n2026-12-03T11:00:03Z three\n']),
     ];
     const frames: (() => void)[] = [];
     let checks = 0;
@@ -153,13 +156,13 @@ describe('LogSession', () => {
       previous: false,
       tailLines: 100,
     });
-    await expect.poll(() => queries.length).toBe(3);
+    await expect.poll(() => queries.length).toBe(4);
     expect(frames.length).toBeGreaterThan(0);
     for (const f of frames.splice(0)) f();
-    expect(session.ring.toArray().map((l) => l.text)).toEqual(['one', 'two', 'three']);
+    expect(session.ring.toArray().map((l) => l.text)).toEqual(['one', 'two', 'two too', 'three']);
     expect(queries[0]).toEqual({ follow: true, previous: false, tailLines: 100 });
     expect(queries[1]).toMatchObject({ tailLines: null, sinceTime: '2026-12-03T11:00:02Z' });
-    expect(checks).toBe(2);
+    expect(checks).toBe(3);
     session.dispose();
   });
 
