@@ -70,7 +70,10 @@ describe('explorer: pod logs as a developer', () => {
   });
 
   it('highlights search matches and steps between them', async () => {
-    await page.getByLabel('Search loaded lines').fill('get /');
+    const box = page.getByLabel('Search loaded lines');
+    await box.fill('get /');
+    await page.getByText('2 matches').waitFor();
+    await box.press('Enter');
     await page.getByText('1 of 2').waitFor();
     const marks = page.getByRole('log', { name: 'Log lines' }).locator('mark');
     await expect.poll(() => marks.count()).toBe(2);

@@ -37,7 +37,13 @@ export function LogSearchBox({
         }}
       />
       <span className="min-w-16 text-xs text-zinc-600 tabular-nums dark:text-zinc-400" aria-live="polite">
-        {query ? (count ? `${current + 1} of ${count}` : 'no match') : ''}
+        {!query
+          ? ''
+          : !count
+            ? 'no match'
+            : current < 0
+              ? `${count} match${count === 1 ? '' : 'es'}`
+              : `${current + 1} of ${count}`}
       </span>
       <Button aria-label="Previous match" disabled={!count} onClick={() => onStep(-1)}>
         ↑
