@@ -36,7 +36,10 @@ export function LogSearchBox({
           onStep(e.shiftKey ? -1 : 1);
         }}
       />
-      <span className="min-w-16 text-xs text-zinc-600 tabular-nums dark:text-zinc-400" aria-live="polite">
+      <span
+        className={`text-xs text-zinc-600 tabular-nums dark:text-zinc-400 ${query ? 'min-w-16' : ''}`}
+        aria-live="polite"
+      >
         {!query
           ? ''
           : !count
