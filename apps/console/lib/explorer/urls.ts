@@ -57,7 +57,17 @@ export function objectHref(agentId: number, ref: ObjectRef, tab?: 'summary' | 'y
 /** A pod's logs, or (with `selector`) the logs of up to 20 pods that match a label selector. */
 export function logsHref(
   agentId: number,
-  target: { ns: string; pod?: string; container?: string; selector?: string; previous?: boolean },
+  target: {
+    ns: string;
+    pod?: string;
+    container?: string;
+    selector?: string;
+    previous?: boolean;
+    /** Lines to start with (`tailLines`); absent: the page's default. 0: the whole log. */
+    tail?: number;
+    timestamps?: boolean;
+    wrap?: boolean;
+  },
 ): string {
   return `/explorer/${agentId}/logs${query(target)}`;
 }
