@@ -94,6 +94,21 @@ describe('explorer: pod logs as a developer', () => {
     await screenshot(page, 'explorer-logs-selector');
   });
 
+  it('follows at most 20 pods of a selector and says how many match', async () => {
+    await kubectlOk([
+      'create',
+      'deployment',
+      'many',
+      '--image=registry.invalid/many:1',
+      '--replicas=22',
+      '-n',
+      world.namespace,
+    ]);
+    await page.goto(logsHref(world.agentId, { ns: world.namespace, selector: 'app=many' }));
+    await page.getByText('showing 20 of 22 pods').waitFor({ timeout: 60_000 });
+    await screenshot(page, 'explorer-logs-selector-capped');
+  });
+
   it("says that the developer's RBAC does not allow the forbidden namespace's pod logs", async () => {
     await page.goto(logsHref(world.agentId, { ns: world.forbiddenNamespace, pod: 'secret-1' }));
     const alert = page.getByRole('alert').filter({ hasText: 'your RBAC does not allow pods/log in' });
