@@ -12,6 +12,7 @@ import { useTRPC } from '../../lib/trpc';
 
 const nav = [
   { href: '/', label: 'Clusters' },
+  { href: '/explorer', label: 'Explorer' },
   { href: '/projects', label: 'Projects' },
   { href: '/groups', label: 'Groups' },
   { href: '/tokens', label: 'Tokens' },

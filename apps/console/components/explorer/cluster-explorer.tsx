@@ -1,0 +1,311 @@
+'use client';
+// One cluster's explorer (docs/explorer.md, "Opening a cluster"): a namespace picker offering only what the user may
+// see, a tab per view, the view's resources live in one virtualised list, and the open object in a drawer. Every
+// choice lives in the URL (lib/explorer/urls.ts), so a link reproduces the view.
+import { EmptyState, ErrorBanner, inputClass, Notice } from '@mooring/ui';
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+
+import {
+  EXPLORER_VIEWS,
+  clusterHref,
+  parseObjectKey,
+  type ExplorerView,
+  type ObjectRef,
+} from '../../lib/explorer/urls';
+import { useObjectList } from '../../lib/explorer/use-object-list';
+import { usePageTitle } from '../../lib/page-title';
+import { useTRPC } from '../../lib/trpc';
+import { ObjectDetail } from './object-detail';
+import { ObjectTable, type TableRow } from './object-table';
+import { SecretsList } from './secrets-list';
+import { VIEW_LABELS, viewResources, type ListResource } from './views';
+
+/** The most resources one view lists at once (Workloads: five kinds). */
+const SLOTS = 5;
+const RESOURCE_PATTERN = /^[a-z0-9][a-z0-9.-]*\/[a-z0-9][a-z0-9.-]*\/[a-z0-9][a-z0-9.-]*$/;
+
+function useViewLists(agentId: number, resources: ListResource[], namespace: string | undefined) {
+  // A fixed number of subscriptions (unused slots stay closed), so the hooks are the same on every render.
+  const slots = Array.from({ length: SLOTS }, (_, i) => {
+    const r = resources[i];
+    // SLOTS is a constant: the same hooks in the same order on every render.
+    return useObjectList({
+      agentId,
+      resource: r?.resource ?? 'pods',
+      ...(namespace ? { namespace } : {}),
+      enabled: !!r,
+    });
+  });
+  const versions = slots.map((s) => s.rows);
+  const rows = useMemo(() => {
+    const out: TableRow[] = [];
+    versions.forEach((list, i) => {
+      const r = resources[i];
+      if (!r) return;
+      for (const row of list) out.push({ ...row, resource: r.resource, kind: r.kind });
+    });
+    return out;
+    // The row arrays are the versions: a new array is a change.
+  }, [resources, ...versions]);
+  return { slots: slots.slice(0, resources.length), rows };
+}
+
+export function ClusterExplorer({ agentId }: { agentId: number }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const search = useSearchParams();
+  const viewParam = search.get('view');
+  const view: ExplorerView = (EXPLORER_VIEWS as readonly string[]).includes(viewParam ?? '')
+    ? (viewParam as ExplorerView)
+    : 'workloads';
+  const ns = search.get('ns') || undefined;
+  const crd = search.get('resource') ?? '';
+  const open = parseObjectKey(search.get('open'));
+  const [filter, setFilter] = useState(search.get('q') ?? '');
+  const filterBox = useRef<HTMLInputElement>(null);
+  const pickerId = useId();
+  const crdId = useId();
+  const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
+  usePageTitle(VIEW_LABELS[view], ns, agent.data?.name, 'Explorer');
+
+  const go = useCallback(
+    (next: {
+      view?: ExplorerView;
+      ns?: string | undefined;
+      q?: string;
+      resource?: string;
+      object?: ObjectRef | null;
+    }) => {
+      const href = clusterHref(agentId, {
+        view: next.view ?? view,
+        ...(('ns' in next ? next.ns : ns) ? { ns: ('ns' in next ? next.ns : ns)! } : {}),
+        ...((next.q ?? filter) ? { q: next.q ?? filter } : {}),
+        ...((next.resource ?? crd) ? { resource: next.resource ?? crd } : {}),
+        ...(next.object === null ? {} : (next.object ?? open) ? { object: (next.object ?? open)! } : {}),
+      });
+      router.replace(href, { scroll: false });
+    },
+    [agentId, view, ns, filter, crd, open, router],
+  );
+
+  // The URL follows the filter a moment after typing stops; the list itself filters on every keystroke.
+  useEffect(() => {
+    if ((search.get('q') ?? '') === filter) return;
+    const timer = setTimeout(() => go({ q: filter }), 300);
+    return () => clearTimeout(timer);
+  }, [filter, search, go]);
+
+  // `/` focuses the filter; Escape closes the drawer.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (e.key === '/' && !typing) {
+        e.preventDefault();
+        filterBox.current?.focus();
+      } else if (e.key === 'Escape' && open) {
+        go({ object: null });
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open, go]);
+
+  const namespaces = useObjectList({ agentId, resource: 'namespaces' });
+  const restricted = namespaces.access
+    ? !namespaces.access.actsAsAgent && namespaces.access.namespaces !== null
+    : false;
+  const namespaceOptions = useMemo(() => {
+    if (namespaces.access?.namespaces) return [...namespaces.access.namespaces];
+    return namespaces.rows.map((r) => r.name).sort();
+  }, [namespaces.access, namespaces.rows]);
+  // Nodes are cluster-wide: a user who may only see some namespaces is not offered them.
+  const views = EXPLORER_VIEWS.filter((v) => !(v === 'nodes' && restricted));
+
+  const resources = useMemo(
+    () => viewResources(view, RESOURCE_PATTERN.test(crd) ? crd : undefined),
+    [view, crd],
+  );
+  const clusterScoped = view === 'nodes';
+  const lists = useViewLists(agentId, resources, clusterScoped ? undefined : ns);
+  const ready = lists.slots.every((s) => s.ready || s.health || s.error);
+  const problems = lists.slots.flatMap((s, i) => {
+    const message = s.error ?? s.health?.message;
+    return message ? [{ kind: resources[i]!.kind, message }] : [];
+  });
+  const actsAsAgent = lists.slots.some((s) => s.access?.actsAsAgent);
+  const columns = resources.length === 1 ? resources[0]!.columns : (resources[0]?.columns ?? []);
+  const where = clusterScoped ? 'this cluster' : ns ? `namespace ${ns}` : 'any namespace you may see';
+
+  return (
+    <div className="flex gap-4">
+      <div className="min-w-0 flex-1 space-y-3">
+        <nav aria-label="Breadcrumb" className="text-xs text-zinc-600 dark:text-zinc-400">
+          <Link href="/explorer" className="hover:underline">
+            Explorer
+          </Link>
+          {' / '}
+          <span aria-current="page">{agent.data?.name ?? `Cluster ${agentId}`}</span>
+        </nav>
+        <div className="flex flex-wrap items-end gap-3">
+          <h1 className="text-xl font-semibold text-zinc-950 dark:text-white">
+            {agent.data?.name ?? `Cluster ${agentId}`}
+          </h1>
+          <label htmlFor={pickerId} className="ml-auto text-sm text-zinc-700 dark:text-zinc-300">
+            Namespace{' '}
+            <select
+              id={pickerId}
+              className={`${inputClass} w-auto`}
+              value={ns ?? ''}
+              disabled={clusterScoped}
+              onChange={(e) => go({ ns: e.target.value || undefined, object: null })}
+            >
+              <option value="">{restricted ? 'All my namespaces' : 'All namespaces'}</option>
+              {namespaceOptions.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm text-zinc-700 dark:text-zinc-300">
+            Filter{' '}
+            <input
+              ref={filterBox}
+              type="search"
+              maxLength={200}
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+              placeholder="name or app=web  ( / )"
+              className={`${inputClass} w-56`}
+            />
+          </label>
+        </div>
+        <nav
+          aria-label="Views"
+          className="flex flex-wrap gap-1 border-b border-zinc-200 dark:border-zinc-800"
+        >
+          {views.map((v) => (
+            <Link
+              key={v}
+              href={clusterHref(agentId, { view: v, ...(ns ? { ns } : {}) })}
+              aria-current={v === view ? 'page' : undefined}
+              scroll={false}
+              className="rounded-t px-3 py-1.5 text-sm text-zinc-700 hover:bg-zinc-100 aria-[current=page]:border-b-2 aria-[current=page]:border-sky-600 aria-[current=page]:font-medium aria-[current=page]:text-zinc-950 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-[current=page]:text-white"
+            >
+              {VIEW_LABELS[v]}
+            </Link>
+          ))}
+        </nav>
+        {actsAsAgent ? (
+          <Notice>
+            You see this cluster as agentk&apos;s service account (the agent&apos;s configuration says
+            access_as agent), not with your own Kubernetes RBAC.
+          </Notice>
+        ) : null}
+        {view === 'crd' ? (
+          <form
+            className="flex items-end gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const value = new FormData(e.currentTarget).get('resource');
+              go({ resource: typeof value === 'string' ? value.trim() : '', object: null });
+            }}
+          >
+            <label htmlFor={crdId} className="text-sm text-zinc-700 dark:text-zinc-300">
+              Resource (group/version/plural, as in the agent&apos;s object_watch.resources){' '}
+              <input
+                id={crdId}
+                name="resource"
+                defaultValue={crd}
+                placeholder="example.com/v1/widgets"
+                className={`${inputClass} w-72`}
+              />
+            </label>
+            <button
+              type="submit"
+              className="rounded bg-zinc-900 px-3 py-1.5 text-sm text-white dark:bg-zinc-100 dark:text-zinc-900"
+            >
+              Show
+            </button>
+            {crd && !RESOURCE_PATTERN.test(crd) ? (
+              <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+                “{crd}” is not group/version/plural, e.g. example.com/v1/widgets.
+              </p>
+            ) : null}
+          </form>
+        ) : null}
+        {problems.map((p) => (
+          <ErrorBanner key={p.kind} title={`${p.kind} cannot be shown`} message={p.message} />
+        ))}
+        {resources.length === 0 ? null : !ready ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400" role="status">
+            Loading {VIEW_LABELS[view].toLowerCase()} in {where}…
+          </p>
+        ) : lists.rows.length === 0 && problems.length === 0 ? (
+          <EmptyState title={`No ${VIEW_LABELS[view].toLowerCase()} in ${where}`}>
+            <p>
+              Nothing of {resources.map((r) => r.kind).join(', ')} exists here yet. Deploy with kubectl
+              through this cluster&apos;s kubeconfig, or pick another namespace.
+            </p>
+          </EmptyState>
+        ) : (
+          <ObjectTable
+            label={`${VIEW_LABELS[view]} in ${where}`}
+            rows={lists.rows}
+            columns={columns}
+            filter={filter}
+            showKind={resources.length > 1}
+            showNamespace={!ns && !clusterScoped}
+            selectedUid={
+              open
+                ? lists.rows.find((r) => r.name === open.name && r.namespace === open.namespace)?.uid
+                : undefined
+            }
+            onOpen={(row) =>
+              go({
+                object: {
+                  resource: row.resource,
+                  ...(row.namespace ? { namespace: row.namespace } : {}),
+                  name: row.name,
+                },
+              })
+            }
+            {...(view === 'events' ? { defaultSort: { id: 'type', desc: false } } : {})}
+          />
+        )}
+        {view === 'config' ? (
+          <section aria-label="Secrets" className="pt-2">
+            <h2 className="mb-1 text-sm font-medium text-zinc-900 dark:text-zinc-100">Secrets</h2>
+            <SecretsList agentId={agentId} namespace={ns} />
+          </section>
+        ) : null}
+      </div>
+      {open ? (
+        <aside
+          aria-label={`${open.name} details`}
+          className="fixed inset-0 z-30 overflow-auto bg-white p-4 shadow-xl sm:static sm:inset-auto sm:z-auto sm:w-[28rem] sm:shrink-0 sm:rounded sm:border sm:border-zinc-200 dark:bg-zinc-950 sm:dark:border-zinc-800"
+        >
+          <div className="mb-2 flex justify-end">
+            <button
+              type="button"
+              onClick={() => go({ object: null })}
+              className="rounded px-2 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+            >
+              Close <span className="sr-only">details</span>
+              <span aria-hidden="true"> ✕</span>
+            </button>
+          </div>
+          <ObjectDetail
+            key={`${open.resource}|${open.namespace}|${open.name}`}
+            agentId={agentId}
+            object={open}
+            onClose={() => go({ object: null })}
+          />
+        </aside>
+      ) : null}
+    </div>
+  );
+}
