@@ -1,6 +1,6 @@
 'use client';
 // One cluster's explorer (docs/explorer.md, "Opening a cluster"): a namespace picker offering only what the user may
-// see, a tab per view, the view's resources live in one virtualised list, and the open object in a drawer. Every
+// see, a tab per view, the view's kinds one at a time in a live virtualised list, and the open object in a drawer. Every
 // choice lives in the URL (lib/explorer/urls.ts), so a link reproduces the view.
 import { EmptyState, ErrorBanner, inputClass, Notice } from '@mooring/ui';
 import { useQuery } from '@tanstack/react-query';
@@ -21,37 +21,9 @@ import { useTRPC } from '../../lib/trpc';
 import { ObjectDetail } from './object-detail';
 import { ObjectTable, type TableRow } from './object-table';
 import { SecretsList } from './secrets-list';
-import { VIEW_LABELS, viewResources, type ListResource } from './views';
+import { pluralKind, VIEW_LABELS, viewResources, type ListResource } from './views';
 
-/** The most resources one view lists at once (Workloads: five kinds). */
-const SLOTS = 5;
 const RESOURCE_PATTERN = /^[a-z0-9][a-z0-9.-]*\/[a-z0-9][a-z0-9.-]*\/[a-z0-9][a-z0-9.-]*$/;
-
-function useViewLists(agentId: number, resources: ListResource[], namespace: string | undefined) {
-  // A fixed number of subscriptions (unused slots stay closed), so the hooks are the same on every render.
-  const slots = Array.from({ length: SLOTS }, (_, i) => {
-    const r = resources[i];
-    // SLOTS is a constant: the same hooks in the same order on every render.
-    return useObjectList({
-      agentId,
-      resource: r?.resource ?? 'pods',
-      ...(namespace ? { namespace } : {}),
-      enabled: !!r,
-    });
-  });
-  const versions = slots.map((s) => s.rows);
-  const rows = useMemo(() => {
-    const out: TableRow[] = [];
-    versions.forEach((list, i) => {
-      const r = resources[i];
-      if (!r) return;
-      for (const row of list) out.push({ ...row, resource: r.resource, kind: r.kind });
-    });
-    return out;
-    // The row arrays are the versions: a new array is a change.
-  }, [resources, ...versions]);
-  return { slots: slots.slice(0, resources.length), rows };
-}
 
 export function ClusterExplorer({ agentId }: { agentId: number }) {
   const trpc = useTRPC();
@@ -124,19 +96,30 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
   // Nodes are cluster-wide: a user who may only see some namespaces is not offered them.
   const views = EXPLORER_VIEWS.filter((v) => !(v === 'nodes' && restricted));
 
-  const resources = useMemo(
+  const viewKinds = useMemo(
     () => viewResources(view, RESOURCE_PATTERN.test(crd) ? crd : undefined),
     [view, crd],
   );
+  // One kind at a time: each list is one live stream, and a browser opens at most six HTTP/1.1 connections to the
+  // console (docs/decisions.md, "The explorer lists one kind at a time").
+  const current: ListResource | undefined =
+    view === 'crd' ? viewKinds[0] : (viewKinds.find((r) => r.resource === crd) ?? viewKinds[0]);
   const clusterScoped = view === 'nodes';
-  const lists = useViewLists(agentId, resources, clusterScoped ? undefined : ns);
-  const ready = lists.slots.every((s) => s.ready || s.health || s.error);
-  const problems = lists.slots.flatMap((s, i) => {
-    const message = s.error ?? s.health?.message;
-    return message ? [{ kind: resources[i]!.kind, message }] : [];
+  const list = useObjectList({
+    agentId,
+    resource: current?.resource ?? 'pods',
+    ...(ns && !clusterScoped ? { namespace: ns } : {}),
+    enabled: !!current,
   });
-  const actsAsAgent = lists.slots.some((s) => s.access?.actsAsAgent);
-  const columns = resources.length === 1 ? resources[0]!.columns : (resources[0]?.columns ?? []);
+  const rows = useMemo<TableRow[]>(
+    () =>
+      current ? list.rows.map((row) => ({ ...row, resource: current.resource, kind: current.kind })) : [],
+    [list.rows, current],
+  );
+  const ready = list.ready || !!list.health || !!list.error;
+  const problem = list.error ?? list.health?.message ?? null;
+  const actsAsAgent = !!list.access?.actsAsAgent;
+  const kindLabel = current ? pluralKind(current.kind) : VIEW_LABELS[view];
   const where = clusterScoped ? 'this cluster' : ns ? `namespace ${ns}` : 'any namespace you may see';
 
   return (
@@ -237,32 +220,43 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
             ) : null}
           </form>
         ) : null}
-        {problems.map((p) => (
-          <ErrorBanner key={p.kind} title={`${p.kind} cannot be shown`} message={p.message} />
-        ))}
-        {resources.length === 0 ? null : !ready ? (
+        {viewKinds.length > 1 ? (
+          <nav aria-label="Kinds" className="flex flex-wrap gap-1">
+            {viewKinds.map((r) => (
+              <Link
+                key={r.resource}
+                href={clusterHref(agentId, { view, ...(ns ? { ns } : {}), resource: r.resource })}
+                aria-current={r.resource === current?.resource ? 'page' : undefined}
+                scroll={false}
+                className="rounded-full border border-zinc-200 px-2.5 py-0.5 text-xs text-zinc-700 hover:bg-zinc-100 aria-[current=page]:border-sky-600 aria-[current=page]:bg-sky-50 aria-[current=page]:font-medium aria-[current=page]:text-sky-900 dark:border-zinc-700 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-[current=page]:bg-sky-950 dark:aria-[current=page]:text-sky-200"
+              >
+                {pluralKind(r.kind)}
+              </Link>
+            ))}
+          </nav>
+        ) : null}
+        {problem && current ? <ErrorBanner title={`${kindLabel} cannot be shown`} message={problem} /> : null}
+        {!current ? null : !ready ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400" role="status">
-            Loading {VIEW_LABELS[view].toLowerCase()} in {where}…
+            Loading {kindLabel.toLowerCase()} in {where}…
           </p>
-        ) : lists.rows.length === 0 && problems.length === 0 ? (
-          <EmptyState title={`No ${VIEW_LABELS[view].toLowerCase()} in ${where}`}>
+        ) : rows.length === 0 && !problem ? (
+          <EmptyState title={`No ${kindLabel.toLowerCase()} in ${where}`}>
             <p>
-              Nothing of {resources.map((r) => r.kind).join(', ')} exists here yet. Deploy with kubectl
-              through this cluster&apos;s kubeconfig, or pick another namespace.
+              Nothing of this kind exists here yet. Deploy with kubectl through this cluster&apos;s kubeconfig
+              (the agent page&apos;s Download kubeconfig), or pick another namespace or kind.
             </p>
           </EmptyState>
         ) : (
           <ObjectTable
-            label={`${VIEW_LABELS[view]} in ${where}`}
-            rows={lists.rows}
-            columns={columns}
+            label={`${kindLabel} in ${where}`}
+            rows={rows}
+            columns={current.columns}
             filter={filter}
-            showKind={resources.length > 1}
+            showKind={false}
             showNamespace={!ns && !clusterScoped}
             selectedUid={
-              open
-                ? lists.rows.find((r) => r.name === open.name && r.namespace === open.namespace)?.uid
-                : undefined
+              open ? rows.find((r) => r.name === open.name && r.namespace === open.namespace)?.uid : undefined
             }
             onOpen={(row) =>
               go({

@@ -233,6 +233,9 @@ const nodes: ListResource = {
   ],
 };
 
+/** `Pods`, `Ingresses`: a kind's plural as a list's title. */
+export const pluralKind = (kind: string) => (kind.endsWith('s') ? `${kind}es` : `${kind}s`);
+
 export const VIEW_LABELS: Record<ExplorerView, string> = {
   workloads: 'Workloads',
   pods: 'Pods',

@@ -1,0 +1,170 @@
+// The cluster explorer in a real Chromium, as a developer whose RBAC covers one namespace (issue 14, "Done
+// means"): the namespace opens with its workloads and pods live — `kubectl scale` from outside makes rows appear and
+// go without a reload — the drawer opens an object; another namespace and the nodes list are not offered, and the
+// forbidden namespace's objects appear in no response the browser receives.
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { clusterHref } from '../apps/console/lib/explorer/urls';
+import { LoginPage } from './pages/login-page';
+import { launchChromium, newContext, screenshot } from './support/browser';
+import { kubectlOk, startDeveloperWorld, type DeveloperWorld } from './support/developer-world';
+import { startStack, type Stack } from './support/stack';
+
+describe('explorer: a cluster as a developer', () => {
+  let stack: Stack;
+  let world: DeveloperWorld;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Every response body the browser got, and every server-sent event message. */
+  const seen: string[] = [];
+  const streamed: string[] = [];
+  const record = (response: Response) => {
+    void response
+      .text()
+      .then((text) => seen.push(text))
+      .catch(() => undefined);
+  };
+
+  const podRows = () => page.getByRole('table', { name: /Pods in/ }).getByRole('row');
+  const podCount = async () => (await podRows().count()) - 1;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    world = await startDeveloperWorld(stack, 'explorer');
+    await kubectlOk([
+      'create',
+      'deployment',
+      'web',
+      '-n',
+      world.namespace,
+      '--image=registry.invalid/web:1',
+      '--replicas=2',
+    ]);
+    await kubectlOk([
+      'create',
+      'deployment',
+      'hidden-db',
+      '-n',
+      world.forbiddenNamespace,
+      '--image=registry.invalid/db:1',
+    ]);
+    await kubectlOk([
+      'create',
+      'configmap',
+      'hidden-settings',
+      '-n',
+      world.forbiddenNamespace,
+      '--from-literal=k=v',
+    ]);
+    browser = await launchChromium();
+    context = await newContext(browser, stack.consoleUrl);
+    page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('response', record);
+    // Live lists are server-sent events whose responses never end: their messages come from the DevTools protocol.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    cdp.on('Network.eventSourceMessageReceived', (event: { data: string }) => {
+      seen.push(event.data);
+      streamed.push(event.data);
+    });
+    await page.goto('/login');
+    await new LoginPage(page).logIn(world.username, world.password);
+    await page.waitForURL((url) => url.pathname === '/');
+  }, 300_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page)
+      await screenshot(page, `failed-explorer-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await world?.stop();
+    await stack?.stop();
+  });
+
+  it('lands on my namespaces and opens mine, offering neither the other namespace nor nodes', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Explorer' }).first().click();
+    await page.getByRole('heading', { name: 'My namespaces' }).waitFor();
+    await page.getByRole('link', { name: world.namespace, exact: true }).click();
+    await page
+      .getByRole('table', { name: `Deployments in namespace ${world.namespace}` })
+      .getByText('web')
+      .first()
+      .waitFor();
+    const options = await page.getByLabel('Namespace').locator('option').allInnerTexts();
+    expect(options).toContain(world.namespace);
+    expect(options).not.toContain(world.forbiddenNamespace);
+    expect(
+      await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Nodes' }).count(),
+    ).toBe(0);
+    await screenshot(page, 'explorer-workloads');
+  });
+
+  it('shows pods appear and go as kubectl scales the deployment, without a reload', async () => {
+    await page.goto(clusterHref(world.agentId, { view: 'pods', ns: world.namespace }));
+    await expect.poll(podCount, { timeout: 60_000 }).toBe(2);
+    const marker = await page.evaluate(
+      () => ((globalThis as unknown as { marker: number }).marker = Math.random()),
+    );
+    const started = Date.now();
+    await kubectlOk(['scale', 'deployment', 'web', '-n', world.namespace, '--replicas=4']);
+    await expect.poll(podCount, { timeout: 60_000 }).toBe(4);
+    console.log(`explorer: kubectl scale 2→4 reached the list in ${Date.now() - started} ms`);
+    await kubectlOk(['scale', 'deployment', 'web', '-n', world.namespace, '--replicas=1']);
+    await expect.poll(podCount, { timeout: 60_000 }).toBe(1);
+    // The same page: no reload happened.
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(marker);
+    await screenshot(page, 'explorer-pods');
+  });
+
+  it('filters as you type and opens an object in the drawer', async () => {
+    await page.goto(clusterHref(world.agentId, { view: 'workloads', ns: world.namespace }));
+    const table = page.getByRole('table', { name: `Deployments in namespace ${world.namespace}` });
+    await table.getByText('web').first().waitFor();
+    await page.getByLabel('Filter').fill('nothing-matches');
+    await page.getByText('0 of 1 objects match').waitFor();
+    await page.getByLabel('Filter').fill('');
+    await table.getByRole('button', { name: 'web', exact: true }).click();
+    await page.getByRole('complementary', { name: 'web details' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('open')).toBe(`apps/v1/deployments|${world.namespace}|web`);
+    await page.keyboard.press('Escape');
+    await page.getByRole('complementary', { name: 'web details' }).waitFor({ state: 'detached' });
+  });
+
+  it('looks right dark and at phone width, and shows an empty view as what to do', async () => {
+    const dark = await newContext(browser, stack.consoleUrl, 'dark');
+    const darkPage = await dark.newPage();
+    darkPage.on('response', record);
+    await darkPage.goto('/login');
+    await new LoginPage(darkPage).logIn(world.username, world.password);
+    await darkPage.waitForURL((url) => url.pathname === '/');
+    await darkPage.goto(clusterHref(world.agentId, { view: 'pods', ns: world.namespace }));
+    await darkPage.getByRole('table', { name: /Pods in/ }).waitFor();
+    await screenshot(darkPage, 'explorer-pods-dark');
+    await darkPage.setViewportSize({ width: 390, height: 844 });
+    await screenshot(darkPage, 'explorer-pods-phone-dark');
+    await darkPage.goto(clusterHref(world.agentId, { view: 'network', ns: world.namespace }));
+    await darkPage.getByText(`No services in namespace ${world.namespace}`).waitFor();
+    await screenshot(darkPage, 'explorer-empty-phone-dark');
+    await dark.close();
+  });
+
+  it('never sent the browser anything of the forbidden namespace', async () => {
+    // The pages above listed every namespace the developer may see, workloads, pods and the landing's summary.
+    await page.goto(clusterHref(world.agentId, { view: 'config' }));
+    await page.getByRole('table', { name: /ConfigMaps in any namespace/ }).waitFor();
+    // Finished responses reach `seen` a moment after they end; wait for the ConfigMaps list's own stream message.
+    await expect.poll(() => streamed.some((m) => m.includes('"snapshot"'))).toBe(true);
+    expect(seen.length).toBeGreaterThan(10);
+    // The capture works: the developer's own namespace came through the live streams.
+    expect(streamed.some((m) => m.includes(world.namespace))).toBe(true);
+    const leaks = seen.filter(
+      (body) => body.includes(world.forbiddenNamespace) || body.includes('hidden-db'),
+    );
+    expect(leaks.map((b) => b.slice(0, 300))).toEqual([]);
+  });
+});
