@@ -161,7 +161,7 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
               maxLength={200}
               value={filter}
               onChange={(e) => setFilter(e.target.value)}
-              placeholder="name or app=web  ( / )"
+              placeholder="name or app=web (press /)"
               className={`${inputClass} w-56`}
             />
           </label>

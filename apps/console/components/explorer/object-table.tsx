@@ -4,7 +4,7 @@
 // sortable by any column, filtered as you type (lib/explorer/row-filter.ts). Keyboard: j/k move, Enter opens.
 import type { ObjectRow } from '@mooring/modules/object_watch/shared/watch-api';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
 
 import { filterRows } from '../../lib/explorer/row-filter';
 import { duration } from '../../lib/time';
@@ -20,6 +20,20 @@ export interface TableRow extends ObjectRow {
 type Sort = { id: string; desc: boolean };
 
 const ROW_PX = 36;
+
+const NARROW = '(max-width: 639px)';
+
+function useNarrowScreen(): boolean {
+  return useSyncExternalStore(
+    (onChange) => {
+      const query = window.matchMedia(NARROW);
+      query.addEventListener('change', onChange);
+      return () => query.removeEventListener('change', onChange);
+    },
+    () => window.matchMedia(NARROW).matches,
+    () => false,
+  );
+}
 
 function Age({ iso }: { iso: string }) {
   const now = useNow();
@@ -73,7 +87,7 @@ const Row = memo(function Row({
         <div
           role="cell"
           key={c.id}
-          className={`truncate ${c.wide ? 'max-sm:hidden' : ''} ${c.id === 'name' ? 'font-medium text-zinc-900 dark:text-zinc-100' : 'text-zinc-700 dark:text-zinc-300'}`}
+          className={`truncate ${c.id === 'name' ? 'font-medium text-zinc-900 dark:text-zinc-100' : 'text-zinc-700 dark:text-zinc-300'}`}
         >
           {c.id === 'name' ? (
             <button
@@ -119,9 +133,11 @@ export function ObjectTable({
   onOpen: (row: TableRow) => void;
   defaultSort?: Sort;
 }) {
+  const narrow = useNarrowScreen();
+  // On a phone the wide columns go (not just hidden: the grid's tracks follow the columns shown).
   const all = useMemo(
-    () => [...baseColumns(showKind, showNamespace), ...columns, ageColumn],
-    [columns, showKind, showNamespace],
+    () => [...baseColumns(showKind, showNamespace), ...columns, ageColumn].filter((c) => !(narrow && c.wide)),
+    [columns, showKind, showNamespace, narrow],
   );
   const [sort, setSort] = useState<Sort>(defaultSort ?? { id: 'name', desc: false });
   const [active, setActive] = useState(-1);
@@ -179,7 +195,7 @@ export function ObjectTable({
       aria-rowcount={shown.length + 1}
       tabIndex={0}
       onKeyDown={onKey}
-      className="rounded border border-zinc-200 focus-visible:outline-2 focus-visible:outline-sky-500 dark:border-zinc-800"
+      className="overflow-x-auto rounded border border-zinc-200 focus-visible:outline-2 focus-visible:outline-sky-500 dark:border-zinc-800"
     >
       <div role="rowgroup">
         <div
@@ -192,7 +208,6 @@ export function ObjectTable({
               role="columnheader"
               key={c.id}
               aria-sort={sort.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none'}
-              className={c.wide ? 'max-sm:hidden' : ''}
             >
               <button
                 type="button"
