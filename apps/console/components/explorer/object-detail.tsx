@@ -124,7 +124,7 @@ export function ObjectDetail({
       : wantsPods
         ? ownedBy(pods.rows, podOwners)
         : [];
-  const ownEvents = uid ? eventsOf(events.rows, uid, kind, object.name) : [];
+  const ownEvents = uid ? eventsOf(events.rows, { uid, kind, name: object.name, clusterScoped: !ns }) : [];
 
   return (
     <article className="space-y-4" aria-label={`${object.resource} ${object.name}`}>

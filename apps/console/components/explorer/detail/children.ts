@@ -30,13 +30,20 @@ export const CHILD_RESOURCES: Record<
 /** Kinds whose pods are their direct children. */
 export const OWNS_PODS = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job']);
 
-/** Events of an object, warnings first, newest first. */
-export function eventsOf(rows: readonly ObjectRow[], uid: string, kind: string, name: string): ObjectRow[] {
+/**
+ * Events of an object (by uid), warnings first, newest first. A cluster-scoped object's events (a Node's) may name it
+ * by kind and name only, so those match too; a namespaced one's never do (a deleted namesake's events would).
+ */
+export function eventsOf(
+  rows: readonly ObjectRow[],
+  object: { uid: string; kind: string; name: string; clusterScoped: boolean },
+): ObjectRow[] {
+  const { uid, kind, name, clusterScoped } = object;
   return rows
     .filter(
       (r) =>
         r.columns['involvedUid'] === uid ||
-        (r.columns['involvedKind'] === kind && r.columns['involvedName'] === name),
+        (clusterScoped && r.columns['involvedKind'] === kind && r.columns['involvedName'] === name),
     )
     .sort((a, b) => {
       const wa = a.columns['type'] === 'Warning' ? 0 : 1;

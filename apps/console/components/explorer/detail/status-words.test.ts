@@ -99,6 +99,17 @@ describe('children', () => {
       row('e3', { columns: { involvedUid: 'u', type: 'Normal', lastTimestamp: '2026-12-03T13:00:00Z' } }),
       row('e4', { columns: { involvedUid: 'x', type: 'Warning' } }),
     ];
-    expect(eventsOf(rows, 'u', 'Pod', 'p').map((r) => r.name)).toEqual(['e2', 'e3', 'e1']);
+    expect(
+      eventsOf(rows, { uid: 'u', kind: 'Pod', name: 'p', clusterScoped: false }).map((r) => r.name),
+    ).toEqual(['e2', 'e3', 'e1']);
+  });
+
+  it('matches a namespaced object’s events by uid only, a node’s by name too', () => {
+    const rows = [row('old', { columns: { involvedUid: 'gone', involvedKind: 'Pod', involvedName: 'p' } })];
+    expect(eventsOf(rows, { uid: 'u', kind: 'Pod', name: 'p', clusterScoped: false })).toEqual([]);
+    const node = [
+      row('n', { columns: { involvedUid: 'node-1', involvedKind: 'Node', involvedName: 'node-1' } }),
+    ];
+    expect(eventsOf(node, { uid: 'x', kind: 'Node', name: 'node-1', clusterScoped: true })).toHaveLength(1);
   });
 });
