@@ -5,7 +5,7 @@
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { clusterHref } from '../apps/console/lib/explorer/urls';
+import { clusterHref, execHref, objectHref } from '../apps/console/lib/explorer/urls';
 import { LoginPage } from './pages/login-page';
 import { launchChromium, newContext, screenshot } from './support/browser';
 import { kubectlOk, startDeveloperWorld, type DeveloperWorld } from './support/developer-world';
@@ -135,6 +135,59 @@ describe('explorer: a cluster as a developer', () => {
     await page.getByRole('complementary', { name: 'web details' }).waitFor({ state: 'detached' });
   });
 
+  it("opens a deployment's details with its status in words, its children and the actions the developer may take", async () => {
+    await page.goto(
+      clusterHref(world.agentId, {
+        view: 'workloads',
+        ns: world.namespace,
+        object: { resource: 'apps/v1/deployments', namespace: world.namespace, name: 'web' },
+      }),
+    );
+    const drawer = page.getByRole('complementary', { name: 'web details' });
+    await drawer
+      .getByText(/ReplicaSet/)
+      .first()
+      .waitFor();
+    const actions = drawer.getByRole('group', { name: /Actions on/ });
+    await actions.getByRole('button', { name: 'Scale' }).waitFor();
+    await screenshot(page, 'explorer-drawer-deployment');
+  });
+
+  it('deletes a pod after a confirmation naming it and the cluster, and its replacement appears', async () => {
+    await page.goto(clusterHref(world.agentId, { view: 'pods', ns: world.namespace }));
+    await expect.poll(podCount, { timeout: 60_000 }).toBe(1);
+    const table = page.getByRole('table', { name: /Pods in/ });
+    const name = (await table.getByRole('row').nth(1).getByRole('button').first().innerText()).trim();
+    await table.getByRole('button', { name, exact: true }).click();
+    const drawer = page.getByRole('complementary', { name: `${name} details` });
+    await drawer.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(world.agentName).waitFor();
+    await screenshot(page, 'explorer-confirm-delete');
+    await dialog.getByRole('button', { name: 'Delete pod' }).click();
+    await dialog.getByText(/accepted the deletion/).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await table.getByRole('button', { name, exact: true }).waitFor({ state: 'detached', timeout: 60_000 });
+    await expect.poll(podCount, { timeout: 60_000 }).toBe(1);
+    expect((await table.getByRole('row').nth(1).getByRole('button').first().innerText()).trim()).not.toBe(
+      name,
+    );
+  });
+
+  it('opens a terminal in a pod and runs a command', async () => {
+    const pod = (
+      await kubectlOk(['get', 'pods', '-n', world.namespace, '-o', 'jsonpath={.items[0].metadata.name}'])
+    ).trim();
+    await page.goto(execHref(world.agentId, { ns: world.namespace, pod }));
+    const terminal = page.getByRole('application', { name: /Terminal in container/ });
+    await terminal.waitFor();
+    await terminal.click();
+    await page.locator('.xterm-rows').getByText(/\$|#/).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.type('echo mooring-$((6*7))\n');
+    await page.locator('.xterm-rows').getByText('mooring-42').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'explorer-terminal');
+  });
+
   it('looks right dark and at phone width, and shows an empty view as what to do', async () => {
     const dark = await newContext(browser, stack.consoleUrl, 'dark');
     const darkPage = await dark.newPage();
@@ -166,5 +219,19 @@ describe('explorer: a cluster as a developer', () => {
       (body) => body.includes(world.forbiddenNamespace) || body.includes('hidden-db'),
     );
     expect(leaks.map((b) => b.slice(0, 300))).toEqual([]);
+  });
+
+  // Last: it asks for the forbidden namespace on purpose (the leak check above has run).
+  it("says the forbidden namespace's object may not be seen, and offers no delete button", async () => {
+    await page.goto(
+      objectHref(world.agentId, {
+        resource: 'apps/v1/deployments',
+        namespace: world.forbiddenNamespace,
+        name: 'hidden-db',
+      }),
+    );
+    await page.getByText('You may not see this object').waitFor();
+    expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    await screenshot(page, 'explorer-object-forbidden');
   });
 });
