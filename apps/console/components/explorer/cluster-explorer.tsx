@@ -282,16 +282,6 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
           aria-label={`${open.name} details`}
           className="fixed inset-0 z-30 overflow-auto bg-white p-4 shadow-xl sm:static sm:inset-auto sm:z-auto sm:w-[28rem] sm:shrink-0 sm:rounded sm:border sm:border-zinc-200 dark:bg-zinc-950 sm:dark:border-zinc-800"
         >
-          <div className="mb-2 flex justify-end">
-            <button
-              type="button"
-              onClick={() => go({ object: null })}
-              className="rounded px-2 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
-            >
-              Close <span className="sr-only">details</span>
-              <span aria-hidden="true"> ✕</span>
-            </button>
-          </div>
           <ObjectDetail
             key={`${open.resource}|${open.namespace}|${open.name}`}
             agentId={agentId}
