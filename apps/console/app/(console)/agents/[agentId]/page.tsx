@@ -3,6 +3,7 @@ import { HydrationBoundary } from '@tanstack/react-query';
 import { agentTabOf, agentTabReads, type AgentTabRead } from '../../../../components/agent/agent-tab-reads';
 import { AgentPage } from '../../../../components/agent/agent-page';
 import { activityLimit } from '../../../../lib/activity-feed';
+import { agentIdParam } from '../../../../lib/route-params';
 import { prefetchForPage } from '../../../../server/prefetch';
 
 // The agent (name, project, allowed actions) and the open tab's data come with the HTML; the live state, the other
@@ -15,8 +16,8 @@ export default async function AgentRoute({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { agentId: raw } = await params;
-  const agentId = Number(raw);
-  if (!Number.isInteger(agentId) || agentId <= 0) {
+  const agentId = agentIdParam(raw);
+  if (agentId === null) {
     return <p role="alert">“{raw}” is not an agent id; open an agent from the Clusters list.</p>;
   }
   const wanted = (await searchParams).tab;

@@ -1,3 +1,4 @@
+import { agentIdParam, oneParam } from '../../../../../lib/route-params';
 import { ExecPage } from '../../../../../components/explorer/terminal/exec-page';
 
 // A terminal in a pod's container (execHref in lib/explorer/urls.ts builds this URL): ?ns=&pod=&container=.
@@ -9,13 +10,12 @@ export default async function ExecRoute({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { agentId: raw } = await params;
-  const agentId = Number(raw);
-  if (!Number.isInteger(agentId) || agentId <= 0) {
+  const agentId = agentIdParam(raw);
+  if (agentId === null) {
     return <p role="alert">“{raw}” is not an agent id; open a cluster from the Clusters list.</p>;
   }
   const search = await searchParams;
-  const one = (value: string | string[] | undefined) =>
-    typeof value === 'string' && value ? value : undefined;
+  const one = oneParam;
   return (
     <ExecPage agentId={agentId} ns={one(search.ns)} pod={one(search.pod)} container={one(search.container)} />
   );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { agentIdParam } from '../../../../../lib/route-params';
 import { DEFAULT_TAIL, LogsView, type LogsTarget } from '../../../../../components/explorer/logs/logs-view';
 
 const name = z
@@ -31,8 +32,8 @@ export default async function LogsRoute({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { agentId: raw } = await route;
-  const agentId = Number(raw);
-  if (!Number.isInteger(agentId) || agentId <= 0)
+  const agentId = agentIdParam(raw);
+  if (agentId === null)
     return <p role="alert">“{raw}” is not an agent id; open a pod&apos;s logs from the explorer.</p>;
   const search = await searchParams;
   const single = Object.fromEntries(Object.entries(search).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));

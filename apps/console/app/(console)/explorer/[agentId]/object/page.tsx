@@ -1,3 +1,4 @@
+import { agentIdParam, oneParam } from '../../../../../lib/route-params';
 import { ObjectPage } from '../../../../../components/explorer/detail/object-page';
 
 // An object's own page: /explorer/<agent id>/object?resource=…&ns=…&name=…&tab=… (lib/explorer/urls.ts objectHref).
@@ -9,12 +10,12 @@ export default async function ObjectRoute({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { agentId: raw } = await params;
-  const agentId = Number(raw);
+  const agentId = agentIdParam(raw);
   const q = await searchParams;
-  const one = (k: string) => (typeof q[k] === 'string' ? q[k] : undefined);
+  const one = (k: string) => oneParam(q[k]);
   const resource = one('resource');
   const name = one('name');
-  if (!Number.isInteger(agentId) || agentId <= 0 || !resource || !name)
+  if (agentId === null || !resource || !name)
     return (
       <p role="alert">
         This link names no object (it needs an agent id, resource and name); open one from the explorer.
