@@ -9,6 +9,7 @@ import { useState } from 'react';
 
 import { agentStatus, supportLabel, supportTone, versionView } from '../../lib/agent-status';
 import { errorMessage } from '../../lib/errors';
+import { clusterHref } from '../../lib/explorer/urls';
 import { useLiveAgents, type AgentRow } from '../../lib/live';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { useNow } from '../../lib/use-now';
@@ -121,7 +122,13 @@ function AgentPageInner({ agentId }: { agentId: number }) {
             />
           </div>
         </div>
-        <div className="flex gap-2">
+        <div className="flex flex-wrap gap-2">
+          <Link
+            href={clusterHref(agentId)}
+            className="inline-flex items-center rounded px-2.5 py-1.5 text-sm font-medium text-zinc-900 ring-1 ring-inset ring-zinc-300 hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500 dark:text-zinc-100 dark:ring-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Explore
+          </Link>
           <Button onClick={() => showAgentTab(agentId, 'connect')}>Connect a cluster</Button>
           <Button onClick={() => setKubeconfigOpen(true)}>Download kubeconfig</Button>
           <Allowed actions={agent.data.allowedActions} action="agent:delete">
