@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { KubeClusterInfo } from '@mooring/kube-dev';
 import { kubeCluster } from '@mooring/kube-dev/testing';
 
 import type { Stack } from './stack';
@@ -15,8 +16,13 @@ export interface AgentkProcess {
   stop(): Promise<void>;
 }
 
-export function startAgentk(stack: Stack, token: string, podName: string): AgentkProcess {
-  const cluster = kubeCluster();
+/** `cluster`: the run's shared one by default; a benchmark passes the cluster it started itself. */
+export function startAgentk(
+  stack: Stack,
+  token: string,
+  podName: string,
+  cluster: KubeClusterInfo = kubeCluster(),
+): AgentkProcess {
   const agentPort = stack.kas.ports.agent;
   if (agentPort === undefined) throw new Error('kas started without its agent listener');
   const tokenFile = path.join(stack.dataDir, `${podName}.token`);
