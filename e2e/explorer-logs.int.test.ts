@@ -106,6 +106,17 @@ describe('explorer: pod logs as a developer', () => {
     ]);
     await page.goto(logsHref(world.agentId, { ns: world.namespace, selector: 'app=many' }));
     await page.getByText('showing 20 of 22 pods').waitFor({ timeout: 60_000 });
+    // Every one of the 20 streams is live at once (a browser allows six HTTP/1.1 connections per origin, so the
+    // logs ride WebSockets): a line written to each shown pod arrives.
+    const names = (await kubectlOk(['get', 'pods', '-n', world.namespace, '-l', 'app=many', '-o', 'name']))
+      .trim()
+      .split('\n')
+      .map((line) => line.replace('pod/', ''))
+      .sort((a, b) => a.localeCompare(b))
+      .slice(0, 20);
+    for (const pod of names)
+      await appendPodLog(cluster, { namespace: world.namespace, pod, lines: `hello from ${pod}` });
+    await page.getByText('20 lines loaded').waitFor({ timeout: 60_000 });
     await screenshot(page, 'explorer-logs-selector-capped');
   });
 

@@ -3,7 +3,8 @@ import { TRPCClientError } from '@trpc/client';
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
 
 import { useTRPCClient } from '../../trpc';
-import { k8sErrorMessage, k8sFetch } from '../k8s-fetch';
+import { k8sErrorMessage, k8sFetch, k8sWebSocketUrl } from '../k8s-fetch';
+import { fetchLogOverWebSocket } from './log-websocket';
 import { LogSession, type LogQuery, type LogSessionState, type PodCheck } from './log-session';
 import { podInfo, stillRunning } from './pod-containers';
 import type { LogSource } from './sources';
@@ -31,8 +32,13 @@ export function useLogSession(
   const session = useMemo(
     () =>
       new LogSession({
-        fetchLog: (source, q, signal) =>
-          k8sFetch(agentId, podLogPath(source, q), { signal, headers: { accept: '*/*' } }),
+        fetchLog: (source, q, signal) => {
+          const path = podLogPath(source, q);
+          return fetchLogOverWebSocket(k8sWebSocketUrl(agentId, path), signal, {
+            open: (url, protocols) => new WebSocket(url, protocols),
+            fallback: (s) => k8sFetch(agentId, path, { signal: s, headers: { accept: '*/*' } }),
+          });
+        },
         errorMessage: k8sErrorMessage,
         async checkPod(source): Promise<PodCheck> {
           try {
