@@ -18,6 +18,7 @@ import {
   KUBECTL_PROTOCOLS,
   kubectlLong,
   kubectlRun,
+  retryingUpstreamSpdyStdinLoss,
   type KubectlProtocol,
   type KubectlRun,
 } from './testing/kubectl-runner';
@@ -296,7 +297,12 @@ for (const each of MODES) {
           };
           await both((via) => via(['exec', 'p1', '-n', NS, '--', 'echo', 'hi'], { env }), 'hi\n');
           const stdinArgs = ['exec', '-i', 'p1', '-n', NS, '--', 'head', '-c', '11'];
-          await both((via) => via(stdinArgs, { env, stdin: 'hello world and more' }), 'hello world');
+          const stdinRun = (via: typeof proxied | typeof direct) => () =>
+            via(stdinArgs, { env, stdin: 'hello world and more' });
+          await both(
+            (via) => (transport === 'spdy' ? retryingUpstreamSpdyStdinLoss(stdinRun(via)) : stdinRun(via)()),
+            'hello world',
+          );
           // A real pseudo-terminal for kubectl via script(1), so -t is honoured.
           const tty = (kubeconfig: string, extra: string) =>
             kubectlRun(

@@ -108,3 +108,21 @@ export function kubectlLong(kubectlPath: string, args: string[], options: RunOpt
     },
   };
 }
+
+/**
+ * The upstream exec path (kube-apiserver and kwok, no Mooring code between them) now and then drops the whole
+ * stdout of `kubectl exec -i` over SPDY: kubectl exits 0 with nothing on stdout or stderr. Measured on the direct
+ * path, kubectl straight to the cluster (docs/decisions.md, "SPDY exec -i loses its output upstream"). A run with
+ * exactly that signature is repeated, `attempts` runs in all; anything else (an error, partial or wrong output)
+ * is returned at once, so a proxy that loses or mangles output still fails.
+ */
+export async function retryingUpstreamSpdyStdinLoss(
+  run: () => Promise<KubectlRun>,
+  attempts = 3,
+): Promise<KubectlRun> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await run();
+    const lost = result.code === 0 && result.stdout === '' && result.stderr === '';
+    if (!lost || attempt >= attempts) return result;
+  }
+}
