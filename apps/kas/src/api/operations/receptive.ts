@@ -21,18 +21,18 @@ const endpointView = z.object({
 
 const pem = z.string().max(64 * 1024, 'must be at most 64 KiB of PEM');
 
+// How kas checks agentk's certificate when it dials (both auth modes): the CA and the TLS server name.
+const serverCheck = {
+  caCert: pem.optional(),
+  serverName: z.string().max(253, 'must be at most 253 characters').optional(),
+};
+
 const draftInput = z.strictObject({
   agentId: id,
   url: z.string().max(2048, 'must be at most 2048 characters'),
   auth: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('jwt'), rotateKey: z.boolean().optional() }),
-    z.strictObject({
-      type: z.literal('mtls'),
-      clientCert: pem,
-      clientKey: pem.optional(),
-      caCert: pem.optional(),
-      serverName: z.string().max(253, 'must be at most 253 characters').optional(),
-    }),
+    z.strictObject({ type: z.literal('jwt'), rotateKey: z.boolean().optional(), ...serverCheck }),
+    z.strictObject({ type: z.literal('mtls'), clientCert: pem, clientKey: pem.optional(), ...serverCheck }),
   ]),
 });
 
