@@ -4,6 +4,7 @@
 // and hands the connection to its own agent API server, so agentk's usual clients run over it. One link per agent,
 // kept up with the shared backoff; its state is what the console reads.
 import { isIP } from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Backoff } from '../../shared/backoff';
 import { explainConnectionFailure } from '../../shared/connection-failure';
@@ -37,7 +38,7 @@ export type ReceptiveLinkState =
 
 export interface ReceptiveDialerOptions {
   services: ReceptiveDialerServices;
-  inject(connection: tls.TLSSocket): void;
+  inject(connection: Duplex): void;
   /** This process, as the lease names it. */
   holder: string;
   leaseMs: number;
@@ -147,7 +148,9 @@ class Link {
           return;
         }
         this.socket = socket;
-        this.o.inject(socket);
+        // A stream wrapper, not the TLS socket itself: HTTP/2 would read from the socket's handle and miss what the
+        // preface reader already took off it (agentk's first HTTP/2 bytes may share a packet with its OK).
+        this.o.inject(Duplex.from({ readable: socket, writable: socket }));
         this.state = { state: 'connected', since: new Date() };
         this.o.logger.info({ agent_id: this.agentId, url }, 'receptive dialer: connected to the agent');
         await this.whileConnected(socket);
