@@ -67,6 +67,10 @@ describe('receptive agents: kas dials agentk', () => {
     expect((await save(w.agentId, port)).status).toBe(200);
     await agentk.registered;
     expect(dialer().states().get(w.agentId)).toMatchObject({ state: 'connected' });
+    const state = await w.as.developer.get<{ state: string }>(
+      `/api/v1/agents/${w.agentId}/receptive_endpoint/state`,
+    );
+    expect(state.body).toMatchObject({ state: 'connected', error: null });
 
     const made = await w.as.developer.post<{ filename: string; yaml: string }>('/api/v1/kubeconfig', {
       expiresInDays: 1,
@@ -90,6 +94,14 @@ describe('receptive agents: kas dials agentk', () => {
     await until('the other agent fails', () => dialer().states().get(other.body.id)?.state === 'failing');
     const state = dialer().states().get(other.body.id) as { error: string };
     expect(state.error).toMatch(/agentk refused kas/);
+    // Between attempts the state is failing; an attempt in progress shows dialing.
+    const shown = await until('the API shows the failure', async () => {
+      const res = await w.as.developer.get<{ state: string; error: string | null }>(
+        `/api/v1/agents/${other.body.id}/receptive_endpoint/state`,
+      );
+      return res.body.state === 'failing' && res.body;
+    });
+    expect(shown.error).toMatch(/agentk refused kas/);
     await until('agentk logged why', () => logs.some((l) => l.includes('refused a connection')));
     // The agent that owns the listener stays connected.
     expect(dialer().states().get(w.agentId)).toMatchObject({ state: 'connected' });

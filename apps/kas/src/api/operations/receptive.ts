@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
 import { actorOf } from '../actor';
 import { defineOperation } from '../operation';
 import { id, iso, okView, timestamp } from '../views';
@@ -37,6 +38,32 @@ const draftInput = z.strictObject({
 });
 
 export const receptiveOperations = {
+  state: defineOperation({
+    name: 'receptive.state',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/receptive_endpoint/state',
+    summary:
+      'Whether this kas dials the agent: none, standby (another kas holds the lease), dialing, connected, or failing with the last error in words',
+    input: z.strictObject({ agentId: id }),
+    output: z.object({
+      state: z.enum(['none', 'standby', 'dialing', 'connected', 'failing']),
+      error: z.string().nullable(),
+      since: z.string().nullable(),
+    }),
+    async handler(input, ctx) {
+      // Authorizes like receptive.get (Developer); an agent without an endpoint is not dialed.
+      if (!(await ctx.services.receptiveEndpoints.get(actorOf(ctx), input.agentId)))
+        return { state: 'none' as const, error: null, since: null };
+      const link = ctx.kas.provided?.<ReceptiveDialer>(RECEPTIVE_DIALER)?.states().get(input.agentId);
+      if (!link) return { state: 'dialing' as const, error: null, since: null };
+      return {
+        state: link.state,
+        error: link.state === 'failing' ? link.error : null,
+        since: 'since' in link ? iso(link.since) : null,
+      };
+    },
+  }),
   get: defineOperation({
     name: 'receptive.get',
     type: 'query',
