@@ -13,12 +13,18 @@ import {
 import { randomInt } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { ReceptiveListener, type ReceptiveListenerOptions } from '@mooring/modules/receptive/agent/index';
 import { connectToKas } from './kas-connection';
 import { defaultAgentModules } from './modules';
 import { AGENTK_COMMIT, AGENTK_VERSION } from './version';
 
+/** Receptive mode: kas dials agentk's listener (ReceptiveListener); no --kas-address. */
+export type AgentkReceptiveOptions = Omit<ReceptiveListenerOptions, 'logger'>;
+
 export interface AgentkOptions {
-  kasAddress: string;
+  /** Exactly one of kasAddress (agentk dials kas) and receptive (kas dials agentk). */
+  kasAddress?: string;
+  receptive?: AgentkReceptiveOptions;
   token: string;
   caCertPem?: Buffer | null;
   kasTlsServerName?: string | null;
@@ -45,6 +51,8 @@ export interface AgentkOptions {
 
 export interface Agentk {
   podId: number;
+  /** Receptive mode: the port the receptive listener bound (0 in the options picks one). */
+  receptivePort: number | null;
   observabilityUrl: string | null;
   logger: Logger;
   poolStats(): TunnelPoolStats;
@@ -61,8 +69,17 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
   const metrics = options.metrics ?? new Registry();
   // Below 2^53 so the proto int64 survives as a JavaScript number.
   const podId = randomInt(1, 2 ** 48);
+  if (!options.kasAddress === !options.receptive)
+    throw new Error('startAgentk: give exactly one of kasAddress and receptive');
+  let receptive: ReceptiveListener | null = null;
+  let receptivePort: number | null = null;
+  if (options.receptive) {
+    receptive = new ReceptiveListener({ ...options.receptive, logger });
+    receptivePort = (await receptive.start()).port;
+  }
   const kas = connectToKas({
-    kasAddress: options.kasAddress,
+    kasAddress: options.kasAddress ?? `receptive://${options.receptive!.listenAddress}`,
+    ...(receptive && { channelTarget: receptive.channelTarget }),
     token: options.token,
     caCertPem: options.caCertPem,
     kasTlsServerName: options.kasTlsServerName,
@@ -137,17 +154,25 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
     logger.error({ err: error }, 'agentk failed to start; stopping the modules already started');
     await stopStarted(0);
     kas.close();
+    await receptive?.close();
     throw error;
   }
   markAllStarted();
   logger.info(
-    { kas: options.kasAddress, pod_id: podId, version: AGENTK_VERSION, modules: modules.map((m) => m.name) },
+    {
+      kas: options.kasAddress ?? null,
+      receptive_port: receptivePort,
+      pod_id: podId,
+      version: AGENTK_VERSION,
+      modules: modules.map((m) => m.name),
+    },
     'agentk started',
   );
 
   let stopping: Promise<void> | null = null;
   return {
     podId,
+    receptivePort,
     observabilityUrl: defaults.observability.url(),
     logger,
     poolStats: () => defaults.reverseTunnel.stats(),
@@ -158,6 +183,7 @@ export async function startAgentk(options: AgentkOptions): Promise<Agentk> {
         logger.info('agentk stopping: finishing calls in flight');
         await stopStarted(graceMs);
         kas.close();
+        await receptive?.close();
         logger.info('agentk stopped');
       })();
       return stopping;

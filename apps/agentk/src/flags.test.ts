@@ -85,9 +85,72 @@ describe('parseAgentkFlags', () => {
       { ...POD, MOORING_AGENT_TOKEN: 't' },
       /needs a grpcs:\/\//,
     ],
+    [[], { ...POD, MOORING_AGENT_TOKEN: 't' }, /--kas-address: is required.*--receptive-\* flags/],
+    [
+      ['--receptive-cert-file', '/c.pem', '--receptive-key-file', '/k.pem'],
+      { ...POD, MOORING_AGENT_TOKEN: 't' },
+      /exactly one of --receptive-jwt-public-key-file .* or --receptive-client-ca-file/,
+    ],
+    [
+      ['--receptive-jwt-public-key-file', '/j.pem'],
+      { ...POD, MOORING_AGENT_TOKEN: 't' },
+      /--receptive-cert-file: is required in receptive mode/,
+    ],
+    [
+      [
+        '--kas-address',
+        'grpc://kas:1',
+        '--receptive-cert-file',
+        '/c',
+        '--receptive-key-file',
+        '/k',
+        '--receptive-client-ca-file',
+        '/ca',
+      ],
+      { ...POD, MOORING_AGENT_TOKEN: 't' },
+      /give --kas-address .* or the --receptive-\* flags .*, not both/,
+    ],
+    [
+      ['--receptive-listen-address', 'anywhere'],
+      { ...POD, MOORING_AGENT_TOKEN: 't' },
+      /--receptive-listen-address: expected host:port or :port/,
+    ],
   ] as const)('rejects %j with a clear message', (argv, env, message) => {
     expect(() => parseAgentkFlags([...argv], { ...env })).toThrow(FlagError);
     expect(() => parseAgentkFlags([...argv], { ...env })).toThrow(message);
+  });
+});
+
+describe('receptive mode', () => {
+  it('turns on with the --receptive-* flags, listens on :8082 by default and needs no --kas-address', () => {
+    const flags = parseAgentkFlags(
+      [
+        '--receptive-cert-file',
+        'c.pem',
+        '--receptive-key-file',
+        'k.pem',
+        '--receptive-jwt-public-key-file',
+        'j.pem',
+      ],
+      { ...POD, MOORING_AGENT_TOKEN: 'mgt-x' },
+      '/etc/agentk',
+    );
+    expect(flags.kasAddress).toBeNull();
+    expect(flags.receptive).toEqual({
+      listenAddress: ':8082',
+      certFile: '/etc/agentk/c.pem',
+      keyFile: '/etc/agentk/k.pem',
+      jwtPublicKeyFile: '/etc/agentk/j.pem',
+      clientCaFile: null,
+    });
+  });
+
+  it('is off without them', () => {
+    const flags = parseAgentkFlags(['--kas-address', 'grpc://kas:1'], {
+      ...POD,
+      MOORING_AGENT_TOKEN: 'mgt-x',
+    });
+    expect(flags.receptive).toBeNull();
   });
 });
 

@@ -14,8 +14,20 @@ import {
 import { z } from 'zod';
 import { agentModuleSettings } from './modules';
 
+/** Receptive mode (docs/agentk.md, "Receptive mode"): kas dials agentk's listener instead of agentk dialing kas. */
+export interface ReceptiveFlags {
+  listenAddress: string;
+  certFile: string;
+  keyFile: string;
+  /** Exactly one of the two is set. */
+  jwtPublicKeyFile: string | null;
+  clientCaFile: string | null;
+}
+
 export interface AgentkFlags {
-  kasAddress: string;
+  /** null in receptive mode (kas dials agentk). */
+  kasAddress: string | null;
+  receptive: ReceptiveFlags | null;
   token: string;
   caCertFile: string | null;
   kasTlsServerName: string | null;
@@ -61,12 +73,15 @@ export const agentkSettings = {
   kasAddress: {
     flag: '--kas-address',
     schema: z
-      .string({ error: 'is required: the kas agent API URL, e.g. grpcs://kas.example.com:8150' })
+      .string()
       .refine((v) => /^grpcs?:\/\/[^/\s]+$/.test(v), {
         message: 'expected grpc://host:port or grpcs://host:port (no path), e.g. grpcs://127.0.0.1:8150',
-      }),
+      })
+      .optional(),
+    // Required unless receptive mode is on (checked in parseAgentkFlags).
+    defaultText: 'required',
     description:
-      "kas's agent API: grpcs://host:port (TLS) or grpc://host:port (plain h2c, only against MOORING_AGENT_TLS=insecure)",
+      "kas's agent API: grpcs://host:port (TLS) or grpc://host:port (plain h2c, only against MOORING_AGENT_TLS=insecure); not in receptive mode",
   },
   tokenFile: {
     flag: '--token-file',
@@ -117,6 +132,38 @@ export const agentkSettings = {
       })
       .default('info'),
     description: "trace … fatal; the agent configuration's observability.logging.level overrides it live",
+  },
+  receptiveListenAddress: {
+    flag: '--receptive-listen-address',
+    schema: z
+      .string()
+      .regex(/^(\[[^\]]+\]|[^:\s]*):\d{1,5}$/, 'expected host:port or :port, e.g. :8082')
+      .optional(),
+    defaultText: ':8082 in receptive mode',
+    description:
+      'receptive mode: where agentk listens for kas to dial it (TLS); any --receptive-* flag turns it on',
+  },
+  receptiveCertFile: {
+    flag: '--receptive-cert-file',
+    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    description:
+      "receptive mode: PEM certificate (chain) of agentk's listener; kas checks it with the endpoint's CA",
+  },
+  receptiveKeyFile: {
+    flag: '--receptive-key-file',
+    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    description: 'receptive mode: PEM private key of --receptive-cert-file',
+  },
+  receptiveJwtPublicKeyFile: {
+    flag: '--receptive-jwt-public-key-file',
+    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    description:
+      "receptive mode: the endpoint's Ed25519 public key (PEM, shown by the console); kas proves itself with a JWT",
+  },
+  receptiveClientCaFile: {
+    flag: '--receptive-client-ca-file',
+    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    description: 'receptive mode: PEM CA of the client certificates kas presents (mTLS instead of a JWT)',
   },
   podName: {
     env: 'POD_NAME',
@@ -182,7 +229,16 @@ export function parseAgentkFlags(
     problems.push('the agent token is missing: pass --token-file <file> or set MOORING_AGENT_TOKEN');
   if (problems.length === 0 && !/^\S+$/.test(token))
     problems.push('the agent token is empty or contains whitespace');
-  if (values.caCertFile && values.kasAddress.startsWith('grpc://'))
+  const receptive = receptiveFlags(values, file, problems);
+  if (receptive && values.kasAddress)
+    problems.push(
+      'give --kas-address (agentk dials kas) or the --receptive-* flags (kas dials agentk), not both',
+    );
+  else if (!receptive && !values.kasAddress)
+    problems.push(
+      '--kas-address: is required: the kas agent API URL, e.g. grpcs://kas.example.com:8150 (or the --receptive-* flags, for kas to dial agentk)',
+    );
+  if (values.caCertFile && values.kasAddress?.startsWith('grpc://'))
     problems.push('--ca-cert-file needs a grpcs:// --kas-address (grpc:// is plain text)');
   if (problems.length > 0) throw new FlagError(`invalid agentk flags:\n  ${problems.join('\n  ')}`);
   // Module contributions stay under their keys (a module reads them with settingValues).
@@ -190,7 +246,8 @@ export function parseAgentkFlags(
     Object.entries(values).filter(([key]) => !(key in agentkSettings)),
   );
   return {
-    kasAddress: values.kasAddress,
+    kasAddress: values.kasAddress ?? null,
+    receptive,
     token,
     caCertFile: file(values.caCertFile),
     kasTlsServerName: values.kasTlsServerName ?? null,
@@ -200,5 +257,40 @@ export function parseAgentkFlags(
     podNamespace: values.podNamespace,
     logLevel: values.logLevel,
     moduleSettings,
+  };
+}
+
+/** Receptive mode is on when any --receptive-* flag is given; then it needs a certificate, its key and one auth. */
+function receptiveFlags(
+  values: SettingValues<typeof agentkSettings>,
+  file: (p: string | undefined) => string | null,
+  problems: string[],
+): ReceptiveFlags | null {
+  const given = [
+    values.receptiveListenAddress,
+    values.receptiveCertFile,
+    values.receptiveKeyFile,
+    values.receptiveJwtPublicKeyFile,
+    values.receptiveClientCaFile,
+  ].some((v) => v !== undefined);
+  if (!given) return null;
+  const before = problems.length;
+  if (!values.receptiveCertFile)
+    problems.push("--receptive-cert-file: is required in receptive mode: the listener's PEM certificate");
+  if (!values.receptiveKeyFile)
+    problems.push(
+      '--receptive-key-file: is required in receptive mode: the PEM key of --receptive-cert-file',
+    );
+  if (!values.receptiveJwtPublicKeyFile === !values.receptiveClientCaFile)
+    problems.push(
+      'receptive mode needs exactly one of --receptive-jwt-public-key-file (kas sends a JWT) or --receptive-client-ca-file (kas presents a client certificate)',
+    );
+  if (problems.length > before) return null;
+  return {
+    listenAddress: values.receptiveListenAddress ?? ':8082',
+    certFile: file(values.receptiveCertFile)!,
+    keyFile: file(values.receptiveKeyFile)!,
+    jwtPublicKeyFile: file(values.receptiveJwtPublicKeyFile),
+    clientCaFile: file(values.receptiveClientCaFile),
   };
 }

@@ -6,8 +6,13 @@ import { probeConnection } from '@mooring/modules/shared/connection-probe';
 import type { Logger } from 'pino';
 
 export interface KasConnectionOptions {
-  /** grpc://host:port or grpcs://host:port */
+  /** grpc://host:port or grpcs://host:port; in receptive mode only a label for logs. */
   kasAddress: string;
+  /**
+   * Receptive mode: the private Unix socket (`unix:<path>`) the receptive listener joins to kas's connection. The
+   * channel is insecure there because the kas link itself is TLS (the listener's).
+   */
+  channelTarget?: string;
   token: string;
   caCertPem?: Buffer | null;
   kasTlsServerName?: string | null;
@@ -25,9 +30,11 @@ export interface KasConnection extends KasChannel {
 }
 
 export function connectToKas(options: KasConnectionOptions): KasConnection {
-  const url = new URL(options.kasAddress);
-  const secure = url.protocol === 'grpcs:';
-  const target = `${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${url.port || (secure ? 443 : 80)}`;
+  const url = options.channelTarget ? null : new URL(options.kasAddress);
+  const secure = url?.protocol === 'grpcs:';
+  const target =
+    options.channelTarget ??
+    `${url!.hostname.includes(':') && !url!.hostname.startsWith('[') ? `[${url!.hostname}]` : url!.hostname}:${url!.port || (secure ? 443 : 80)}`;
   const credentials = secure
     ? ChannelCredentials.createSsl(options.caCertPem ?? null)
     : ChannelCredentials.createInsecure();
@@ -46,7 +53,9 @@ export function connectToKas(options: KasConnectionOptions): KasConnection {
     // port-forward's client bytes) on a WINDOW_UPDATE round trip every 64 KiB.
     'grpc-node.flow_control_window': 4 * 1024 * 1024,
   };
-  if (options.kasTlsServerName) {
+  // The authority of a unix: target is the socket path; kas would see it as :authority. Name the agent API instead.
+  if (options.channelTarget) channelOptions['grpc.default_authority'] = 'mooring-receptive';
+  if (options.kasTlsServerName && !options.channelTarget) {
     channelOptions['grpc.ssl_target_name_override'] = options.kasTlsServerName;
     channelOptions['grpc.default_authority'] = options.kasTlsServerName;
   }
@@ -56,7 +65,10 @@ export function connectToKas(options: KasConnectionOptions): KasConnection {
   base.set('authorization', `Bearer ${options.token}`);
   for (const [name, value] of options.kasHeaders ?? []) base.add(name, value);
   const failures = new ConnectionFailureLog(options.logger ?? silentLog, { address: options.kasAddress });
-  const stopWatching = explainChannelFailures(channel, failures, options);
+  // Receptive mode: failures of the kas link are the listener's to log (kas dials; agentk has nothing to probe).
+  const stopWatching = options.channelTarget
+    ? () => undefined
+    : explainChannelFailures(channel, failures, options);
   return {
     target,
     credentials,

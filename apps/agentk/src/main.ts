@@ -45,8 +45,29 @@ async function main(): Promise<void> {
     process.stderr.write(`agentk: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  let receptive;
+  if (flags.receptive) {
+    const r = flags.receptive;
+    const read = (flag: string, file: string) => {
+      try {
+        return readFileSync(file);
+      } catch (error) {
+        process.stderr.write(`agentk: ${flag}: cannot read ${file}: ${(error as Error).message}\n`);
+        process.exit(2);
+      }
+    };
+    receptive = {
+      listenAddress: r.listenAddress,
+      certPem: read('--receptive-cert-file', r.certFile),
+      keyPem: read('--receptive-key-file', r.keyFile),
+      auth: r.jwtPublicKeyFile
+        ? { jwtPublicKeyPem: read('--receptive-jwt-public-key-file', r.jwtPublicKeyFile) }
+        : { clientCaPem: read('--receptive-client-ca-file', r.clientCaFile!) },
+    };
+  }
   const agentk = await startAgentk({
-    kasAddress: flags.kasAddress,
+    ...(flags.kasAddress !== null && { kasAddress: flags.kasAddress }),
+    ...(receptive && { receptive }),
     token: flags.token,
     caCertPem,
     kasTlsServerName: flags.kasTlsServerName,

@@ -2,6 +2,7 @@ import { createAgentConfigurationKasModule } from '@mooring/modules/agent_config
 import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
 import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/index';
 import { createObjectWatchKasModule } from '@mooring/modules/object_watch/server/index';
+import { createReceptiveKasModule } from '@mooring/modules/receptive/server/index';
 import { type AgentDialer, createReverseTunnelKasModule } from '@mooring/modules/reverse_tunnel/server/index';
 import { createLiveKasModule } from './live/kas-module';
 import type { KasModule } from './module';
@@ -46,6 +47,8 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
     kubernetesApi,
     objectWatch,
     live,
+    // Dials receptive agents (kas → agentk) and hands the connections to the agent server.
+    createReceptiveKasModule(),
     // Capabilities under test (the fixture-module test) are appended the same way.
     ...(options.extra ?? []).map((factory) => factory(deps)),
   ];

@@ -3,6 +3,7 @@
 // agent_configuration's GetConfiguration, ...), and kas binds it once every module has started. As in GitLab's
 // modserver: the server, its TLS, keepalive, connection age and the agent-token check are kas's; the services are
 // the modules'.
+import type { Duplex } from 'node:stream';
 import {
   type Metadata,
   Server,
@@ -65,6 +66,11 @@ export interface AgentServer {
   isRevoked(tokenId: number): boolean;
   /** Told after each revocation, once isRevoked answers true: close the token's open streams. */
   onRevoked(listener: (revoked: AgentTokenRevoked) => void): () => void;
+  /**
+   * Serves gRPC on a connection kas dialed itself (receptive agents: agentk is the HTTP/2 client). The caller has
+   * done TLS and the preface; calls on it authenticate with the agent token as on the listener.
+   */
+  injectConnection(connection: Duplex): void;
   /** Long-lived streams (idle tunnels, configuration long polls) end cleanly at this connection age. */
   readonly longPollMaxAgeMs: number;
   /** The registry kas's /metrics serves. */
@@ -155,6 +161,7 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
   });
 
   let services = 0;
+  let injector: ReturnType<Server['createConnectionInjector']> | null = null;
   let bound: { port: number; url: string; caPem: Buffer | null; caFile: string | null } | null = null;
   let stopped: Promise<void> | null = null;
   const boundOrThrow = () => {
@@ -180,6 +187,10 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
     onRevoked(listener) {
       revokedListeners.add(listener);
       return () => void revokedListeners.delete(listener);
+    },
+    injectConnection(connection) {
+      injector ??= server.createConnectionInjector(ServerCredentials.createInsecure());
+      injector.injectConnection(connection);
     },
     hasServices: () => services > 0,
     async start() {

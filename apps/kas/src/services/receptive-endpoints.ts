@@ -41,6 +41,8 @@ export interface ReceptiveCredentials {
   url: string;
   auth: 'jwt' | 'mtls';
   jwtPrivateKeyPem?: string;
+  /** How kas checks agentk's certificate (both modes): the CA (null: system roots) and the TLS server name. */
+  serverCheck: { caCert: string | null; serverName: string | null };
   mtls?: { clientCert: string; clientKey: string; caCert: string | null; serverName: string | null };
 }
 
@@ -110,6 +112,8 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
       const auth = input.auth;
       if (auth.type === 'jwt') {
         values.auth = 'jwt';
+        values.mtlsCaCert = auth.caCert?.trim() ? auth.caCert : null;
+        values.tlsServerName = auth.serverName?.trim() || null;
         if (!existing?.jwtPrivateKeyEncrypted || auth.rotateKey) {
           const pair = generateKeyPairSync('ed25519');
           values.jwtPublicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -203,10 +207,12 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
     async credentials(agentId: number): Promise<ReceptiveCredentials | null> {
       const r = await row(agentId);
       if (!r) return null;
+      const serverCheck = { caCert: r.mtlsCaCert, serverName: r.tlsServerName };
       if (r.auth === 'jwt')
         return {
           agentId,
           url: r.url,
+          serverCheck,
           auth: 'jwt',
           jwtPrivateKeyPem: decryptString(key, r.jwtPrivateKeyEncrypted!),
         };
@@ -214,6 +220,7 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
         agentId,
         url: r.url,
         auth: 'mtls',
+        serverCheck,
         mtls: {
           clientCert: r.mtlsClientCert!,
           clientKey: decryptString(key, r.mtlsClientKeyEncrypted!),

@@ -5,7 +5,13 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 
 export type ReceptiveAuthDraft =
-  | { type: 'jwt'; rotateKey?: boolean | undefined }
+  | {
+      type: 'jwt';
+      rotateKey?: boolean | undefined;
+      /** How kas checks agentk's certificate when it dials (as for mTLS). */
+      caCert?: string | undefined;
+      serverName?: string | undefined;
+    }
   | {
       type: 'mtls';
       clientCert: string;
@@ -99,6 +105,7 @@ export function receptiveDraftProblems(
   const urlProblem = receptiveUrlProblem(draft.url);
   if (urlProblem) problems.url = `url ${urlProblem}`;
   const auth = draft.auth;
+  serverCheckProblems(auth, problems);
   if (auth.type !== 'mtls') return problems;
 
   const cert = auth.clientCert.trim() ? parseCert(auth.clientCert) : null;
@@ -122,6 +129,11 @@ export function receptiveDraftProblems(
     problems['auth.clientKey'] = auth.clientKey?.trim()
       ? 'auth.clientKey does not belong to auth.clientCert; paste the key the certificate was issued for'
       : 'auth.clientCert does not match the key kas holds; paste the new certificate’s key too';
+  return problems;
+}
+
+/** The CA and server name kas checks agentk's certificate with (both auth modes). */
+function serverCheckProblems(auth: ReceptiveAuthDraft, problems: Record<string, string>): void {
   if (auth.caCert?.trim() && !parseCert(auth.caCert))
     problems['auth.caCert'] =
       'auth.caCert is not a valid PEM certificate; paste the CA that signed agentk’s server certificate';
@@ -129,5 +141,4 @@ export function receptiveDraftProblems(
   if (serverName && !isDnsName(serverName))
     problems['auth.serverName'] =
       'auth.serverName must be the host name in agentk’s server certificate, e.g. agent.example.com';
-  return problems;
 }

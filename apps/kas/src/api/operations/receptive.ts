@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
 import { actorOf } from '../actor';
 import { defineOperation } from '../operation';
 import { id, iso, okView, timestamp } from '../views';
@@ -21,22 +22,48 @@ const endpointView = z.object({
 
 const pem = z.string().max(64 * 1024, 'must be at most 64 KiB of PEM');
 
+// How kas checks agentk's certificate when it dials (both auth modes): the CA and the TLS server name.
+const serverCheck = {
+  caCert: pem.optional(),
+  serverName: z.string().max(253, 'must be at most 253 characters').optional(),
+};
+
 const draftInput = z.strictObject({
   agentId: id,
   url: z.string().max(2048, 'must be at most 2048 characters'),
   auth: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('jwt'), rotateKey: z.boolean().optional() }),
-    z.strictObject({
-      type: z.literal('mtls'),
-      clientCert: pem,
-      clientKey: pem.optional(),
-      caCert: pem.optional(),
-      serverName: z.string().max(253, 'must be at most 253 characters').optional(),
-    }),
+    z.strictObject({ type: z.literal('jwt'), rotateKey: z.boolean().optional(), ...serverCheck }),
+    z.strictObject({ type: z.literal('mtls'), clientCert: pem, clientKey: pem.optional(), ...serverCheck }),
   ]),
 });
 
 export const receptiveOperations = {
+  state: defineOperation({
+    name: 'receptive.state',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/receptive_endpoint/state',
+    summary:
+      'Whether this kas dials the agent: none, standby (another kas holds the lease), dialing, connected, or failing with the last error in words',
+    input: z.strictObject({ agentId: id }),
+    output: z.object({
+      state: z.enum(['none', 'standby', 'dialing', 'connected', 'failing']),
+      error: z.string().nullable(),
+      since: z.string().nullable(),
+    }),
+    async handler(input, ctx) {
+      // Authorizes like receptive.get (Developer); an agent without an endpoint is not dialed.
+      if (!(await ctx.services.receptiveEndpoints.get(actorOf(ctx), input.agentId)))
+        return { state: 'none' as const, error: null, since: null };
+      const link = ctx.kas.provided?.<ReceptiveDialer>(RECEPTIVE_DIALER)?.states().get(input.agentId);
+      if (!link) return { state: 'dialing' as const, error: null, since: null };
+      return {
+        state: link.state,
+        error: link.state === 'failing' ? link.error : null,
+        since: 'since' in link ? iso(link.since) : null,
+      };
+    },
+  }),
   get: defineOperation({
     name: 'receptive.get',
     type: 'query',

@@ -1,0 +1,2 @@
+// The receptive module's agent half (issue 15; docs/agentk.md, "Receptive mode"): agentk's listener that kas dials.
+export { ReceptiveListener, type ReceptiveListenerOptions } from './receptive-listener';

@@ -1,0 +1,234 @@
+// kas's receptive dialer (issue 15; docs/agentk.md, "Receptive mode"): for every agent with a receptive endpoint, the
+// kas process holding the lease `receptive:<agentId>` dials agentk's listener (TLS, checking agentk's certificate
+// with the endpoint's CA and server name), proves itself (the preface with a fresh JWT, or the client certificate),
+// and hands the connection to its own agent API server, so agentk's usual clients run over it. One link per agent,
+// kept up with the shared backoff; its state is what the console reads.
+import { isIP } from 'node:net';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { Backoff } from '../../shared/backoff';
+import { explainConnectionFailure } from '../../shared/connection-failure';
+import { MAX_PREFACE_BYTES, PREFACE_OK, PREFACE_TIMEOUT_MS, prefaceLine, readLine } from '../shared/preface';
+
+export interface ReceptiveDialCredentials {
+  url: string;
+  auth: 'jwt' | 'mtls';
+  serverCheck: { caCert: string | null; serverName: string | null };
+  mtls?: { clientCert: string; clientKey: string };
+}
+
+/** What the dialer uses of kas's services (receptiveEndpoints and leases). */
+export interface ReceptiveDialerServices {
+  receptiveEndpoints: {
+    listReceptiveAgentIds(): Promise<number[]>;
+    credentials(agentId: number): Promise<ReceptiveDialCredentials | null>;
+    signJwt(agentId: number): Promise<string | null>;
+  };
+  leases: {
+    acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+    release(name: string, holder: string): Promise<void>;
+  };
+}
+
+export type ReceptiveLinkState =
+  | { state: 'standby' }
+  | { state: 'dialing' }
+  | { state: 'connected'; since: Date }
+  | { state: 'failing'; error: string; since: Date };
+
+export interface ReceptiveDialerOptions {
+  services: ReceptiveDialerServices;
+  inject(connection: Duplex): void;
+  /** This process, as the lease names it. */
+  holder: string;
+  leaseMs: number;
+  /** How often the endpoint list is read again (a new or deleted endpoint takes effect within it). */
+  syncMs: number;
+  logger: { info(o: object, m: string): void; warn(o: object, m: string): void };
+}
+
+const leaseName = (agentId: number) => `receptive:${agentId}`;
+
+export class ReceptiveDialer {
+  private readonly links = new Map<number, Link>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: ReceptiveDialerOptions) {}
+
+  start(): void {
+    void this.sync();
+  }
+
+  /** Each receptive agent's link state (only agents this process knows of). */
+  states(): Map<number, ReceptiveLinkState> {
+    return new Map([...this.links].map(([id, link]) => [id, link.state]));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.all([...this.links.values()].map((link) => link.stop()));
+    this.links.clear();
+  }
+
+  private async sync(): Promise<void> {
+    try {
+      const ids = new Set(await this.options.services.receptiveEndpoints.listReceptiveAgentIds());
+      if (this.stopped) return;
+      for (const id of ids) if (!this.links.has(id)) this.links.set(id, new Link(id, this.options));
+      for (const [id, link] of this.links)
+        if (!ids.has(id)) {
+          this.links.delete(id);
+          void link.stop();
+        }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'receptive dialer: cannot read the receptive endpoints');
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.sync(), this.options.syncMs);
+  }
+}
+
+class Link {
+  state: ReceptiveLinkState = { state: 'dialing' };
+  private stopped = false;
+  private socket: tls.TLSSocket | null = null;
+  private wake: (() => void) | null = null;
+  private readonly backoff = new Backoff();
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly agentId: number,
+    private readonly o: ReceptiveDialerOptions,
+  ) {
+    this.done = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.socket?.destroy();
+    this.wake?.();
+    await this.done;
+    await this.o.services.leases.release(leaseName(this.agentId), this.o.holder).catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private held(): Promise<boolean> {
+    return this.o.services.leases
+      .acquire(leaseName(this.agentId), this.o.holder, this.o.leaseMs)
+      .catch(() => false);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      if (!(await this.held())) {
+        this.state = { state: 'standby' };
+        await this.sleep(this.o.leaseMs / 3);
+        continue;
+      }
+      let url = '';
+      try {
+        this.state = { state: 'dialing' };
+        const creds = await this.o.services.receptiveEndpoints.credentials(this.agentId);
+        if (!creds) return;
+        url = creds.url;
+        const socket = await this.dial(creds);
+        if (this.stopped) {
+          socket.destroy();
+          return;
+        }
+        this.socket = socket;
+        // A stream wrapper, not the TLS socket itself: HTTP/2 would read from the socket's handle and miss what the
+        // preface reader already took off it (agentk's first HTTP/2 bytes may share a packet with its OK).
+        this.o.inject(Duplex.from({ readable: socket, writable: socket }));
+        this.state = { state: 'connected', since: new Date() };
+        this.o.logger.info({ agent_id: this.agentId, url }, 'receptive dialer: connected to the agent');
+        await this.whileConnected(socket);
+        this.socket = null;
+        if (this.stopped) return;
+        this.fail(new Error('the agent closed the connection'), url);
+      } catch (error) {
+        if (this.stopped) return;
+        this.fail(error, url);
+      }
+      await this.sleep(this.backoff.nextDelayMs());
+    }
+  }
+
+  private fail(error: unknown, url: string): void {
+    const words = explainConnectionFailure(error, {
+      address: url,
+      name: `agent ${this.agentId}`,
+      flags: {
+        address: 'the receptive endpoint URL',
+        caFile: 'the endpoint CA',
+        serverName: 'the endpoint TLS server name',
+        token: 'the endpoint key (agentk --receptive-jwt-public-key-file)',
+      },
+    }).message;
+    this.state = { state: 'failing', error: words, since: new Date() };
+    this.o.logger.warn({ agent_id: this.agentId }, `receptive dialer: ${words}`);
+  }
+
+  /** Renews the lease while the connection lives; losing the lease closes it (another kas took over). */
+  private whileConnected(socket: tls.TLSSocket): Promise<void> {
+    return new Promise((resolve) => {
+      const renew = setInterval(() => {
+        void this.held().then((ok) => {
+          if (!ok) socket.destroy();
+        });
+      }, this.o.leaseMs / 3);
+      socket.once('close', () => {
+        clearInterval(renew);
+        resolve();
+      });
+    });
+  }
+
+  private async dial(creds: ReceptiveDialCredentials): Promise<tls.TLSSocket> {
+    const url = new URL(creds.url);
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const serverName = creds.serverCheck.serverName ?? (isIP(host) ? undefined : host);
+    const socket = tls.connect({
+      host,
+      port: Number(url.port),
+      ...(serverName && { servername: serverName }),
+      ...(creds.serverCheck.caCert && { ca: creds.serverCheck.caCert }),
+      ...(creds.mtls && { cert: creds.mtls.clientCert, key: creds.mtls.clientKey }),
+      // An IP endpoint with a server name: check the certificate against the name, not the IP.
+      ...(serverName && { checkServerIdentity: (_h, cert) => tls.checkServerIdentity(serverName, cert) }),
+      minVersion: 'TLSv1.2',
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', resolve);
+        socket.once('error', reject);
+      });
+      const jwt =
+        creds.auth === 'jwt' ? await this.o.services.receptiveEndpoints.signJwt(this.agentId) : null;
+      socket.write(prefaceLine(jwt));
+      const answer = await readLine(socket, MAX_PREFACE_BYTES, PREFACE_TIMEOUT_MS).catch(() => {
+        throw new Error(
+          creds.auth === 'jwt'
+            ? 'agentk refused kas (check that agentk has the public key the console shows for this agent)'
+            : 'agentk refused kas (check that its --receptive-client-ca-file signed the client certificate)',
+        );
+      });
+      if (`${answer}\n` !== PREFACE_OK) throw new Error('agentk did not answer the receptive handshake');
+      return socket;
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+  }
+}
