@@ -69,6 +69,9 @@ const podField = (env: string, example: string) =>
     .trim()
     .min(1, `is empty: give a name, e.g. ${env}=${example}`);
 
+/** A flag naming a PEM file (certificates, keys, CAs). */
+const pemFilePath = z.string().min(1, 'expected a PEM file path').optional();
+
 export const agentkSettings = {
   kasAddress: {
     flag: '--kas-address',
@@ -97,7 +100,7 @@ export const agentkSettings = {
   },
   caCertFile: {
     flag: '--ca-cert-file',
-    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    schema: pemFilePath,
     defaultText: 'system roots',
     description:
       "PEM CA bundle to trust for kas (kas's self-signed CA is <MOORING_DATA_DIR>/tls/agent-api/ca.crt)",
@@ -145,24 +148,24 @@ export const agentkSettings = {
   },
   receptiveCertFile: {
     flag: '--receptive-cert-file',
-    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    schema: pemFilePath,
     description:
       "receptive mode: PEM certificate (chain) of agentk's listener; kas checks it with the endpoint's CA",
   },
   receptiveKeyFile: {
     flag: '--receptive-key-file',
-    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    schema: pemFilePath,
     description: 'receptive mode: PEM private key of --receptive-cert-file',
   },
   receptiveJwtPublicKeyFile: {
     flag: '--receptive-jwt-public-key-file',
-    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    schema: pemFilePath,
     description:
       "receptive mode: the endpoint's Ed25519 public key (PEM, shown by the console); kas proves itself with a JWT",
   },
   receptiveClientCaFile: {
     flag: '--receptive-client-ca-file',
-    schema: z.string().min(1, 'expected a PEM file path').optional(),
+    schema: pemFilePath,
     description: 'receptive mode: PEM CA of the client certificates kas presents (mTLS instead of a JWT)',
   },
   podName: {

@@ -9,7 +9,7 @@ import {
 import { deriveAuthorizations, formatConfigError, parseAgentConfig } from './parse-config';
 
 describe('parseAgentConfig', () => {
-  it('accepts the design document example', () => {
+  it('accepts a file using every section of docs/configuration.md', () => {
     const res = parseAgentConfig(`
 ci_access:
   projects:

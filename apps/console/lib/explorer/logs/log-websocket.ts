@@ -11,6 +11,8 @@
 
 export const LOG_WEBSOCKET_PROTOCOL = 'binary.k8s.io';
 
+const utf8 = new TextEncoder();
+
 export interface LogWebSocketDeps {
   /** Opens the socket (tests: a fake; the page: `new WebSocket`). */
   open(url: string, protocols: string[]): WebSocket;
@@ -61,7 +63,7 @@ export function fetchLogOverWebSocket(
     };
     socket.onmessage = (event: MessageEvent) => {
       const data = event.data as ArrayBuffer | string;
-      body?.enqueue(typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data));
+      body?.enqueue(typeof data === 'string' ? utf8.encode(data) : new Uint8Array(data));
     };
     socket.onclose = (event: CloseEvent) => {
       signal.removeEventListener('abort', onAbort);
