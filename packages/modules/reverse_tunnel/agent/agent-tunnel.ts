@@ -2,6 +2,8 @@
 // wait for the next one (a kas that predates reusable streams ends the stream after the call instead). After its
 // Trailer the stream ignores kas's frames until kas's CloseSend for that call, which marks where the next call
 // starts. While a call runs, close() (a pool shrink) does not touch the stream: only kas can cancel the call.
+// Outside a call close() does not cut the stream either: kas may have just sent a RequestInfo on it. It sends
+// Release and lets kas end the stream; a call that crossed the Release is served as the stream's last.
 import { type ClientDuplexStream, type Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import type {
   ConnectRequest,
@@ -48,6 +50,8 @@ export interface AgentTunnelDeps {
 }
 
 const BUFFERED_MESSAGES = 16;
+/** How long a released idle tunnel waits for kas to end it before agentk cuts it. */
+const RELEASE_ANSWER_MS = 10_000;
 
 export class AgentTunnel {
   /** `draining`: the call sent its Trailer; kas's frames of that call are ignored until its CloseSend. */
@@ -58,6 +62,8 @@ export class AgentTunnel {
   /** Frames of one go leave as one gRPC message when kas reads batches (RequestInfo.batches). */
   private readonly out: FrameBatcher<ConnectRequest>;
   private closedByUs = false;
+  /** Cuts a released stream whose kas never ends it (a kas that does not know Release, or a hung one). */
+  private releaseTimer: NodeJS.Timeout | null = null;
   private call: TunnelIncomingCall | null = null;
 
   constructor(private readonly deps: AgentTunnelDeps) {
@@ -92,12 +98,19 @@ export class AgentTunnel {
     });
   }
 
-  /** Closes the tunnel if it carries no call; returns false (and does nothing) once a call has started. */
+  /**
+   * Asks kas to end the tunnel if it carries no call; returns false (and does nothing) once a call has started or
+   * the tunnel was already released. The tunnel ends when kas answers, or after `RELEASE_ANSWER_MS` without one.
+   */
   close(): boolean {
     if (this.state === 'active' || this.state === 'draining' || this.state === 'done') return false;
+    if (this.closedByUs) return false;
     this.closedByUs = true;
-    this.out.close();
-    this.stream.cancel();
+    this.out.write({ msg: { $case: 'release', value: {} } });
+    this.releaseTimer = setTimeout(() => {
+      if (this.state === 'idle' || this.state === 'connecting') this.stream.cancel();
+    }, RELEASE_ANSWER_MS);
+    this.releaseTimer.unref?.();
     return true;
   }
 
@@ -137,7 +150,8 @@ export class AgentTunnel {
       this.out,
       method,
       metaFromProto(msg.value.meta),
-      () => this.deps.events.keepsStream(),
+      // A released stream serves only the call that crossed its Release.
+      () => !this.closedByUs && this.deps.events.keepsStream(),
       () => this.onCallFinished(call),
     );
     this.call = call;
@@ -181,6 +195,7 @@ export class AgentTunnel {
 
   private onStatus(s: { code: status; details: string }): void {
     if (this.state === 'done') return;
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
     this.out.close();
     const wasActive = this.state === 'active' || this.state === 'draining';
     this.state = 'done';

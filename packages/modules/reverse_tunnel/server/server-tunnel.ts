@@ -2,6 +2,7 @@
 // `reusable` in its Descriptor goes back to idle after a call that ended with a Trailer (opening and closing a
 // stream per request cost more CPU than the request itself); otherwise, and after an Error, it ends with its call.
 // States: idle → forwarding → (idle → forwarding →)* done (GitLab's ready → found/forwarding → done).
+// agentk sheds a stream with Release: an idle one ends at once, one carrying a call ends after it.
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { ConnectRequest, ConnectResponse } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import { AsyncQueue } from '../../shared/async-queue';
@@ -24,6 +25,8 @@ export class ServerTunnel implements RegistryTunnel {
   private readonly methods: Set<string>;
   private readonly doneListeners = new Set<() => void>();
   private call: TunnelOutgoingCall | null = null;
+  /** agentk sent Release: the stream carries no further call. */
+  private released = false;
   /** Frames of one go leave as one gRPC message when agentk reads batches (Descriptor.batches). */
   private readonly out: FrameBatcher<ConnectResponse>;
   /**
@@ -108,7 +111,7 @@ export class ServerTunnel implements RegistryTunnel {
    */
   callDone(closeSent: boolean, last: boolean): void {
     if (this.state !== 'forwarding') return;
-    if (!this.reusable || last || !this.onIdleAgain) {
+    if (!this.reusable || last || this.released || !this.onIdleAgain) {
       this.finish();
       return;
     }
@@ -148,6 +151,13 @@ export class ServerTunnel implements RegistryTunnel {
   }
 
   private onOneFrame(frame: ConnectRequest): void {
+    if (frame.msg?.$case === 'release') {
+      // agentk sheds the stream. Idle: end it now (OK; the registry drops it). A call crossed the Release: agentk
+      // serves it as the stream's last (Trailer.last), and the stream ends with it.
+      this.released = true;
+      if (this.state === 'idle') this.finish();
+      return;
+    }
     if (this.state === 'idle') {
       this.fail(
         status.INVALID_ARGUMENT,

@@ -1,11 +1,13 @@
 // Reusable tunnel streams over real gRPC on loopback (the standalone agent listener and agentk's tunnel pool): calls
 // one after another share a stream, a call that answers before kas finished sending leaves no frame behind for the
-// next call, and a cancelled call ends its stream while the other streams keep serving.
+// next call, and a cancelled call ends its stream while the other streams keep serving. agentk sheds an idle stream
+// with Release, so a call kas sends at that moment is served instead of lost.
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { ReverseTunnelClient } from '@mooring/proto/gen/mooring/reverse_tunnel/rpc/rpc';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTestTokenVerifier } from '../../modserver/testing/in-test-token-verifier';
+import { AgentTunnel, type TunnelEnd } from '../agent/agent-tunnel';
 import { startReverseTunnelAgent, TunnelHandlerRegistry, type TunnelPool } from '../agent/index';
 import { type AgentApiServer, startAgentApiServer } from './testing/agent-api-server';
 
@@ -13,16 +15,20 @@ const ECHO = '/test.Echo/Echo';
 let server: AgentApiServer;
 let client: ReverseTunnelClient;
 let pool: TunnelPool;
+let handlers: TunnelHandlerRegistry;
 const served: string[] = [];
 
 beforeAll(async () => {
   server = await startAgentApiServer({
     port: 0,
     tls: { mode: 'insecure' },
-    verifyAgentToken: inTestTokenVerifier({ 'token-1': { agentId: 1, tokenId: 10, projectId: 1 } }),
+    verifyAgentToken: inTestTokenVerifier({
+      'token-1': { agentId: 1, tokenId: 10, projectId: 1 },
+      'token-2': { agentId: 2, tokenId: 20, projectId: 1 },
+    }),
     logger: pino({ level: 'silent' }),
   });
-  const handlers = new TunnelHandlerRegistry();
+  handlers = new TunnelHandlerRegistry();
   // Answers with every message it read up to the first "stop" (then answers at once, without reading further).
   handlers.register(ECHO, async (call) => {
     const seen: string[] = [];
@@ -57,8 +63,8 @@ afterAll(async () => {
   await server?.stop(100);
 });
 
-async function call(messages: string[], opts: { closeSend?: boolean } = {}) {
-  const c = await server.dialer.openCall(1, ECHO, { signal: new AbortController().signal });
+async function call(messages: string[], opts: { closeSend?: boolean; agentId?: number } = {}) {
+  const c = await server.dialer.openCall(opts.agentId ?? 1, ECHO, { signal: new AbortController().signal });
   for (const m of messages) c.sendMessage(Buffer.from(m));
   if (opts.closeSend !== false) c.closeSend();
   const out: string[] = [];
@@ -111,5 +117,55 @@ describe('reusable tunnel streams', () => {
     expect(await call(['after'])).toEqual(['after']);
     expect(streamIds()).not.toContain(carrier);
     expect(served.at(-1)).toBe('after');
+  });
+});
+
+describe('an idle stream agentk sheds (pool shrink, agentk stopping)', () => {
+  /** One AgentTunnel of agent 2, outside any pool, and how it ended. */
+  async function openOne() {
+    let end: TunnelEnd | null = null;
+    let accepted = false;
+    const tunnel = new AgentTunnel({
+      client,
+      metadata: () => {
+        const m = new Metadata();
+        m.set('authorization', 'Bearer token-2');
+        return m;
+      },
+      handlers,
+      podId: 2,
+      logger: pino({ level: 'silent' }),
+      events: {
+        accepted: () => (accepted = true),
+        activated: () => undefined,
+        idleAgain: () => undefined,
+        keepsStream: () => true,
+        ended: (e) => (end = e),
+      },
+    });
+    while (!accepted || server.dialer.streamCounts(2).idle < 1) await new Promise((r) => setTimeout(r, 5));
+    const ended = async () => {
+      while (!end) await new Promise((r) => setTimeout(r, 5));
+      return end;
+    };
+    return { tunnel, ended };
+  }
+
+  it('ends when kas answers its Release, and kas no longer offers it', async () => {
+    const { tunnel, ended } = await openOne();
+    expect(tunnel.close()).toBe(true);
+    expect(tunnel.close()).toBe(false);
+    expect(await ended()).toEqual({ kind: 'closed' });
+    expect(server.dialer.streamCounts(2).idle).toBe(0);
+  });
+
+  it('serves a call kas sent as agentk released the stream, as the last on it', async () => {
+    const { tunnel, ended } = await openOne();
+    // kas takes the idle stream and sends RequestInfo in the same turn as agentk sends Release: they cross.
+    const answer = call(['crossed'], { agentId: 2 });
+    expect(tunnel.close()).toBe(true);
+    expect(await answer).toEqual(['crossed']);
+    expect(await ended()).toEqual({ kind: 'served' });
+    expect(server.dialer.streamCounts(2)).toMatchObject({ idle: 0, active: 0 });
   });
 });

@@ -84,9 +84,13 @@ export interface ConnectRequest {
     | { $case: 'trailer'; value: Trailer }
     | { $case: 'error'; value: Error } //
     /** Only after RequestInfo.batches; never nested. */
-    | { $case: 'batch'; value: ConnectRequestBatch }
+    | { $case: 'batch'; value: ConnectRequestBatch } //
+    /** agentk asks kas to end this stream (see the order above); agentk sends it only outside a call. */
+    | { $case: 'release'; value: Release }
     | undefined;
 }
+
+export interface Release {}
 
 export interface ConnectRequestBatch {
   frames: ConnectRequest[];
@@ -1023,6 +1027,9 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       case 'batch':
         ConnectRequestBatch.encode(message.msg.value, writer.uint32(50).fork()).join();
         break;
+      case 'release':
+        Release.encode(message.msg.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1088,6 +1095,14 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.msg = { $case: 'batch', value: ConnectRequestBatch.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.msg = { $case: 'release', value: Release.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1114,7 +1129,9 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
                 ? { $case: 'error', value: Error.fromJSON(object.error) }
                 : isSet(object.batch)
                   ? { $case: 'batch', value: ConnectRequestBatch.fromJSON(object.batch) }
-                  : undefined,
+                  : isSet(object.release)
+                    ? { $case: 'release', value: Release.fromJSON(object.release) }
+                    : undefined,
     };
   },
 
@@ -1132,6 +1149,8 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.error = Error.toJSON(message.msg.value);
     } else if (message.msg?.$case === 'batch') {
       obj.batch = ConnectRequestBatch.toJSON(message.msg.value);
+    } else if (message.msg?.$case === 'release') {
+      obj.release = Release.toJSON(message.msg.value);
     }
     return obj;
   },
@@ -1178,7 +1197,65 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         }
         break;
       }
+      case 'release': {
+        if (object.msg?.value !== undefined && object.msg?.value !== null) {
+          message.msg = { $case: 'release', value: Release.fromPartial(object.msg.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseRelease(): Release {
+  return {};
+}
+
+export const Release: MessageFns<Release> = {
+  encode(_: Release, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Release {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRelease();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Release {
+    return {};
+  },
+
+  toJSON(_: Release): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<Release>): Release {
+    return Release.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<Release>): Release {
+    const message = createBaseRelease();
     return message;
   },
 };
