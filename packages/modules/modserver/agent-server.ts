@@ -4,6 +4,9 @@
 // modserver: the server, its TLS, keepalive, connection age and the agent-token check are kas's; the services are
 // the modules'.
 import type { Duplex } from 'node:stream';
+import { type InjectedConnectionOwner, InjectedConnections } from './injected-connections';
+
+export type { InjectedConnectionOwner } from './injected-connections';
 import {
   type Metadata,
   Server,
@@ -61,16 +64,18 @@ export interface AgentServer {
    * Checks the call's `authorization: Bearer <agent token>`; throws an AgentCallError naming the fix (unknown,
    * revoked, missing token; verifier down). A token revoked since the verifier's answer is refused too.
    */
-  authenticate(call: { metadata: Metadata }): Promise<AgentIdentity>;
+  authenticate(call: { metadata: Metadata; getPeer?(): string }): Promise<AgentIdentity>;
   /** Whether the token was revoked while this kas runs (a call set up around the revocation must not slip through). */
   isRevoked(tokenId: number): boolean;
   /** Told after each revocation, once isRevoked answers true: close the token's open streams. */
   onRevoked(listener: (revoked: AgentTokenRevoked) => void): () => void;
   /**
    * Serves gRPC on a connection kas dialed itself (receptive agents: agentk is the HTTP/2 client). The caller has
-   * done TLS and the preface; calls on it authenticate with the agent token as on the listener.
+   * done TLS and the preface; calls on it authenticate with the agent token as on the listener, and the token must
+   * be one of `expected.agentId` (kas dialed that agent's endpoint): another agent's token is refused, and
+   * `expected.onWrongAgent` is told which agent it belongs to.
    */
-  injectConnection(connection: Duplex): void;
+  injectConnection(connection: Duplex, expected: InjectedConnectionOwner): Promise<void>;
   /** Long-lived streams (idle tunnels, configuration long polls) end cleanly at this connection age. */
   readonly longPollMaxAgeMs: number;
   /** The registry kas's /metrics serves. */
@@ -162,6 +167,10 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
 
   let services = 0;
   let injector: ReturnType<Server['createConnectionInjector']> | null = null;
+  const injected = new InjectedConnections((socket) => {
+    injector ??= server.createConnectionInjector(ServerCredentials.createInsecure());
+    injector.injectConnection(socket);
+  });
   let bound: { port: number; url: string; caPem: Buffer | null; caFile: string | null } | null = null;
   let stopped: Promise<void> | null = null;
   const boundOrThrow = () => {
@@ -181,6 +190,15 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
     async authenticate(call) {
       const identity = await authenticateAgent(call.metadata, options.verifyAgentToken, observer);
       if (revokedAt.has(identity.tokenId)) throw new AgentCallError(status.UNAUTHENTICATED, REVOKED_MESSAGE);
+      const owner = call.getPeer ? injected.ownerOf(call.getPeer()) : undefined;
+      if (owner && owner.agentId !== identity.agentId) {
+        owner.onWrongAgent?.(identity.agentId);
+        throw new AgentCallError(
+          status.PERMISSION_DENIED,
+          `kas dialed this agentk for agent ${owner.agentId}, but its token belongs to agent ${identity.agentId}: ` +
+            `give agentk a token of agent ${owner.agentId}, or save this receptive endpoint on agent ${identity.agentId}`,
+        );
+      }
       return identity;
     },
     isRevoked: (tokenId) => revokedAt.has(tokenId),
@@ -188,10 +206,7 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
       revokedListeners.add(listener);
       return () => void revokedListeners.delete(listener);
     },
-    injectConnection(connection) {
-      injector ??= server.createConnectionInjector(ServerCredentials.createInsecure());
-      injector.injectConnection(connection);
-    },
+    injectConnection: (connection, expected) => injected.add(connection, expected),
     hasServices: () => services > 0,
     async start() {
       const tls = options.tls;
@@ -234,6 +249,7 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
       stopped ??= (async () => {
         unsubscribeRevoked?.();
         revokedListeners.clear();
+        injected.close();
         if (!bound) return;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {

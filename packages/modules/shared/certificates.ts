@@ -30,6 +30,8 @@ export interface SelfSignedOptions {
   renewBeforeMs?: number;
   /** Validity of a new server certificate; default 825 days (the most clients accept). */
   serverDays?: number;
+  /** The certificate also serves as a TLS client certificate (mTLS tests: kas dialing a receptive agentk). */
+  clientAuth?: boolean;
 }
 
 export const CERTIFICATE_DEFAULTS = { renewBeforeMs: 30 * DAY_MS, serverDays: 825, caDays: 3650 } as const;
@@ -55,7 +57,15 @@ export function ensureSelfSignedCertificate(dir: string, options: SelfSignedOpti
   }
   if (caRenewed || !existsSync(serverKey) || due(serverCert)) {
     const names = [...new Set(['localhost', hostname(), '127.0.0.1', '::1', ...(options.hosts ?? [])])];
-    issueServerCertificate(dir, { caKey, caCert, serverKey, serverCert, names, days: options.serverDays });
+    issueServerCertificate(dir, {
+      caKey,
+      caCert,
+      serverKey,
+      serverCert,
+      names,
+      days: options.serverDays,
+      clientAuth: options.clientAuth,
+    });
   }
   const certPem = readFileSync(serverCert);
   return {
@@ -68,14 +78,17 @@ export function ensureSelfSignedCertificate(dir: string, options: SelfSignedOpti
 }
 
 /** A CA and server certificate that live only in memory (tests, stand-in servers). */
-export function generateSelfSignedTls(hosts: string[] = []): {
+export function generateSelfSignedTls(
+  hosts: string[] = [],
+  options: Pick<SelfSignedOptions, 'clientAuth'> = {},
+): {
   certPem: string;
   keyPem: string;
   caPem: string;
 } {
   const dir = mkdtempSync(join(tmpdir(), 'mooring-tls-'));
   try {
-    const material = ensureSelfSignedCertificate(dir, { hosts });
+    const material = ensureSelfSignedCertificate(dir, { hosts, ...options });
     return {
       certPem: material.certPem.toString(),
       keyPem: material.keyPem.toString(),
@@ -157,7 +170,15 @@ function makeCa(caKey: string, caCert: string, name: string): void {
 
 function issueServerCertificate(
   dir: string,
-  o: { caKey: string; caCert: string; serverKey: string; serverCert: string; names: string[]; days?: number },
+  o: {
+    caKey: string;
+    caCert: string;
+    serverKey: string;
+    serverCert: string;
+    names: string[];
+    days?: number | undefined;
+    clientAuth?: boolean | undefined;
+  },
 ): void {
   const san = o.names.map((n) => (/^[0-9.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   const csr = join(dir, 'server.csr');
@@ -166,7 +187,7 @@ function issueServerCertificate(
   openssl(['req', '-new', '-key', o.serverKey, '-out', csr, '-subj', '/CN=localhost']);
   writeFileSync(
     ext,
-    `subjectAltName=${san}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`,
+    `subjectAltName=${san}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth${o.clientAuth ? ',clientAuth' : ''}\n`,
     { mode: 0o600 },
   );
   openssl([

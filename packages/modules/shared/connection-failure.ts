@@ -11,6 +11,8 @@ export type ConnectionFailureKind =
   | 'certificate_expired'
   | 'tls_mismatch'
   | 'token_rejected'
+  | 'handshake_refused'
+  | 'wrong_agent'
   | 'deadline'
   | 'unreachable'
   | 'other';
@@ -40,9 +42,28 @@ interface ErrorLike {
   message?: string;
 }
 
+/** A failure its thrower already understood (the peer refused our handshake; a token of another agent). */
+export class ExplainedConnectionError extends Error {
+  override readonly name = 'ExplainedConnectionError';
+  constructor(
+    readonly kind: ConnectionFailureKind,
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${problem}; ${fix}`);
+  }
+}
+
 /** Explains `error` (a gRPC ServiceError or a Node system error) for a user. */
 export function explainConnectionFailure(error: unknown, target: ConnectionTarget): ConnectionFailure {
   const name = target.name ?? 'kas';
+  if (error instanceof ExplainedConnectionError)
+    return {
+      kind: error.kind,
+      problem: error.problem,
+      fix: error.fix,
+      message: `cannot connect to ${name} at ${target.address}: ${error.problem}; ${error.fix}`,
+    };
   const flags = {
     address: target.flags?.address ?? '--kas-address',
     caFile: target.flags?.caFile ?? '--ca-cert-file',

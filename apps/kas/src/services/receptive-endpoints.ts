@@ -257,9 +257,12 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
     },
 
     /** Internal: every receptive agent's id (the dialer's work list). */
-    async listReceptiveAgentIds(): Promise<number[]> {
-      const rows = await db.select({ agentId: receptiveEndpoints.agentId }).from(receptiveEndpoints);
-      return rows.map((r) => r.agentId);
+    /** Every receptive endpoint's agent and when it was last saved (the dialer redials an edited one). */
+    async listReceptiveAgentIds(): Promise<{ agentId: number; savedAt: Date }[]> {
+      const rows = await db
+        .select({ agentId: receptiveEndpoints.agentId, savedAt: receptiveEndpoints.updatedAt })
+        .from(receptiveEndpoints);
+      return rows;
     },
   };
 }

@@ -5,9 +5,10 @@
 // kept up with the shared backoff; its state is what the console reads.
 import { isIP } from 'node:net';
 import { Duplex } from 'node:stream';
+import type { InjectedConnectionOwner } from '../../modserver/agent-server';
 import tls from 'node:tls';
 import { Backoff } from '../../shared/backoff';
-import { explainConnectionFailure } from '../../shared/connection-failure';
+import { ExplainedConnectionError, explainConnectionFailure } from '../../shared/connection-failure';
 import { MAX_PREFACE_BYTES, PREFACE_OK, PREFACE_TIMEOUT_MS, prefaceLine, readLine } from '../shared/preface';
 
 export interface ReceptiveDialCredentials {
@@ -20,7 +21,7 @@ export interface ReceptiveDialCredentials {
 /** What the dialer uses of kas's services (receptiveEndpoints and leases). */
 export interface ReceptiveDialerServices {
   receptiveEndpoints: {
-    listReceptiveAgentIds(): Promise<number[]>;
+    listReceptiveAgentIds(): Promise<{ agentId: number; savedAt: Date }[]>;
     credentials(agentId: number): Promise<ReceptiveDialCredentials | null>;
     signJwt(agentId: number): Promise<string | null>;
   };
@@ -38,7 +39,7 @@ export type ReceptiveLinkState =
 
 export interface ReceptiveDialerOptions {
   services: ReceptiveDialerServices;
-  inject(connection: Duplex): void;
+  inject(connection: Duplex, expected: InjectedConnectionOwner): Promise<void>;
   /** This process, as the lease names it. */
   holder: string;
   leaseMs: number;
@@ -74,14 +75,17 @@ export class ReceptiveDialer {
 
   private async sync(): Promise<void> {
     try {
-      const ids = new Set(await this.options.services.receptiveEndpoints.listReceptiveAgentIds());
+      const endpoints = await this.options.services.receptiveEndpoints.listReceptiveAgentIds();
       if (this.stopped) return;
-      for (const id of ids) if (!this.links.has(id)) this.links.set(id, new Link(id, this.options));
+      const savedAt = new Map(endpoints.map((e) => [e.agentId, e.savedAt.getTime()]));
+      // A deleted endpoint closes its link; an edited one (saved again) is dialed anew with its new values.
       for (const [id, link] of this.links)
-        if (!ids.has(id)) {
+        if (savedAt.get(id) !== link.savedAt) {
           this.links.delete(id);
-          void link.stop();
+          await link.stop();
         }
+      for (const [id, at] of savedAt)
+        if (!this.links.has(id)) this.links.set(id, new Link(id, at, this.options));
     } catch (error) {
       this.options.logger.warn({ err: error }, 'receptive dialer: cannot read the receptive endpoints');
     }
@@ -99,6 +103,8 @@ class Link {
 
   constructor(
     private readonly agentId: number,
+    /** When the endpoint this link dials was saved (ms). */
+    readonly savedAt: number,
     private readonly o: ReceptiveDialerOptions,
   ) {
     this.done = this.run();
@@ -150,13 +156,29 @@ class Link {
         this.socket = socket;
         // A stream wrapper, not the TLS socket itself: HTTP/2 would read from the socket's handle and miss what the
         // preface reader already took off it (agentk's first HTTP/2 bytes may share a packet with its OK).
-        this.o.inject(Duplex.from({ readable: socket, writable: socket }));
+        let wrongAgent: number | null = null;
+        await this.o.inject(Duplex.from({ readable: socket, writable: socket }), {
+          agentId: this.agentId,
+          onWrongAgent: (tokenAgentId) => {
+            wrongAgent = tokenAgentId;
+            socket.destroy();
+          },
+        });
         this.state = { state: 'connected', since: new Date() };
         this.o.logger.info({ agent_id: this.agentId, url }, 'receptive dialer: connected to the agent');
         await this.whileConnected(socket);
         this.socket = null;
         if (this.stopped) return;
-        this.fail(new Error('the agent closed the connection'), url);
+        this.fail(
+          wrongAgent === null
+            ? new Error('the agent closed the connection')
+            : new ExplainedConnectionError(
+                'wrong_agent',
+                `the agentk at this endpoint uses a token of agent ${wrongAgent}, not of agent ${this.agentId}`,
+                `give it a token of agent ${this.agentId}, or save the endpoint on agent ${wrongAgent}`,
+              ),
+          url,
+        );
       } catch (error) {
         if (this.stopped) return;
         this.fail(error, url);
@@ -218,13 +240,20 @@ class Link {
         creds.auth === 'jwt' ? await this.o.services.receptiveEndpoints.signJwt(this.agentId) : null;
       socket.write(prefaceLine(jwt));
       const answer = await readLine(socket, MAX_PREFACE_BYTES, PREFACE_TIMEOUT_MS).catch(() => {
-        throw new Error(
+        throw new ExplainedConnectionError(
+          'handshake_refused',
+          creds.auth === 'jwt' ? "agentk refused kas's JWT" : "agentk refused kas's client certificate",
           creds.auth === 'jwt'
-            ? 'agentk refused kas (check that agentk has the public key the console shows for this agent)'
-            : 'agentk refused kas (check that its --receptive-client-ca-file signed the client certificate)',
+            ? "give agentk the public key the console shows for this agent (--receptive-jwt-public-key-file); agentk's log says why it refused"
+            : "check that agentk's --receptive-client-ca-file signed the endpoint's client certificate; agentk's log says why it refused",
         );
       });
-      if (`${answer}\n` !== PREFACE_OK) throw new Error('agentk did not answer the receptive handshake');
+      if (`${answer}\n` !== PREFACE_OK)
+        throw new ExplainedConnectionError(
+          'handshake_refused',
+          'the endpoint did not answer the receptive handshake',
+          'check that the URL names agentk --receptive-listen-address (default port 8082), not another service',
+        );
       return socket;
     } catch (error) {
       socket.destroy();

@@ -2,7 +2,10 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type { InjectedConnectionOwner } from '../../modserver/agent-server';
+import { settingValues } from '../../shared/settings';
 import { ReceptiveDialer, type ReceptiveDialerServices } from './dialer';
+import { RECEPTIVE_DEFAULTS, receptiveSettings } from './settings';
 
 export { ReceptiveDialer, type ReceptiveLinkState } from './dialer';
 
@@ -12,8 +15,11 @@ export const RECEPTIVE_DIALER = 'receptive.dialer';
 export interface ReceptiveModuleContext {
   readonly logger: { info(o: object, m: string): void; warn(o: object, m: string): void };
   readonly services: ReceptiveDialerServices;
-  readonly agentServer: { injectConnection(connection: Duplex): void };
+  readonly agentServer: {
+    injectConnection(connection: Duplex, expected: InjectedConnectionOwner): Promise<void>;
+  };
   provide(name: string, value: unknown): void;
+  readonly config: object;
 }
 
 export interface ReceptiveKasModuleOptions {
@@ -27,13 +33,17 @@ export function createReceptiveKasModule(options: ReceptiveKasModuleOptions = {}
   let dialer: ReceptiveDialer | null = null;
   return {
     name: 'receptive',
+    settings: receptiveSettings,
     async start(ctx: ReceptiveModuleContext) {
+      const settings = settingValues(receptiveSettings, ctx.config);
       dialer = new ReceptiveDialer({
         services: ctx.services,
-        inject: (connection) => ctx.agentServer.injectConnection(connection),
+        inject: (connection, expected) => ctx.agentServer.injectConnection(connection, expected),
         holder: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
-        leaseMs: options.leaseMs ?? 15_000,
-        syncMs: options.syncMs ?? 2_000,
+        leaseMs:
+          options.leaseMs ??
+          (settings.receptiveLease ? settings.receptiveLease * 1000 : RECEPTIVE_DEFAULTS.leaseMs),
+        syncMs: options.syncMs ?? RECEPTIVE_DEFAULTS.syncMs,
         logger: ctx.logger,
       });
       ctx.provide(RECEPTIVE_DIALER, dialer);
