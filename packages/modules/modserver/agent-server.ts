@@ -4,9 +4,6 @@
 // modserver: the server, its TLS, keepalive, connection age and the agent-token check are kas's; the services are
 // the modules'.
 import type { Duplex } from 'node:stream';
-import { type InjectedConnectionOwner, InjectedConnections } from './injected-connections';
-
-export type { InjectedConnectionOwner } from './injected-connections';
 import {
   type Metadata,
   Server,
@@ -36,7 +33,10 @@ import {
   grpcIdleOptions,
   type ListenerTimeouts,
 } from '../shared/listener-timeouts';
+import { type InjectedConnectionOwner, InjectedConnections } from './injected-connections';
 import { type AgentApiTls, loadTlsMaterial } from './tls';
+
+export type { InjectedConnectionOwner } from './injected-connections';
 
 export const AGENT_SERVER_DEFAULTS = {
   port: 8150,

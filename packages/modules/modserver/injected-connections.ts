@@ -92,9 +92,11 @@ export class InjectedConnections {
     this.serve(accepted);
   }
 
+  /** Stops accepting hops (kas stopping); links already served end with their connections. */
   close(): void {
     this.server?.close();
     this.server = null;
+    this.listening = null;
   }
 
   private listen(): Promise<number> {

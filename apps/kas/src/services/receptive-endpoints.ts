@@ -256,13 +256,11 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
       return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString('base64url')}`;
     },
 
-    /** Internal: every receptive agent's id (the dialer's work list). */
-    /** Every receptive endpoint's agent and when it was last saved (the dialer redials an edited one). */
-    async listReceptiveAgentIds(): Promise<{ agentId: number; savedAt: Date }[]> {
-      const rows = await db
+    /** Internal, the dialer's work list: every receptive endpoint's agent and when it was last saved. */
+    listReceptiveEndpoints(): Promise<{ agentId: number; savedAt: Date }[]> {
+      return db
         .select({ agentId: receptiveEndpoints.agentId, savedAt: receptiveEndpoints.updatedAt })
         .from(receptiveEndpoints);
-      return rows;
     },
   };
 }

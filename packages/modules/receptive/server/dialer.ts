@@ -5,8 +5,8 @@
 // kept up with the shared backoff; its state is what the console reads.
 import { isIP } from 'node:net';
 import { Duplex } from 'node:stream';
-import type { InjectedConnectionOwner } from '../../modserver/agent-server';
 import tls from 'node:tls';
+import type { InjectedConnectionOwner } from '../../modserver/agent-server';
 import { Backoff } from '../../shared/backoff';
 import { ExplainedConnectionError, explainConnectionFailure } from '../../shared/connection-failure';
 import { MAX_PREFACE_BYTES, PREFACE_OK, PREFACE_TIMEOUT_MS, prefaceLine, readLine } from '../shared/preface';
@@ -21,7 +21,7 @@ export interface ReceptiveDialCredentials {
 /** What the dialer uses of kas's services (receptiveEndpoints and leases). */
 export interface ReceptiveDialerServices {
   receptiveEndpoints: {
-    listReceptiveAgentIds(): Promise<{ agentId: number; savedAt: Date }[]>;
+    listReceptiveEndpoints(): Promise<{ agentId: number; savedAt: Date }[]>;
     credentials(agentId: number): Promise<ReceptiveDialCredentials | null>;
     signJwt(agentId: number): Promise<string | null>;
   };
@@ -75,7 +75,7 @@ export class ReceptiveDialer {
 
   private async sync(): Promise<void> {
     try {
-      const endpoints = await this.options.services.receptiveEndpoints.listReceptiveAgentIds();
+      const endpoints = await this.options.services.receptiveEndpoints.listReceptiveEndpoints();
       if (this.stopped) return;
       const savedAt = new Map(endpoints.map((e) => [e.agentId, e.savedAt.getTime()]));
       // A deleted endpoint closes its link; an edited one (saved again) is dialed anew with its new values.

@@ -44,11 +44,7 @@ beforeAll(async () => {
   client = new ReverseTunnelClient(server.url.replace('grpc://', ''), credentials.createInsecure());
   pool = startReverseTunnelAgent({
     client,
-    metadata: () => {
-      const m = new Metadata();
-      m.set('authorization', 'Bearer token-1');
-      return m;
-    },
+    metadata: () => bearer('token-1'),
     handlers,
     podId: 1,
     logger: pino({ level: 'silent' }),
@@ -71,6 +67,12 @@ async function call(messages: string[], opts: { closeSend?: boolean; agentId?: n
   for await (const m of c.messages) out.push(Buffer.from(m).toString());
   await c.trailer;
   return out;
+}
+
+function bearer(token: string): Metadata {
+  const m = new Metadata();
+  m.set('authorization', `Bearer ${token}`);
+  return m;
 }
 
 const streamIds = () =>
@@ -127,11 +129,7 @@ describe('an idle stream agentk sheds (pool shrink, agentk stopping)', () => {
     let accepted = false;
     const tunnel = new AgentTunnel({
       client,
-      metadata: () => {
-        const m = new Metadata();
-        m.set('authorization', 'Bearer token-2');
-        return m;
-      },
+      metadata: () => bearer('token-2'),
       handlers,
       podId: 2,
       logger: pino({ level: 'silent' }),
