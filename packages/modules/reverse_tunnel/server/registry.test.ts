@@ -122,6 +122,25 @@ describe('TunnelRegistry', () => {
     expect(pods).toEqual(new Set([1, 2]));
   });
 
+  it('chooses the pod first, so a pod with one idle tunnel gets half the calls of a pod with ten', async () => {
+    // An injected random walks [0, 1) evenly: half the draws land on each pod, whatever their idle counts.
+    let draw = 0;
+    const r = new TunnelRegistry<ReturnType<typeof tunnel>>({
+      streamLimit: () => 50,
+      random: () => ((draw++ * 0.37) % 1),
+    });
+    for (let i = 0; i < 10; i++) add(r, tunnel(4, { podId: 1 }));
+    add(r, tunnel(4, { podId: 2 }));
+    const served = { 1: 0, 2: 0 } as Record<number, number>;
+    for (let i = 0; i < 100; i++) {
+      const t = await r.take(4, METHOD, { signal: new AbortController().signal, timeoutMs: 10 });
+      served[t.podId]!++;
+      expect(r.release(t)).toBe(true);
+    }
+    expect(served[1]).toBeGreaterThanOrEqual(40);
+    expect(served[2]).toBeGreaterThanOrEqual(40);
+  });
+
   it('reports per-pod counts to listeners and finds tunnels by token', async () => {
     const r = registry();
     const events: string[] = [];

@@ -53,6 +53,8 @@ export interface TunnelRegistryOptions {
   streamLimit: (agentId: number) => number;
   stripeCount?: number;
   now?: () => Date;
+  /** In [0, 1); picks the pod and the tunnel a call takes. */
+  random?: () => number;
 }
 
 export class TunnelRegistry<T extends RegistryTunnel> {
@@ -60,10 +62,12 @@ export class TunnelRegistry<T extends RegistryTunnel> {
   private readonly lastSeenOfGone = new Map<number, Date>();
   private readonly podListeners = new Set<PodTunnelsListener>();
   private readonly now: () => Date;
+  private readonly random: () => number;
 
   constructor(private readonly options: TunnelRegistryOptions) {
     this.stripes = Array.from({ length: options.stripeCount ?? 256 }, () => new Map());
     this.now = options.now ?? (() => new Date());
+    this.random = options.random ?? Math.random;
   }
 
   onPodTunnelsChanged(listener: PodTunnelsListener): () => void {
@@ -146,7 +150,12 @@ export class TunnelRegistry<T extends RegistryTunnel> {
     this.dropIfEmpty(tunnel.agentId, agent);
   }
 
-  /** Takes an idle tunnel serving the method at random, or waits for one. */
+  /**
+   * Takes an idle tunnel serving the method, or waits for one. The pod is chosen first, uniformly, then one of its
+   * tunnels: a pod's idle count follows the demand it last saw (agentk opens ten on demand), so choosing among all
+   * tunnels would keep sending calls to the pod that got the first one, and a second agentk replica would serve
+   * almost nothing.
+   */
   async take(
     agentId: number,
     fullMethod: string,
@@ -154,9 +163,17 @@ export class TunnelRegistry<T extends RegistryTunnel> {
   ): Promise<T> {
     if (opts.signal.aborted) throw new TunnelWaitAbortedError('the caller gave up before a tunnel was found');
     const agent = this.agent(agentId, true);
-    const candidates = agent.idle.filter((t) => t.serves(fullMethod));
-    if (candidates.length > 0) {
-      const tunnel = candidates[Math.floor(Math.random() * candidates.length)]!;
+    const byPod = new Map<number, T[]>();
+    for (const t of agent.idle) {
+      if (!t.serves(fullMethod)) continue;
+      const list = byPod.get(t.podId);
+      if (list) list.push(t);
+      else byPod.set(t.podId, [t]);
+    }
+    if (byPod.size > 0) {
+      const pods = [...byPod.values()];
+      const ofPod = pods[Math.floor(this.random() * pods.length)]!;
+      const tunnel = ofPod[Math.floor(this.random() * ofPod.length)]!;
       agent.idle.splice(agent.idle.indexOf(tunnel), 1);
       agent.active.add(tunnel);
       this.emitPod(agentId, tunnel.podId, agent);
