@@ -3,19 +3,23 @@
 // that says it once: several clients on one channel fail for the same reason at the same moment.
 import { GrpcStatus, grpcStatusName } from './grpc-status';
 
-export type ConnectionFailureKind =
-  | 'dns'
-  | 'refused'
-  | 'tls_name'
-  | 'unknown_ca'
-  | 'certificate_expired'
-  | 'tls_mismatch'
-  | 'token_rejected'
-  | 'handshake_refused'
-  | 'wrong_agent'
-  | 'deadline'
-  | 'unreachable'
-  | 'other';
+/** Every kind, a closed set (metrics label it; the console words it). */
+export const CONNECTION_FAILURE_KINDS = [
+  'dns',
+  'refused',
+  'tls_name',
+  'unknown_ca',
+  'certificate_expired',
+  'tls_mismatch',
+  'token_rejected',
+  'handshake_refused',
+  'wrong_agent',
+  'address_denied',
+  'deadline',
+  'unreachable',
+  'other',
+] as const;
+export type ConnectionFailureKind = (typeof CONNECTION_FAILURE_KINDS)[number];
 
 export interface ConnectionFailure {
   kind: ConnectionFailureKind;
@@ -34,6 +38,8 @@ export interface ConnectionTarget {
   name?: string;
   /** The flags or settings that fix each problem, to name them. */
   flags?: { address?: string; caFile?: string; serverName?: string; token?: string };
+  /** The port the peer listens on by default, named when nothing accepts connections; default 8150 (kas). */
+  defaultPort?: number;
 }
 
 interface ErrorLike {
@@ -100,7 +106,7 @@ export function explainConnectionFailure(error: unknown, target: ConnectionTarge
     return make(
       'refused',
       `nothing accepts connections at ${host}:${portOf(target.address)} (connection refused)`,
-      `check that ${name} is running and that ${flags.address} names its agent port (default 8150)`,
+      `check that ${name} is running and that ${flags.address} names ${target.defaultPort ? `its port (default ${target.defaultPort})` : 'its agent port (default 8150)'}`,
     );
   }
   if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/i.test(text)) {

@@ -4,13 +4,14 @@
 // a client certificate, key (encrypted), CA and TLS server name.
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { agents, receptiveEndpoints } from '@mooring/db';
+import { windowRateLimiter } from '@mooring/modules/shared/window-rate-limiter';
 import { eq } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { recordActivity } from './agent-activity';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { decryptString, deriveKey, encryptString } from './crypto';
-import { NotFoundError, ValidationError } from './errors';
+import { NotFoundError, RateLimitedError, ValidationError } from './errors';
 import {
   normalizeReceptiveUrl,
   receptiveDraftProblems,
@@ -46,9 +47,27 @@ export interface ReceptiveCredentials {
   mtls?: { clientCert: string; clientKey: string; caCert: string | null; serverName: string | null };
 }
 
+/** Test connection dials at most this many times a minute per user (the form must not be a port scanner). */
+export const RECEPTIVE_TESTS_PER_MINUTE = 10;
+
+/** What Test connection dials with: the draft's values, and the keys kas already holds where the draft keeps them. */
+export interface ReceptiveTestPlan {
+  url: string;
+  auth: 'jwt' | 'mtls';
+  serverCheck: { caCert: string | null; serverName: string | null };
+  mtls?: { clientCert: string; clientKey: string };
+  /** Signs a JWT with the stored key; null when the endpoint has no key pair yet (or the draft rotates it). */
+  jwt: (() => Promise<string | null>) | null;
+}
+
 export function createReceptiveEndpointService(ctx: ServiceContext) {
   const { db, clock, policy, events } = ctx;
   const key = deriveKey(ctx.secret, 'receptive-endpoint-keys');
+  const testLimiter = windowRateLimiter({
+    limit: RECEPTIVE_TESTS_PER_MINUTE,
+    maxKeys: 10_000,
+    now: () => clock.now().getTime(),
+  });
 
   async function row(agentId: number) {
     const [r] = await db.select().from(receptiveEndpoints).where(eq(receptiveEndpoints.agentId, agentId));
@@ -82,7 +101,7 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
     return receptiveDraftProblems(draft, storedKey);
   }
 
-  return {
+  const service = {
     /**
      * The problems `save` would refuse, by field (empty when it would save), for the form to show as the user
      * types. Needs Maintainer, like `save`.
@@ -163,6 +182,51 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
       });
       events.activityCommitted([activity]);
       return toInfo(saved);
+    },
+
+    /**
+     * Test connection, before saving (Maintainer, rate-limited per user): checks the draft like `save` and returns
+     * what to dial with. The dial itself is the receptive module's; `recordTest` audits its outcome.
+     */
+    async planTest(actor: Actor, agentId: number, draft: ReceptiveDraft): Promise<ReceptiveTestPlan> {
+      await policy.authorize(actor, 'agent:write_receptive', { type: 'agent', id: agentId });
+      const rate = testLimiter.take(`user:${actor.userId}`);
+      if (!rate.allowed)
+        throw new RateLimitedError(
+          `at most ${RECEPTIVE_TESTS_PER_MINUTE} connection tests a minute per user; try again in ${rate.retryAfterSeconds} s`,
+          rate.retryAfterSeconds,
+        );
+      const existing = await row(agentId);
+      const first = Object.entries(problemsOf(draft, existing))[0];
+      if (first) throw new ValidationError(first[0], first[1]);
+      const auth = draft.auth;
+      const serverCheck = {
+        caCert: auth.caCert?.trim() ? auth.caCert : null,
+        serverName: auth.serverName?.trim() || null,
+      };
+      const url = normalizeReceptiveUrl(draft.url);
+      if (auth.type === 'jwt') {
+        const hasKey = existing?.auth === 'jwt' && !!existing.jwtPrivateKeyEncrypted && !auth.rotateKey;
+        return { url, auth: 'jwt', serverCheck, jwt: hasKey ? () => service.signJwt(agentId) : null };
+      }
+      const clientKey = auth.clientKey?.trim()
+        ? auth.clientKey
+        : decryptString(key, existing!.mtlsClientKeyEncrypted!);
+      return { url, auth: 'mtls', serverCheck, mtls: { clientCert: auth.clientCert, clientKey }, jwt: null };
+    },
+
+    /** Audits a Test connection: where it dialed and how far it got (step names and the failure class only). */
+    async recordTest(
+      actor: Actor,
+      agentId: number,
+      outcome: { url: string; ok: boolean; failedStep: string | null; failure: string | null },
+    ): Promise<void> {
+      await writeAudit(
+        db,
+        actor,
+        { action: 'receptive_endpoint.test', targetType: 'agent', targetId: agentId, details: outcome },
+        clock,
+      );
     },
 
     /** Null when the agent has no endpoint. Needs Developer. */
@@ -263,5 +327,6 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
         .from(receptiveEndpoints);
     },
   };
+  return service;
 }
 export type ReceptiveEndpointService = ReturnType<typeof createReceptiveEndpointService>;

@@ -126,18 +126,29 @@ export class ReceptiveListener {
     if (this.closed || this.handshakes >= MAX_HANDSHAKES)
       return this.refused(socket, 'too many handshakes at once');
     this.handshakes++;
+    let probe = false;
     try {
       const line = await readLine(socket, MAX_PREFACE_BYTES, PREFACE_TIMEOUT_MS);
-      const jwt = parsePreface(line);
+      const { jwt, probe: isProbe } = parsePreface(line);
       if (this.verifier) {
         if (!jwt) throw new JwtRejectedError('no JWT in the handshake (is kas configured for mTLS instead?)');
         this.verifier.verify(jwt);
       }
+      probe = isProbe;
       socket.write(PREFACE_OK);
     } catch (error) {
       return this.refused(socket, (error as Error).message);
     } finally {
       this.handshakes--;
+    }
+    if (probe) {
+      // Test connection: the handshake is proven; the link that serves stays.
+      this.options.logger.info(
+        { remote: `${socket.remoteAddress}:${socket.remotePort}` },
+        'receptive listener: kas tested the connection (Test connection)',
+      );
+      socket.end();
+      return;
     }
     this.options.logger.info(
       { remote: `${socket.remoteAddress}:${socket.remotePort}` },

@@ -3,20 +3,19 @@
 // with the endpoint's CA and server name), proves itself (the preface with a fresh JWT, or the client certificate),
 // and hands the connection to its own agent API server, so agentk's usual clients run over it. One link per agent,
 // kept up with the shared backoff; its state is what the console reads.
-import { isIP } from 'node:net';
 import { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { InjectedConnectionOwner } from '../../modserver/agent-server';
 import { Backoff } from '../../shared/backoff';
-import { ExplainedConnectionError, explainConnectionFailure } from '../../shared/connection-failure';
-import { MAX_PREFACE_BYTES, PREFACE_OK, PREFACE_TIMEOUT_MS, prefaceLine, readLine } from '../shared/preface';
+import {
+  type ConnectionFailure,
+  ExplainedConnectionError,
+  explainConnectionFailure,
+} from '../../shared/connection-failure';
+import type { ReceptiveAddressPolicy } from './address-policy';
+import { DIAL_STEPS, type DialStep, dialAgentk, type ReceptiveDialCredentials } from './dial-agentk';
 
-export interface ReceptiveDialCredentials {
-  url: string;
-  auth: 'jwt' | 'mtls';
-  serverCheck: { caCert: string | null; serverName: string | null };
-  mtls?: { clientCert: string; clientKey: string };
-}
+export type { ReceptiveDialCredentials } from './dial-agentk';
 
 /** What the dialer uses of kas's services (receptiveEndpoints and leases). */
 export interface ReceptiveDialerServices {
@@ -35,11 +34,22 @@ export type ReceptiveLinkState =
   | { state: 'standby' }
   | { state: 'dialing' }
   | { state: 'connected'; since: Date }
-  | { state: 'failing'; error: string; since: Date };
+  | { state: 'failing'; error: string; kind: ConnectionFailure['kind']; since: Date };
+
+/** What Test connection reports: each step by name, and the failure in words (never bytes agentk sent). */
+export interface ReceptiveTestResult {
+  ok: boolean;
+  steps: { step: DialStep; status: 'ok' | 'failed' | 'skipped' | 'not_reached' }[];
+  failure: Pick<ConnectionFailure, 'kind' | 'problem' | 'fix'> | null;
+  /** Why a step was skipped, e.g. a JWT endpoint's key pair is made on its first save. */
+  note: string | null;
+}
 
 export interface ReceptiveDialerOptions {
   services: ReceptiveDialerServices;
   inject(connection: Duplex, expected: InjectedConnectionOwner): Promise<void>;
+  /** Which addresses may be dialed (MOORING_RECEPTIVE_ALLOW_CIDRS / _DENY_CIDRS). */
+  policy: ReceptiveAddressPolicy;
   /** This process, as the lease names it. */
   holder: string;
   leaseMs: number;
@@ -64,6 +74,52 @@ export class ReceptiveDialer {
   /** Each receptive agent's link state (only agents this process knows of). */
   states(): Map<number, ReceptiveLinkState> {
     return new Map([...this.links].map(([id, link]) => [id, link.state]));
+  }
+
+  /**
+   * Test connection: one dial with the given values, step by step, ending with a probe handshake (agentk checks the
+   * credential and closes; the link that serves stays). `jwt` null for a JWT endpoint not saved yet: the handshake
+   * is skipped, since agentk cannot know a key pair kas makes on the first save.
+   */
+  async testDial(
+    agentId: number,
+    creds: ReceptiveDialCredentials,
+    jwt: (() => Promise<string | null>) | null,
+  ): Promise<ReceptiveTestResult> {
+    const done = new Set<DialStep>();
+    const skipHandshake = creds.auth === 'jwt' && jwt === null;
+    let failure: ReceptiveTestResult['failure'] = null;
+    try {
+      const socket = await dialAgentk(creds, {
+        policy: this.options.policy,
+        jwt: jwt ?? (async () => null),
+        probe: true,
+        handshake: !skipHandshake,
+        onStep: (step) => done.add(step),
+      });
+      socket.destroy();
+    } catch (error) {
+      const { kind, problem, fix } = describeFailure(agentId, creds.url, error);
+      failure = { kind, problem, fix };
+    }
+    let failed = false;
+    const steps = DIAL_STEPS.map((step) => {
+      if (done.has(step)) return { step, status: 'ok' as const };
+      if (step === 'handshake' && skipHandshake && !failure) return { step, status: 'skipped' as const };
+      if (failure && !failed) {
+        failed = true;
+        return { step, status: 'failed' as const };
+      }
+      return { step, status: 'not_reached' as const };
+    });
+    return {
+      ok: failure === null,
+      steps,
+      failure,
+      note: skipHandshake
+        ? 'the handshake was not tried: kas makes this endpoint’s key pair when you save; give agentk the public key then'
+        : null,
+    };
   }
 
   async stop(): Promise<void> {
@@ -148,7 +204,10 @@ class Link {
         const creds = await this.o.services.receptiveEndpoints.credentials(this.agentId);
         if (!creds) return;
         url = creds.url;
-        const socket = await this.dial(creds);
+        const socket = await dialAgentk(creds, {
+          policy: this.o.policy,
+          jwt: () => this.o.services.receptiveEndpoints.signJwt(this.agentId),
+        });
         if (this.stopped) {
           socket.destroy();
           return;
@@ -188,18 +247,9 @@ class Link {
   }
 
   private fail(error: unknown, url: string): void {
-    const words = explainConnectionFailure(error, {
-      address: url,
-      name: `agent ${this.agentId}`,
-      flags: {
-        address: 'the receptive endpoint URL',
-        caFile: 'the endpoint CA',
-        serverName: 'the endpoint TLS server name',
-        token: 'the endpoint key (agentk --receptive-jwt-public-key-file)',
-      },
-    }).message;
-    this.state = { state: 'failing', error: words, since: new Date() };
-    this.o.logger.warn({ agent_id: this.agentId }, `receptive dialer: ${words}`);
+    const failure = describeFailure(this.agentId, url, error);
+    this.state = { state: 'failing', error: failure.message, kind: failure.kind, since: new Date() };
+    this.o.logger.warn({ agent_id: this.agentId }, `receptive dialer: ${failure.message}`);
   }
 
   /** Renews the lease while the connection lives; losing the lease closes it (another kas took over). */
@@ -216,48 +266,19 @@ class Link {
       });
     });
   }
+}
 
-  private async dial(creds: ReceptiveDialCredentials): Promise<tls.TLSSocket> {
-    const url = new URL(creds.url);
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const serverName = creds.serverCheck.serverName ?? (isIP(host) ? undefined : host);
-    const socket = tls.connect({
-      host,
-      port: Number(url.port),
-      ...(serverName && { servername: serverName }),
-      ...(creds.serverCheck.caCert && { ca: creds.serverCheck.caCert }),
-      ...(creds.mtls && { cert: creds.mtls.clientCert, key: creds.mtls.clientKey }),
-      // An IP endpoint with a server name: check the certificate against the name, not the IP.
-      ...(serverName && { checkServerIdentity: (_h, cert) => tls.checkServerIdentity(serverName, cert) }),
-      minVersion: 'TLSv1.2',
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('secureConnect', resolve);
-        socket.once('error', reject);
-      });
-      const jwt =
-        creds.auth === 'jwt' ? await this.o.services.receptiveEndpoints.signJwt(this.agentId) : null;
-      socket.write(prefaceLine(jwt));
-      const answer = await readLine(socket, MAX_PREFACE_BYTES, PREFACE_TIMEOUT_MS).catch(() => {
-        throw new ExplainedConnectionError(
-          'handshake_refused',
-          creds.auth === 'jwt' ? "agentk refused kas's JWT" : "agentk refused kas's client certificate",
-          creds.auth === 'jwt'
-            ? "give agentk the public key the console shows for this agent (--receptive-jwt-public-key-file); agentk's log says why it refused"
-            : "check that agentk's --receptive-client-ca-file signed the endpoint's client certificate; agentk's log says why it refused",
-        );
-      });
-      if (`${answer}\n` !== PREFACE_OK)
-        throw new ExplainedConnectionError(
-          'handshake_refused',
-          'the endpoint did not answer the receptive handshake',
-          'check that the URL names agentk --receptive-listen-address (default port 8082), not another service',
-        );
-      return socket;
-    } catch (error) {
-      socket.destroy();
-      throw error;
-    }
-  }
+/** A failed dial in words, naming the endpoint's fields that fix it. */
+function describeFailure(agentId: number, url: string, error: unknown): ConnectionFailure {
+  return explainConnectionFailure(error, {
+    address: url,
+    name: `agent ${agentId}`,
+    defaultPort: 8082,
+    flags: {
+      address: 'the receptive endpoint URL',
+      caFile: 'the endpoint CA',
+      serverName: 'the endpoint TLS server name',
+      token: 'the endpoint key (agentk --receptive-jwt-public-key-file)',
+    },
+  });
 }

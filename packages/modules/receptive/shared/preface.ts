@@ -1,8 +1,9 @@
 // The receptive handshake, between TLS and HTTP/2: kas dials agentk's receptive listener, and once TLS is up it
-// writes one line `MOORING-RECEPTIVE/1 <JWT or ->\n` (`-` with mTLS, where the client certificate is the proof);
-// agentk answers `OK\n` and from then on the connection carries HTTP/2 with kas as the server — agentk's usual
+// writes one line `MOORING-RECEPTIVE/1 <JWT or ->[ probe]\n` (`-` with mTLS, where the client certificate is the
+// proof); agentk answers `OK\n` and from then on the connection carries HTTP/2 with kas as the server — agentk's usual
 // gRPC clients run over it unchanged (docs/decisions.md, "Receptive agents: kas dials, then serves"). agentk answers
-// a refusal with nothing: it closes the connection and logs why, so a caller learns no detail.
+// a refusal with nothing: it closes the connection and logs why, so a caller learns no detail. A `probe` (the console's
+// Test connection) is answered `OK\n` and closed: it proves the handshake without replacing the link that serves.
 import type { Duplex } from 'node:stream';
 
 export const PREFACE_MAGIC = 'MOORING-RECEPTIVE/1';
@@ -16,20 +17,30 @@ export class PrefaceError extends Error {
   override readonly name = 'PrefaceError';
 }
 
-export function prefaceLine(jwt: string | null): string {
-  return `${PREFACE_MAGIC} ${jwt ?? '-'}\n`;
+export function prefaceLine(jwt: string | null, opts: { probe?: boolean } = {}): string {
+  return `${PREFACE_MAGIC} ${jwt ?? '-'}${opts.probe ? ' probe' : ''}\n`;
 }
 
-/** `MOORING-RECEPTIVE/1 <jwt|->` → the JWT (null for `-`); throws PrefaceError on anything else. */
-export function parsePreface(line: string): string | null {
-  const space = line.indexOf(' ');
-  if (space < 0 || line.slice(0, space) !== PREFACE_MAGIC)
+export interface Preface {
+  /** The JWT; null for `-` (mTLS). */
+  jwt: string | null;
+  /** Test connection: check the credential, answer, close; the serving link stays. */
+  probe: boolean;
+}
+
+/** `MOORING-RECEPTIVE/1 <jwt|->[ probe]` → its parts; throws PrefaceError on anything else. */
+export function parsePreface(line: string): Preface {
+  const parts = line.split(' ');
+  if (parts[0] !== PREFACE_MAGIC || parts.length < 2)
     throw new PrefaceError('not a Mooring receptive handshake (is something other than kas dialing?)');
-  const credential = line.slice(space + 1);
-  if (credential === '-') return null;
+  if (parts.length > 3 || (parts.length === 3 && parts[2] !== 'probe'))
+    throw new PrefaceError('the handshake has words after the credential other than "probe"');
+  const credential = parts[1]!;
+  const probe = parts.length === 3;
+  if (credential === '-') return { jwt: null, probe };
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(credential))
     throw new PrefaceError('the handshake carries something that is not a JWT');
-  return credential;
+  return { jwt: credential, probe };
 }
 
 /**

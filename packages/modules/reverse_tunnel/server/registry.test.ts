@@ -127,7 +127,7 @@ describe('TunnelRegistry', () => {
     let draw = 0;
     const r = new TunnelRegistry<ReturnType<typeof tunnel>>({
       streamLimit: () => 50,
-      random: () => ((draw++ * 0.37) % 1),
+      random: () => (draw++ * 0.37) % 1,
     });
     for (let i = 0; i < 10; i++) add(r, tunnel(4, { podId: 1 }));
     add(r, tunnel(4, { podId: 2 }));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
+import { DIAL_STEPS, RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
+import { CONNECTION_FAILURE_KINDS } from '@mooring/modules/shared/connection-failure';
 import { actorOf } from '../actor';
 import { defineOperation } from '../operation';
 import { id, iso, okView, timestamp } from '../views';
@@ -49,19 +50,55 @@ export const receptiveOperations = {
     output: z.object({
       state: z.enum(['none', 'standby', 'dialing', 'connected', 'failing']),
       error: z.string().nullable(),
+      kind: z.enum(CONNECTION_FAILURE_KINDS).nullable().describe('the failure class while failing'),
       since: z.string().nullable(),
     }),
     async handler(input, ctx) {
       // Authorizes like receptive.get (Developer); an agent without an endpoint is not dialed.
       if (!(await ctx.services.receptiveEndpoints.get(actorOf(ctx), input.agentId)))
-        return { state: 'none' as const, error: null, since: null };
+        return { state: 'none' as const, error: null, kind: null, since: null };
       const link = ctx.kas.provided?.<ReceptiveDialer>(RECEPTIVE_DIALER)?.states().get(input.agentId);
-      if (!link) return { state: 'dialing' as const, error: null, since: null };
+      if (!link) return { state: 'dialing' as const, error: null, kind: null, since: null };
       return {
         state: link.state,
         error: link.state === 'failing' ? link.error : null,
+        kind: link.state === 'failing' ? link.kind : null,
         since: 'since' in link ? iso(link.since) : null,
       };
+    },
+  }),
+  test: defineOperation({
+    name: 'receptive.test',
+    type: 'mutation',
+    method: 'POST',
+    path: '/agents/:agentId/receptive_endpoint/test',
+    summary:
+      'Test connection (Maintainer, at most 10 a minute per user, audited): kas dials once with the given values and reports each step — resolve, connect, TLS, handshake — and the failure in words; saves nothing',
+    input: draftInput,
+    output: z.object({
+      ok: z.boolean(),
+      steps: z.array(
+        z.object({ step: z.enum(DIAL_STEPS), status: z.enum(['ok', 'failed', 'skipped', 'not_reached']) }),
+      ),
+      failure: z
+        .object({ kind: z.enum(CONNECTION_FAILURE_KINDS), problem: z.string(), fix: z.string() })
+        .nullable(),
+      note: z.string().nullable(),
+    }),
+    async handler({ agentId, ...draft }, ctx) {
+      const actor = actorOf(ctx);
+      const plan = await ctx.services.receptiveEndpoints.planTest(actor, agentId, draft);
+      const dialer = ctx.kas.provided?.<ReceptiveDialer>(RECEPTIVE_DIALER);
+      if (!dialer) throw new Error('the receptive module is not running in this kas');
+      const { jwt, ...creds } = plan;
+      const result = await dialer.testDial(agentId, creds, jwt);
+      await ctx.services.receptiveEndpoints.recordTest(actor, agentId, {
+        url: plan.url,
+        ok: result.ok,
+        failedStep: result.steps.find((s) => s.status === 'failed')?.step ?? null,
+        failure: result.failure?.kind ?? null,
+      });
+      return result;
     },
   }),
   get: defineOperation({
