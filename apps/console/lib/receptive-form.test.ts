@@ -12,8 +12,13 @@ const base: ReceptiveFormValues = {
 };
 
 describe('toReceptiveDraft', () => {
-  it('sends only the URL for a JWT endpoint', () => {
+  it('sends the URL for a JWT endpoint, and the CA and server name kas checks agentk with when given', () => {
     expect(toReceptiveDraft(base)).toEqual({ url: 'grpcs://agent.example.com:8082', auth: { type: 'jwt' } });
+    expect(toReceptiveDraft({ ...base, caCert: 'CA', tlsServerName: ' a.b ' }).auth).toEqual({
+      type: 'jwt',
+      caCert: 'CA',
+      serverName: 'a.b',
+    });
   });
 
   it('leaves empty optional mTLS fields out, so an empty key keeps the one kas holds', () => {

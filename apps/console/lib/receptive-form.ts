@@ -10,26 +10,34 @@ export interface ReceptiveFormValues {
   tlsServerName: string;
 }
 
-export type ReceptiveDraft =
-  | { url: string; auth: { type: 'jwt' } }
-  | {
-      url: string;
-      auth: { type: 'mtls'; clientCert: string; clientKey?: string; caCert?: string; serverName?: string };
-    };
+interface ServerCheckDraft {
+  caCert?: string;
+  serverName?: string;
+}
 
-/** What kas receives; empty optional fields are left out (an empty key keeps the key kas holds). */
+export type ReceptiveDraft =
+  | { url: string; auth: { type: 'jwt' } & ServerCheckDraft }
+  | { url: string; auth: { type: 'mtls'; clientCert: string; clientKey?: string } & ServerCheckDraft };
+
+/**
+ * What kas receives; empty optional fields are left out (an empty key keeps the key kas holds). The CA and the TLS
+ * server name are how kas checks agentk's certificate, in both modes.
+ */
 export function toReceptiveDraft(v: ReceptiveFormValues): ReceptiveDraft {
   const url = v.url.trim();
-  if (v.authType === 'jwt') return { url, auth: { type: 'jwt' } };
   const optional = (value: string) => (value.trim() ? value : undefined);
+  const serverCheck: ServerCheckDraft = {
+    ...(optional(v.caCert) ? { caCert: v.caCert } : {}),
+    ...(optional(v.tlsServerName) ? { serverName: v.tlsServerName.trim() } : {}),
+  };
+  if (v.authType === 'jwt') return { url, auth: { type: 'jwt', ...serverCheck } };
   return {
     url,
     auth: {
       type: 'mtls',
       clientCert: v.clientCert,
       ...(optional(v.clientKey) ? { clientKey: v.clientKey } : {}),
-      ...(optional(v.caCert) ? { caCert: v.caCert } : {}),
-      ...(optional(v.tlsServerName) ? { serverName: v.tlsServerName.trim() } : {}),
+      ...serverCheck,
     },
   };
 }

@@ -7,6 +7,7 @@ import { errorMessage, fieldErrors } from '../../lib/errors';
 import { Allowed, type PolicyAction } from '../allowed';
 import { formErrors, toReceptiveDraft, type ReceptiveFormValues } from '../../lib/receptive-form';
 import { useTRPC } from '../../lib/trpc';
+import { ReceptiveDialOutState, ReceptiveTestResult } from './receptive-status';
 
 function PemArea({
   label,
@@ -74,6 +75,7 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [touched, setTouched] = useState(false);
   const validate = useMutation(trpc.receptive.validate.mutationOptions());
+  const test = useMutation(trpc.receptive.test.mutationOptions());
   const save = useMutation(
     trpc.receptive.save.mutationOptions({
       onSuccess: (saved) => {
@@ -88,9 +90,9 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
         ...v,
         url: endpoint.data!.url,
         authType: endpoint.data!.auth,
-        tlsServerName: endpoint.data!.mtls?.serverName ?? '',
+        tlsServerName: endpoint.data!.serverCheck.serverName ?? '',
         clientCert: endpoint.data!.mtls?.clientCert ?? '',
-        caCert: endpoint.data!.mtls?.caCert ?? '',
+        caCert: endpoint.data!.serverCheck.caCert ?? '',
       }));
     }
   }
@@ -114,11 +116,13 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
   // Field messages from the newest check and from a refused save (zod's, for sizes the operation bounds).
   const checkFields = formErrors(fieldErrors(validate.error));
   const remote = formErrors(fieldErrors(save.error));
-  const errors = { ...formErrors(problems), ...checkFields, ...remote };
+  const testFields = formErrors(fieldErrors(test.error));
+  const errors = { ...formErrors(problems), ...checkFields, ...testFields, ...remote };
   const set = (patch: Partial<ReceptiveFormValues>) => {
     setValues((v) => ({ ...v, ...patch }));
     setTouched(true);
     save.reset(); // a refusal is about the values before this edit
+    test.reset(); // so is a test's answer
   };
 
   async function submit(event: FormEvent) {
@@ -142,8 +146,8 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
       <form onSubmit={submit} noValidate className="space-y-4" aria-label="Receptive endpoint">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           In receptive mode kas dials agentk instead of waiting for it — for clusters that accept inbound
-          connections but cannot reach kas. kas stores the endpoint now; dialing it arrives with a later
-          release. kas checks each field as you type.
+          connections but cannot reach kas. kas checks each field as you type; Test connection dials once with
+          these values before you save, and kas dials the saved endpoint within seconds.
         </p>
         <Field
           label="Agent URL"
@@ -193,24 +197,30 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
               onChange={(v) => set({ clientKey: v })}
               error={errors.clientKey}
             />
-            <PemArea
-              label="CA certificate"
-              name="caCert"
-              value={values.caCert}
-              onChange={(v) => set({ caCert: v })}
-              error={errors.caCert}
-            />
-            <Field
-              label="TLS server name"
-              name="tlsServerName"
-              value={values.tlsServerName}
-              onChange={(e) => set({ tlsServerName: e.target.value })}
-              error={errors.tlsServerName}
-            />
           </div>
         ) : null}
+        <div className="space-y-3">
+          <PemArea
+            label="CA certificate"
+            name="caCert"
+            value={values.caCert}
+            onChange={(v) => set({ caCert: v })}
+            error={errors.caCert}
+          />
+          <Field
+            label="TLS server name"
+            name="tlsServerName"
+            value={values.tlsServerName}
+            onChange={(e) => set({ tlsServerName: e.target.value })}
+            placeholder="the name agentk's certificate carries (default: the URL's host)"
+            error={errors.tlsServerName}
+          />
+        </div>
         {save.error && Object.keys(remote).length === 0 ? (
           <ErrorBanner title="kas refused the endpoint" message={errorMessage(save.error)} />
+        ) : null}
+        {test.error && Object.keys(testFields).length === 0 ? (
+          <ErrorBanner title="kas could not test the connection" message={errorMessage(test.error)} />
         ) : null}
         {validate.error && Object.keys(checkFields).length === 0 ? (
           <ErrorBanner title="kas could not check the endpoint" message={errorMessage(validate.error)} />
@@ -230,10 +240,20 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
             </p>
           }
         >
-          <Button type="submit" variant="primary" disabled={save.isPending}>
-            Save endpoint
-          </Button>
+          <div className="flex flex-wrap gap-2">
+            <Button
+              type="button"
+              disabled={test.isPending}
+              onClick={() => test.mutate({ agentId, ...toReceptiveDraft(values) })}
+            >
+              {test.isPending ? 'Testing…' : 'Test connection'}
+            </Button>
+            <Button type="submit" variant="primary" disabled={save.isPending}>
+              Save endpoint
+            </Button>
+          </div>
         </Allowed>
+        {test.data ? <ReceptiveTestResult answer={test.data} /> : null}
         {save.isSuccess ? <Notice>Endpoint saved.</Notice> : null}
       </form>
       <div className="space-y-2">
@@ -243,6 +263,7 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
             <p>
               <span className="text-zinc-600 dark:text-zinc-400">URL</span> <code>{saved.url}</code>
             </p>
+            <ReceptiveDialOutState agentId={agentId} />
             {saved.auth === 'jwt' ? (
               <div className="space-y-1">
                 <p>Install this public key in agentk (receptive API) so it accepts kas&apos;s JWTs:</p>

@@ -34,6 +34,8 @@ export interface ReceptiveEndpointInfo {
     serverName: string | null;
     hasClientKey: boolean;
   } | null;
+  /** How kas checks agentk's certificate, in both modes: the CA (null: system roots) and the TLS server name. */
+  serverCheck: { caCert: string | null; serverName: string | null };
   updatedAt: Date;
 }
 
@@ -89,6 +91,7 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
               hasClientKey: !!r.mtlsClientKeyEncrypted,
             }
           : null,
+      serverCheck: { caCert: r.mtlsCaCert, serverName: r.tlsServerName },
       updatedAt: r.updatedAt,
     };
   }

@@ -116,7 +116,7 @@ export class ReceptiveDialer {
       ok: failure === null,
       steps,
       failure,
-      note: skipHandshake
+      note: steps.some((s) => s.status === 'skipped')
         ? 'the handshake was not tried: kas makes this endpoint’s key pair when you save; give agentk the public key then'
         : null,
     };

@@ -18,6 +18,11 @@ const endpointView = z.object({
       hasClientKey: z.boolean(),
     })
     .nullable(),
+  serverCheck: z
+    .object({ caCert: z.string().nullable(), serverName: z.string().nullable() })
+    .describe(
+      'how kas checks agentk’s certificate when it dials (both modes): CA (null: system roots) and TLS server name',
+    ),
   updatedAt: timestamp,
 });
 
