@@ -123,11 +123,12 @@ describe('Test connection on the receptive form', () => {
     );
     await agentk!.registered;
     const link = dialer().states().get(w.agentId);
-    expect(link).toMatchObject({ state: 'connected' });
-    expect((await test(port)).body.ok).toBe(true);
-    expect(dialer().states().get(w.agentId)).toEqual(link);
+    expect(link, logs.join('')).toMatchObject({ state: 'connected' });
+    const probe = await test(port);
+    expect(probe.body.ok, JSON.stringify(probe.body)).toBe(true);
+    expect(dialer().states().get(w.agentId), logs.join('')).toEqual(link);
     const connectedLogs = logs.filter((l) => l.includes('receptive listener: kas connected')).length;
-    expect(connectedLogs).toBe(1);
+    expect(connectedLogs, logs.join('')).toBe(1);
   });
 
   it('a certificate that does not name the server name fails at TLS, in words', async () => {
