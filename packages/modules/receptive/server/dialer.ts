@@ -197,6 +197,7 @@ class Link {
         serverName: 'the endpoint TLS server name',
         token: 'the endpoint key (agentk --receptive-jwt-public-key-file)',
       },
+      port: "agentk's --receptive-listen-address port (default 8082)",
     }).message;
     this.state = { state: 'failing', error: words, since: new Date() };
     this.o.logger.warn({ agent_id: this.agentId }, `receptive dialer: ${words}`);
