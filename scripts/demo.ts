@@ -1,19 +1,22 @@
 // `pnpm start`: the whole demo on this machine — a real local Kubernetes cluster (built from Go modules),
 // kas on its embedded database, a demo project with a registered agent and two agentk processes connected
-// for it, the console, and kubeconfigs both straight to the cluster and through kas. Ctrl-C stops it all.
+// for it, a receptive agent whose agentk kas dials (receptive mode), the console, and kubeconfigs both straight to
+// the cluster and through kas. Ctrl-C stops it all.
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, type KubeCluster } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/shared/kubeconfig';
-import { startConsole, type RunningConsole } from '../apps/console/server/start';
+import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
+import { freePort, startConsole, type RunningConsole } from '../apps/console/server/start';
 import { makePrivateDir } from '@mooring/db';
 import { DEMO_AGENT_KUBECONFIG } from '../apps/kas/src/agent-install';
 import { loadConfig } from '../apps/kas/src/config';
 import { startKas, type RunningKas } from '../apps/kas/src/kas';
 import { createLogger } from '../apps/kas/src/logger';
 import { startChild, type ChildHandle } from './demo/processes';
+import { seedReceptiveDemo, waitForReceptiveLink } from './demo/receptive';
 import { DEMO, demoAdminPassword, seedDemo } from './demo/seed';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +24,9 @@ const dataDir = path.resolve(process.env.MOORING_DATA_DIR ?? path.join(repoRoot,
 const demoDir = path.join(dataDir, 'demo');
 const logDir = path.join(demoDir, 'logs');
 const AGENTK_PODS = ['agentk-0', 'agentk-1'];
+const RECEPTIVE_POD = 'agentk-receptive-0';
+/** How long the demo waits for kas to dial the receptive agentk before saying why it has not. */
+const RECEPTIVE_WAIT_MS = 90_000;
 
 const say = (line: string) => console.log(`[demo] ${line}`);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
 
     const seed = await seedDemo(kas.services, demoDir);
     const caFile = path.join(dataDir, 'tls', 'agent-api', 'ca.crt');
-    for (const pod of AGENTK_PODS) {
+    const startAgentk = (pod: string, flags: string[]) => {
       const out = createWriteStream(path.join(logDir, `${pod}.log`), { flags: 'a', mode: 0o600 });
       const child: ChildHandle = startChild(
         pod,
@@ -92,9 +98,7 @@ async function main(): Promise<void> {
           '--import',
           'tsx',
           path.join(repoRoot, 'apps/agentk/src/main.ts'),
-          `--kas-address=grpcs://127.0.0.1:${agentPort}`,
-          `--token-file=${seed.agentTokenFile}`,
-          `--ca-cert-file=${caFile}`,
+          ...flags,
           `--kubeconfig=${cluster.agentKubeconfigPath}`,
           '--observability-listen-address=127.0.0.1:0',
         ],
@@ -105,20 +109,59 @@ async function main(): Promise<void> {
         },
       );
       stack.push({ name: pod, stop: () => child.stop() });
-    }
+    };
+    for (const pod of AGENTK_PODS)
+      startAgentk(pod, [
+        `--kas-address=grpcs://127.0.0.1:${agentPort}`,
+        `--token-file=${seed.agentTokenFile}`,
+        `--ca-cert-file=${caFile}`,
+      ]);
     say(`agent ${seed.projectPath}/${DEMO.agent} (id ${seed.agentId}): ${AGENTK_PODS.join(' and ')} started`);
 
-    const proxyKubeconfig = path.join(demoDir, 'kubeconfig.yaml');
-    await writeFile(
-      proxyKubeconfig,
-      buildProxyKubeconfig({
-        proxyUrl,
-        caPem: await readFile(caFile, 'utf8'),
-        agentId: seed.agentId,
-        token: seed.personalAccessToken,
-        context: `${seed.projectPath}:${DEMO.agent}`,
-      }),
-      { mode: 0o600 },
+    since = Date.now();
+    const receptive = await seedReceptiveDemo(kas.services, demoDir, () => freePort('127.0.0.1'));
+    startAgentk(RECEPTIVE_POD, [
+      `--receptive-listen-address=${receptive.listenAddress}`,
+      `--receptive-cert-file=${receptive.certFile}`,
+      `--receptive-key-file=${receptive.keyFile}`,
+      `--receptive-jwt-public-key-file=${receptive.jwtPublicKeyFile}`,
+      `--token-file=${receptive.tokenFile}`,
+    ]);
+    const receptiveName = `${seed.projectPath}/${DEMO.receptiveAgent} (id ${receptive.agentId})`;
+    const link = await waitForReceptiveLink(
+      kas.provided.get<ReceptiveDialer>(RECEPTIVE_DIALER),
+      receptive.agentId,
+      RECEPTIVE_WAIT_MS,
+    );
+    say(
+      link?.state === 'connected'
+        ? `receptive agent ${receptiveName}: ${RECEPTIVE_POD} listens on ${receptive.url}; kas dialed it (JWT) in ${seconds(since)}`
+        : `receptive agent ${receptiveName}: kas has not connected to ${receptive.url} within ${RECEPTIVE_WAIT_MS / 1000} s: ` +
+            `${link?.state === 'failing' ? link.error : (link?.state ?? 'the receptive module is not running')} ` +
+            `(see ${path.join(logDir, `${RECEPTIVE_POD}.log`)})`,
+    );
+
+    const caPem = await readFile(caFile, 'utf8');
+    const writeProxyKubeconfig = async (file: string, agentId: number, agent: string) => {
+      const kubeconfig = path.join(demoDir, file);
+      await writeFile(
+        kubeconfig,
+        buildProxyKubeconfig({
+          proxyUrl,
+          caPem,
+          agentId,
+          token: seed.personalAccessToken,
+          context: `${seed.projectPath}:${agent}`,
+        }),
+        { mode: 0o600 },
+      );
+      return kubeconfig;
+    };
+    const proxyKubeconfig = await writeProxyKubeconfig('kubeconfig.yaml', seed.agentId, DEMO.agent);
+    const receptiveKubeconfig = await writeProxyKubeconfig(
+      'receptive.kubeconfig.yaml',
+      receptive.agentId,
+      DEMO.receptiveAgent,
     );
 
     since = Date.now();
@@ -134,6 +177,7 @@ async function main(): Promise<void> {
     console.log(`
   Console          ${web.url}   (log in as ${DEMO.admin} / ${password})
   Through kas      kubectl --kubeconfig ${proxyKubeconfig} get pods -A
+  Receptive agent  kubectl --kubeconfig ${receptiveKubeconfig} get pods -A   (kas dials ${receptive.url})
   Straight         kubectl --kubeconfig ${adminKubeconfig} get nodes
   kubectl binary   ${cluster.kubectlPath}
   Logs             ${logDir}

@@ -1,9 +1,12 @@
 // The security suite's listener part: every listener (kas's agent gRPC, observability, console API and proxy ports,
-// agentk's observability port, the console) meets bad credentials, oversized and malformed input, slow clients and
-// a flood — bounded (at most a few thousand requests, loopback only) — while a /livez probe keeps answering.
+// agentk's observability port and its receptive listener, the console) meets bad credentials, oversized and
+// malformed input, slow clients and a flood — bounded (at most a few thousand requests, loopback only) — while a
+// /livez probe keeps answering. The receptive listener belongs to a real agentk that the suite's kas dials (JWT);
+// through its floods, kas's link to it must stay the same and a request through the proxy must keep reaching it.
 // Time limits are set small through the settings and every slow-client probe waits for the server to close the
 // socket (an event), never for a clock. Latency, event-loop delay and memory growth are printed; they are asserted
 // only with wide headroom (docs/decisions.md, "Security suite figures").
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,11 +14,22 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import tls from 'node:tls';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startObservabilityServer, type ObservabilityServer } from '@mooring/agentk';
+import {
+  loadKubeConfig,
+  startAgentk,
+  startObservabilityServer,
+  type Agentk,
+  type ObservabilityServer,
+} from '@mooring/agentk';
 import { startConsole, type RunningConsole } from '@mooring/console/server/start';
 import { startKas, type RunningKas } from '@mooring/kas';
 import { loopbackTestConfig } from '@mooring/kas/testing/loopback-config';
+import { kubeCluster } from '@mooring/kube-dev/testing';
+import { MAX_PENDING_CONNECTIONS } from '@mooring/modules/receptive/agent/index';
+import { MAX_PREFACE_BYTES, prefaceLine } from '@mooring/modules/receptive/shared/preface';
+import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kasSession, registerAgent, type KasApiSession } from '../support/kas-api';
 
 const timeouts = {
   MOORING_HEADERS_TIMEOUT_MS: '400',
@@ -24,6 +38,11 @@ const timeouts = {
   MOORING_FIRST_CALL_TIMEOUT_MS: '600',
 };
 const adminPassword = 'security-suite-admin-1';
+/** agentk's receptive listener: TLS, and then its handshake line, each within this (set small like the others). */
+const RECEPTIVE_HANDSHAKE_MS = 600;
+const RECEPTIVE = 'agentk receptive';
+/** Listeners that speak no HTTP/1.1. */
+const NOT_HTTP = new Set(['agent (gRPC)', RECEPTIVE]);
 
 interface Listener {
   name: string;
@@ -76,6 +95,10 @@ describe('security suite: listeners', () => {
   let kas: RunningKas;
   let agentkObservability: ObservabilityServer;
   let consoleServer: RunningConsole;
+  let receptiveAgentk: Agentk;
+  /** The receptive agent: its id, the console API session that made it, and a PAT of its proxy (`pat:<id>:…`). */
+  let receptive: { agentId: number; api: KasApiSession; proxyAuth: string };
+  const agentkLog: string[] = [];
   let dataDir: string;
   const listeners: Listener[] = [];
   let liveProbe: { stop(): Promise<{ answers: number; failures: number; worstMs: number }> };
@@ -103,6 +126,17 @@ describe('security suite: listeners', () => {
       timeouts: { headersMs: 400, rejectedBodyMs: 600, keepAliveMs: 400, firstCallMs: 600 },
     });
     consoleServer = await startConsole({ kasUrl: kas.urls.api, log: () => undefined, env: timeouts });
+    receptiveAgentk = await startReceptiveAgent(
+      createLogger({
+        level: 'info',
+        destination: new Writable({
+          write: (chunk: Buffer, _e, cb) => {
+            agentkLog.push(chunk.toString());
+            cb();
+          },
+        }),
+      }),
+    );
     const consolePort = Number(new URL(consoleServer.url).port);
     listeners.push(
       {
@@ -135,6 +169,13 @@ describe('security suite: listeners', () => {
         refusedPath: '/nothing',
       },
       { name: 'console', host: '127.0.0.1', port: consolePort, tls: false, refusedPath: '/api/v1/agents/1' },
+      {
+        name: RECEPTIVE,
+        host: '127.0.0.1',
+        port: receptiveAgentk.receptivePort!,
+        tls: true,
+        refusedPath: '/',
+      },
     );
     rssBefore = process.memoryUsage().rss;
     loopDelay.enable();
@@ -144,12 +185,105 @@ describe('security suite: listeners', () => {
   afterAll(async () => {
     loopDelay.disable();
     await consoleServer?.stop();
+    await receptiveAgentk?.stop(2_000);
     await agentkObservability?.close();
     await kas?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const http1 = () => listeners.filter((l) => l.name !== 'agent (gRPC)');
+  const http1 = () => listeners.filter((l) => !NOT_HTTP.has(l.name));
+
+  /**
+   * A receptive agent with its endpoint saved in kas (JWT, the agentk certificate's CA), a configuration granting the
+   * admin user access through the proxy, and a real agentk in receptive mode (the run's cluster behind it).
+   */
+  async function startReceptiveAgent(logger: Parameters<typeof startAgentk>[0]['logger']): Promise<Agentk> {
+    const api = await kasSession(kas.urls.api, 'admin', adminPassword);
+    const { agentId } = await registerAgent(api, {
+      group: 'Receptive',
+      project: 'Listener',
+      agent: 'receptive',
+    });
+    const ok = <T>(what: string, res: { status: number; body: unknown }): T => {
+      if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as T;
+    };
+    ok(
+      'agent configuration',
+      await api.post(`/api/v1/agents/${agentId}/configs`, {
+        yaml: 'user_access:\n  access_as: {agent: {}}\n  projects:\n    - id: receptive/listener\n',
+      }),
+    );
+    const { secret: token } = ok<{ secret: string }>(
+      'agent token',
+      await api.post(`/api/v1/agents/${agentId}/tokens`, { name: 'suite' }),
+    );
+    const { secret: pat } = ok<{ secret: string }>(
+      'personal access token',
+      await api.post('/api/v1/personal_access_tokens', { name: 'receptive probe', scopes: ['k8s_proxy'] }),
+    );
+    const certificate = generateSelfSignedTls();
+    const saveEndpoint = async (port: number) =>
+      ok<{ jwtPublicKey: string }>(
+        'receptive endpoint',
+        await api.put(`/api/v1/agents/${agentId}/receptive_endpoint`, {
+          url: `grpcs://127.0.0.1:${port}`,
+          auth: { type: 'jwt', caCert: certificate.caPem },
+        }),
+      );
+    // The key pair exists once the endpoint is saved, agentk's port once it listens: save twice.
+    const { jwtPublicKey } = await saveEndpoint(1);
+    const cluster = kubeCluster();
+    const agentk = await startAgentk({
+      receptive: {
+        listenAddress: '127.0.0.1:0',
+        certPem: certificate.certPem,
+        keyPem: certificate.keyPem,
+        auth: { jwtPublicKeyPem: jwtPublicKey },
+        handshakeTimeoutMs: RECEPTIVE_HANDSHAKE_MS,
+      },
+      token,
+      kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
+      podName: 'agentk-receptive-security',
+      podNamespace: cluster.agentNamespace,
+      observability: null,
+      logger,
+    });
+    await saveEndpoint(agentk.receptivePort!);
+    await agentk.registered;
+    receptive = { agentId, api, proxyAuth: `pat:${agentId}:${pat}` };
+    return agentk;
+  }
+
+  /** kas's link to the receptive agent, as the console API shows it. */
+  const receptiveLink = async () =>
+    (await receptive.api.get(`/api/v1/agents/${receptive.agentId}/receptive_endpoint/state`)).body as {
+      state: string;
+      since: string;
+    };
+
+  /** A request through kas's proxy that only the receptive agent's agentk can answer. */
+  const throughReceptiveAgent = () =>
+    request(
+      listeners.find((l) => l.name === 'proxy')!,
+      `GET /k8s-proxy/version HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${receptive.proxyAuth}\r\nConnection: close\r\n\r\n`,
+    );
+
+  /** A JWT as kas signs it for the receptive agent, but with a key of its own. */
+  const forgedJwt = () => {
+    const now = Math.floor(Date.now() / 1000);
+    const enc = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const input = `${enc({ alg: 'EdDSA', typ: 'JWT' })}.${enc({
+      iss: 'mooring-kas',
+      aud: 'mooring-agentk',
+      sub: `agent:${receptive.agentId}`,
+      iat: now,
+      exp: now + 60,
+      jti: randomUUID(),
+    })}`;
+    const key = generateKeyPairSync('ed25519').privateKey;
+    return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+  };
 
   it('closes a connection that sends nothing, on every listener', async () => {
     for (const listener of listeners) {
@@ -266,6 +400,98 @@ describe('security suite: listeners', () => {
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it("refuses bad credentials on agentk's receptive listener without a word; kas's link stays up", async () => {
+    const listener = listeners.find((l) => l.name === RECEPTIVE)!;
+    const before = await receptiveLink();
+    expect(before.state).toBe('connected');
+    const bad: Array<[string, string]> = [
+      // No preface: straight to HTTP/2, as if kas's handshake did not exist.
+      ['no preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
+      ['garbage preface', `${'\xff\x00'.repeat(40)}\n`],
+      ['no JWT', prefaceLine(null)],
+      ['JWT of another key', prefaceLine(forgedJwt())],
+      ['oversized preface line', `MOORING-RECEPTIVE/1 ${'a'.repeat(MAX_PREFACE_BYTES + 1)}\n`],
+      ['oversized line, no newline', 'M'.repeat(MAX_PREFACE_BYTES * 2)],
+    ];
+    for (const [what, bytes] of bad)
+      expect(await untilServerCloses(listener, (socket) => socket.write(bytes)), what).toBe('');
+    const log = agentkLog.join('');
+    expect(log).toContain('not a Mooring receptive handshake');
+    expect(log).toContain('no JWT in the handshake');
+    expect(log).toContain('signature does not match');
+    expect(log).toContain(`longer than ${MAX_PREFACE_BYTES} bytes`);
+    // A slow client: its preface trickles and never ends; the listener closes it at the handshake limit.
+    expect(
+      await untilServerCloses(listener, (socket) =>
+        trickle(socket, `MOORING-RECEPTIVE/1 ${'a'.repeat(1000)}`),
+      ),
+    ).toBe('');
+    expect(agentkLog.join('')).toContain(`no handshake within ${RECEPTIVE_HANDSHAKE_MS / 1000} s`);
+    expect(await receptiveLink()).toEqual(before);
+    expect(await throughReceptiveAgent()).toMatch(/^HTTP\/1.1 200/);
+  });
+
+  it("keeps serving kas through a bounded flood of connections to agentk's receptive listener", async () => {
+    const listener = listeners.find((l) => l.name === RECEPTIVE)!;
+    const before = await receptiveLink();
+    expect(before.state).toBe('connected');
+    const logLinesBefore = agentkLog.length;
+    const kinds = [
+      // Silent, no TLS: closed at the handshake limit, or at once when the listener is full.
+      () => untilServerCloses(listener, () => undefined, { handshake: false }),
+      () => untilServerCloses(listener, (socket) => socket.write(prefaceLine(forgedJwt()))),
+      () =>
+        untilServerCloses(listener, (socket) => socket.write('\x16\x03\x01\x00\xff garbage'), {
+          handshake: false,
+        }),
+      // TLS, then silence.
+      () => untilServerCloses(listener, () => undefined),
+    ];
+    const total = 800;
+    const concurrency = 40; // more than the listener holds at once (MAX_PENDING_CONNECTIONS)
+    let next = 0;
+    let answered = 0;
+    let flooding = true;
+    const probe = { answers: 0, failures: 0, worstMs: 0 };
+    const probing = (async () => {
+      while (flooding) {
+        const started = performance.now();
+        const answer = await throughReceptiveAgent();
+        if (/^HTTP\/1.1 200/.test(answer)) probe.answers++;
+        else probe.failures++;
+        probe.worstMs = Math.max(probe.worstMs, performance.now() - started);
+      }
+    })();
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < total) {
+          const received = await kinds[next++ % kinds.length]!();
+          if (received !== '') answered++;
+        }
+      }),
+    );
+    const floodMs = performance.now() - started;
+    flooding = false;
+    await probing;
+    const overLimit = agentkLog
+      .slice(logLinesBefore)
+      .filter((line) => line.includes('refused connections over the limit')).length;
+    console.log(
+      `security suite: ${total} connections to agentk's receptive listener (${concurrency} at once, it holds ` +
+        `${MAX_PENDING_CONNECTIONS}) in ${(floodMs / 1000).toFixed(1)} s; through kas to the agent: ` +
+        `${probe.answers} answers, ${probe.failures} failures, worst ${probe.worstMs.toFixed(0)} ms; agentk logged ` +
+        `${agentkLog.length - logLinesBefore} lines (${overLimit} for connections over the limit)`,
+    );
+    expect(answered).toBe(0);
+    // The flood went over what the listener holds at once, so it closed some before TLS.
+    expect(overLimit).toBeGreaterThan(0);
+    expect(probe.failures).toBe(0);
+    expect(probe.answers).toBeGreaterThan(0);
+    expect(await receptiveLink()).toEqual(before);
+    expect(probe.worstMs).toBeLessThan(10_000);
   });
 
   it('stays live through a flood of anonymous and invalid requests', async () => {

@@ -1,6 +1,8 @@
 // Talks to kas directly (not through the console), as another user, script or CI job would.
 export interface KasApiSession {
+  get(path: string): Promise<{ status: number; body: unknown }>;
   post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  put(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
   delete(path: string): Promise<{ status: number; body: unknown }>;
 }
 
@@ -13,22 +15,23 @@ export async function kasSession(kasUrl: string, username: string, password: str
   if (!login.ok) throw new Error(`login to kas failed: ${login.status} ${await login.text()}`);
   const { csrfToken } = (await login.json()) as { csrfToken: string };
   const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const send = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${kasUrl}${path}`, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  };
   return {
-    async post(path, body) {
-      const response = await fetch(`${kasUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json().catch(() => null) };
-    },
-    async delete(path) {
-      const response = await fetch(`${kasUrl}${path}`, {
-        method: 'DELETE',
-        headers: { cookie, 'x-csrf-token': csrfToken },
-      });
-      return { status: response.status, body: await response.json().catch(() => null) };
-    },
+    get: (path) => send('GET', path),
+    post: (path, body) => send('POST', path, body),
+    put: (path, body) => send('PUT', path, body),
+    delete: (path) => send('DELETE', path),
   };
 }
 

@@ -1,4 +1,5 @@
-// Idempotent demo data: a group, a project, an agent, one agent token and one personal access token.
+// Idempotent demo data: a group, a project, an agent, one agent token and one personal access token (the receptive
+// agent beside it is receptive.ts's).
 // Secrets the demo needs again (tokens, the admin password) live in <data dir>/demo with mode 0600, so a
 // second `pnpm start` reuses them: no duplicate rows, never a third agent token.
 import { randomBytes } from 'node:crypto';
@@ -7,9 +8,19 @@ import path from 'node:path';
 import { actorFor, type Actor, NotFoundError } from '../../apps/kas/src/services/index';
 import type { KasServices } from '../../apps/kas/src/api/services-adapter';
 
-export const DEMO = { group: 'demo', project: 'platform', agent: 'local-cluster', admin: 'admin' } as const;
+export const DEMO = {
+  group: 'demo',
+  project: 'platform',
+  agent: 'local-cluster',
+  /** kas dials this one's agentk (receptive mode, scripts/demo/receptive.ts). */
+  receptiveAgent: 'local-receptive',
+  admin: 'admin',
+} as const;
 
-const DEMO_AGENT_CONFIG = `# Written by pnpm start; edit it in the console (Clusters, local-cluster, Configuration).
+/** The first configuration of a demo agent: user and CI access for the demo project. */
+export const demoAgentConfig = (
+  agent: string,
+) => `# Written by pnpm start; edit it in the console (Clusters, ${agent}, Configuration).
 observability:
   logging:
     level: info
@@ -31,11 +42,11 @@ export interface DemoSeed {
   projectPath: string;
 }
 
-function readSecret(file: string): string | null {
+export function readSecret(file: string): string | null {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() || null : null;
 }
 
-function writeSecret(file: string, value: string): void {
+export function writeSecret(file: string, value: string): void {
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
 }
 
@@ -58,11 +69,14 @@ async function findOrCreate<T>(find: () => Promise<T>, create: () => Promise<T>)
   }
 }
 
-export async function seedDemo(services: KasServices, demoDir: string): Promise<DemoSeed> {
+/** The demo's admin, as the services' actor; the demo project's group and project, made on the first start. */
+export async function demoProject(
+  services: KasServices,
+  demoDir: string,
+): Promise<{ admin: Actor; projectId: number; projectPath: string }> {
   const adminUser = await services.users.getByUsername(DEMO.admin);
   if (!adminUser) throw new Error(`demo: kas has no "${DEMO.admin}" user; remove ${demoDir} and start again`);
   const admin: Actor = actorFor(adminUser, { address: '127.0.0.1' });
-
   const group = await findOrCreate(
     () => services.groups.getByPath(admin, DEMO.group),
     () => services.groups.create(admin, { name: 'Demo', path: DEMO.group }),
@@ -72,28 +86,56 @@ export async function seedDemo(services: KasServices, demoDir: string): Promise<
     () => services.projects.getByPath(admin, projectPath),
     () => services.projects.create(admin, { groupId: group.id, name: 'Platform', path: DEMO.project }),
   );
-  const agents = await services.agents.list(admin, { projectId: project.id });
+  return { admin, projectId: project.id, projectPath };
+}
+
+/** The demo project's agent `name` with its first configuration, registered on the first start. */
+export async function demoAgent(
+  services: KasServices,
+  admin: Actor,
+  projectId: number,
+  name: string,
+): Promise<{ id: number }> {
+  const agents = await services.agents.list(admin, { projectId });
   const agent =
-    agents.find((a) => a.name === DEMO.agent) ??
-    (await services.agents.register(admin, { projectId: project.id, name: DEMO.agent }));
-
+    agents.find((a) => a.name === name) ?? (await services.agents.register(admin, { projectId, name }));
   if (!(await services.agentConfigs.getLive(admin, agent.id)))
-    await services.agentConfigs.save(admin, agent.id, DEMO_AGENT_CONFIG);
+    await services.agentConfigs.save(admin, agent.id, demoAgentConfig(name));
+  return agent;
+}
 
+/**
+ * A valid agent token of `agentId` in `file` (0600): the saved one when kas still accepts it, else a new one named
+ * `demo`, revoking an earlier demo token first to stay within the 2-active limit.
+ */
+export async function ensureAgentToken(
+  services: KasServices,
+  admin: Actor,
+  agentId: number,
+  file: string,
+  description: string,
+): Promise<void> {
+  const saved = readSecret(file);
+  const verified = saved ? await services.agentTokens.verify(saved) : null;
+  if (verified?.agentId === agentId) return;
+  const active = (await services.agentTokens.list(admin, agentId)).filter((t) => t.status === 'active');
+  for (const stale of active.filter((t) => t.name === 'demo').slice(0, Math.max(0, active.length - 1)))
+    await services.agentTokens.revoke(admin, stale.id, agentId);
+  const created = await services.agentTokens.create(admin, agentId, { name: 'demo', description });
+  writeSecret(file, created.token);
+}
+
+export async function seedDemo(services: KasServices, demoDir: string): Promise<DemoSeed> {
+  const { admin, projectId, projectPath } = await demoProject(services, demoDir);
+  const agent = await demoAgent(services, admin, projectId, DEMO.agent);
   const agentTokenFile = path.join(demoDir, 'agent-token');
-  const savedAgentToken = readSecret(agentTokenFile);
-  const verified = savedAgentToken ? await services.agentTokens.verify(savedAgentToken) : null;
-  if (verified?.agentId !== agent.id) {
-    // Keep within the 2-active limit: the demo's own token from an earlier run is the one to go.
-    const active = (await services.agentTokens.list(admin, agent.id)).filter((t) => t.status === 'active');
-    for (const stale of active.filter((t) => t.name === 'demo').slice(0, Math.max(0, active.length - 1)))
-      await services.agentTokens.revoke(admin, stale.id, agent.id);
-    const created = await services.agentTokens.create(admin, agent.id, {
-      name: 'demo',
-      description: 'used by the two agentk processes of `pnpm start`',
-    });
-    writeSecret(agentTokenFile, created.token);
-  }
+  await ensureAgentToken(
+    services,
+    admin,
+    agent.id,
+    agentTokenFile,
+    'used by the two agentk processes of `pnpm start`',
+  );
 
   const patFile = path.join(demoDir, 'personal-access-token');
   let personalAccessToken = readSecret(patFile);

@@ -60,4 +60,21 @@ describe('InjectedConnections', () => {
     await once(stranger, 'close');
     expect(served).toHaveLength(1);
   });
+
+  it('keeps a served link open once the accept timeout has passed, whether its accept or its connect came first', async () => {
+    const served: net.Socket[] = [];
+    injected = new InjectedConnections((socket) => served.push(socket), 100);
+    const links = Array.from({ length: 8 }, () => link());
+    for (const l of links) await injected.add(l.kasSide, { agentId: 1 });
+    // A stranger's hold starts after every link's: once it is dropped, each link's hold has run out too.
+    const stranger = net.connect({ host: '127.0.0.1', port: injected.port! });
+    stranger.on('error', () => undefined);
+    await once(stranger, 'close');
+    expect(served.filter((s) => s.destroyed)).toHaveLength(0);
+    for (const [i, l] of links.entries()) {
+      const fromAgent = once(served[i]!, 'data');
+      l.agentSide.write(`link ${i}`);
+      expect(String(await fromAgent)).toBe(`link ${i}`);
+    }
+  });
 });

@@ -116,8 +116,10 @@ export class InjectedConnections {
         }
         // Ours if a hop from that port claims it shortly; anything else (another local process) is dropped.
         this.unclaimed.set(port, socket);
+        // Only while still unclaimed: a hop that took it (add's early path) serves it for the link's lifetime.
         const timer = setTimeout(() => {
-          if (this.unclaimed.get(port) === socket) this.unclaimed.delete(port);
+          if (this.unclaimed.get(port) !== socket) return;
+          this.unclaimed.delete(port);
           socket.destroy();
         }, this.acceptTimeoutMs);
         timer.unref();

@@ -62,6 +62,20 @@ describe('explainConnectionFailure on real connection failures', () => {
     );
   });
 
+  it("connection refused, naming the port of the target's own listener", async () => {
+    const port = await closedLoopbackPort();
+    const error = await failingCall(`127.0.0.1:${port}`, credentials.createInsecure());
+    const failure = explainConnectionFailure(error, {
+      address: `grpcs://127.0.0.1:${port}`,
+      name: 'agent 7',
+      flags: { address: 'the receptive endpoint URL' },
+      port: "agentk's --receptive-listen-address port (default 8082)",
+    });
+    expect(failure.fix).toBe(
+      "check that agent 7 is running and that the receptive endpoint URL names agentk's --receptive-listen-address port (default 8082)",
+    );
+  });
+
   it('a CA this side does not trust', async () => {
     const error = await failingCall(`127.0.0.1:${tlsPort}`, credentials.createSsl());
     const failure = explainConnectionFailure(error, { address: `grpcs://127.0.0.1:${tlsPort}` });

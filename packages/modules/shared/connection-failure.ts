@@ -1,4 +1,4 @@
-// Explains in words why a connection (agentk → kas today; later the receptive dialer and the console) failed, with
+// Explains in words why a connection (agentk → kas, and kas → a receptive agentk; later the console) failed, with
 // the fix: gRPC's own text ("14 UNAVAILABLE: No connection established. Last error: …") names neither. And a log
 // that says it once: several clients on one channel fail for the same reason at the same moment.
 import { GrpcStatus, grpcStatusName } from './grpc-status';
@@ -38,8 +38,8 @@ export interface ConnectionTarget {
   name?: string;
   /** The flags or settings that fix each problem, to name them. */
   flags?: { address?: string; caFile?: string; serverName?: string; token?: string };
-  /** The port the peer listens on by default, named when nothing accepts connections; default 8150 (kas). */
-  defaultPort?: number;
+  /** The port the address should name, for a refused connection; default "its agent port (default 8150)". */
+  port?: string;
 }
 
 interface ErrorLike {
@@ -106,7 +106,7 @@ export function explainConnectionFailure(error: unknown, target: ConnectionTarge
     return make(
       'refused',
       `nothing accepts connections at ${host}:${portOf(target.address)} (connection refused)`,
-      `check that ${name} is running and that ${flags.address} names ${target.defaultPort ? `its port (default ${target.defaultPort})` : 'its agent port (default 8150)'}`,
+      `check that ${name} is running and that ${flags.address} names ${target.port ?? 'its agent port (default 8150)'}`,
     );
   }
   if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/i.test(text)) {

@@ -1,2 +1,6 @@
 // The receptive module's agent half (issue 15; docs/agentk.md, "Receptive mode"): agentk's listener that kas dials.
-export { ReceptiveListener, type ReceptiveListenerOptions } from './receptive-listener';
+export {
+  MAX_PENDING_CONNECTIONS,
+  ReceptiveListener,
+  type ReceptiveListenerOptions,
+} from './receptive-listener';

@@ -5,8 +5,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSelfSignedTls } from '../../shared/certificates';
+import { until } from '../../shared/testing/until';
 import { prefaceLine, PREFACE_OK } from '../shared/preface';
-import { ReceptiveListener } from './receptive-listener';
+import { MAX_PENDING_CONNECTIONS, ReceptiveListener } from './receptive-listener';
 
 const server = generateSelfSignedTls(['localhost']);
 const keys = generateKeyPairSync('ed25519');
@@ -19,7 +20,10 @@ function kasJwt(): string {
 }
 
 const logs: string[] = [];
-const logger = { info: () => undefined, warn: (o: object) => void logs.push(JSON.stringify(o)) };
+const logger = {
+  info: () => undefined,
+  warn: (o: object, m: string) => void logs.push(`${m} ${JSON.stringify(o)}`),
+};
 let listener: ReceptiveListener | undefined;
 afterEach(async () => {
   await listener?.close();
@@ -27,8 +31,9 @@ afterEach(async () => {
   logs.length = 0;
 });
 
-async function start(): Promise<number> {
+async function start(limits: { handshakeTimeoutMs?: number; localWaitMs?: number } = {}): Promise<number> {
   listener = new ReceptiveListener({
+    ...limits,
     listenAddress: '127.0.0.1:0',
     certPem: server.certPem,
     keyPem: server.keyPem,
@@ -109,5 +114,75 @@ describe('ReceptiveListener', () => {
     expect((await toSecond).endsWith('hi')).toBe(true);
     again.destroy();
     second.destroy();
+  });
+
+  it('closes a connection that never starts TLS, and one that never sends its line, after the handshake timeout', async () => {
+    const port = await start({ handshakeTimeoutMs: 200 });
+    const silent = net.connect(port, '127.0.0.1');
+    silent.on('error', () => undefined);
+    const quiet = await new Promise<tls.TLSSocket>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port, ca: server.caPem, servername: 'localhost' }, () =>
+        resolve(s),
+      );
+    });
+    quiet.on('error', () => undefined);
+    await Promise.all([closed(silent), closed(quiet)]);
+    expect(logs.join('\n')).toContain('no handshake within 0.2 s');
+  });
+
+  it(`holds at most ${MAX_PENDING_CONNECTIONS} connections in their handshake; more are closed at once, and kas's link keeps serving`, async () => {
+    const port = await start();
+    const kas = await dialAsKas(port, kasJwt());
+    await firstBytes(kas, PREFACE_OK.length);
+    const local = net.connect(listener!.channelTarget.slice('unix:'.length));
+    await new Promise((r) => local.once('connect', r));
+    // Silent connections (no TLS) fill the limit; the listener counts each once it has accepted it.
+    const silent = Array.from({ length: MAX_PENDING_CONNECTIONS }, () => {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      return s;
+    });
+    await until(
+      'the listener holds them all',
+      async () => (await listener!.openConnections()) === MAX_PENDING_CONNECTIONS + 1,
+    );
+    const over = net.connect(port, '127.0.0.1');
+    over.on('error', () => undefined);
+    let answer = '';
+    over.on('data', (d: Buffer) => (answer += d.toString()));
+    await closed(over);
+    expect(answer).toBe('');
+    expect(logs.join('\n')).toContain(`more than ${MAX_PENDING_CONNECTIONS} connections in their handshake`);
+    // The established link still carries bytes both ways.
+    const toKas = firstBytes(kas, 4);
+    local.write('ping');
+    expect(await toKas).toBe('ping');
+    // Once the flood goes, kas can connect anew.
+    for (const s of silent) s.destroy();
+    await until('the flood is gone', async () => (await listener!.openConnections()) === 1);
+    const again = await dialAsKas(port, kasJwt());
+    expect(await firstBytes(again, PREFACE_OK.length)).toBe(PREFACE_OK);
+    again.destroy();
+    kas.destroy();
+  });
+
+  it('keeps a local connection that waited for kas once it is joined, past the local wait', async () => {
+    const port = await start({ localWaitMs: 200 });
+    const socketPath = listener!.channelTarget.slice('unix:'.length);
+    // agentk's channel connects first (agentk starts before kas dials), then kas comes.
+    const local = net.connect(socketPath);
+    await new Promise((r) => local.once('connect', r));
+    const kas = await dialAsKas(port, kasJwt());
+    await firstBytes(kas, PREFACE_OK.length);
+    // A later local connection, with no kas to join, gives up after the wait: the first one's wait is over too.
+    const late = net.connect(socketPath);
+    late.on('error', () => undefined);
+    await closed(late);
+    expect(local.destroyed).toBe(false);
+    const toKas = firstBytes(kas, 5);
+    local.write('still');
+    expect(await toKas).toBe('still');
+    kas.destroy();
+    await closed(local);
   });
 });

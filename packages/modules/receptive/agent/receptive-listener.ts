@@ -23,12 +23,25 @@ export interface ReceptiveListenerOptions {
   agentId?: number;
   logger: { info(o: object, m: string): void; warn(o: object, m: string): void };
   now?: () => number;
+  /**
+   * How long a connection may take for TLS, and then again for its handshake line, before it is closed; default
+   * PREFACE_TIMEOUT_MS (tests set it small).
+   */
+  handshakeTimeoutMs?: number;
+  /** How long a local connection of agentk's channel waits for kas; default LOCAL_WAIT_MS (tests set it small). */
+  localWaitMs?: number;
 }
 
 /** A local connection of agentk's channel waits this long for kas to dial before grpc-js is told to retry. */
 const LOCAL_WAIT_MS = 20_000;
-/** Accepted kas connections still in their handshake, at most (a flood is refused at TLS). */
-const MAX_HANDSHAKES = 16;
+/**
+ * Connections not yet authenticated (in TLS or the handshake line), at most: one more is closed as soon as it is
+ * accepted, before TLS. kas needs one connection, and an authenticated one replaces the one before it, so the
+ * listener holds at most this many plus one; a flood cannot take the established kas link down.
+ */
+export const MAX_PENDING_CONNECTIONS = 16;
+/** Refusals for being over MAX_PENDING_CONNECTIONS are logged at most this often (with their count), not each. */
+const OVER_LIMIT_LOG_EVERY_MS = 10_000;
 
 export class ReceptiveListener {
   private readonly server: tls.Server;
@@ -36,10 +49,11 @@ export class ReceptiveListener {
   private readonly dir: string;
   private readonly verifier: ReceptiveJwtVerifier | null;
   private waitingKas: tls.TLSSocket | null = null;
-  private readonly waitingLocal = new Set<net.Socket>();
+  /** Local connections waiting for kas, each with the timer that gives up on it (cleared when it is joined). */
+  private readonly waitingLocal = new Map<net.Socket, NodeJS.Timeout>();
   private readonly joined = new Set<net.Socket | tls.TLSSocket>();
-  private handshakes = 0;
   private closed = false;
+  private overLimit = { count: 0, loggedAt: 0 };
   /** `unix:<path>`: the target of agentk's gRPC channel (insecure: the kas link itself is TLS). */
   readonly channelTarget: string;
   private readonly socketPath: string;
@@ -63,8 +77,11 @@ export class ReceptiveListener {
         requestCert: true,
         rejectUnauthorized: true,
       }),
-      handshakeTimeout: PREFACE_TIMEOUT_MS,
+      handshakeTimeout: options.handshakeTimeoutMs ?? PREFACE_TIMEOUT_MS,
     });
+    // Node closes a connection over the limit before TLS ('drop'); the established kas link counts as the one extra.
+    this.server.maxConnections = MAX_PENDING_CONNECTIONS + 1;
+    this.server.on('drop', (peer) => this.droppedOverLimit(peer));
     this.server.on('secureConnection', (socket) => void this.accept(socket));
     this.server.on('tlsClientError', (error, socket) => {
       this.refused(socket, `TLS: ${error.message}`);
@@ -105,12 +122,34 @@ export class ReceptiveListener {
   async close(): Promise<void> {
     this.closed = true;
     this.waitingKas?.destroy();
-    for (const s of [...this.waitingLocal, ...this.joined]) s.destroy();
+    for (const s of [...this.waitingLocal.keys(), ...this.joined]) s.destroy();
     await Promise.all([
       new Promise<void>((r) => this.server.close(() => r())),
       new Promise<void>((r) => this.local.close(() => r())),
     ]);
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Connections open now: the kas link (when up), those in their handshake, and those closing. */
+  openConnections(): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+    );
+  }
+
+  private droppedOverLimit(peer?: { remoteAddress?: string; remotePort?: number }): void {
+    this.overLimit.count++;
+    const now = Date.now();
+    if (now - this.overLimit.loggedAt < OVER_LIMIT_LOG_EVERY_MS) return;
+    this.options.logger.warn(
+      {
+        remote: `${peer?.remoteAddress}:${peer?.remotePort}`,
+        refused: this.overLimit.count,
+        reason: `more than ${MAX_PENDING_CONNECTIONS} connections in their handshake at once`,
+      },
+      'receptive listener: refused connections over the limit',
+    );
+    this.overLimit = { count: 0, loggedAt: now };
   }
 
   private refused(socket: net.Socket, why: string): void {
@@ -123,12 +162,14 @@ export class ReceptiveListener {
 
   private async accept(socket: tls.TLSSocket): Promise<void> {
     listenForErrors(socket);
-    if (this.closed || this.handshakes >= MAX_HANDSHAKES)
-      return this.refused(socket, 'too many handshakes at once');
-    this.handshakes++;
+    if (this.closed) return this.refused(socket, 'the listener is closing');
     let probe = false;
     try {
-      const line = await readLine(socket, MAX_PREFACE_BYTES, PREFACE_TIMEOUT_MS);
+      const line = await readLine(
+        socket,
+        MAX_PREFACE_BYTES,
+        this.options.handshakeTimeoutMs ?? PREFACE_TIMEOUT_MS,
+      );
       const { jwt, probe: isProbe } = parsePreface(line);
       if (this.verifier) {
         if (!jwt) throw new JwtRejectedError('no JWT in the handshake (is kas configured for mTLS instead?)');
@@ -138,8 +179,6 @@ export class ReceptiveListener {
       socket.write(PREFACE_OK);
     } catch (error) {
       return this.refused(socket, (error as Error).message);
-    } finally {
-      this.handshakes--;
     }
     if (probe) {
       // Test connection: the handshake is proven; the link that serves stays.
@@ -157,8 +196,10 @@ export class ReceptiveListener {
     // The newest kas connection serves: an older one (waiting or joined) ends, and agentk's channel reconnects.
     this.waitingKas?.destroy();
     for (const s of this.joined) s.destroy();
-    const local = this.waitingLocal.values().next().value;
-    if (local) {
+    const waiting = this.waitingLocal.entries().next().value;
+    if (waiting) {
+      const [local, giveUp] = waiting;
+      clearTimeout(giveUp);
       this.waitingLocal.delete(local);
       this.join(local, socket);
     } else {
@@ -177,8 +218,8 @@ export class ReceptiveListener {
       return this.join(local, kas);
     }
     // grpc-js retries a connection that fails; one that hangs would wait for its own deadline.
-    this.waitingLocal.add(local);
-    const timer = setTimeout(() => local.destroy(), LOCAL_WAIT_MS);
+    const timer = setTimeout(() => local.destroy(), this.options.localWaitMs ?? LOCAL_WAIT_MS);
+    this.waitingLocal.set(local, timer);
     local.once('close', () => {
       clearTimeout(timer);
       this.waitingLocal.delete(local);

@@ -273,7 +273,7 @@ function describeFailure(agentId: number, url: string, error: unknown): Connecti
   return explainConnectionFailure(error, {
     address: url,
     name: `agent ${agentId}`,
-    defaultPort: 8082,
+    port: "agentk's --receptive-listen-address port (default 8082)",
     flags: {
       address: 'the receptive endpoint URL',
       caFile: 'the endpoint CA',
