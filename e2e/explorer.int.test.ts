@@ -73,6 +73,9 @@ describe('explorer: a cluster as a developer', () => {
     await page.goto('/login');
     await new LoginPage(page).logIn(world.username, world.password);
     await page.waitForURL((url) => url.pathname === '/');
+    // The URL changes before the page has hydrated; a click on a link before then can be lost (CI saw the
+    // Explorer click leave the page on Clusters once). The live indicator shows the page runs.
+    await page.locator('[data-live-state="live"]').waitFor();
   }, 300_000);
 
   afterEach(async (ctx) => {
