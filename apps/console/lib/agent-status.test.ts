@@ -63,6 +63,25 @@ describe('agentStatus', () => {
     expect(s.kind).toBe('never');
     expect(s.reason).toContain('create a token');
   });
+
+  it("points a receptive agent without a connection at kas's dial-out, not at starting agentk", () => {
+    const never = agentStatus(
+      { name: 'edge', receptive: true, live: { lastSeenAt: null, connections: [], disconnectReason: null } },
+      now,
+    );
+    expect(never.reason).toContain('Receptive tab');
+    expect(never.reason).not.toContain('create a token');
+    const gone = agentStatus(
+      {
+        name: 'edge',
+        receptive: true,
+        live: { lastSeenAt: new Date(now - 60_000).toISOString(), connections: [], disconnectReason: null },
+      },
+      now,
+    );
+    expect(gone.kind).toBe('disconnected');
+    expect(gone.reason).toContain('dial-out state');
+  });
 });
 
 describe('versionView', () => {

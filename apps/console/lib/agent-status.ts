@@ -27,6 +27,8 @@ export interface LiveLike {
 
 export interface AgentLike {
   name: string;
+  /** kas dials this agent (receptive mode): a missing connection is kas's dial-out, not agentk's. */
+  receptive?: boolean;
   /** null: no connection state yet (still asking kas), or kas could not report it (see liveError). */
   live: LiveLike | null;
   /** kas's answer when it failed to report connection state; null while the answer is still pending. */
@@ -81,7 +83,9 @@ export function agentStatus(agent: AgentLike, now: number): StatusView {
       tone: 'muted',
       reason: sentences(
         live.disconnectReason ??
-          `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster")`,
+          (agent.receptive
+            ? `kas dials ${agent.name} (receptive mode) and has not reached it yet: the Receptive tab shows why, and Test connection checks each step`
+            : `No agentk has connected as ${agent.name} yet: create a token and start agentk with it (see "Connect a cluster")`),
       ),
       rank: 2,
     };
@@ -93,7 +97,10 @@ export function agentStatus(agent: AgentLike, now: number): StatusView {
     tone: 'bad',
     reason: sentences(
       `Last seen ${duration(seconds)} ago`,
-      live.disconnectReason ?? 'Check that agentk is running and its token is active',
+      live.disconnectReason ??
+        (agent.receptive
+          ? 'kas dials this agent (receptive mode): the Receptive tab shows the dial-out state and its last error'
+          : 'Check that agentk is running and its token is active'),
     ),
     rank: 1,
   };
