@@ -58,6 +58,8 @@ describe('console in Chromium against real kas', () => {
     await login.logIn(adminUsername, adminPassword);
     await page.waitForURL((url) => url.pathname === '/projects');
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    // The sign-in went through kas's API: no credential ever entered a URL (or the history).
+    expect(page.url()).not.toContain('password');
   });
 
   it('shows an empty clusters page that says what to do', async () => {

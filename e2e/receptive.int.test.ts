@@ -107,5 +107,12 @@ describe('receptive endpoint form with Test connection', () => {
     await page.locator('[data-testid="receptive-dial-out"][data-state="connected"]').waitFor();
     await page.locator('[data-testid="agent-status"][data-status="connected"]').waitFor();
     await screenshot(page, 'agent-receptive-connected');
+
+    // The clusters overview says the same for the row.
+    await page.getByRole('navigation').getByRole('link', { name: 'Clusters' }).first().click();
+    await page
+      .locator('tr[data-agent="behind-nat"] [data-testid="receptive-badge"][data-state="connected"]')
+      .waitFor();
+    await screenshot(page, 'clusters-receptive-connected');
   });
 });

@@ -12,6 +12,7 @@ import {
   versionView,
 } from '../lib/agent-status';
 import type { AgentRow } from '../lib/live';
+import { ReceptiveBadge, useReceptiveStates, type DialOutState } from './agent/receptive-status';
 import { ago, formatTime } from '../lib/time';
 import { useNow } from '../lib/use-now';
 
@@ -91,6 +92,7 @@ export function ClustersTable({
 }) {
   const now = useNow();
   const router = useRouter();
+  const dialOut = useReceptiveStates(agents.some((a) => a.receptive));
   const [{ q, sort, dir }, setState] = useState(readUrlState);
   const [selected, setSelected] = useState(0);
   const [scrollTop, setScrollTop] = useState(0);
@@ -304,6 +306,7 @@ export function ClustersTable({
                 view={view}
                 now={now}
                 history={history.get(view.agent.id) ?? []}
+                dialOut={dialOut.get(view.agent.id)}
                 selected={first + i === selected}
                 onOpen={() => open(view)}
               />
@@ -327,12 +330,14 @@ function ClusterRow({
   view,
   now,
   history,
+  dialOut,
   selected,
   onOpen,
 }: {
   view: View;
   now: number;
   history: number[];
+  dialOut: DialOutState | undefined;
   selected: boolean;
   onOpen: () => void;
 }) {
@@ -357,9 +362,7 @@ function ClusterRow({
         <span className="ml-2 text-xs text-zinc-600 dark:text-zinc-400">{agent.projectPath}</span>
         {agent.receptive ? (
           <span className="ml-2">
-            <Badge tone="info" title="kas dials this agent (receptive mode)">
-              Receptive
-            </Badge>
+            <ReceptiveBadge dialOut={dialOut} />
           </span>
         ) : null}
       </td>

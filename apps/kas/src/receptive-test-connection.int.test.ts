@@ -141,6 +141,13 @@ describe('Test connection on the receptive form', () => {
   it('refuses a Developer, limits each user to ten tests a minute, and audits every test', async () => {
     const developer = await test(agentk!.receptivePort!, undefined, w.as.developer);
     expect(developer.status).toBe(403);
+    // A Developer still sees the dial-out state (the clusters overview reads it); a Guest sees no agent.
+    const states = await w.as.developer.get<{ agentId: number; state: string }[]>(
+      '/api/v1/receptive_endpoints/states',
+    );
+    expect(states.status, states.text).toBe(200);
+    expect(states.body).toContainEqual(expect.objectContaining({ agentId: w.agentId, state: 'connected' }));
+    expect((await w.as.guest.get<unknown[]>('/api/v1/receptive_endpoints/states')).body).toEqual([]);
 
     // The maintainer has used 5 of 10; the owner has a budget of its own.
     const statuses: number[] = [];

@@ -1,7 +1,7 @@
 'use client';
 import { usePageTitle } from '../../lib/page-title';
 import { Button, ErrorBanner, Field } from '@mooring/ui';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 
 import { setCsrfToken } from '../../lib/csrf';
 import { safeNext } from '../../lib/safe-next';
@@ -10,6 +10,10 @@ export default function LoginPage() {
   usePageTitle('Sign in');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Until React runs, a submit would be the browser's own: the button waits for it (a click before hydration once
+  // sent the form as a GET, the password in the URL). method="post" keeps it out of the URL even then.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -47,6 +51,7 @@ export default function LoginPage() {
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
       <form
+        method="post"
         onSubmit={submit}
         className="w-full max-w-sm space-y-4 rounded-lg border border-zinc-200 bg-white p-6 shadow-sm dark:border-zinc-800 dark:bg-zinc-900"
         aria-labelledby="login-title"
@@ -62,7 +67,12 @@ export default function LoginPage() {
         {error ? <ErrorBanner title="Sign-in failed" message={error} /> : null}
         <Field label="Username" name="username" autoComplete="username" required autoFocus />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required />
-        <Button type="submit" variant="primary" disabled={busy} className="w-full justify-center">
+        <Button
+          type="submit"
+          variant="primary"
+          disabled={busy || !hydrated}
+          className="w-full justify-center"
+        >
           {busy ? 'Signing in…' : 'Sign in'}
         </Button>
       </form>

@@ -62,6 +62,36 @@ const STATE_VIEW: Record<string, { tone: Tone; word: string; hint: string }> = {
   },
 };
 
+export interface DialOutState {
+  state: string;
+  error: string | null;
+}
+
+/** Every visible receptive agent's dial-out state, read every 5 s — only while `enabled` (a receptive row shown). */
+export function useReceptiveStates(enabled: boolean): Map<number, DialOutState> {
+  const trpc = useTRPC();
+  const states = useQuery({ ...trpc.receptive.states.queryOptions({}), enabled, refetchInterval: 5_000 });
+  return new Map((states.data ?? []).map((s) => [s.agentId, s]));
+}
+
+/** The clusters overview's receptive badge: the mode and, once kas answered, its dial-out state. */
+export function ReceptiveBadge({ dialOut }: { dialOut: DialOutState | undefined }) {
+  const view = dialOut ? STATE_VIEW[dialOut.state] : undefined;
+  return (
+    <span data-testid="receptive-badge" data-state={dialOut?.state ?? 'unknown'}>
+      <Badge
+        tone={view?.tone ?? 'info'}
+        title={
+          dialOut?.error ??
+          (view ? `kas dials this agent: ${view.hint}` : 'kas dials this agent (receptive mode)')
+        }
+      >
+        {view ? `Receptive · ${view.word}` : 'Receptive'}
+      </Badge>
+    </span>
+  );
+}
+
 /** The dial-out state of the saved endpoint, as this kas sees it. */
 export function ReceptiveDialOutState({ agentId }: { agentId: number }) {
   const trpc = useTRPC();

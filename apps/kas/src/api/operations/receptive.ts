@@ -72,6 +72,38 @@ export const receptiveOperations = {
       };
     },
   }),
+  states: defineOperation({
+    name: 'receptive.states',
+    type: 'query',
+    method: 'GET',
+    path: '/receptive_endpoints/states',
+    summary:
+      'The dial-out state of every receptive agent the caller may see (Developer on its project), as this kas knows it — the clusters overview polls it',
+    input: z.strictObject({}),
+    output: z.array(
+      z.object({
+        agentId: id,
+        state: z.enum(['standby', 'dialing', 'connected', 'failing']),
+        error: z.string().nullable(),
+        kind: z.enum(CONNECTION_FAILURE_KINDS).nullable(),
+      }),
+    ),
+    async handler(_input, ctx) {
+      const visible = await ctx.services.agents.list(actorOf(ctx));
+      const links = ctx.kas.provided?.<ReceptiveDialer>(RECEPTIVE_DIALER)?.states() ?? new Map();
+      return visible
+        .filter((a) => a.receptive)
+        .map((a) => {
+          const link = links.get(a.id) ?? { state: 'dialing' as const };
+          return {
+            agentId: a.id,
+            state: link.state,
+            error: link.state === 'failing' ? link.error : null,
+            kind: link.state === 'failing' ? link.kind : null,
+          };
+        });
+    },
+  }),
   test: defineOperation({
     name: 'receptive.test',
     type: 'mutation',
