@@ -60,4 +60,19 @@ describe('InjectedConnections', () => {
     await once(stranger, 'close');
     expect(served).toHaveLength(1);
   });
+
+  it('keeps a link whose hop was accepted before its connect was seen, past the accept timeout', async () => {
+    const served: net.Socket[] = [];
+    injected = new InjectedConnections((socket) => served.push(socket), 100);
+    // Twenty at once: the listener's accept often runs before the dialing side sees 'connect' (then the hop
+    // waits among the unclaimed ones and is claimed from there).
+    const links = Array.from({ length: 20 }, () => link());
+    await Promise.all(links.map((l, i) => injected!.add(l.kasSide, { agentId: i + 1 })));
+    expect(served).toHaveLength(20);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(served.filter((s) => s.destroyed)).toHaveLength(0);
+    const echoed = once(links[0]!.agentSide.read, 'data');
+    served[0]!.write('still here');
+    expect(String(await echoed)).toBe('still here');
+  });
 });
