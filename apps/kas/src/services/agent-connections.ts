@@ -106,8 +106,9 @@ export function createAgentConnectionService(ctx: ServiceContext) {
           });
           return { connectionId: id, newlyConnected: true, activity };
         });
-      // A pod's first Register and first tunnel are reported at once: on PostgreSQL both may find no row, and the
-      // second insert loses on the unique pod key. Its transaction rolled back; run again, it finds the row.
+      // A new pod's Register and the configuration version kas sends it at once are recorded together: on PostgreSQL
+      // both may find no row, and the second insert loses on the unique pod key. Its transaction rolled back; run
+      // again, it finds the row.
       const { activity, ...result } = await upsert().catch((err: unknown) => {
         if (isUniqueViolation(err, 'agent_connections_pod_uq')) return upsert();
         throw err;

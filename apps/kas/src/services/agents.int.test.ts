@@ -290,7 +290,7 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     expect(kinds).toEqual(['agent_disconnected', 'agent_connected', 'agent_disconnected', 'agent_connected']);
   });
 
-  it('records a pod first reported by concurrent calls once (its Register and its first tunnel race)', async () => {
+  it('records a pod first reported by concurrent calls once (its Register and its first configuration race)', async () => {
     const agent = await newAgent();
     const pod = { agentId: agent.id, podNamespace: 'mooring', podName: 'agentk-race' };
     const results = await Promise.all(
