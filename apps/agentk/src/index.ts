@@ -1,4 +1,4 @@
-export { startAgentk, type Agentk, type AgentkOptions } from './agentk';
+export { startAgentk, type Agentk, type AgentkOptions, type AgentkReceptiveOptions } from './agentk';
 export { connectToKas, type KasConnection } from './kas-connection';
 export { startObservabilityServer, type ObservabilityServer } from './observability';
 export { parseAgentkFlags, FlagError, type AgentkFlags } from './flags';

@@ -1,43 +1,11 @@
 // The real entry point, spawned with tsx: startup output, the data-dir lock, bad config, SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { until } from '@mooring/modules/shared/testing/until';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './config';
-
-const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
-const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-
-interface Spawned {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function spawnKas(env: Record<string, string>, args: string[] = []): Spawned {
-  const child = spawn(tsx, [mainFile, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-const ports = {
-  MOORING_API_PORT: '0',
-  MOORING_OBSERVABILITY_PORT: '0',
-  MOORING_AGENT_PORT: '0',
-  MOORING_PROXY_PORT: '0',
-  MOORING_PRIVATE_API_PORT: '0',
-};
+import { kasProcessPorts as ports, spawnKas } from './testing/kas-process';
 
 describe('kas main', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-kas-main-'));

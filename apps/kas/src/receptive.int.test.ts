@@ -2,38 +2,33 @@
 // never dials out, over TLS with a JWT from the endpoint's key; kubectl through kas's proxy then reaches the run's
 // local cluster as for an agent that dialed in. A JWT of another agent's key is refused by agentk; so are an unknown
 // client certificate (mTLS) and, on kas's side, an agentk whose token belongs to another agent and a certificate
-// that does not name the endpoint's TLS server name — each with its own words in the dial-out state.
+// that does not name the endpoint's TLS server name — each with its own words in the dial-out state. agentk refuses
+// a JWT expired by its clock and a replayed one over a real socket, logging why (kas only learns it was refused).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
+import tls from 'node:tls';
+import type { Agentk } from '@mooring/agentk';
 import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
+import { PREFACE_OK, prefaceLine } from '@mooring/modules/receptive/shared/preface';
 import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
 import { until } from '@mooring/modules/shared/testing/until';
-import { kubeCluster, kubectl } from '@mooring/kube-dev/testing';
-import pino from 'pino';
-import { parse } from 'yaml';
+import { kubectl } from '@mooring/kube-dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModules } from './modules';
+import { RECEPTIVE_SERVER_NAME as SERVER_NAME, receptiveAgents } from './testing/receptive-agents';
 import { startTestKas, type TestKas } from './testing/test-kas';
 import { buildHttpWorld, uniqueName, type HttpWorld } from './testing/world';
-
-const SERVER_NAME = 'agent.receptive.test';
 
 describe('receptive agents: kas dials agentk', () => {
   let tk: TestKas;
   let w: HttpWorld;
   let agentk: Agentk | undefined;
-  const others: Agentk[] = [];
-  const tlsFiles = generateSelfSignedTls([SERVER_NAME]);
+  const agents = receptiveAgents(() => w);
+  const { tls: tlsFiles, logs } = agents;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-receptive-'));
-  const logs: string[] = [];
   const dialer = () => tk.kas.provided.get<ReceptiveDialer>(RECEPTIVE_DIALER)!;
-  const save = (agentId: number, port: number) =>
-    w.admin.put<{ jwtPublicKey: string }>(`/api/v1/agents/${agentId}/receptive_endpoint`, {
-      url: `grpcs://127.0.0.1:${port}`,
-      auth: { type: 'jwt', caCert: tlsFiles.caPem, serverName: SERVER_NAME },
-    });
+  const save = (agentId: number, port: number) => agents.saveJwtEndpoint(agentId, port);
 
   beforeAll(async () => {
     tk = await startTestKas('pglite', { modules: defaultModules() });
@@ -41,8 +36,7 @@ describe('receptive agents: kas dials agentk', () => {
   });
 
   afterAll(async () => {
-    await agentk?.stop(2_000);
-    await Promise.all(others.map((a) => a.stop(2_000)));
+    await agents.stop();
     await tk?.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -53,20 +47,11 @@ describe('receptive agents: kas dials agentk', () => {
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     const token = await w.admin.post<{ secret: string }>(`/api/v1/agents/${w.agentId}/tokens`, { name: 'r' });
     expect(token.status, token.text).toBe(201);
-    const cluster = kubeCluster();
-    agentk = await startAgentk({
-      receptive: {
-        listenAddress: '127.0.0.1:0',
-        certPem: tlsFiles.certPem,
-        keyPem: tlsFiles.keyPem,
-        auth: { jwtPublicKeyPem: first.body.jwtPublicKey },
-      },
-      token: token.body.secret,
-      kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
-      podName: 'agentk-receptive-0',
-      podNamespace: cluster.agentNamespace,
-      logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
-    });
+    agentk = await agents.startAgentk(
+      token.body.secret,
+      { jwtPublicKeyPem: first.body.jwtPublicKey },
+      { podName: 'agentk-receptive-0' },
+    );
     const port = agentk.receptivePort!;
     expect((await save(w.agentId, port)).status).toBe(200);
     await agentk.registered;
@@ -76,13 +61,7 @@ describe('receptive agents: kas dials agentk', () => {
     );
     expect(state.body).toMatchObject({ state: 'connected', error: null });
 
-    const made = await w.as.developer.post<{ filename: string; yaml: string }>('/api/v1/kubeconfig', {
-      expiresInDays: 1,
-    });
-    expect(made.status, made.text).toBe(201);
-    const kubeconfig = path.join(dir, made.body.filename);
-    fs.writeFileSync(kubeconfig, made.body.yaml, { mode: 0o600 });
-    const context = (parse(made.body.yaml) as { contexts: { name: string }[] }).contexts[0]!.name;
+    const { path: kubeconfig, context } = await agents.kubeconfig(w.as.developer, dir, w.agentId);
     const got = await kubectl(['--context', context, 'get', 'ns', '-o', 'name'], { kubeconfig });
     expect(got.stderr).toBe('');
     expect(got.stdout).toContain('namespace/default');
@@ -111,40 +90,27 @@ describe('receptive agents: kas dials agentk', () => {
     expect(dialer().states().get(w.agentId)).toMatchObject({ state: 'connected' });
   });
 
-  async function newAgentWithToken(prefix: string) {
-    const agent = await w.admin.post<{ id: number }>(`/api/v1/projects/${w.projectId}/agents`, {
-      name: uniqueName(prefix),
-    });
-    expect(agent.status, agent.text).toBe(201);
-    const token = await w.admin.post<{ secret: string }>(`/api/v1/agents/${agent.body.id}/tokens`, {
-      name: 't',
-    });
-    expect(token.status, token.text).toBe(201);
-    return { agentId: agent.body.id, token: token.body.secret };
-  }
+  const newAgentWithToken = (prefix: string) => agents.newAgentWithToken(prefix);
+  const startReceptive = (token: string, auth: { jwtPublicKeyPem: string } | { clientCaPem: string }) =>
+    agents.startAgentk(token, auth);
 
-  async function startReceptive(
-    token: string,
-    auth: { jwtPublicKeyPem: string } | { clientCaPem: string },
-  ): Promise<Agentk> {
-    const cluster = kubeCluster();
-    const started = await startAgentk({
-      receptive: { listenAddress: '127.0.0.1:0', certPem: tlsFiles.certPem, keyPem: tlsFiles.keyPem, auth },
-      token,
-      kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
-      podName: uniqueName('agentk-receptive'),
-      podNamespace: cluster.agentNamespace,
-      logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
-    });
-    others.push(started);
-    return started;
-  }
-
-  const failure = (agentId: number) =>
-    until(`agent ${agentId}'s dial-out fails`, () => {
-      const s = dialer().states().get(agentId);
-      return s?.state === 'failing' && s.error;
-    });
+  /**
+   * The dial-out error once it says `words`: an endpoint first saved at port 1 (to make its key) may still show that
+   * attempt's failure until the dialer reads the second save.
+   */
+  const failure = (agentId: number, words: string | RegExp) =>
+    until(
+      () =>
+        `agent ${agentId}'s dial-out to fail with ${words} (${JSON.stringify(dialer().states().get(agentId))})`,
+      () => {
+        const s = dialer().states().get(agentId);
+        return (
+          s?.state === 'failing' &&
+          (typeof words === 'string' ? s.error.includes(words) : words.test(s.error)) &&
+          s.error
+        );
+      },
+    );
 
   it('refuses an agentk whose token belongs to another agent, naming both', async () => {
     const dialed = await newAgentWithToken('dialed');
@@ -154,7 +120,7 @@ describe('receptive agents: kas dials agentk', () => {
     // agentk trusts the dialed agent's key (the JWT passes) but carries the owner agent's token.
     const wrong = await startReceptive(owner.token, { jwtPublicKeyPem: key.body.jwtPublicKey });
     expect((await save(dialed.agentId, wrong.receptivePort!)).status).toBe(200);
-    const error = await failure(dialed.agentId);
+    const error = await failure(dialed.agentId, 'uses a token of agent');
     expect(error).toContain(`uses a token of agent ${owner.agentId}, not of agent ${dialed.agentId}`);
     expect(error).toContain(`give it a token of agent ${dialed.agentId}`);
   });
@@ -186,7 +152,9 @@ describe('receptive agents: kas dials agentk', () => {
     const unknown = await newAgentWithToken('unknown-cert');
     const refusing = await startReceptive(unknown.token, { clientCaPem: client.caPem });
     expect((await saveMtls(unknown.agentId, refusing.receptivePort!, stranger)).status).toBe(200);
-    expect(await failure(unknown.agentId)).toContain("agentk refused kas's client certificate");
+    expect(await failure(unknown.agentId, "agentk refused kas's client certificate")).toContain(
+      '--receptive-client-ca-file',
+    );
     await until('agentk logged why', () => logs.some((l) => l.includes('refused a connection')));
   });
 
@@ -206,8 +174,48 @@ describe('receptive agents: kas dials agentk', () => {
       auth: { type: 'jwt', caCert: tlsFiles.caPem, serverName: 'not-this-agent.example' },
     });
     expect(second.status, second.text).toBe(200);
-    expect(await failure(named.agentId)).toMatch(/TLS certificate is not valid for the name/);
+    expect(await failure(named.agentId, /TLS certificate is not valid for the name/)).toContain(
+      'not-this-agent.example',
+    );
   });
+  it("refuses a JWT that has expired by agentk's clock: kas says agentk refused its JWT, agentk's log says why", async () => {
+    // agentk's clock five minutes ahead of kas's (no NTP): every fresh JWT of kas's has expired by the time it arrives.
+    const skewed = await agents.startJwtAgent('skewed-clock', { now: () => Date.now() + 5 * 60_000 });
+    const error = await failure(skewed.agentId, "agentk refused kas's JWT");
+    expect(error).toContain('--receptive-jwt-public-key-file');
+    await until('agentk logged that the JWT expired', () =>
+      logs.some((l) => /the JWT expired \d+ s ago \(check both clocks\)/.test(l)),
+    );
+  });
+
+  it('refuses a replayed JWT over a real socket; kas itself never replays one and stays connected', async () => {
+    const { agentId, agentk: target } = await agents.startJwtAgent('replay');
+    // Someone who captured one of kas's JWTs (kas signs a fresh jti for every dial) and sends it twice.
+    const jwt = (await tk.kas.services.receptiveEndpoints.signJwt(agentId))!;
+    const handshake = () =>
+      new Promise<string>((resolve) => {
+        let answer = '';
+        const socket = tls.connect(
+          { host: '127.0.0.1', port: target.receptivePort!, ca: tlsFiles.caPem, servername: SERVER_NAME },
+          () => socket.write(prefaceLine(jwt)),
+        );
+        // agentk's HTTP/2 bytes may follow its OK at once: the answer is the first line.
+        const done = () =>
+          resolve(answer.includes('\n') ? answer.slice(0, answer.indexOf('\n') + 1) : answer);
+        socket.on('data', (d: Buffer) => {
+          answer += d.toString('latin1');
+          if (answer.includes('\n')) socket.destroy();
+        });
+        socket.on('close', done);
+        socket.on('error', () => undefined);
+      });
+    expect(await handshake()).toBe(PREFACE_OK);
+    expect(await handshake()).toBe('');
+    await until('agentk logged the replay', () => logs.some((l) => l.includes('a replayed jti')));
+    // The accepted handshake displaced kas's link (the newest connection serves); kas dials again with a new jti.
+    await until('kas connected to the agent', () => dialer().states().get(agentId)?.state === 'connected');
+  });
+
   it('dials anew when the endpoint is saved again, and closes the link when it is deleted', async () => {
     const before = dialer().states().get(w.agentId) as { state: string; since: Date };
     expect(before).toMatchObject({ state: 'connected' });

@@ -24,8 +24,11 @@ export class InjectedConnections {
   private listening: Promise<number> | null = null;
   /** Hops dialed and not yet accepted, by their local port. */
   private readonly pending = new Map<number, (accepted: net.Socket) => void>();
-  /** Accepted before their hop's 'connect' was seen, by remote port (bounded: MAX_UNCLAIMED). */
-  private readonly unclaimed = new Map<number, net.Socket>();
+  /**
+   * Accepted before their hop's 'connect' was seen, by remote port (bounded: MAX_UNCLAIMED), each with the timer that
+   * drops it unless a hop claims it; claiming clears the timer.
+   */
+  private readonly unclaimed = new Map<number, { socket: net.Socket; timer: NodeJS.Timeout }>();
   /** Accepted hops by peer name, with whom they were dialed for. */
   private readonly owners = new Map<string, InjectedConnectionOwner>();
 
@@ -61,7 +64,8 @@ export class InjectedConnections {
       const early = this.unclaimed.get(localPort);
       if (early) {
         this.unclaimed.delete(localPort);
-        return resolve(early);
+        clearTimeout(early.timer);
+        return resolve(early.socket);
       }
       const timer = setTimeout(() => {
         this.pending.delete(localPort);
@@ -115,15 +119,16 @@ export class InjectedConnections {
           return;
         }
         // Ours if a hop from that port claims it shortly; anything else (another local process) is dropped.
-        this.unclaimed.set(port, socket);
-        // Only while still unclaimed: a hop that took it (add's early path) serves it for the link's lifetime.
         const timer = setTimeout(() => {
-          if (this.unclaimed.get(port) !== socket) return;
           this.unclaimed.delete(port);
           socket.destroy();
         }, this.acceptTimeoutMs);
         timer.unref();
-        socket.once('close', () => clearTimeout(timer));
+        this.unclaimed.set(port, { socket, timer });
+        socket.once('close', () => {
+          clearTimeout(timer);
+          if (this.unclaimed.get(port)?.socket === socket) this.unclaimed.delete(port);
+        });
       });
       server.once('error', reject);
       server.listen({ host: '127.0.0.1', port: 0 }, () =>

@@ -5,7 +5,7 @@ import { agentConnections } from '@mooring/db';
 import { and, asc, eq, inArray, isNull, lt, max } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { recordActivity } from './agent-activity';
-import type { ServiceContext } from './context';
+import { isUniqueViolation, type ServiceContext } from './context';
 
 export interface PodRef {
   agentId: number;
@@ -60,50 +60,58 @@ export function createAgentConnectionService(ctx: ServiceContext) {
         ...(report.kasReplica !== undefined && { kasReplica: clip(report.kasReplica) }),
         ...(report.configVersion !== undefined && { configVersion: report.configVersion }),
       };
-      const { activity, ...result } = await db.transaction(async (tx) => {
-        const [existing] = await tx
-          .select({ id: agentConnections.id, disconnectedAt: agentConnections.disconnectedAt })
-          .from(agentConnections)
-          .where(where);
-        if (existing && existing.disconnectedAt === null) {
-          await tx
-            .update(agentConnections)
-            .set({ ...fields, lastSeenAt: now })
-            .where(eq(agentConnections.id, existing.id));
-          return { connectionId: existing.id, newlyConnected: false, activity: null };
-        }
-        let id: number;
-        if (existing) {
-          await tx
-            .update(agentConnections)
-            .set({ ...fields, connectedAt: now, lastSeenAt: now, disconnectedAt: null })
-            .where(eq(agentConnections.id, existing.id));
-          id = existing.id;
-        } else {
-          const [row] = await tx
-            .insert(agentConnections)
-            .values({
-              agentId: report.agentId,
-              podNamespace: clip(report.podNamespace),
-              podName: clip(report.podName),
-              ...fields,
-              connectedAt: now,
-              lastSeenAt: now,
-            })
-            .returning({ id: agentConnections.id });
-          id = row!.id;
-        }
-        const activity = await recordActivity(tx, {
-          agentId: report.agentId,
-          kind: 'agent_connected',
-          details: {
-            pod: `${report.podNamespace}/${report.podName}`,
-            agentVersion: report.agentVersion ?? '',
-            kasReplica: report.kasReplica ?? '',
-          },
-          at: now,
+      const upsert = () =>
+        db.transaction(async (tx) => {
+          const [existing] = await tx
+            .select({ id: agentConnections.id, disconnectedAt: agentConnections.disconnectedAt })
+            .from(agentConnections)
+            .where(where);
+          if (existing && existing.disconnectedAt === null) {
+            await tx
+              .update(agentConnections)
+              .set({ ...fields, lastSeenAt: now })
+              .where(eq(agentConnections.id, existing.id));
+            return { connectionId: existing.id, newlyConnected: false, activity: null };
+          }
+          let id: number;
+          if (existing) {
+            await tx
+              .update(agentConnections)
+              .set({ ...fields, connectedAt: now, lastSeenAt: now, disconnectedAt: null })
+              .where(eq(agentConnections.id, existing.id));
+            id = existing.id;
+          } else {
+            const [row] = await tx
+              .insert(agentConnections)
+              .values({
+                agentId: report.agentId,
+                podNamespace: clip(report.podNamespace),
+                podName: clip(report.podName),
+                ...fields,
+                connectedAt: now,
+                lastSeenAt: now,
+              })
+              .returning({ id: agentConnections.id });
+            id = row!.id;
+          }
+          const activity = await recordActivity(tx, {
+            agentId: report.agentId,
+            kind: 'agent_connected',
+            details: {
+              pod: `${report.podNamespace}/${report.podName}`,
+              agentVersion: report.agentVersion ?? '',
+              kasReplica: report.kasReplica ?? '',
+            },
+            at: now,
+          });
+          return { connectionId: id, newlyConnected: true, activity };
         });
-        return { connectionId: id, newlyConnected: true, activity };
+      // A new pod's Register and the configuration version kas sends it at once are recorded together: on PostgreSQL
+      // both may find no row, and the second insert loses on the unique pod key. Its transaction rolled back; run
+      // again, it finds the row.
+      const { activity, ...result } = await upsert().catch((err: unknown) => {
+        if (isUniqueViolation(err, 'agent_connections_pod_uq')) return upsert();
+        throw err;
       });
       events.activityCommitted([activity]);
       return result;

@@ -290,6 +290,18 @@ describeWithDatabases('agents, tokens, configuration, connections', ({ database 
     expect(kinds).toEqual(['agent_disconnected', 'agent_connected', 'agent_disconnected', 'agent_connected']);
   });
 
+  it('records a pod first reported by concurrent calls once (its Register and its first configuration race)', async () => {
+    const agent = await newAgent();
+    const pod = { agentId: agent.id, podNamespace: 'mooring', podName: 'agentk-race' };
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => w.services.agentConnections.record({ ...pod, kasReplica: 'kas-a' })),
+    );
+    expect(results.filter((r) => r.newlyConnected)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.connectionId)).size).toBe(1);
+    const kinds = (await w.services.agentActivity.list(w.actors.developer, agent.id)).map((a) => a.kind);
+    expect(kinds).toEqual(['agent_connected']);
+  });
+
   it('keeps the newest 200 activity events per agent', async () => {
     const agent = await newAgent();
     for (let i = 0; i < 105; i++) {

@@ -21,7 +21,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${counter}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export async function buildHttpWorld(kas: TestKas): Promise<HttpWorld> {
+export async function buildHttpWorld(
+  kas: Pick<TestKas, 'apiUrl' | 'adminUsername' | 'adminPassword'>,
+): Promise<HttpWorld> {
   const admin = new RestClient(kas.apiUrl);
   expect((await admin.login(kas.adminUsername, kas.adminPassword)).status).toBe(200);
   const group = await admin.post<{ id: number }>('/api/v1/groups', {

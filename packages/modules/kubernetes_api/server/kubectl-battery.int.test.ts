@@ -4,16 +4,16 @@
 // the proxy, in one world: HTTP/2 (client-go's default over TLS) and HTTP/1.1, which client-go switches to when
 // DISABLE_HTTP2 is set (k8s.io/apimachinery/pkg/util/net SetTransportDefaults, read by kubectl v1.36). Upgrades
 // (exec, attach, port-forward, cp) take HTTP/1.1 connections of their own in both.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { appendPodLog, forwardPodPort } from '@mooring/kube-dev';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { AGENT_SA, AGENT_SA_GROUPS, startProxyWorld, type ProxyWorld } from './testing/proxy-world';
 import { connectHttp2 } from './testing/http2-client';
+import { echoThroughPortForward, startEchoServer } from './testing/port-forward-echo';
 import {
   KUBECTL_PROTOCOLS,
   kubectlLong,
@@ -328,10 +328,8 @@ for (const each of MODES) {
         });
 
         it(`port-forward over ${transport} carries bytes end to end`, async () => {
-          const server = net.createServer((socket) => socket.pipe(socket));
-          await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-          const port = (server.address() as net.AddressInfo).port;
-          await forwardPodPort(cluster, { namespace: NS, pod: 'p1', port: 8080, to: { port } });
+          const echo = await startEchoServer();
+          await forwardPodPort(cluster, { namespace: NS, pod: 'p1', port: 8080, to: { port: echo.port } });
           const before = await upgrades(transport);
           try {
             for (const kubeconfig of referenceMode() ? [viaProxy, cluster.kubeconfigPath] : [viaProxy]) {
@@ -344,35 +342,13 @@ for (const each of MODES) {
                 [...impersonation, 'port-forward', '-n', NS, 'pod/p1', ':8080'],
                 { kubeconfig, env: { ...(kubeconfig === viaProxy ? mode.env : {}), ...env } },
               );
-              const local = Number(
-                await until(
-                  'port-forward ready',
-                  () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(pf.output())?.[1],
-                  30_000,
-                ),
-              );
-              const payload = randomBytes(1024 * 1024);
-              const echoed = await new Promise<Buffer>((resolve, reject) => {
-                const chunks: Buffer[] = [];
-                let n = 0;
-                const s = net.connect(local, '127.0.0.1', () => s.write(payload));
-                s.on('data', (d: Buffer) => {
-                  chunks.push(d);
-                  n += d.length;
-                  if (n >= payload.length) {
-                    s.destroy();
-                    resolve(Buffer.concat(chunks));
-                  }
-                });
-                s.on('error', reject);
-              });
-              const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-              expect(sha(echoed)).toBe(sha(payload));
+              const { sent, received } = await echoThroughPortForward(pf);
+              expect(received).toBe(sent);
               await pf.stop();
             }
             expect(await upgrades(transport)).toBeGreaterThan(before);
           } finally {
-            server.close();
+            echo.close();
           }
         });
       }

@@ -29,6 +29,8 @@ export interface DialAgentkOptions {
   probe?: boolean;
   /** False: stop after TLS (Test connection of a JWT endpoint whose key pair is made on its first save). */
   handshake?: boolean;
+  /** Runs after TLS, before the handshake; a throw ends the dial (the dialer checks it still holds the lease). */
+  beforeHandshake?: () => Promise<void>;
   /** Called as each step succeeds. */
   onStep?: (step: DialStep) => void;
   timeoutMs?: number;
@@ -83,6 +85,7 @@ export async function dialAgentk(
     });
     if (o.handshake === false) return socket;
     const jwt = creds.auth === 'jwt' ? await o.jwt() : null;
+    await o.beforeHandshake?.();
     socket.write(prefaceLine(jwt, { probe: o.probe ?? false }));
     const answer = await readLine(socket, MAX_PREFACE_BYTES, PREFACE_TIMEOUT_MS).catch(() => {
       throw new ExplainedConnectionError(

@@ -60,6 +60,11 @@ export interface ReceptiveDialerOptions {
 
 const leaseName = (agentId: number) => `receptive:${agentId}`;
 
+/** Another kas took the agent's lease while this one dialed: it stands by (nothing failed). */
+class LeaseTakenError extends Error {
+  override readonly name = 'LeaseTakenError';
+}
+
 export class ReceptiveDialer {
   private readonly links = new Map<number, Link>();
   private timer: NodeJS.Timeout | null = null;
@@ -207,6 +212,12 @@ class Link {
         const socket = await dialAgentk(creds, {
           policy: this.o.policy,
           jwt: () => this.o.services.receptiveEndpoints.signJwt(this.agentId),
+          // agentk serves the newest kas that completes the handshake and drops the one before. The lease is
+          // renewed only once connected, so a dial slower than the lease may have lost it meanwhile: renew it now,
+          // or leave agentk to the kas that holds it.
+          beforeHandshake: async () => {
+            if (!(await this.held())) throw new LeaseTakenError('another kas took the lease during the dial');
+          },
         });
         if (this.stopped) {
           socket.destroy();
@@ -225,9 +236,13 @@ class Link {
         });
         this.state = { state: 'connected', since: new Date() };
         this.o.logger.info({ agent_id: this.agentId, url }, 'receptive dialer: connected to the agent');
-        await this.whileConnected(socket);
+        const ended = await this.whileConnected(socket);
         this.socket = null;
         if (this.stopped) return;
+        if (ended === 'lease_taken') {
+          this.standBy();
+          continue;
+        }
         this.fail(
           wrongAgent === null
             ? new Error('the agent closed the connection')
@@ -240,10 +255,23 @@ class Link {
         );
       } catch (error) {
         if (this.stopped) return;
+        if (error instanceof LeaseTakenError) {
+          this.standBy();
+          continue;
+        }
         this.fail(error, url);
       }
       await this.sleep(this.backoff.nextDelayMs());
     }
+  }
+
+  /** The lease went to another kas: this one stops dialing; the loop waits for the lease again. */
+  private standBy(): void {
+    this.state = { state: 'standby' };
+    this.o.logger.info(
+      { agent_id: this.agentId },
+      'receptive dialer: another kas holds the lease; standing by',
+    );
   }
 
   private fail(error: unknown, url: string): void {
@@ -252,17 +280,23 @@ class Link {
     this.o.logger.warn({ agent_id: this.agentId }, `receptive dialer: ${failure.message}`);
   }
 
-  /** Renews the lease while the connection lives; losing the lease closes it (another kas took over). */
-  private whileConnected(socket: tls.TLSSocket): Promise<void> {
+  /**
+   * Renews the lease while the connection lives; losing the lease closes it (another kas took over). Resolves when
+   * the connection closed, saying whether this kas closed it for that.
+   */
+  private whileConnected(socket: tls.TLSSocket): Promise<'closed' | 'lease_taken'> {
     return new Promise((resolve) => {
+      let taken = false;
       const renew = setInterval(() => {
         void this.held().then((ok) => {
-          if (!ok) socket.destroy();
+          if (ok) return;
+          taken = true;
+          socket.destroy();
         });
       }, this.o.leaseMs / 3);
       socket.once('close', () => {
         clearInterval(renew);
-        resolve();
+        resolve(taken ? 'lease_taken' : 'closed');
       });
     });
   }

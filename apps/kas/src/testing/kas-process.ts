@@ -1,0 +1,60 @@
+// A real kas process for integration tests: main.ts in one node process (tsx as a loader, not its CLI, which would
+// put a parent process in between), so a signal — SIGKILL included — reaches kas itself. Its output is kept.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { until } from '@mooring/modules/shared/testing/until';
+
+const kasDir = fileURLToPath(new URL('../..', import.meta.url));
+const mainFile = fileURLToPath(new URL('../main.ts', import.meta.url));
+
+/** Every listener on a free loopback port. */
+export const kasProcessPorts = {
+  MOORING_API_PORT: '0',
+  MOORING_OBSERVABILITY_PORT: '0',
+  MOORING_AGENT_PORT: '0',
+  MOORING_PROXY_PORT: '0',
+  MOORING_PRIVATE_API_PORT: '0',
+} as const;
+
+export interface KasProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Resolves with the listeners' URLs from the "kas is ready" line; rejects naming the output if kas exits first. */
+  ready(timeoutMs?: number): Promise<Record<string, string> & { api: string }>;
+}
+
+export function spawnKas(env: Record<string, string>, args: string[] = []): KasProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', mainFile, ...args], {
+    cwd: kasDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const readyLine = () =>
+    stdout
+      .split('\n')
+      .find((l) => l.includes('"kas is ready"'))
+      ?.trim();
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    async ready(timeoutMs = 60_000) {
+      const line = await until(
+        () => `kas (pid ${child.pid}) to be ready: ${stderr.slice(-2000)}`,
+        () => readyLine() ?? (child.exitCode !== null && { exitCode: child.exitCode }),
+        timeoutMs,
+      );
+      if (typeof line !== 'string')
+        throw new Error(`kas exited ${line.exitCode} before it was ready: ${stderr.slice(-2000)}`);
+      return (JSON.parse(line) as { urls: Record<string, string> & { api: string } }).urls;
+    },
+  };
+}
