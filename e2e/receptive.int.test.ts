@@ -2,11 +2,11 @@
 // connection answers "connection refused" at the connect step; saved, the form shows the public key; an agentk
 // (in this process, listening for kas with that key) is started; the port fixed, Test connection passes every step,
 // and once saved the agent turns Connected — the dial-out badge and the page header — without a reload.
-import net from 'node:net';
 
 import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
 import { kubeCluster } from '@mooring/kube-dev/testing';
 import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
+import { closedLoopbackPort } from '@mooring/modules/shared/testing/loopback';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,14 +16,6 @@ import { kasSession, registerAgent } from './support/kas-api';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
 
 const SERVER_NAME = 'agentk.receptive.e2e';
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('receptive endpoint form with Test connection', () => {
   let stack: Stack;
@@ -65,7 +57,7 @@ describe('receptive endpoint form with Test connection', () => {
     await page.waitForURL((url) => url.pathname === `/agents/${agentId}`);
     await page.getByRole('form', { name: 'Receptive endpoint' }).waitFor();
 
-    const wrong = await closedPort();
+    const wrong = await closedLoopbackPort();
     await page.getByLabel('Agent URL').fill(`grpcs://127.0.0.1:${wrong}`);
     await page.getByLabel('CA certificate', { exact: true }).fill(listenerTls.caPem);
     await page.getByLabel('TLS server name').fill(SERVER_NAME);

@@ -2,10 +2,10 @@
 // step by name — resolve, connect, TLS, handshake — with the failure in words. Real kas (default modules, PGlite), a
 // real in-process agentk listening for kas, real sockets. The probe handshake leaves the link that serves alone;
 // Developers are refused; the eleventh test in a minute is rate-limited; every test is in the audit log.
-import net from 'node:net';
 import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
 import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
 import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
+import { closedLoopbackPort } from '@mooring/modules/shared/testing/loopback';
 import { kubeCluster } from '@mooring/kube-dev/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,15 +20,6 @@ interface TestAnswer {
   steps: { step: string; status: string }[];
   failure: { kind: string; problem: string; fix: string } | null;
   note: string | null;
-}
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 describe('Test connection on the receptive form', () => {
@@ -59,7 +50,7 @@ describe('Test connection on the receptive form', () => {
   });
 
   it('a port nothing listens on fails at connect: "connection refused", naming agentk\'s default port', async () => {
-    const port = await closedPort();
+    const port = await closedLoopbackPort();
     const refused = await test(port);
     expect(refused.status, refused.text).toBe(200);
     expect(refused.body.ok).toBe(false);
