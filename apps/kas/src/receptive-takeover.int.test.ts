@@ -103,6 +103,15 @@ describe('receptive agents with two kas processes on one PostgreSQL database', (
     const afterTakeover = () => results.filter((r) => takeoverAt !== null && r.startedAt >= takeoverAt);
     let stopLoop = false;
 
+    // The pod's connection record names the kas it registered with.
+    const replicaOfPod = async (r: Replica) => {
+      const { body } = await r.developer.get<{ kasReplica: string }[]>(
+        `/api/v1/agents/${agentId}/connections`,
+      );
+      return body[0]?.kasReplica ?? null;
+    };
+    const ownerReplica = await until('the pod recorded', () => replicaOfPod(owner));
+
     owner.proc.child.kill('SIGKILL');
     const killedAt = Date.now();
     // Requests through the standby's proxy from the kill on, until ten have started after the takeover.
@@ -145,6 +154,13 @@ describe('receptive agents with two kas processes on one PostgreSQL database', (
         `(lease 2 s); first request through its proxy answered after ${firstOk ? firstOk.endedAt - killedAt : '-'} ms; ` +
         `before the takeover ${before.filter((r) => !r.ok).length} of ${before.length} requests failed`,
     );
+    // The configuration stream reconnects at once and the new owner records the pod with it, so the record names
+    // the new owner without waiting for the 5-minute Register heartbeat.
+    const newReplica = await until('the pod registered with the new owner', async () => {
+      const replica = await replicaOfPod(standby);
+      return replica !== ownerReplica && replica;
+    });
+    console.log(`[receptive-takeover] the pod's record moved from ${ownerReplica} to ${newReplica}`);
     const failed = afterTakeover().filter((r) => !r.ok);
     expect(failed.map((r) => r.stderr)).toEqual([]);
     expect(afterTakeover().length).toBeGreaterThanOrEqual(10);
