@@ -143,10 +143,11 @@ export function ObjectTable({
   const [active, setActive] = useState(-1);
   const scroller = useRef<HTMLDivElement>(null);
 
-  // Filter, then sort: once per change of the rows (a store version), the filter or the sort — never per second.
-  const shown = useMemo(() => {
+  // Sort once per change of the rows (a store version) or the sort, then filter the sorted rows (a filter keeps
+  // their order): a keystroke costs one linear filter, not a sort of every row — never anything per second.
+  const sorted = useMemo(() => {
     const by = all.find((c) => c.id === sort.id) ?? all[0]!;
-    const keyed = filterRows(rows, filter).map((row) => ({ row, key: by.sort(row) }));
+    const keyed = rows.map((row) => ({ row, key: by.sort(row) }));
     keyed.sort((a, b) => {
       const d =
         typeof a.key === 'number' && typeof b.key === 'number'
@@ -155,7 +156,8 @@ export function ObjectTable({
       return (sort.desc ? -d : d) || a.row.name.localeCompare(b.row.name);
     });
     return keyed.map((k) => k.row);
-  }, [rows, filter, sort, all]);
+  }, [rows, sort, all]);
+  const shown = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
 
   const virtualizer = useVirtualizer({
     count: shown.length,
