@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { LoginPage } from './pages/login-page';
+import { startAgentk as startAgentkProcess, type AgentkProcess } from './support/agentk';
 import { launchChromium, newContext, screenshot } from './support/browser';
 import { kasSession, registerAgent } from './support/kas-api';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
@@ -23,6 +24,7 @@ describe('receptive endpoint form with Test connection', () => {
   let context: BrowserContext;
   let page: Page;
   let agentk: Agentk | undefined;
+  let dialedIn: AgentkProcess | undefined;
   let agentId = 0;
   let token = '';
   const listenerTls = generateSelfSignedTls([SERVER_NAME]);
@@ -47,6 +49,7 @@ describe('receptive endpoint form with Test connection', () => {
 
   afterAll(async () => {
     await agentk?.stop(2_000);
+    await dialedIn?.stop();
     await browser?.close();
     await stack?.stop();
   });
@@ -99,6 +102,11 @@ describe('receptive endpoint form with Test connection', () => {
     await page.locator('[data-testid="receptive-dial-out"][data-state="connected"]').waitFor();
     await page.locator('[data-testid="agent-status"][data-status="connected"]').waitFor();
     await screenshot(page, 'agent-receptive-connected');
+
+    // A second pod of the same agent dials in: both ways serve, and the tab says so.
+    dialedIn = startAgentkProcess(stack, token, 'agentk-dial-in-e2e');
+    await page.getByTestId('receptive-also-dialed-in').getByText('1 more pod dials in').waitFor();
+    await page.getByText('2 pods connected').first().waitFor();
 
     // The clusters overview says the same for the row.
     await page.getByRole('navigation').getByRole('link', { name: 'Clusters' }).first().click();

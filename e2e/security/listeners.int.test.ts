@@ -114,6 +114,8 @@ describe('security suite: listeners', () => {
         MOORING_ADMIN_PASSWORD: adminPassword,
         MOORING_LOG_LEVEL: 'warn',
         MOORING_TOKEN_RATE_LIMIT_PER_MINUTE: '100',
+        // Test connection may reach loopback (the suite's agentk) but not TEST-NET-1, nor link-local.
+        MOORING_RECEPTIVE_DENY_CIDRS: '169.254.0.0/16,fe80::/10,192.0.2.0/24',
         ...timeouts,
       }),
       { logger: createLogger({ level: 'warn', destination: quiet }) },
@@ -455,8 +457,11 @@ describe('security suite: listeners', () => {
     let answered = 0;
     let flooding = true;
     const probe = { answers: 0, failures: 0, worstMs: 0 };
+    // At most 40 probes, 25 ms apart: the probe's token has a budget of 100 requests a minute
+    // (MOORING_TOKEN_RATE_LIMIT_PER_MINUTE), and a fast flood must not spend it (429s are not the listener's doing).
     const probing = (async () => {
-      while (flooding) {
+      while (flooding && probe.answers + probe.failures < 40) {
+        if (probe.answers + probe.failures > 0) await new Promise((r) => setTimeout(r, 25));
         const started = performance.now();
         const answer = await throughReceptiveAgent();
         if (/^HTTP\/1.1 200/.test(answer)) probe.answers++;
@@ -492,6 +497,33 @@ describe('security suite: listeners', () => {
     expect(probe.answers).toBeGreaterThan(0);
     expect(await receptiveLink()).toEqual(before);
     expect(probe.worstMs).toBeLessThan(10_000);
+  });
+
+  it('limits Test connection: denied networks are never dialed, and a user gets ten tests a minute', async () => {
+    const test = (url: string) =>
+      receptive.api.post(`/api/v1/agents/${receptive.agentId}/receptive_endpoint/test`, {
+        url,
+        auth: { type: 'jwt' },
+      });
+    // Neither a denied literal nor a name is dialed: the answer is the policy's, at the resolve step.
+    for (const url of ['grpcs://192.0.2.10:8082', 'grpcs://169.254.169.254:80', 'grpcs://[fe80::1]:8082']) {
+      const res = await test(url);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const body = res.body as {
+        ok: boolean;
+        steps: { step: string; status: string }[];
+        failure: { kind: string };
+      };
+      expect(body.ok).toBe(false);
+      expect(body.failure.kind).toBe('address_denied');
+      expect(body.steps[0]).toEqual({ step: 'resolve', status: 'failed' });
+    }
+    // The rest of this user's minute, then 429 with Retry-After; nothing is dialed for the refused ones.
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await test('grpcs://192.0.2.11:8082')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 429]);
+    // The serving link is untouched by all of it.
+    expect((await receptiveLink()).state).toBe('connected');
   });
 
   it('stays live through a flood of anonymous and invalid requests', async () => {

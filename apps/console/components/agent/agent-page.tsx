@@ -173,7 +173,13 @@ function AgentPageInner({ agentId }: { agentId: number }) {
         {tab === 'access' ? (
           <AccessTab agentId={agentId} projectPath={a.projectPath} actions={agent.data.allowedActions} />
         ) : null}
-        {tab === 'receptive' ? <ReceptiveTab agentId={agentId} actions={agent.data.allowedActions} /> : null}
+        {tab === 'receptive' ? (
+          <ReceptiveTab
+            agentId={agentId}
+            actions={agent.data.allowedActions}
+            podsConnected={connections.length}
+          />
+        ) : null}
         {tab === 'connect' ? <ConnectTab agentName={a.name} agentId={agentId} /> : null}
       </section>
       <Dialog

@@ -93,7 +93,13 @@ export function ReceptiveBadge({ dialOut }: { dialOut: DialOutState | undefined 
 }
 
 /** The dial-out state of the saved endpoint, as this kas sees it. */
-export function ReceptiveDialOutState({ agentId }: { agentId: number }) {
+export function ReceptiveDialOutState({
+  agentId,
+  podsConnected,
+}: {
+  agentId: number;
+  podsConnected: number;
+}) {
   const trpc = useTRPC();
   const state = useQuery({ ...trpc.receptive.state.queryOptions({ agentId }), refetchInterval: 2_000 });
   if (!state.data || state.data.state === 'none') return null;
@@ -112,6 +118,13 @@ export function ReceptiveDialOutState({ agentId }: { agentId: number }) {
         ) : null}
       </p>
       {state.data.error ? <p className="text-red-700 dark:text-red-400">{state.data.error}</p> : null}
+      {/* One endpoint, one link: with the dial-out up, every other connected pod dialed in itself. */}
+      {state.data.state === 'connected' && podsConnected > 1 ? (
+        <p className="text-zinc-600 dark:text-zinc-400" data-testid="receptive-also-dialed-in">
+          kas dials one pod of this agent; {podsConnected - 1} more{' '}
+          {podsConnected === 2 ? 'pod dials' : 'pods dial'} in to kas. Both ways serve.
+        </p>
+      ) : null}
     </div>
   );
 }

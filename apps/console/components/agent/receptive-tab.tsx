@@ -58,7 +58,16 @@ function PemArea({
   );
 }
 
-export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: readonly PolicyAction[] }) {
+export function ReceptiveTab({
+  agentId,
+  actions,
+  podsConnected,
+}: {
+  agentId: number;
+  actions: readonly PolicyAction[];
+  /** Pods of this agent connected now, either way (live). */
+  podsConnected: number;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const endpoint = useQuery(trpc.receptive.get.queryOptions({ agentId }));
@@ -263,7 +272,7 @@ export function ReceptiveTab({ agentId, actions }: { agentId: number; actions: r
             <p>
               <span className="text-zinc-600 dark:text-zinc-400">URL</span> <code>{saved.url}</code>
             </p>
-            <ReceptiveDialOutState agentId={agentId} />
+            <ReceptiveDialOutState agentId={agentId} podsConnected={podsConnected} />
             {saved.auth === 'jwt' ? (
               <div className="space-y-1">
                 <p>Install this public key in agentk (receptive API) so it accepts kas&apos;s JWTs:</p>
