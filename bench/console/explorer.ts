@@ -6,6 +6,7 @@
 // Goals from issue 14: 10,000 pods first row ≤ 1.5 s, interactive ≤ 2 s; a filter keystroke ≤ 200 ms; no long task
 // over 200 ms while scrolling. Run: pnpm exec tsx bench/console/explorer.ts   (BENCH_PODS, BENCH_LOADS)
 import { startCluster } from '@mooring/kube-dev';
+import { DEFAULT_MAX_OBJECTS_PER_RESOURCE } from '@mooring/modules/agent_configuration/shared/config-schema';
 import { RestClient } from '@mooring/kas/testing/api-client';
 import { readFileSync } from 'node:fs';
 
@@ -99,6 +100,13 @@ async function main(): Promise<void> {
     const token = await admin.post<{ secret: string }>(`/api/v1/agents/${agent.body.id}/tokens`, {
       name: 'b',
     });
+    // Past agentk's default cap (20,000 objects per resource) the list would say too_many: raise it for the run.
+    if (PODS > DEFAULT_MAX_OBJECTS_PER_RESOURCE) {
+      const saved = await admin.post(`/api/v1/agents/${agent.body.id}/configs`, {
+        yaml: `object_watch:\n  max_objects_per_resource: ${PODS + 1_000}\n`,
+      });
+      if (saved.status !== 201) throw new Error(`saving the agent configuration answered ${saved.status}`);
+    }
     agentk = startAgentk(stack, token.body.secret, 'agentk-bench-explorer', cluster);
 
     const ca = Buffer.from(cluster.caData, 'base64').toString();
