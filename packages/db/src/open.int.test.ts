@@ -8,6 +8,7 @@ import { DataDirLockedError } from './lock-file';
 import { openDatabase, selectRows } from './open';
 import { users } from './schema';
 import { describeWithDatabases } from './testing/backends';
+import { startTestPostgres } from './testing/postgres';
 
 describeWithDatabases('openDatabase', ({ database }) => {
   it('applies every migration and round-trips unicode and SQL-ish text verbatim', async () => {
@@ -84,6 +85,26 @@ describe('PGlite data dir lock', () => {
     } finally {
       await first.close();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets several kas replicas open one empty PostgreSQL database at once: one migrates, the others wait', async () => {
+    const server = await startTestPostgres();
+    try {
+      const opened = await Promise.all(
+        Array.from({ length: 4 }, () => openDatabase({ url: server.url, poolSize: 2 })),
+      );
+      const applied = await selectRows<{ n: number }>(
+        opened[0]!.db,
+        sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+      );
+      const files = fs
+        .readdirSync(path.join(import.meta.dirname, '../migrations'))
+        .filter((f) => f.endsWith('.sql'));
+      expect(applied[0]!.n).toBe(files.length);
+      await Promise.all(opened.map((o) => o.close()));
+    } finally {
+      await server.stop();
     }
   });
 

@@ -107,6 +107,27 @@ function describeUrl(url: string): string {
   }
 }
 
+/** pg_advisory_lock key of the migrations ("moor"): several kas replicas share one database. */
+const MIGRATION_LOCK = 0x6d6f6f72;
+
+/**
+ * Migrates under a session advisory lock: replicas starting at once would otherwise each find a migration missing
+ * and apply it together (one fails on "already exists"). The later ones wait, then find nothing left to do.
+ */
+async function migrateOnce(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await migrateNodePg(drizzleNodePg({ client, schema }), { migrationsFolder });
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
 async function openPostgres(
   url: string,
   poolSize = 10,
@@ -122,7 +143,7 @@ async function openPostgres(
   pool.on('error', () => undefined);
   try {
     const db = drizzleNodePg({ client: pool, schema, logger: queryLogger(onQuery) });
-    await migrateNodePg(db, { migrationsFolder });
+    await migrateOnce(pool);
     return {
       db: db as unknown as Database,
       backend: 'postgres',
