@@ -496,7 +496,6 @@ describe('security suite: listeners', () => {
     expect(probe.failures).toBe(0);
     expect(probe.answers).toBeGreaterThan(0);
     expect(await receptiveLink()).toEqual(before);
-    expect(probe.worstMs).toBeLessThan(10_000);
   });
 
   it('limits Test connection: denied networks are never dialed, and a user gets ten tests a minute', async () => {

@@ -2,18 +2,14 @@
 // step by name — resolve, connect, TLS, handshake — with the failure in words. Real kas (default modules, PGlite), a
 // real in-process agentk listening for kas, real sockets. The probe handshake leaves the link that serves alone;
 // Developers are refused; the eleventh test in a minute is rate-limited; every test is in the audit log.
-import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
+import type { Agentk } from '@mooring/agentk';
 import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
-import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
 import { closedLoopbackPort } from '@mooring/modules/shared/testing/loopback';
-import { kubeCluster } from '@mooring/kube-dev/testing';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModules } from './modules';
+import { RECEPTIVE_SERVER_NAME, receptiveAgents } from './testing/receptive-agents';
 import { startTestKas, type TestKas } from './testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from './testing/world';
-
-const SERVER_NAME = 'agent.receptive-test.test';
 
 interface TestAnswer {
   ok: boolean;
@@ -26,12 +22,12 @@ describe('Test connection on the receptive form', () => {
   let tk: TestKas;
   let w: HttpWorld;
   let agentk: Agentk | undefined;
-  const tlsFiles = generateSelfSignedTls([SERVER_NAME]);
-  const logs: string[] = [];
+  const agents = receptiveAgents(() => w);
+  const logs = agents.logs;
   const dialer = () => tk.kas.provided.get<ReceptiveDialer>(RECEPTIVE_DIALER)!;
-  const draft = (port: number, serverName = SERVER_NAME, extra: { rotateKey?: boolean } = {}) => ({
+  const draft = (port: number, serverName = RECEPTIVE_SERVER_NAME, extra: { rotateKey?: boolean } = {}) => ({
     url: `grpcs://127.0.0.1:${port}`,
-    auth: { type: 'jwt', caCert: tlsFiles.caPem, serverName, ...extra },
+    auth: { type: 'jwt', caCert: agents.tls.caPem, serverName, ...extra },
   });
   const test = (port: number, serverName?: string, as = w.as.maintainer, extra = {}) =>
     as.post<TestAnswer>(
@@ -45,7 +41,7 @@ describe('Test connection on the receptive form', () => {
   });
 
   afterAll(async () => {
-    await agentk?.stop(2_000);
+    await agents.stop();
     await tk?.dispose();
   });
 
@@ -68,26 +64,14 @@ describe('Test connection on the receptive form', () => {
     );
 
     // A listener that is agentk's, before the endpoint was ever saved (no key pair yet).
-    const saved = await w.admin.put<{ jwtPublicKey: string }>(
-      `/api/v1/agents/${w.agentId}/receptive_endpoint`,
-      draft(port),
-    );
+    const saved = await agents.saveJwtEndpoint(w.agentId, port);
     expect(saved.status, saved.text).toBe(200);
     const token = await w.admin.post<{ secret: string }>(`/api/v1/agents/${w.agentId}/tokens`, { name: 'r' });
-    const cluster = kubeCluster();
-    agentk = await startAgentk({
-      receptive: {
-        listenAddress: '127.0.0.1:0',
-        certPem: tlsFiles.certPem,
-        keyPem: tlsFiles.keyPem,
-        auth: { jwtPublicKeyPem: saved.body.jwtPublicKey },
-      },
-      token: token.body.secret,
-      kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
-      podName: 'agentk-receptive-test-0',
-      podNamespace: cluster.agentNamespace,
-      logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }),
-    });
+    agentk = await agents.startAgentk(
+      token.body.secret,
+      { jwtPublicKeyPem: saved.body.jwtPublicKey },
+      { podName: 'agentk-receptive-test-0', logLevel: 'info' },
+    );
   });
 
   it('with the right values every step passes, and the probe leaves the serving link alone', async () => {

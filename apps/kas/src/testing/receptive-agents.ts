@@ -18,7 +18,7 @@ export const RECEPTIVE_SERVER_NAME = 'agent.receptive.test';
 export interface ReceptiveAgents {
   /** agentk's listener certificate (for RECEPTIVE_SERVER_NAME) and the CA endpoints trust it with. */
   readonly tls: { certPem: string; keyPem: string; caPem: string };
-  /** Every line the agentks started here logged (warn and up). */
+  /** Every line the agentks started here logged (warn and up, unless started with logLevel 'info'). */
   readonly logs: string[];
   /** Saves a JWT endpoint for `agentId` at 127.0.0.1:`port` (the key pair is made on the first save). */
   saveJwtEndpoint(
@@ -37,7 +37,7 @@ export interface ReceptiveAgents {
   startAgentk(
     token: string,
     auth: AgentkReceptiveOptions['auth'],
-    options?: Partial<Pick<AgentkReceptiveOptions, 'now'>> & { podName?: string },
+    options?: Partial<Pick<AgentkReceptiveOptions, 'now'>> & { podName?: string; logLevel?: 'info' | 'warn' },
   ): Promise<Agentk>;
   /** Writes `client`'s kubeconfig for `agentId` through the proxy of the kas it talks to; its path and context. */
   kubeconfig(client: RestClient, dir: string, agentId: number): Promise<{ path: string; context: string }>;
@@ -82,7 +82,7 @@ export function receptiveAgents(world: () => HttpWorld): ReceptiveAgents {
       kubeConfig: loadKubeConfig(cluster.agentKubeconfigPath),
       podName: options.podName ?? uniqueName('agentk-receptive'),
       podNamespace: cluster.agentNamespace,
-      logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
+      logger: pino({ level: options.logLevel ?? 'warn' }, { write: (line: string) => void logs.push(line) }),
     });
     started.push(agentk);
     return agentk;
