@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { kubernetesApiSettings } from '@mooring/modules/kubernetes_api/server/index';
@@ -134,6 +134,7 @@ describe('loadConfig', () => {
     expect(() => loadOrCreateSecret(dataDir, undefined, { sharedDatabase: true })).toThrow(
       /MOORING_SECRET \(--secret\) is not set, but DATABASE_URL is/,
     );
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('lists every problem at once, unknown flags and module settings included', () => {
