@@ -150,5 +150,11 @@ describeWithDatabases('the certificate store in the database', ({ database }) =>
       await kasCertificateStore(onDatabase, path.join(dir, 'empty'), secret),
     );
     expect(empty.caPem!.equals(files.caPem!)).toBe(true);
+
+    // On PGlite (one kas per data dir) the store is the data dir's files, as before.
+    const embedded = await kasCertificateStore({ backend: 'pglite', db: database().db }, alone, secret);
+    const fromFiles = await ensureStoredCertificate(embedded);
+    expect(fromFiles.caFile).toBe(path.join(alone, 'tls', 'agent-api', 'ca.crt'));
+    expect(fingerprint(fromFiles.certPem)).toBe(fingerprint(files.certPem));
   });
 });
