@@ -2,6 +2,7 @@ import type { Server } from 'node:net';
 import type { OpenedDatabase } from '@mooring/db';
 import type { AgentServer } from '@mooring/modules/modserver/index';
 import type { SettingsTable } from '@mooring/modules/shared/settings';
+import type { CertificateStore } from '@mooring/modules/shared/certificates';
 import type { Registry } from 'prom-client';
 import type { KasServices } from './api/services-adapter';
 import type { KasConfig } from './config';
@@ -23,6 +24,11 @@ export interface KasModuleContext {
   readonly database: OpenedDatabase;
   /** MOORING_SECRET (given or generated and kept in the data dir): 32 bytes. */
   readonly secret: Buffer;
+  /**
+   * Where kas's self-signed CA and server certificate are kept: <data dir>/tls/agent-api on PGlite, the database on
+   * PostgreSQL (one CA for every replica). Serve them with ensureStoredCertificate (packages/modules/shared/certificates.ts).
+   */
+  readonly certificates: CertificateStore;
   /** Aborted when kas begins shutting down; long-lived streams should end on it. */
   readonly signal: AbortSignal;
   /**
