@@ -10,6 +10,7 @@ import { filterRows } from '../../lib/explorer/row-filter';
 import { duration } from '../../lib/time';
 import { useNow } from '../../lib/use-now';
 import type { ListColumn } from './views';
+import { plural } from './detail/status-words';
 
 export interface TableRow extends ObjectRow {
   /** Which resource the row is of (a view may list several kinds). */
@@ -256,7 +257,7 @@ export function ObjectTable({
         data-list-footer=""
       >
         {shown.length === rows.length
-          ? `${rows.length} objects`
+          ? plural(rows.length, 'object')
           : `${shown.length} of ${rows.length} objects match`}
       </p>
     </div>
