@@ -2,6 +2,9 @@
 // means"): the namespace opens with its workloads and pods live — `kubectl scale` from outside makes rows appear and
 // go without a reload — the drawer opens an object; another namespace and the nodes list are not offered, and the
 // forbidden namespace's objects appear in no response the browser receives.
+import { setPodExec } from '@mooring/kube-dev';
+import { kubeCluster, kubectl } from '@mooring/kube-dev/testing';
+import { until } from '@mooring/modules/shared/testing/until';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -191,6 +194,48 @@ describe('explorer: a cluster as a developer', () => {
     await screenshot(page, 'explorer-terminal');
   });
 
+  it('says the container has no shell when neither bash nor sh can start', async () => {
+    // kwok v0.7.0 looks a command up on its own PATH (Go's exec.Command), not on the Exec rule's, so no rule hides
+    // bash from it. A rule whose working directory does not exist makes every command fail to start with "no such
+    // file or directory", as a runtime says of a program the image lacks (`stat /bin/bash: no such file or
+    // directory`) — both shells fail the way they would in a distroless container.
+    const begun = Date.now();
+    const cluster = kubeCluster();
+    await kubectlOk(['run', 'no-shell', '--image=registry.invalid/distroless:1', '-n', world.namespace]);
+    await kubectlOk([
+      'wait',
+      '--for=condition=Ready',
+      'pod/no-shell',
+      '-n',
+      world.namespace,
+      '--timeout=60s',
+    ]);
+    await setPodExec(cluster, {
+      namespace: world.namespace,
+      pod: 'no-shell',
+      workDir: `${cluster.execWorkDir}/no-such-dir`,
+    });
+    // kwok learns of the rule through a watch: wait until exec into the pod fails to start.
+    await until(
+      () => 'kwok to apply the no-shell Exec rule',
+      async () =>
+        (await kubectl(['exec', 'no-shell', '-n', world.namespace, '--', 'sh'])).stderr.includes(
+          'no such file',
+        ),
+      30_000,
+    );
+    await page.goto(execHref(world.agentId, { ns: world.namespace, pod: 'no-shell' }));
+    const alert = page.getByRole('alert').filter({ hasText: 'has no shell' });
+    await alert.waitFor({ timeout: 30_000 });
+    const text = await alert.innerText();
+    expect(text).toContain('The container no-shell has no shell');
+    expect(text).toContain('Tried bash, then sh');
+    expect(text).toContain(`kubectl debug -it -n ${world.namespace} no-shell`);
+    await page.getByRole('button', { name: 'Reconnect' }).waitFor();
+    await screenshot(page, 'explorer-terminal-no-shell');
+    console.log(`explorer: the no-shell message showed ${Date.now() - begun} ms after the pod was created`);
+  });
+
   it('looks right dark and at phone width, and shows an empty view as what to do', async () => {
     const dark = await newContext(browser, stack.consoleUrl, 'dark');
     const darkPage = await dark.newPage();
@@ -236,5 +281,16 @@ describe('explorer: a cluster as a developer', () => {
     await page.getByText('You may not see this object').waitFor();
     expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
     await screenshot(page, 'explorer-object-forbidden');
+  });
+
+  it('opens no terminal where RBAC denies pods/exec, and says what to ask for', async () => {
+    await page.goto(execHref(world.agentId, { ns: world.forbiddenNamespace, pod: 'hidden-db' }));
+    const alert = page.getByRole('alert').filter({ hasText: 'does not allow a terminal' });
+    await alert.waitFor();
+    expect(await alert.innerText()).toContain(
+      `create pods/exec in the namespace ${world.forbiddenNamespace}`,
+    );
+    expect(await page.getByRole('application', { name: /Terminal in container/ }).count()).toBe(0);
+    await screenshot(page, 'explorer-terminal-forbidden');
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } 
 import { LoginPage } from './pages/login-page';
 import { kasSession, registerAgent } from './support/kas-api';
 import { launchChromium, newContext, screenshot } from './support/browser';
+import { expectNoHorizontalOverflow } from './support/overflow';
 import { adminPassword, adminUsername, startStack, type Stack } from './support/stack';
 
 const phone = { width: 390, height: 844 };
@@ -22,39 +23,6 @@ const pages = [
   { link: 'Users', heading: 'Users', path: '/admin/users' },
   { link: 'Audit log', heading: 'Audit log', path: '/admin/audit' },
 ];
-
-/** How wide the page is, and (to name the culprit in a failure) the innermost elements reaching past the window. */
-async function horizontalOverflow(
-  page: Page,
-): Promise<{ scrollWidth: number; innerWidth: number; widest: string[] }> {
-  // A string, evaluated in the page: the test runs in Node, without DOM types.
-  return page.evaluate<{ scrollWidth: number; innerWidth: number; widest: string[] }>(`(() => {
-    const scrollsOwnBox = (e) => {
-      for (let p = e.parentElement; p; p = p.parentElement)
-        if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
-      return false;
-    };
-    const past = [...document.querySelectorAll('body *')].filter(
-      (e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !scrollsOwnBox(e),
-    );
-    const innermost = past.filter((e) => !past.some((o) => o !== e && e.contains(o)));
-    return {
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
-      widest: innermost.slice(0, 5).map(
-        (e) => e.tagName.toLowerCase() + (e.getAttribute('role') ? '[role=' + e.getAttribute('role') + ']' : '') + ' "' + (e.textContent ?? '').trim().slice(0, 40) + '" ' + Math.round(e.getBoundingClientRect().right),
-      ),
-    };
-  })()`);
-}
-
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth, widest } = await horizontalOverflow(page);
-  expect(
-    scrollWidth,
-    `${new URL(page.url()).pathname} is ${scrollWidth} px wide in a ${innerWidth} px window: ${widest.join('; ')}`,
-  ).toBeLessThanOrEqual(innerWidth);
-}
 
 async function signIn(page: Page): Promise<void> {
   await page.goto('/login');

@@ -37,7 +37,7 @@ const SCROLL_AND_MEASURE = `(async () => {
   return max;
 })()`;
 /** The list's footer ("10000 objects", "1 of 10000 objects match"): reading its text costs no layout. */
-const FOOTER = '[role=table] p[aria-live=polite]';
+const FOOTER = 'p[data-list-footer]';
 /**
  * Runs in every page before its scripts: records when the first list row enters the DOM and when the footer counts
  * every pod, in ms since the navigation started (performance.now()'s origin). Measured in the page, not by polling

@@ -6,7 +6,12 @@
 import { randomBytes } from 'node:crypto';
 
 import { RestClient } from '@mooring/kas/testing/api-client';
-import { createFreshNamespace, deleteNamespace, kubectl } from '@mooring/kube-dev/testing';
+import {
+  createFreshNamespace,
+  deleteNamespace,
+  kubectl,
+  type KubectlRunOptions,
+} from '@mooring/kube-dev/testing';
 import { until } from '@mooring/modules/shared/testing/until';
 
 import { startAgentk, type AgentkProcess } from './agentk';
@@ -28,8 +33,8 @@ export interface DeveloperWorld {
   stop(): Promise<void>;
 }
 
-export async function kubectlOk(args: string[]): Promise<string> {
-  const result = await kubectl(args);
+export async function kubectlOk(args: string[], options: KubectlRunOptions = {}): Promise<string> {
+  const result = await kubectl(args, options);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
 }

@@ -7,8 +7,14 @@ export { reapOrphanedClusters } from './orphans';
 export type { StartClusterOptions } from './cluster';
 export { clusterInfo } from './cluster-info';
 export type { KubeCluster, KubeClusterInfo } from './cluster-info';
-export { appendPodLog, forwardPodPort, podLogPath } from './pod-io';
-export type { AppendPodLogOptions, ForwardPodPortOptions, PodRef, PortForwardTarget } from './pod-io';
+export { appendPodLog, forwardPodPort, podLogPath, setPodExec } from './pod-io';
+export type {
+  AppendPodLogOptions,
+  ForwardPodPortOptions,
+  PodRef,
+  PortForwardTarget,
+  SetPodExecOptions,
+} from './pod-io';
 export { criLogLine } from './cri-log';
 export { runKubectl, kubectlOrThrow } from './kubectl';
 export type { KubectlOptions, KubectlResult } from './kubectl';

@@ -38,6 +38,14 @@ export function defaultExecIdentity(): ExecIdentity | undefined {
   return process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
 }
 
+/** The environment of every exec'd command (kwok adds it to its own). */
+export function localExecEnvs(execWorkDir: string): { name: string; value: string }[] {
+  return [
+    { name: 'HOME', value: execWorkDir },
+    { name: 'PATH', value: '/usr/local/bin:/usr/bin:/bin' },
+  ];
+}
+
 /**
  * kwok's `--config`: cluster-wide defaults so every pod answers exec, logs and attach. Per-pod
  * Logs/Attach/PortForward custom resources (see pod-io.ts) take precedence over these.
@@ -54,10 +62,7 @@ export function kwokConfigYaml(layout: ClusterLayout, execAs: ExecIdentity | und
           {
             local: {
               workDir: layout.execWorkDir,
-              envs: [
-                { name: 'HOME', value: layout.execWorkDir },
-                { name: 'PATH', value: '/usr/local/bin:/usr/bin:/bin' },
-              ],
+              envs: localExecEnvs(layout.execWorkDir),
               ...(execAs ? { securityContext: { runAsUser: execAs.uid, runAsGroup: execAs.gid } } : {}),
             },
           },

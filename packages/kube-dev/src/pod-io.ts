@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { KubeClusterInfo } from './cluster-info';
 import { criLogLine } from './cri-log';
 import { kubectlOrThrow, runKubectl } from './kubectl';
+import { defaultExecIdentity, localExecEnvs } from './kwok';
 import { httpGet } from './net';
 
 /**
@@ -226,4 +227,46 @@ export async function forwardPodPort(cluster: ClusterForPods, options: ForwardPo
   });
   // kwok sees the rule through its watch, normally within milliseconds; there is no API to ask it.
   await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+export interface SetPodExecOptions {
+  namespace: string;
+  pod: string;
+  /** Where the command runs; a directory that does not exist makes every command fail to start. */
+  workDir: string;
+  /** Default: the ClusterExec's (HOME, PATH). */
+  envs?: { name: string; value: string }[];
+}
+
+/**
+ * Gives one pod its own kwok Exec rule instead of the cluster-wide ClusterExec (kwok.ts), e.g. to make exec into it
+ * fail. kwok resolves the command on its own PATH (Go's exec.Command), not on the rule's: a PATH in `envs` reaches
+ * the command's environment but cannot hide a program from kwok. The rule keeps the ClusterExec's user.
+ */
+export async function setPodExec(
+  cluster: ClusterForPods & Pick<KubeClusterInfo, 'execWorkDir'>,
+  options: SetPodExecOptions,
+): Promise<void> {
+  checkRef(options);
+  const execAs = defaultExecIdentity();
+  const manifest = stringify({
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'Exec',
+    metadata: { name: options.pod, namespace: options.namespace },
+    spec: {
+      execs: [
+        {
+          local: {
+            workDir: options.workDir,
+            envs: options.envs ?? localExecEnvs(cluster.execWorkDir),
+            ...(execAs ? { securityContext: { runAsUser: execAs.uid, runAsGroup: execAs.gid } } : {}),
+          },
+        },
+      ],
+    },
+  });
+  await kubectlOrThrow(cluster.kubectlPath, ['apply', '-f', '-'], {
+    kubeconfig: cluster.kubeconfigPath,
+    stdin: manifest,
+  });
 }

@@ -90,11 +90,15 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
     ? !namespaces.access.actsAsAgent && namespaces.access.namespaces !== null
     : false;
   const namespaceOptions = useMemo(() => {
-    if (namespaces.access?.namespaces) return [...namespaces.access.namespaces];
-    return namespaces.rows.map((r) => r.name).sort();
-  }, [namespaces.access, namespaces.rows]);
-  // Nodes are cluster-wide: a user who may only see some namespaces is not offered them.
-  const views = EXPLORER_VIEWS.filter((v) => !(v === 'nodes' && restricted));
+    const names = namespaces.access?.namespaces
+      ? [...namespaces.access.namespaces]
+      : namespaces.rows.map((r) => r.name).sort();
+    // The address's namespace is shown before the list arrives (else the picker says "All namespaces" meanwhile).
+    return ns && !names.includes(ns) ? [ns, ...names] : names;
+  }, [namespaces.access, namespaces.rows, ns]);
+  // Nodes are cluster-wide: a user who may only see some namespaces is not offered them, nor is anyone before the
+  // cluster has said which namespaces they may see (a link that then vanishes).
+  const views = EXPLORER_VIEWS.filter((v) => !(v === 'nodes' && (restricted || !namespaces.access)));
 
   const viewKinds = useMemo(
     () => viewResources(view, RESOURCE_PATTERN.test(crd) ? crd : undefined),

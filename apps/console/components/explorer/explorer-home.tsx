@@ -12,6 +12,7 @@ import { useObjectList } from '../../lib/explorer/use-object-list';
 import { useLiveAgents, type AgentRow } from '../../lib/live';
 import { usePageTitle } from '../../lib/page-title';
 import { useTRPC } from '../../lib/trpc';
+import { plural } from './detail/status-words';
 
 function ClusterHealth({ agentId }: { agentId: number }) {
   const trpc = useTRPC();
@@ -27,7 +28,7 @@ function ClusterHealth({ agentId }: { agentId: number }) {
   const phases = Object.entries(pods.byPhase).sort(([a], [b]) => a.localeCompare(b));
   return (
     <p className="flex flex-wrap gap-1.5 text-xs" aria-label="Health">
-      <Badge tone="muted">{pods.total} pods</Badge>
+      <Badge tone="muted">{plural(pods.total, 'pod')}</Badge>
       {phases.map(([phase, n]) => (
         <Badge
           key={phase}
@@ -37,10 +38,10 @@ function ClusterHealth({ agentId }: { agentId: number }) {
         </Badge>
       ))}
       <Badge tone={workloadsNotReady.total ? 'warn' : 'ok'}>
-        {workloadsNotReady.total} workloads not ready
+        {plural(workloadsNotReady.total, 'workload')} not ready
       </Badge>
       <Badge tone={warningEvents.lastHour ? 'warn' : 'ok'}>
-        {warningEvents.lastHour} warnings in the last hour
+        {plural(warningEvents.lastHour, 'warning')} in the last hour
       </Badge>
     </p>
   );

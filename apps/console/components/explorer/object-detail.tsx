@@ -56,11 +56,15 @@ export function ObjectDetail({
   agentId,
   object,
   onClose,
+  headingLevel = 'h2',
 }: {
   agentId: number;
   object: ObjectRef;
   onClose?: () => void;
+  /** h1 on the object's own page; h2 in the drawer over a list (whose page has its own h1). */
+  headingLevel?: 'h1' | 'h2';
 }) {
+  const Heading = headingLevel;
   const trpc = useTRPC();
   const now = useNow();
   const search = useSearchParams();
@@ -130,12 +134,12 @@ export function ObjectDetail({
     <article className="space-y-4" aria-label={`${object.resource} ${object.name}`}>
       <header className="flex flex-wrap items-start justify-between gap-2">
         <div>
-          <h2 className="text-lg font-semibold break-all">
+          <Heading className="text-lg font-semibold break-all">
             <span className="text-sm font-normal text-zinc-600 dark:text-zinc-400">
               {kind || object.resource}{' '}
             </span>
             {object.name}
-          </h2>
+          </Heading>
           {ns ? (
             <p className="text-xs text-zinc-600 dark:text-zinc-400">
               in namespace{' '}

@@ -10,6 +10,7 @@ import { filterRows } from '../../lib/explorer/row-filter';
 import { duration } from '../../lib/time';
 import { useNow } from '../../lib/use-now';
 import type { ListColumn } from './views';
+import { plural } from './detail/status-words';
 
 export interface TableRow extends ObjectRow {
   /** Which resource the row is of (a view may list several kinds). */
@@ -191,68 +192,72 @@ export function ObjectTable({
   };
 
   return (
-    <div
-      role="table"
-      aria-label={label}
-      aria-rowcount={shown.length + 1}
-      tabIndex={0}
-      onKeyDown={onKey}
-      className="overflow-x-auto rounded border border-zinc-200 focus-visible:outline-2 focus-visible:outline-sky-500 dark:border-zinc-800"
-    >
-      <div role="rowgroup">
-        <div
-          role="row"
-          className="grid items-center gap-3 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 text-xs font-medium text-zinc-600 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-400"
-          style={{ gridTemplateColumns: template }}
-        >
-          {all.map((c) => (
-            <div
-              role="columnheader"
-              key={c.id}
-              aria-sort={sort.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none'}
-            >
-              <button
-                type="button"
-                className="hover:text-zinc-900 dark:hover:text-zinc-100"
-                onClick={() => setSort((s) => ({ id: c.id, desc: s.id === c.id ? !s.desc : false }))}
-              >
-                {c.label}
-                {sort.id === c.id ? <span aria-hidden="true">{sort.desc ? ' ↓' : ' ↑'}</span> : null}
-              </button>
-            </div>
-          ))}
-        </div>
-      </div>
+    // The count below the rows is outside the table: a table holds only rows (ARIA), and the count is announced.
+    <div className="rounded border border-zinc-200 dark:border-zinc-800">
       <div
-        ref={scroller}
-        role="rowgroup"
-        className="relative max-h-[calc(100vh-16rem)] min-h-24 overflow-auto"
-        style={{ height: Math.min(shown.length, 400) * ROW_PX + 2 }}
+        role="table"
+        aria-label={label}
+        aria-rowcount={shown.length + 1}
+        tabIndex={0}
+        onKeyDown={onKey}
+        className="overflow-x-auto rounded focus-visible:outline-2 focus-visible:outline-sky-500"
       >
-        <div style={{ height: virtualizer.getTotalSize() }} className="relative">
-          {virtualizer.getVirtualItems().map((item) => {
-            const row = shown[item.index]!;
-            return (
-              <Row
-                key={item.key}
-                row={row}
-                columns={all}
-                template={template}
-                active={item.index === active}
-                selected={row.uid === selectedUid}
-                top={item.start}
-                onOpen={onOpen}
-              />
-            );
-          })}
+        <div role="rowgroup">
+          <div
+            role="row"
+            className="grid items-center gap-3 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 text-xs font-medium text-zinc-600 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-400"
+            style={{ gridTemplateColumns: template }}
+          >
+            {all.map((c) => (
+              <div
+                role="columnheader"
+                key={c.id}
+                aria-sort={sort.id === c.id ? (sort.desc ? 'descending' : 'ascending') : 'none'}
+              >
+                <button
+                  type="button"
+                  className="hover:text-zinc-900 dark:hover:text-zinc-100"
+                  onClick={() => setSort((s) => ({ id: c.id, desc: s.id === c.id ? !s.desc : false }))}
+                >
+                  {c.label}
+                  {sort.id === c.id ? <span aria-hidden="true">{sort.desc ? ' ↓' : ' ↑'}</span> : null}
+                </button>
+              </div>
+            ))}
+          </div>
+        </div>
+        <div
+          ref={scroller}
+          role="rowgroup"
+          className="relative max-h-[calc(100vh-16rem)] min-h-24 overflow-auto"
+          style={{ height: Math.min(shown.length, 400) * ROW_PX + 2 }}
+        >
+          <div style={{ height: virtualizer.getTotalSize() }} className="relative">
+            {virtualizer.getVirtualItems().map((item) => {
+              const row = shown[item.index]!;
+              return (
+                <Row
+                  key={item.key}
+                  row={row}
+                  columns={all}
+                  template={template}
+                  active={item.index === active}
+                  selected={row.uid === selectedUid}
+                  top={item.start}
+                  onOpen={onOpen}
+                />
+              );
+            })}
+          </div>
         </div>
       </div>
       <p
         className="border-t border-zinc-200 px-3 py-1 text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400"
         aria-live="polite"
+        data-list-footer=""
       >
         {shown.length === rows.length
-          ? `${rows.length} objects`
+          ? plural(rows.length, 'object')
           : `${shown.length} of ${rows.length} objects match`}
       </p>
     </div>

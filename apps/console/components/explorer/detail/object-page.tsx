@@ -2,10 +2,12 @@
 import Link from 'next/link';
 
 import { clusterHref, type ObjectRef } from '../../../lib/explorer/urls';
+import { usePageTitle } from '../../../lib/page-title';
 import { ObjectDetail } from '../object-detail';
 
 /** The detail drawer's content, full width, with breadcrumbs back to the cluster and the namespace. */
 export function ObjectPage({ agentId, object }: { agentId: number; object: ObjectRef }) {
+  usePageTitle(object.name, object.namespace, 'Explorer');
   return (
     <div className="space-y-3">
       <nav aria-label="Breadcrumb" className="text-xs text-zinc-600 dark:text-zinc-400">
@@ -23,7 +25,7 @@ export function ObjectPage({ agentId, object }: { agentId: number; object: Objec
         {' / '}
         <span aria-current="page">{object.name}</span>
       </nav>
-      <ObjectDetail agentId={agentId} object={object} />
+      <ObjectDetail agentId={agentId} object={object} headingLevel="h1" />
     </div>
   );
 }

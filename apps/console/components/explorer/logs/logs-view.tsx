@@ -13,6 +13,7 @@ import { MAX_PODS, podsToFollow, sourceTag, type LogSource } from '../../../lib/
 import { useLogSession } from '../../../lib/explorer/logs/use-log-session';
 import { clusterHref, logsHref, objectHref } from '../../../lib/explorer/urls';
 import { useObjectList } from '../../../lib/explorer/use-object-list';
+import { usePageTitle } from '../../../lib/page-title';
 import { useTRPC } from '../../../lib/trpc';
 import { LogLines } from './log-lines';
 import { LogSearchBox } from './log-search-box';
@@ -150,6 +151,7 @@ export function LogsView({ agentId, initial }: { agentId: number; initial: LogsT
   const multi = useSelectorSources(agentId, ns, many ? selector : undefined, target.container);
   const sources = many ? multi.sources : single.sources;
   const [following, setFollowing] = useState(true);
+  usePageTitle(many ? selector : pod, 'Logs', ns);
   const { session, state } = useLogSession(agentId, sources, {
     follow: !previous,
     previous,

@@ -92,6 +92,9 @@ export function openExecSession(
       const frame = readFrame(event.data);
       if (!frame) return;
       if (frame.channel === CHANNEL.stdout || frame.channel === CHANNEL.stderr) {
+        // The server opens every channel with an empty message (apimachinery's wsstream): that is no sign the shell
+        // started, and counting it would keep a missing bash from falling back to sh.
+        if (frame.payload.length === 0) return;
         if (!sawOutput) {
           sawOutput = true;
           callbacks.started(shell, ws.protocol);
