@@ -23,8 +23,13 @@ export interface KasModuleContext {
   readonly database: OpenedDatabase;
   /** MOORING_SECRET (given or generated and kept in the data dir): 32 bytes. */
   readonly secret: Buffer;
-  /** Aborted when kas begins shutting down; long-lived streams should end on it. */
+  /** Aborted when kas begins shutting down (its drain); long-lived streams should end on it. */
   readonly signal: AbortSignal;
+  /**
+   * How long requests in flight may take to finish once `signal` aborted (MOORING_SHUTDOWN_GRACE): a listener a
+   * module owns stops accepting on the signal and cuts what is left after this long.
+   */
+  readonly shutdownGraceMs: number;
   /**
    * The shared agent gRPC server (the agent listener, MOORING_AGENT_PORT): a module agentk calls registers its
    * services on it in start(); kas binds it once every module has started (only if one registered a service) and
