@@ -287,7 +287,10 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
           const started = performance.now();
           drainDeadline = started + graceMs;
           accepting = false;
-          log.info({ grace_ms: graceMs }, 'drain: /readyz answers 503 from now on; load balancers send new connections elsewhere');
+          log.info(
+            { grace_ms: graceMs },
+            'drain: /readyz answers 503 from now on; load balancers send new connections elsewhere',
+          );
           const agentConnections = agentServer.drain();
           log.info(
             { agent_connections: agentConnections },

@@ -6,13 +6,14 @@
 //   at once: Node's own http.Server.close() drops idle keep-alive connections immediately, and a client that is
 //   sending its next request on one at that moment gets a reset it cannot tell from a failure.
 // - HTTP/2: GOAWAY twice, as nghttp2's shutdown notice: first with the largest stream id (no new streams, please),
-//   then, after a ping's round trip, with the last stream kas saw, so no stream the client sent meanwhile is refused.
+//   then, after a ping's round trip and at least a second, with the last stream kas saw, so a stream the client
+//   sent meanwhile is served, not refused.
 // - Upgraded connections (exec, port-forward) are requests in flight: they keep going until they end or the grace
 //   period does.
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import http2, { type Http2SecureServer, type Http2Server, type Http2Session } from 'node:http2';
 import { Server as NetServer, type Socket } from 'node:net';
-import { Server as TlsServer } from 'node:tls';
+import { Server as TlsServer, type TLSSocket } from 'node:tls';
 
 export type DrainableServer = HttpServer | Http2SecureServer | Http2Server;
 
@@ -23,6 +24,8 @@ const SWEEP_MS = 100;
 const SHUTDOWN_NOTICE_STREAM_ID = 2 ** 31 - 1;
 /** An HTTP/2 client that does not answer the ping gets the final GOAWAY after this long anyway. */
 const PING_WAIT_MS = 2_000;
+/** The final GOAWAY comes no sooner than this after the notice. */
+const FINAL_GOAWAY_DELAY_MS = 1_000;
 
 export interface ConnectionTracker {
   /** True once close() was called. */
@@ -77,16 +80,23 @@ export function trackConnections(
     return state;
   };
   const track = (socket: Socket) => void stateOf(socket);
+  const isHttp1Server = server instanceof http.Server;
   server.on('connection', (socket: Socket) => {
     tcpSockets.add(socket);
     socket.once('close', () => tcpSockets.delete(socket));
-    if (!(server instanceof TlsServer)) track(socket);
+    // A plain HTTP/2 server's connections are all sessions; a TLS server's are tracked once ALPN chose.
+    if (isHttp1Server) track(socket);
+    else if (!(server instanceof TlsServer)) stateOf(socket).exempt = true;
   });
-  if (server instanceof TlsServer) server.on('secureConnection', track);
+  // By ALPN, not by the 'session' event: a session's `socket` is a proxy object, not the TLS socket requests see.
+  if (server instanceof TlsServer)
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.alpnProtocol === 'h2') stateOf(socket).exempt = true;
+      else track(socket);
+    });
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
-    if (session.socket) stateOf(session.socket as Socket).exempt = true;
     if (closing) goAway(session);
   });
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -158,13 +168,30 @@ export function trackConnections(
       session.destroy();
       return;
     }
+    // The final GOAWAY once the ping came back and the client had time to act on the notice: a client's stack may
+    // send its ping answer ahead of requests it had queued (nghttp2 sends PING before new streams), so the ping
+    // alone is no barrier. A stream that still crosses it is refused (REFUSED_STREAM: never processed, safe to retry).
+    let acked = false;
+    let waited = false;
     const final = () => {
-      clearTimeout(timer);
+      if (!acked || !waited) return;
+      clearTimeout(pingTimer);
       if (!session.closed && !session.destroyed) session.close();
     };
-    const timer = setTimeout(final, PING_WAIT_MS);
-    timer.unref();
-    if (!session.ping(final)) final();
+    const pingTimer = setTimeout(() => {
+      acked = true;
+      final();
+    }, PING_WAIT_MS);
+    pingTimer.unref();
+    setTimeout(() => {
+      waited = true;
+      final();
+    }, FINAL_GOAWAY_DELAY_MS).unref();
+    const onAck = () => {
+      acked = true;
+      final();
+    };
+    if (!session.ping(onAck)) onAck();
   }
 }
 

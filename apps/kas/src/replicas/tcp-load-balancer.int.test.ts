@@ -138,6 +138,20 @@ describe('TCP load balancer', () => {
     }
   });
 
+  it('replays to the next ready replica what the client sent when one resets the connection before answering', async () => {
+    const a = await fakeReplica('a');
+    const b = await fakeReplica('b');
+    const balancer = await startBalancer([a, b]);
+    // a accepts and resets at once, as a stopping kas does with connections still in its accept queue.
+    a.echo.removeAllListeners('connection');
+    a.echo.on('connection', (socket: net.Socket) => socket.resetAndDestroy());
+    for (let i = 0; i < 4; i++) {
+      const c = await connect(balancer.ports.echo!);
+      expect(await c.say(`hello ${i}`)).toBe(`b:hello ${i}`);
+      c.socket.destroy();
+    }
+  });
+
   it('passes a half-close on and refuses clients when no replica is ready', async () => {
     const a = await fakeReplica('a');
     const balancer = await startBalancer([a]);

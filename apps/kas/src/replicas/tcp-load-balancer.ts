@@ -3,12 +3,15 @@
 // the next ready replica, round robin. A replica is ready while its /readyz answers 200; it is asked every
 // `healthIntervalMs`, one check at a time, each bounded by `healthTimeoutMs`. A replica that turns not ready (a
 // drain) gets no new connections and keeps the ones it has: kas itself tells their clients to go (GOAWAY,
-// `Connection: close`). A connection a replica refuses (it closed its listener before the next check) is tried on
-// the next ready replica; no byte has been sent then, so nothing is replayed.
+// `Connection: close`). A connection a replica refuses or resets before its first byte (it closed its listener
+// before the next check) is tried on the next ready replica.
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { z } from 'zod';
+
+/** What a client may send before the replica's first byte and still be replayed to another replica. */
+const MAX_REPLAY_BYTES = 64 * 1024;
 
 export interface LoadBalancerReplica {
   /** Shown in logs and status, e.g. "kas-1". */
@@ -28,6 +31,8 @@ const optionsSchema = z.object({
   healthIntervalMs: z.number().int().min(10).max(60_000).default(500),
   healthTimeoutMs: z.number().int().min(10).max(60_000).default(1_000),
   connectTimeoutMs: z.number().int().min(10).max(60_000).default(5_000),
+  /** Try the next replica when one closes a connection before its first byte (see forward()). */
+  failoverBeforeAnswer: z.boolean().default(true),
   /** Client connections per service at once; more are refused (the balancer's memory is bounded by it). */
   maxConnections: z.number().int().min(1).max(100_000).default(10_000),
 });
@@ -155,41 +160,99 @@ export async function startTcpLoadBalancer(
   function forward(service: string, client: net.Socket): void {
     open.add(client);
     client.once('close', () => open.delete(client));
-    client.on('error', () => client.destroy());
-    const tryNext = (remaining: Replica[]) => {
+    // Until the replica's first byte, the client's bytes are kept (bounded) so a replica that closes or resets the
+    // connection before answering can be replaced by the next one: a connection still in a stopping replica's
+    // accept queue is reset when its listener closes. Safe for TLS (a server answers the ClientHello before it can
+    // act on a request), which is what the balancer carries.
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let replayable = o.failoverBeforeAnswer;
+    let clientEnded = false;
+    let upstream: net.Socket | null = null;
+    const onClientData = (chunk: Buffer) => {
+      if (replayable) {
+        keptBytes += chunk.length;
+        if (keptBytes > MAX_REPLAY_BYTES) {
+          replayable = false;
+          kept.length = 0;
+        } else kept.push(chunk);
+      }
+      if (upstream && !upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    };
+    const onClientEnd = () => {
+      clientEnded = true;
+      upstream?.end();
+    };
+    const onClientError = () => {
+      client.destroy();
+      upstream?.destroy();
+    };
+    client.on('data', onClientData);
+    client.once('end', onClientEnd);
+    client.on('error', onClientError);
+
+    const attempt = (remaining: Replica[]) => {
       const replica = remaining[0];
       if (!replica || stopped || client.destroyed) {
         client.destroy();
         return;
       }
-      const upstream = net.connect({
+      const socket = net.connect({
         host: replica.spec.host ?? '127.0.0.1',
         port: replica.spec.ports[service]!,
         allowHalfOpen: true,
       });
-      open.add(upstream);
-      upstream.once('close', () => open.delete(upstream));
+      upstream = null;
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
       const connectTimer = setTimeout(
-        () => upstream.destroy(new Error(`no connection within ${o.connectTimeoutMs} ms`)),
+        () => socket.destroy(new Error(`no connection within ${o.connectTimeoutMs} ms`)),
         o.connectTimeoutMs,
       );
-      const onConnectError = () => {
+      let connected = false;
+      let answered = false;
+      let failed = false;
+      const failedBeforeAnswer = () => {
         clearTimeout(connectTimer);
-        upstream.destroy();
-        tryNext(remaining.slice(1));
+        if (answered || failed) return;
+        failed = true;
+        socket.destroy();
+        if (connected) replica.connections[service]!--;
+        // Refused (nothing sent) or closed before answering (what was sent is replayed to the next replica).
+        if (!connected || replayable) attempt(remaining.slice(1));
+        else client.destroy();
       };
-      upstream.once('error', onConnectError);
-      upstream.once('connect', () => {
+      socket.once('error', failedBeforeAnswer);
+      socket.once('close', failedBeforeAnswer);
+      socket.once('connect', () => {
         clearTimeout(connectTimer);
-        upstream.off('error', onConnectError);
+        connected = true;
         replica.connections[service]!++;
         replica.forwarded[service]!++;
-        upstream.once('close', () => replica.connections[service]!--);
-        splice(client, upstream);
+        upstream = socket;
+        for (const chunk of kept) socket.write(chunk);
+        if (clientEnded) socket.end();
         client.resume();
       });
+      socket.once('data', (first: Buffer) => {
+        // The replica answered: from here on the bytes just flow, and this connection stays with this replica.
+        answered = true;
+        socket.off('error', failedBeforeAnswer);
+        socket.off('close', failedBeforeAnswer);
+        socket.once('close', () => replica.connections[service]!--);
+        client.off('data', onClientData);
+        client.off('end', onClientEnd);
+        client.off('error', onClientError);
+        kept.length = 0;
+        client.write(first);
+        splice(client, socket, clientEnded);
+      });
+      // Paused until 'data' above is set: the first chunk must not be lost.
     };
-    tryNext(candidates(service));
+    attempt(candidates(service));
   }
 
   for (const [service, port] of Object.entries(o.services)) {
@@ -245,8 +308,9 @@ export async function startTcpLoadBalancer(
  * Bytes both ways with backpressure (pipe); an end (FIN) is passed on as an end, so each side may half-close; an
  * error or a reset on one side resets the other.
  */
-function splice(a: net.Socket, b: net.Socket): void {
-  a.pipe(b);
+function splice(a: net.Socket, b: net.Socket, aEnded: boolean): void {
+  // `a` already ended: its end was passed on before the splice.
+  if (!aEnded) a.pipe(b);
   b.pipe(a);
   const cut = (other: net.Socket) => () => other.destroy();
   a.on('error', cut(b));

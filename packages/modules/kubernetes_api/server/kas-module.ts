@@ -115,12 +115,14 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
           'drain: the Kubernetes API proxy stopped accepting; HTTP/1.1 clients get Connection: close, HTTP/2 clients GOAWAY; requests in flight may finish',
         );
         const started = performance.now();
-        draining = running.stop(graceMs).then(() =>
-          ctx.logger.info(
-            { drain_ms: Math.round(performance.now() - started) },
-            'drain: the Kubernetes API proxy closed its last connection',
-          ),
-        );
+        draining = running
+          .stop(graceMs)
+          .then(() =>
+            ctx.logger.info(
+              { drain_ms: Math.round(performance.now() - started) },
+              'drain: the Kubernetes API proxy closed its last connection',
+            ),
+          );
       };
       if (ctx.signal?.aborted) drain();
       else ctx.signal?.addEventListener('abort', drain, { once: true });
