@@ -57,6 +57,18 @@ describe('loadConfig', () => {
     expect([proxyPortOf(config), config.privateApiPort]).toEqual([9004, 9005]);
   });
 
+  it('reads the drain grace period in seconds and names the range when it is out of it', () => {
+    expect(loadConfig({}, []).shutdownGrace).toBe(30);
+    expect(loadConfig({ MOORING_SHUTDOWN_GRACE: '2.5' }, []).shutdownGrace).toBe(2.5);
+    expect(loadConfig({}, ['--shutdown-grace', '0']).shutdownGrace).toBe(0);
+    expect(() => loadConfig({ MOORING_SHUTDOWN_GRACE: '-1' }, [])).toThrow(
+      /MOORING_SHUTDOWN_GRACE.*expected a number of seconds between 0 and 3600/,
+    );
+    expect(() => loadConfig({ MOORING_SHUTDOWN_GRACE: 'soon' }, [])).toThrow(
+      /expected a number of seconds between 0 and 3600/,
+    );
+  });
+
   it('ignores the -- separator pnpm may pass through', () => {
     expect(loadConfig({}, ['--', '--api-port', '0']).apiPort).toBe(0);
   });

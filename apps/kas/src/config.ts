@@ -267,6 +267,17 @@ const settings = {
       'TLS and gRPC listeners: a connection that completes no handshake or makes no call within this time is closed',
     schema: milliseconds.default(20_000),
   },
+  shutdownGrace: {
+    env: 'MOORING_SHUTDOWN_GRACE',
+    flag: '--shutdown-grace',
+    description:
+      'seconds a stopping kas (SIGTERM) gives requests in flight, agent calls and console streams to finish after /readyz turned 503; what is still open then is cut',
+    schema: z.coerce
+      .number({ error: 'expected a number of seconds between 0 and 3600' })
+      .min(0, 'expected a number of seconds between 0 and 3600')
+      .max(3600, 'expected a number of seconds between 0 and 3600')
+      .default(30),
+  },
   tokenRateLimitPerMinute: {
     env: 'MOORING_TOKEN_RATE_LIMIT_PER_MINUTE',
     flag: '--token-rate-limit-per-minute',

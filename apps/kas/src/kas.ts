@@ -49,7 +49,11 @@ export interface RunningKas {
   provided: Provided;
   /** REST routes as served, for docs and tests. */
   routes: readonly RestRoute[];
-  /** Graceful: /readyz turns 503, modules stop, listeners finish in-flight requests, DB closes. */
+  /**
+   * The drain (SIGTERM): /readyz turns 503, agents get GOAWAY, the proxy and console API stop accepting and send
+   * keep-alive clients elsewhere, requests in flight get MOORING_SHUTDOWN_GRACE to finish, modules stop, the
+   * database closes. Called again, returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -63,6 +67,10 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
   const cleanups: (() => Promise<void>)[] = [];
   const shutdown = new AbortController();
   let accepting = true;
+  const graceMs = Math.round(config.shutdownGrace * 1000);
+  /** Set when the drain begins: every later step gets what is left of the one grace period. */
+  let drainDeadline = Infinity;
+  const graceLeft = () => Math.max(0, Math.min(graceMs, drainDeadline - performance.now()));
   const runCleanups = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
@@ -73,6 +81,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     }
   };
 
+  let drainApi: () => Promise<void> = async () => {};
   const modules = options.modules ?? defaultModules();
   // Every module's settings were checked with kas's (loadConfig given the same modules) before anything binds.
   for (const module of modules) if (module.settings) settingValues(module.settings, config);
@@ -144,6 +153,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       timeouts,
     });
     const observabilityPort = await bind(observability, config.observabilityPort, 'observability');
+    // Closed last: a load balancer keeps reading /readyz (503) until the end of the drain.
     cleanups.push(() => closeGracefully(observability, 2_000));
 
     const provided = new Provided();
@@ -187,7 +197,10 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       secureCookies: config.consoleUrl?.startsWith('https:') ?? false,
     });
     const apiPort = await bind(api, config.apiPort, 'console API');
-    cleanups.push(() => closeGracefully(api, 10_000));
+    // The drain starts it (beside the proxy's); the cleanup waits for it.
+    let apiClosed: Promise<void> | undefined;
+    drainApi = () => (apiClosed ??= closeGracefully(api, graceLeft()));
+    cleanups.push(() => drainApi());
 
     const ports: RunningKas['ports'] = { api: apiPort, observability: observabilityPort };
     const urls: RunningKas['urls'] = {
@@ -228,7 +241,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       timeouts,
     });
     // Pushed before the modules, so it runs after they stopped: they close idle streams, then calls in flight drain.
-    cleanups.push(() => agentServer.stop());
+    cleanups.push(() => agentServer.stop(graceLeft()));
 
     for (const module of modules) {
       const ctx: KasModuleContext = {
@@ -241,6 +254,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         secret,
         certificates,
         signal: shutdown.signal,
+        shutdownGraceMs: graceMs,
         addReadinessCheck: (check) => readinessChecks.push(check),
         listen: bind,
         provide: (name, value) => {
@@ -275,11 +289,26 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       routes,
       stop() {
         stopping ??= (async () => {
-          log.info('shutting down');
+          const started = performance.now();
+          drainDeadline = started + graceMs;
           accepting = false;
+          log.info(
+            { grace_ms: graceMs },
+            'drain: /readyz answers 503 from now on; load balancers send new connections elsewhere',
+          );
+          const agentConnections = agentServer.drain();
+          log.info(
+            { agent_connections: agentConnections },
+            'drain: sent GOAWAY to every agent connection; agentk reconnects (to another replica behind a load balancer) while its calls here finish',
+          );
+          // Modules with listeners (the proxy) begin their drains on the signal; long-lived streams end on it.
           shutdown.abort();
+          void drainApi();
+          log.info(
+            'drain: the console API stopped accepting; HTTP/1.1 clients get Connection: close, its streams end',
+          );
           await runCleanups();
-          log.info('stopped');
+          log.info({ drain_ms: Math.round(performance.now() - started) }, 'stopped');
         })();
         return stopping;
       },

@@ -29,8 +29,13 @@ export interface KasModuleContext {
    * PostgreSQL (one CA for every replica). Serve them with ensureStoredCertificate (packages/modules/shared/certificates.ts).
    */
   readonly certificates: CertificateStore;
-  /** Aborted when kas begins shutting down; long-lived streams should end on it. */
+  /** Aborted when kas begins shutting down (its drain); long-lived streams should end on it. */
   readonly signal: AbortSignal;
+  /**
+   * How long requests in flight may take to finish once `signal` aborted (MOORING_SHUTDOWN_GRACE): a listener a
+   * module owns stops accepting on the signal and cuts what is left after this long.
+   */
+  readonly shutdownGraceMs: number;
   /**
    * The shared agent gRPC server (the agent listener, MOORING_AGENT_PORT): a module agentk calls registers its
    * services on it in start(); kas binds it once every module has started (only if one registered a service) and

@@ -113,8 +113,26 @@ export interface RunningAgentServer extends AgentServer {
   /** The CA agentk must trust (self-signed mode). */
   readonly caPem: Buffer | null;
   readonly caFile: string | null;
-  /** Refuses new calls and lets calls in flight finish for up to `graceMs`. Modules close their idle streams first. */
+  /**
+   * Begins the drain: stops accepting connections and sends every agent connection GOAWAY, so agentk opens its next
+   * calls on a new connection (through a load balancer: to another replica) while the calls and tunnels on this one
+   * go on until they end or stop() cuts them. Returns how many connections were told.
+   */
+  drain(): number;
+  /**
+   * Drains (if drain() was not called) and waits up to `graceMs` for the connections to close: modules close their
+   * idle streams first, calls in flight end; then what is left is cut.
+   */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** Agent connections open on the listener (grpc-js keeps them per HTTP/2 server; not public API). */
+function openSessions(server: Server): number {
+  const servers = (server as unknown as { http2Servers?: Map<unknown, { sessions?: Set<unknown> }> })
+    .http2Servers;
+  let sessions = 0;
+  for (const entry of servers?.values() ?? []) sessions += entry.sessions?.size ?? 0;
+  return sessions;
 }
 
 export function createAgentServer(options: AgentServerOptions): RunningAgentServer {
@@ -173,6 +191,12 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
   });
   let bound: { port: number; url: string; caPem: Buffer | null; caFile: string | null } | null = null;
   let stopped: Promise<void> | null = null;
+  /** Settles once every agent connection closed after the GOAWAY (grpc-js's tryShutdown). */
+  let drained: Promise<void> | null = null;
+  const drain = () => {
+    drained ??= new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    return drained;
+  };
   const boundOrThrow = () => {
     if (!bound) throw new Error('the agent server has not started yet');
     return bound;
@@ -245,22 +269,31 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
     get caFile() {
       return boundOrThrow().caFile;
     },
+    drain() {
+      if (!bound || drained) return 0;
+      const told = openSessions(server);
+      // tryShutdown closes the listener and calls session.close() on each connection: a GOAWAY that lets the
+      // streams on it finish. grpc-js's client retries a call the GOAWAY refused on a new connection by itself.
+      void drain();
+      return told;
+    },
     stop(stopGraceMs = AGENT_SERVER_DEFAULTS.stopGraceMs) {
       stopped ??= (async () => {
         unsubscribeRevoked?.();
         revokedListeners.clear();
         injected.close();
         if (!bound) return;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            server.forceShutdown();
-            resolve();
-          }, stopGraceMs);
-          server.tryShutdown(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          drain(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              server.forceShutdown();
+              resolve();
+            }, stopGraceMs);
+          }),
+        ]);
+        clearTimeout(timer);
       })();
       return stopped;
     },

@@ -1,8 +1,17 @@
-import type { Server as HttpServer } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
+import {
+  connectionTrackerOf,
+  type DrainableServer,
+  trackConnections,
+} from '@mooring/modules/shared/graceful-close';
 
-/** Listens on host:port (0 picks a free port) and resolves with the port actually bound. */
+/**
+ * Listens on host:port (0 picks a free port) and resolves with the port actually bound. An HTTP server's connections
+ * are tracked from here on, so closeGracefully knows which are idle.
+ */
 export function listen(server: Server, host: string, port: number): Promise<number> {
+  if (server instanceof http.Server) trackConnections(server);
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -25,25 +34,12 @@ export function listen(server: Server, host: string, port: number): Promise<numb
 }
 
 /**
- * Graceful close: stop accepting, let in-flight requests finish, drop idle keep-alive connections
- * at once, and cut whatever is still open after `graceMs`.
+ * Graceful close (kas's drain): stop accepting, answer keep-alive clients with `Connection: close` (HTTP/1.1) or
+ * GOAWAY (HTTP/2), let in-flight requests finish, close connections once idle, and cut whatever is still open after
+ * `graceMs` (packages/modules/shared/graceful-close.ts).
  */
-export function closeGracefully(server: HttpServer, graceMs = 10_000): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    timer.unref();
-    // A keep-alive connection turns idle once its last response is written; close it then rather
-    // than waiting for the keep-alive timeout.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    sweep.unref();
-    server.close(() => {
-      clearTimeout(timer);
-      clearInterval(sweep);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
+export function closeGracefully(server: DrainableServer, graceMs = 10_000): Promise<void> {
+  return connectionTrackerOf(server).close(graceMs);
 }
 
 /** `http://host:port`, with IPv6 hosts bracketed. */

@@ -31,6 +31,10 @@ export interface ProxyModuleContext {
   readonly certificates?: CertificateStore;
   /** Hands values to the console API (kas's KasModuleContext.provide); absent in tests that start the module bare. */
   provide?(name: string, value: unknown): void;
+  /** Aborted when kas begins to drain: the proxy stops accepting and tells keep-alive clients to reconnect. */
+  readonly signal?: AbortSignal;
+  /** How long requests in flight may take once `signal` aborted (MOORING_SHUTDOWN_GRACE); default 0. */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface KubernetesApiProxyModuleOptions {
@@ -59,6 +63,8 @@ export interface KubernetesApiProxyModuleOptions {
 export function createKubernetesApiProxyModule(options: KubernetesApiProxyModuleOptions) {
   let proxy: KubernetesApiProxy | null = null;
   let unsubscribe: (() => void)[] = [];
+  /** The drain begun when kas's signal aborted; stop() waits for it. */
+  let draining: Promise<void> | null = null;
   return {
     name: 'kubernetes_api',
     settings: kubernetesApiSettings,
@@ -107,12 +113,32 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
       ctx.provide?.(AGENT_KUBE_REQUESTS, {
         request: (agentId, request) => requestThroughAgent(dialer, agentId, request),
       } satisfies AgentKubeRequests);
+      // The drain starts with kas's (not when this module's turn to stop comes), so it runs beside the others'.
+      const running = proxy;
+      const graceMs = ctx.shutdownGraceMs ?? 0;
+      const drain = () => {
+        ctx.logger.info(
+          { connections: running.connections(), grace_ms: graceMs },
+          'drain: the Kubernetes API proxy stopped accepting; HTTP/1.1 clients get Connection: close, HTTP/2 clients GOAWAY; requests in flight may finish',
+        );
+        const started = performance.now();
+        draining = running
+          .stop(graceMs)
+          .then(() =>
+            ctx.logger.info(
+              { drain_ms: Math.round(performance.now() - started) },
+              'drain: the Kubernetes API proxy closed its last connection',
+            ),
+          );
+      };
+      if (ctx.signal?.aborted) drain();
+      else ctx.signal?.addEventListener('abort', drain, { once: true });
       return { ports: { proxy: proxy.port }, urls: { proxy: proxy.url } };
     },
     async stop() {
       for (const stop of unsubscribe) stop();
       unsubscribe = [];
-      await proxy?.stop();
+      await (draining ?? proxy?.stop());
       proxy = null;
     },
   };

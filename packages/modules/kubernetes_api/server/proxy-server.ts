@@ -5,7 +5,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
@@ -33,6 +33,7 @@ import { ProxyHttp2Request, ProxyHttp2Response, type ProxyRequest, type ProxyRes
 import { proxyMetrics, statusCodeLabel, type ProxyMetrics } from './proxy-metrics';
 import { credentialRateKey, unlimited, type RateLimiter } from './rate-limit';
 import { generateSelfSignedTls } from '../../shared/certificates';
+import { trackConnections } from '../../shared/graceful-close';
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from './settings';
 import {
   DEFAULT_EXEC_SESSIONS_PER_USER,
@@ -100,7 +101,14 @@ export interface KubernetesApiProxy {
   recheckCredentials(): void;
   /** Exec and attach sessions `owner` (`user:<id>`) has open. */
   execSessions(owner: string): number;
-  stop(): Promise<void>;
+  /**
+   * Drains: stops accepting, answers HTTP/1.1 keep-alive clients with `Connection: close` and sends HTTP/2 clients
+   * GOAWAY (they reconnect, through a load balancer to another replica), lets requests in flight finish for up to
+   * `graceMs` (default 0: cut at once), then ends what is still open. Called again, returns the same promise.
+   */
+  stop(graceMs?: number): Promise<void>;
+  /** Open client connections, for the drain's log lines. */
+  connections(): number;
 }
 
 export const DEFAULT_PROXY_PORT = 8154;
@@ -327,12 +335,6 @@ export async function startKubernetesApiProxy(
   // idle keep-alive (HTTP/2: a connection with no open stream) and the TLS handshake are timed (requestTimeout 0
   // leaves streamed uploads alone).
   boundHttp2Server(server, timeouts, 0);
-  // Every TCP connection, to end them all at stop (Node's HTTP/2 server has no closeAllConnections).
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
   server.on('secureConnection', (socket: TLSSocket) =>
     metrics.connections.inc({ protocol: socket.alpnProtocol === 'h2' ? 'h2' : 'http/1.1' }),
   );
@@ -362,6 +364,8 @@ export async function startKubernetesApiProxy(
   );
   // No clientError handler: Node's own answers 400, 408 (headers too slow) or 431 (headers too large) and closes.
   // HTTP/2: a stream whose headers exceed the limit is reset (ENHANCE_YOUR_CALM); a broken session is destroyed.
+  // After the request and upgrade listeners, so it sees upgrades (in flight until they end, never closed as idle).
+  const tracker = trackConnections(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -387,12 +391,15 @@ export async function startKubernetesApiProxy(
       for (const recheck of rechecks) recheck();
     },
     execSessions: (owner) => execSessions.count(owner),
-    async stop() {
+    connections: () => tracker.connections(),
+    async stop(graceMs = 0) {
       clearInterval(tlsTimer);
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const entry of active) entry.close();
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      const cut = setTimeout(() => {
+        for (const entry of active) entry.close();
+      }, graceMs);
+      cut.unref();
+      await tracker.close(graceMs);
+      clearTimeout(cut);
     },
   };
 }
