@@ -134,6 +134,8 @@ export function redisTunnelTracker(options: RedisTunnelTrackerOptions): RedisTun
 
   return {
     self,
+    shared: true,
+    ttlMs,
     tick,
     register(agentId) {
       if (!stopped) schedule.add(agentId);

@@ -7,6 +7,10 @@ import type { PodTunnelsListener } from './registry';
 export interface TunnelTracker {
   /** This replica's name, as the other replicas see it in `kasUrlsFor`. */
   readonly self: string;
+  /** Shared by several replicas (Redis): then `liveReplicas` tells which heartbeat. */
+  readonly shared: boolean;
+  /** A replica that stops refreshing drops out after this long (in process: 0). */
+  readonly ttlMs: number;
   /** This replica holds tunnels of the agent (idempotent). */
   register(agentId: number): void;
   /** This replica holds no tunnel of the agent any more (idempotent). */
@@ -29,6 +33,8 @@ export function inProcessTunnelTracker(self: string): TunnelTracker {
   const held = new Set<number>();
   return {
     self,
+    shared: false,
+    ttlMs: 0,
     register: (agentId) => void held.add(agentId),
     unregister: (agentId) => void held.delete(agentId),
     holds: (agentId) => held.has(agentId),
