@@ -11,6 +11,7 @@ import { createConsoleApiServer } from './api/server';
 import { createAuthenticate, createKasServices, ensureAdmin, type KasServices } from './api/services-adapter';
 import { listenerTimeoutsFrom } from '@mooring/modules/shared/listener-timeouts';
 import { openRedisConnection, type RedisConnection } from '@mooring/modules/shared/redis-connection';
+import { relayEventsThroughRedis } from './services/event-relay';
 import { hostname } from 'node:os';
 import type { KasConfig } from './config';
 import { closeGracefully, httpUrl, listen } from './http/listen';
@@ -145,6 +146,11 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       redis = opened;
       cleanups.push(() => opened.close());
       readinessChecks.push({ name: 'redis', check: () => opened.check() });
+      // Configuration and service events reach the other replicas' listeners.
+      const relay = relayEventsThroughRedis(services.events, opened, {
+        log: (level, fields, message) => redisLog[level](fields, message),
+      });
+      cleanups.push(() => relay.stop());
     }
     // This replica's name in connection rows and the tunnel tracker: host and agent port, or host and pid when the
     // port is picked at start.
