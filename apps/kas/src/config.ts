@@ -78,7 +78,7 @@ const settings = {
     ),
     defaultText: 'unset (one replica)',
     description:
-      'Redis shared by several kas replicas: the tunnel tracker (which replica holds which agent); unreachable, kas keeps serving the agents it holds and /readyz names the reason',
+      'Redis shared by several kas replicas: the tunnel tracker, connected-agent info, configuration and service events, the per-credential rate limit; unreachable, kas keeps serving the agents it holds and /readyz names the reason',
   },
   secret: {
     env: 'MOORING_SECRET',
