@@ -89,8 +89,13 @@ describe('the Redis tunnel tracker', () => {
     await a.tick();
     expect(await b.kasUrlsFor(10)).toEqual([]);
     expect(await b.kasUrlsFor(11)).toEqual(['kas-a']);
+    a.register(12);
+    await a.tick();
+    // Not sent yet when A stops (its tunnels closed just before): stop removes it all the same.
+    a.unregister(12);
     await a.stop();
     expect(await b.kasUrlsFor(11)).toEqual([]);
+    expect(await b.kasUrlsFor(12)).toEqual([]);
     expect(await b.liveReplicas()).toEqual(['kas-b']);
   });
 

@@ -163,7 +163,8 @@ export function redisTunnelTracker(options: RedisTunnelTrackerOptions): RedisTun
       await running;
       if (!redis.ready()) return;
       // Remove this replica's entries at once rather than let them expire: its agents dial another replica.
-      const agents = schedule.agents();
+      // Removals not sent yet too: stopping the tunnels just before unregistered their agents.
+      const agents = schedule.written();
       try {
         for (let i = 0; i < agents.length; i += batchSize) {
           const pipeline = redis.client.pipeline();

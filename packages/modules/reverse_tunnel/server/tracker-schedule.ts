@@ -52,6 +52,11 @@ export class TrackerSchedule {
     return [...this.held.keys()];
   }
 
+  /** Every agent with an entry that may still be written: held ones and removals not sent yet. */
+  written(): number[] {
+    return [...this.held.keys(), ...this.removals];
+  }
+
   /** Writes owed at `now`: removals and new entries first, then refreshes due; null when nothing is. */
   nextBatch(now: number): TrackerBatch | null {
     const { batchSize } = this.options;
