@@ -1,6 +1,7 @@
 import type { Server } from 'node:net';
 import type { OpenedDatabase } from '@mooring/db';
 import type { AgentServer } from '@mooring/modules/modserver/index';
+import type { RedisConnection } from '@mooring/modules/shared/redis-connection';
 import type { SettingsTable } from '@mooring/modules/shared/settings';
 import type { CertificateStore } from '@mooring/modules/shared/certificates';
 import type { Registry } from 'prom-client';
@@ -29,6 +30,10 @@ export interface KasModuleContext {
    * PostgreSQL (one CA for every replica). Serve them with ensureStoredCertificate (packages/modules/shared/certificates.ts).
    */
   readonly certificates: CertificateStore;
+  /** The shared Redis (REDIS_URL), unset for a single replica; commands fail fast while it is unreachable. */
+  readonly redis: RedisConnection | undefined;
+  /** This replica's name: in connection rows (kas_replica) and the tunnel tracker. */
+  readonly replica: string;
   /** Aborted when kas begins shutting down (its drain); long-lived streams should end on it. */
   readonly signal: AbortSignal;
   /**

@@ -26,6 +26,11 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
   // Connected pods: from Register heartbeats, configuration streams and the tunnel's pod counts.
   const agentRegistrar = createAgentRegistrarKasModule({
     podTunnels: () => reverseTunnel.tunnels().onPodTunnelsChanged,
+    // With REDIS_URL: pods of replicas that stopped heartbeating are marked disconnected by the live ones.
+    replicas: () => {
+      const tracker = reverseTunnel.tracker();
+      return tracker.shared ? { live: () => tracker.liveReplicas(), expireAfterMs: tracker.ttlMs } : null;
+    },
   });
   const agentConfiguration = createAgentConfigurationKasModule({
     pods: () => agentRegistrar.connectedAgents(),
@@ -38,6 +43,7 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
     connectedAgents: () => agentRegistrar.connectedAgents(),
     streamLimit: (agentId) => reverseTunnel.dialer().streamCounts(agentId).limit,
     proxy: () => kubernetesApi.proxy(),
+    sharedReplicas: () => reverseTunnel.tracker().shared,
   });
   const deps: KasModuleDeps = { dialer: () => reverseTunnel.dialer() };
   return [

@@ -1,9 +1,14 @@
-// Fixed-window rate limits, behind an interface so several kas replicas can later share one budget (e.g. in Redis);
-// this one is in memory. Used by the proxy's per-credential limit and the audit log's cap on security events.
+// Fixed-window rate limits, behind an interface so several kas replicas share one budget in Redis
+// (redis-rate-limiter.ts); this one is in memory. Used by the proxy's per-credential limit and the audit log's cap on security events.
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
-  /** Counts one request for `key` and says whether it is within the budget. */
+  /** Counts one request for `key` and says whether it is within the budget (shared stores answer later). */
+  take(key: string): RateDecision | Promise<RateDecision>;
+}
+
+/** A limiter that answers at once (in memory). */
+export interface WindowRateLimiter extends RateLimiter {
   take(key: string): RateDecision;
 }
 
@@ -21,7 +26,7 @@ export interface WindowRateLimiterOptions {
  * Fixed one-minute windows per key: the first request of a key opens its window, `limit` requests fit in it, the
  * next is refused until the window ends (Retry-After says when). Memory is bounded by `maxKeys`.
  */
-export function windowRateLimiter(options: WindowRateLimiterOptions): RateLimiter {
+export function windowRateLimiter(options: WindowRateLimiterOptions): WindowRateLimiter {
   const windowMs = options.windowMs ?? 60_000;
   const maxKeys = options.maxKeys ?? 100_000;
   const now = options.now ?? Date.now;
@@ -48,4 +53,4 @@ export function windowRateLimiter(options: WindowRateLimiterOptions): RateLimite
 }
 
 /** No limit (e.g. MOORING_TOKEN_RATE_LIMIT_PER_MINUTE=0). */
-export const unlimited: RateLimiter = { take: () => ({ allowed: true }) };
+export const unlimited: WindowRateLimiter = { take: () => ({ allowed: true }) };

@@ -98,4 +98,63 @@ describe('connectedAgentsLiveSource', () => {
     expect(sampler.size).toBe(0);
     expect((await source.states([7]))[0]!.samples.values).toEqual([0]);
   });
+
+  it('adds the pods other replicas hold to snapshots and to published states, newest read winning', async () => {
+    const connected = new ConnectedAgents({
+      recorder: noStorageRecorder,
+      kasReplica: 'kas-b',
+      logger: pino({ level: 'silent' }),
+    });
+    const remote = {
+      podId: 41,
+      podName: 'agentk-on-a',
+      podNamespace: 'mooring-agent',
+      agentVersion: 'v0.1.0',
+      kubernetesVersion: 'v1.36.3',
+      kasReplica: 'kas-a',
+      connectedAt: '2026-12-07T23:00:00.000Z',
+      lastSeenAt: '2026-12-07T23:59:00.000Z',
+      configVersion: 3,
+      streams: { active: 0, idle: 0, limit: 10 },
+    };
+    let elsewhere: (typeof remote)[] = [remote];
+    const source = connectedAgentsLiveSource({
+      connected,
+      visibleAgentIds: async () => new Set([7]),
+      recentActivity: async () => [],
+      streamLimit: 10,
+      minIntervalMs: 0,
+      elsewhere: async (ids) => new Map(ids.map((id) => [id, id === 7 ? elsewhere : []])),
+    });
+    stops.push(
+      () => source.stop(),
+      () => connected.stop(),
+    );
+    const seen: AgentLiveState[] = [];
+    const waiters: (() => void)[] = [];
+    source.agents.subscribe((e) => {
+      if (!('registry' in e.value)) seen.push(e.value);
+      for (const wake of waiters.splice(0)) wake();
+    });
+    const published = async (match: (s: AgentLiveState) => boolean) => {
+      while (!seen.some(match)) await new Promise<void>((resolve) => waiters.push(resolve));
+      return seen.find(match)!;
+    };
+
+    const [snapshot] = await source.states([7]);
+    expect(snapshot!.connections).toEqual([remote]);
+    expect(snapshot!.lastSeenAt).toBe(remote.lastSeenAt);
+    expect(snapshot!.disconnectReason).toBeNull();
+
+    // A local pod connects: the published state has both, the local one first.
+    await connected.heartbeat(7, 1, meta);
+    const both = await published((s) => s.connections.length === 2);
+    expect(both.connections.map((c) => c.kasReplica)).toEqual(['kas-b', 'kas-a']);
+
+    // The pod on A went away (its activity arrived): refresh publishes without it.
+    elsewhere = [];
+    source.refresh(7);
+    const localOnly = await published((s) => s.connections.length === 1 && s !== both);
+    expect(localOnly.connections.map((c) => c.kasReplica)).toEqual(['kas-b']);
+  });
 });

@@ -25,6 +25,12 @@ export interface ConnectedAgentsSourceOptions {
   minIntervalMs?: number;
   /** The active-stream history (tests inject one with their clock). */
   sampler?: StreamSampler;
+  /**
+   * Several replicas (REDIS_URL): the connected pods of these agents held by the other replicas (from the shared
+   * agent_connections rows; a replica that stopped heartbeating has its rows expired). Their stream counts are that
+   * replica's business: shown as 0.
+   */
+  elsewhere?(agentIds: number[]): Promise<Map<number, AgentLiveState['connections']>>;
 }
 
 type RegistryChange = Exclude<AgentsFeedValue, AgentLiveState>;
@@ -48,6 +54,8 @@ function podView(pod: ConnectedPod, streamLimit: number): AgentLiveState['connec
 export function connectedAgentsLiveSource(options: ConnectedAgentsSourceOptions): LiveSource & {
   /** An agent was registered or deleted: sent at once to the viewers who may see it. */
   registryChanged(change: RegistryChange): void;
+  /** Another replica's pods of the agent changed (its activity row arrived): the agent's state is sent again. */
+  refresh(agentId: number): void;
   stop(): void;
 } {
   const { connected } = options;
@@ -70,12 +78,51 @@ export function connectedAgentsLiveSource(options: ConnectedAgentsSourceOptions)
     };
   };
 
+  const withElsewhere = (state: AgentLiveState, pods: AgentLiveState['connections'] | undefined) => {
+    if (!pods?.length) return state;
+    const connections = [...state.connections, ...pods];
+    const seen = connections.reduce<string | null>(
+      (l, p) => (!l || p.lastSeenAt > l ? p.lastSeenAt : l),
+      null,
+    );
+    return {
+      ...state,
+      connections,
+      lastSeenAt: seen && (!state.lastSeenAt || seen > state.lastSeenAt) ? seen : state.lastSeenAt,
+      disconnectReason: null,
+    };
+  };
+
+  // With other replicas, a state is read (their pods) before it is published; only the newest read of an agent
+  // publishes, so a slow read never overwrites a newer state.
+  const reads = new Map<number, number>();
+  let readSeq = 0;
+  const publish = (agentId: number) => {
+    const elsewhere = options.elsewhere;
+    if (!elsewhere) return agents.publish(agentId, stateOf(agentId, undefined));
+    const seq = ++readSeq;
+    reads.set(agentId, seq);
+    elsewhere([agentId]).then(
+      (pods) => {
+        if (reads.get(agentId) !== seq) return;
+        reads.delete(agentId);
+        agents.publish(agentId, withElsewhere(stateOf(agentId, undefined), pods.get(agentId)));
+      },
+      () => {
+        // The database is unreachable: publish what this replica knows.
+        if (reads.get(agentId) !== seq) return;
+        reads.delete(agentId);
+        agents.publish(agentId, stateOf(agentId, undefined));
+      },
+    );
+  };
+
   const unsubscribe = connected.onChange((agentId) => {
     sampler.record(
       agentId,
       connected.list(agentId).reduce((sum, pod) => sum + pod.tunnels.active, 0),
     );
-    agents.publish(agentId, stateOf(agentId, undefined));
+    publish(agentId);
   });
 
   return {
@@ -84,9 +131,13 @@ export function connectedAgentsLiveSource(options: ConnectedAgentsSourceOptions)
     visibleAgentIds: options.visibleAgentIds,
     recentActivity: options.recentActivity,
     async states(agentIds) {
-      const stored = (await options.storedLastSeen?.(agentIds)) ?? new Map<number, Date>();
-      return agentIds.map((id) => stateOf(id, stored.get(id)));
+      const [stored, elsewhere] = await Promise.all([
+        options.storedLastSeen?.(agentIds) ?? new Map<number, Date>(),
+        options.elsewhere?.(agentIds) ?? new Map<number, AgentLiveState['connections']>(),
+      ]);
+      return agentIds.map((id) => withElsewhere(stateOf(id, stored.get(id)), elsewhere.get(id)));
     },
+    refresh: publish,
     registryChanged(change) {
       if (change.registry === 'deleted') sampler.drop(change.agentId);
       agents.publishNow(change.registry === 'deleted' ? change.agentId : change.agent.id, change);

@@ -8,7 +8,7 @@ import type { KasModule } from '../module';
 import { toAgentView } from '../api/operations/agents';
 import type { ActivityEvent as ActivityRow } from '../services/index';
 import { connectedAgentsLiveSource } from './connected-agents-source';
-import type { ActivityEvent, LiveSource } from './live-router';
+import type { ActivityEvent, AgentLiveState, LiveSource } from './live-router';
 
 export const LIVE_SOURCE = 'live';
 export const KUBERNETES_API_PROXY = 'kubernetesApiProxy';
@@ -26,6 +26,8 @@ export interface LiveModuleOptions {
   streamLimit: (agentId: number) => number;
   /** The running proxy, when kas runs one. */
   proxy?: () => ProxyEndpoint | null;
+  /** Several replicas share the tunnel tracker (REDIS_URL): the console then also shows their pods. */
+  sharedReplicas?: () => boolean;
   minIntervalMs?: number;
 }
 
@@ -56,12 +58,39 @@ export function createLiveKasModule(options: LiveModuleOptions): KasModule {
           return rows.map(activityView);
         },
         storedLastSeen: (agentIds) => services.agentConnections.lastSeenByAgent(agentIds),
+        ...(options.sharedReplicas?.() && {
+          // Pods on the other replicas, from the shared connection rows.
+          async elsewhere(agentIds: number[]) {
+            const rows = await services.agentConnections.connectedElsewhere(agentIds, ctx.replica);
+            const byAgent = new Map<number, AgentLiveState['connections']>();
+            for (const row of rows) {
+              const list = byAgent.get(row.agentId) ?? [];
+              list.push({
+                podId: row.id,
+                podName: row.podName,
+                podNamespace: row.podNamespace,
+                agentVersion: row.agentVersion || 'unknown',
+                kubernetesVersion: row.kubernetesVersion || null,
+                kasReplica: row.kasReplica,
+                connectedAt: row.connectedAt.toISOString(),
+                lastSeenAt: row.lastSeenAt.toISOString(),
+                configVersion: row.configVersion,
+                streams: { active: 0, idle: 0, limit: options.streamLimit(row.agentId) },
+              });
+              byAgent.set(row.agentId, list);
+            }
+            return byAgent;
+          },
+        }),
       });
       stops.push(() => source.stop());
       stops.push(
-        services.events.activityRecorded.subscribe((row) =>
-          source.activity.publish(row.agentId, activityView(row)),
-        ),
+        services.events.activityRecorded.subscribe((row) => {
+          source.activity.publish(row.agentId, activityView(row));
+          // A pod came or went, maybe on another replica (events cross replicas with REDIS_URL).
+          if (row.kind === 'agent_connected' || row.kind === 'agent_disconnected')
+            source.refresh(row.agentId);
+        }),
       );
       stops.push(
         services.events.agentCreated.subscribe(({ agent }) => {

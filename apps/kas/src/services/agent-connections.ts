@@ -2,7 +2,7 @@
 // kas replica, config version, last seen). Called by kas itself, so no actor; activity events
 // (agent_connected / agent_disconnected) are written only on transitions, not on every heartbeat.
 import { agentConnections } from '@mooring/db';
-import { and, asc, eq, inArray, isNull, lt, max } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, max, ne, notInArray } from 'drizzle-orm';
 import type { Actor } from './actor';
 import { recordActivity } from './agent-activity';
 import { isUniqueViolation, type ServiceContext } from './context';
@@ -156,6 +156,51 @@ export function createAgentConnectionService(ctx: ServiceContext) {
         .where(and(isNull(agentConnections.disconnectedAt), lt(agentConnections.lastSeenAt, cutoff)));
       for (const pod of stale) await this.markDisconnected(pod, 'no heartbeat');
       return stale.length;
+    },
+
+    /**
+     * Several replicas (REDIS_URL): marks disconnected the pods recorded by replicas that stopped heartbeating — not
+     * in `liveReplicas` and not seen for `seenBeforeMs` (a replica that just started writes its rows before its first
+     * heartbeat). The pods of live replicas are theirs to disconnect. Resolves with how many.
+     */
+    async expireGoneReplicas(liveReplicas: readonly string[], seenBeforeMs: number): Promise<number> {
+      if (liveReplicas.length === 0) return 0;
+      const cutoff = new Date(clock.now().getTime() - seenBeforeMs);
+      const stale = await db
+        .select({
+          agentId: agentConnections.agentId,
+          podNamespace: agentConnections.podNamespace,
+          podName: agentConnections.podName,
+          kasReplica: agentConnections.kasReplica,
+        })
+        .from(agentConnections)
+        .where(
+          and(
+            isNull(agentConnections.disconnectedAt),
+            notInArray(agentConnections.kasReplica, [...liveReplicas]),
+            lt(agentConnections.lastSeenAt, cutoff),
+          ),
+        )
+        .limit(10_000);
+      for (const { kasReplica, ...pod } of stale)
+        await this.markDisconnected(pod, `kas replica ${kasReplica} stopped heartbeating`);
+      return stale.length;
+    },
+
+    /** Internal (no actor): connected pods of these agents recorded by other replicas than `self`, in one query. */
+    async connectedElsewhere(agentIds: readonly number[], self: string): Promise<AgentConnectionInfo[]> {
+      if (agentIds.length === 0) return [];
+      return db
+        .select()
+        .from(agentConnections)
+        .where(
+          and(
+            inArray(agentConnections.agentId, [...agentIds]),
+            isNull(agentConnections.disconnectedAt),
+            ne(agentConnections.kasReplica, self),
+          ),
+        )
+        .orderBy(asc(agentConnections.podNamespace), asc(agentConnections.podName));
     },
 
     /** Pods of an agent (connected first). Needs Developer. */

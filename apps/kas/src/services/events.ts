@@ -32,36 +32,73 @@ export interface AccessChangedEvent {
 
 type Listener<E> = (event: E) => void;
 
+/** Shared by the topics of one ServiceEvents: how deep in deliveries (listeners emitting) we are. */
+interface RelayScope {
+  depth: number;
+}
+
 export class Topic<E> {
   private readonly listeners = new Set<Listener<E>>();
+  private relay: Listener<E> | undefined;
+  constructor(private readonly scope: RelayScope = { depth: 0 }) {}
   subscribe(listener: Listener<E>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
   emit(event: E, onError: (err: unknown) => void): void {
-    for (const l of [...this.listeners]) {
+    // What a listener emits while an event is delivered is derived from it (agentDeleted → accessChanged): every
+    // replica derives it itself from the event it receives, so only events emitted outside a delivery are relayed.
+    if (this.relay && this.scope.depth === 0) {
       try {
-        l(event);
+        this.relay(event);
       } catch (err) {
         onError(err);
       }
     }
+    this.deliver(event, onError);
+  }
+  /** Several replicas (event-relay.ts): every event emitted here is also handed to `relay`. */
+  relayTo(relay: Listener<E> | undefined): void {
+    this.relay = relay;
+  }
+  /** An event another replica emitted: to this process's listeners only. */
+  deliverRemote(event: E, onError: (err: unknown) => void): void {
+    this.deliver(event, onError);
+  }
+  private deliver(event: E, onError: (err: unknown) => void): void {
+    this.scope.depth++;
+    try {
+      for (const l of [...this.listeners]) {
+        try {
+          l(event);
+        } catch (err) {
+          onError(err);
+        }
+      }
+    } finally {
+      this.scope.depth--;
+    }
   }
 }
 
+/**
+ * The event layer. With REDIS_URL every topic's events also reach the other replicas' listeners (event-relay.ts):
+ * a config saved on replica A reaches the agents connected to B.
+ */
 export class ServiceEvents {
-  readonly tokenRevoked = new Topic<TokenRevokedEvent>();
+  private readonly scope: RelayScope = { depth: 0 };
+  readonly tokenRevoked = new Topic<TokenRevokedEvent>(this.scope);
   /** An agent was registered (after commit). */
-  readonly agentCreated = new Topic<AgentCreatedEvent>();
-  readonly agentDeleted = new Topic<AgentDeletedEvent>();
-  readonly configChanged = new Topic<ConfigChangedEvent>();
+  readonly agentCreated = new Topic<AgentCreatedEvent>(this.scope);
+  readonly agentDeleted = new Topic<AgentDeletedEvent>(this.scope);
+  readonly configChanged = new Topic<ConfigChangedEvent>(this.scope);
   /** Every agent_activity row, after the transaction that wrote it committed (recordActivity's callers). */
-  readonly activityRecorded = new Topic<ActivityEvent>();
+  readonly activityRecorded = new Topic<ActivityEvent>(this.scope);
   /**
    * The re-authorization hook: emit it when a viewer's rights may have changed (membership, role, a revoked
    * credential; later logout, session expiry, a disabled user) and their open streams check again.
    */
-  readonly accessChanged = new Topic<AccessChangedEvent>();
+  readonly accessChanged = new Topic<AccessChangedEvent>(this.scope);
   constructor(readonly onListenerError: (err: unknown) => void = () => undefined) {
     // Streams watching a deleted agent end (their authorization now answers 404).
     this.agentDeleted.subscribe(() =>

@@ -79,6 +79,9 @@ export interface CreateServicesOptions {
   usersCanCreateGroups?: boolean;
 }
 
+/** accessChanged's reason when a user's password, tokens or account changed (their cached credentials go). */
+const CREDENTIALS_CHANGED = 'credentials or account changed';
+
 export function createServices(options: CreateServicesOptions) {
   const clock = options.clock ?? systemClock;
   const secret = parseSecret(options.secret);
@@ -98,7 +101,7 @@ export function createServices(options: CreateServicesOptions) {
   const users = createUserService(ctx, {
     onCredentialsChanged: (userId) => {
       personalAccessTokens.invalidateUser(userId);
-      events.accessChangedFor([userId], 'credentials or account changed');
+      events.accessChangedFor([userId], CREDENTIALS_CHANGED);
     },
   });
   const loginThrottle = createLoginThrottle(clock, options.loginThrottle);
@@ -113,6 +116,13 @@ export function createServices(options: CreateServicesOptions) {
   const memberships = createMembershipService(ctx);
   const agentTokens = createAgentTokenService(ctx, { events, options: ttl });
   const agents = createAgentService(ctx, { events, invalidateTokens: (ids) => agentTokens.invalidate(ids) });
+  // Another replica revoked a token or changed a user's credentials (events cross replicas with REDIS_URL,
+  // event-relay.ts): what this replica cached goes too. Here, the services already dropped it (twice is harmless).
+  events.tokenRevoked.subscribe(({ tokenId }) => agentTokens.invalidate([tokenId]));
+  events.accessChanged.subscribe(({ userIds, reason }) => {
+    if (reason === CREDENTIALS_CHANGED && Array.isArray(userIds))
+      for (const userId of userIds) personalAccessTokens.invalidateUser(userId);
+  });
   const configValidator = createConfigValidator(options.configValidator);
   const agentConfigs = createAgentConfigService(ctx, {
     events,

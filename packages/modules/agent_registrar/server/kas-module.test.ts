@@ -23,6 +23,9 @@ describe('agent_registrar kas module', () => {
           expired.push(staleAfterMs);
           return 0;
         },
+        expireGoneReplicas: async () => {
+          throw new Error('one replica: nothing asks which replicas are gone');
+        },
       },
     };
     const agentServer = createAgentServer({
@@ -53,5 +56,50 @@ describe('agent_registrar kas module', () => {
     expect(disconnected).toEqual(['pod-1: kas stopped']);
     await vi.advanceTimersByTimeAsync(5 * STALE_EXPIRY_EVERY_MS);
     expect(expired).toHaveLength(3);
+  });
+
+  it('with several replicas, expires the rows of replicas that stopped heartbeating every TTL, and none while Redis is away', async () => {
+    const calls: string[] = [];
+    let redisUp = true;
+    const services = {
+      agentConnections: {
+        record: async () => ({}),
+        markDisconnected: async () => undefined,
+        expireStale: async () => 0,
+        expireGoneReplicas: async (live: readonly string[], seenBeforeMs: number) => {
+          calls.push(`${live.join(',')} ${seenBeforeMs}`);
+          return 1;
+        },
+      },
+    };
+    const agentServer = createAgentServer({
+      port: 0,
+      tls: { mode: 'insecure' },
+      verifyAgentToken: inTestTokenVerifier({}),
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+    });
+    const module = createAgentRegistrarKasModule({
+      replicas: () => ({
+        live: async () => {
+          if (!redisUp) throw new Error('Redis is not reachable');
+          return ['kas-a', 'kas-b'];
+        },
+        expireAfterMs: 30_000,
+      }),
+    });
+    const config = { agentPort: 0, agentMaxPods: 100 };
+    await module.start({ config, agentServer, services });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(calls).toEqual(['kas-a,kas-b 30000']);
+    redisUp = false;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(1);
+    redisUp = true;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(calls).toHaveLength(2);
+    await module.stop();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(calls).toHaveLength(2);
   });
 });

@@ -34,6 +34,8 @@ export interface AgentRegistrarServices {
     ): Promise<void>;
     /** Marks rows not seen for `staleAfterMs` disconnected; resolves with how many. */
     expireStale(staleAfterMs: number): Promise<number>;
+    /** Marks disconnected the rows of replicas not in `liveReplicas` not seen for `seenBeforeMs`. */
+    expireGoneReplicas(liveReplicas: readonly string[], seenBeforeMs: number): Promise<number>;
   };
   events?: { agentDeleted?: { subscribe(listener: (e: { agentId: number }) => void): () => void } };
 }
@@ -43,6 +45,8 @@ export interface AgentRegistrarModuleContext {
   /** kas's parsed settings, this module's contribution included (settings.ts). */
   config: { agentPort: number };
   agentServer: AgentServer;
+  /** This replica's name (kas: host and agent port); computed from the agent port when unset. */
+  replica?: string;
   services: AgentRegistrarServices;
 }
 
@@ -51,6 +55,11 @@ export interface AgentRegistrarModuleOptions {
   podTunnels?: () => (listener: PodTunnelsListener) => () => void;
   /** A pod with no tunnel for this long is marked disconnected (default 5 s). */
   disconnectAfterMs?: number;
+  /**
+   * Several replicas (the tunnel tracker in Redis): which replicas heartbeat, and after how long one that stopped
+   * counts as gone; their pods are then marked disconnected every `expireAfterMs` at most. Null for one replica.
+   */
+  replicas?: () => { live(): Promise<string[]>; expireAfterMs: number } | null;
   /** Timers for the stale-row expiry (tests inject fake ones). */
   setInterval?: (fn: () => void, ms: number) => { unref?(): unknown };
   clearInterval?: (timer: unknown) => void;
@@ -100,7 +109,7 @@ export function createAgentRegistrarKasModule(
       const running = installAgentRegistrar(ctx.agentServer, {
         recorder,
         // The replica's name as operators see it: host and agent port, or host and pid when the port is picked at start.
-        kasReplica: `${hostname()}:${ctx.config.agentPort || process.pid}`,
+        kasReplica: ctx.replica ?? `${hostname()}:${ctx.config.agentPort || process.pid}`,
         disconnectAfterMs: options.disconnectAfterMs,
         maxPodsPerAgent: settingValues(agentRegistrarSettings, ctx.config).agentMaxPods,
         onPodTunnelsChanged: options.podTunnels?.(),
@@ -118,6 +127,29 @@ export function createAgentRegistrarKasModule(
       }, STALE_EXPIRY_EVERY_MS);
       expiry.unref?.();
       stops.push(() => clearTimer(expiry));
+      // A replica that stopped heartbeating cannot mark its pods disconnected: the live ones do, once its entry
+      // expired. Redis unreachable: nothing is expired (every replica would look gone).
+      const replicas = options.replicas?.();
+      if (replicas) {
+        const gone = setTimer(
+          () => {
+            replicas
+              .live()
+              .then((live) => services.agentConnections.expireGoneReplicas(live, replicas.expireAfterMs))
+              .then((expired) => {
+                if (expired > 0)
+                  logger.info(
+                    { expired },
+                    'marked connections of kas replicas that stopped heartbeating as disconnected',
+                  );
+              })
+              .catch((err: unknown) => logger.warn({ err }, 'expiring connections of gone replicas failed'));
+          },
+          Math.min(STALE_EXPIRY_EVERY_MS, replicas.expireAfterMs),
+        );
+        gone.unref?.();
+        stops.push(() => clearTimer(gone));
+      }
       const agentDeleted = services.events?.agentDeleted;
       if (agentDeleted)
         stops.push(

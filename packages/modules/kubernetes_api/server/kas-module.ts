@@ -8,6 +8,8 @@ import { listenerTimeoutsFrom, type ListenerTimeoutSettings } from '../../shared
 import { AGENT_KUBE_REQUESTS, requestThroughAgent, type AgentKubeRequests } from './agent-request';
 import { cachedAuthenticator } from './authenticator';
 import { startKubernetesApiProxy, type KubernetesApiProxy, type ProxyLog } from './proxy-server';
+import { redisRateLimiter } from '../../shared/redis-rate-limiter';
+import type { RedisConnection } from '../../shared/redis-connection';
 import { unlimited, windowRateLimiter } from './rate-limit';
 import { servicesAuthenticator, type ProxyAuthServices } from './services-authenticator';
 import { kubernetesApiSettings } from './settings';
@@ -29,6 +31,8 @@ export interface ProxyModuleContext {
    * so every replica serves the same CA); kas's KasModuleContext.certificates.
    */
   readonly certificates?: CertificateStore;
+  /** The shared Redis (REDIS_URL): the per-credential rate limit lives there. */
+  readonly redis?: RedisConnection;
   /** Hands values to the console API (kas's KasModuleContext.provide); absent in tests that start the module bare. */
   provide?(name: string, value: unknown): void;
   /** Aborted when kas begins to drain: the proxy stops accepting and tells keep-alive clients to reconnect. */
@@ -104,9 +108,12 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
         log: ctx.logger,
         timeouts: listenerTimeoutsFrom(ctx.config),
         consoleUrl: ctx.config.consoleUrl,
-        rateLimiter: ctx.config.tokenRateLimitPerMinute
-          ? windowRateLimiter({ limit: ctx.config.tokenRateLimitPerMinute })
-          : unlimited,
+        // Several replicas (REDIS_URL) share each credential's budget.
+        rateLimiter: !ctx.config.tokenRateLimitPerMinute
+          ? unlimited
+          : ctx.redis
+            ? redisRateLimiter({ redis: ctx.redis, limit: ctx.config.tokenRateLimitPerMinute })
+            : windowRateLimiter({ limit: ctx.config.tokenRateLimitPerMinute }),
       });
       // The console API's own requests through an agent (SubjectAccessReviews, one object): the same call kind.
       const dialer = options.dialer();

@@ -147,7 +147,7 @@ export async function startKubernetesApiProxy(
     });
     // Without a limit the credential's key (a SHA-256 of its secret) is not worth computing.
     if (rateLimiter === unlimited) return prepared;
-    const decision = rateLimiter.take(credentialRateKey(prepared.credential));
+    const decision = await rateLimiter.take(credentialRateKey(prepared.credential));
     if (!decision.allowed) {
       metrics.rateLimited.inc();
       throw new ProxyFailure(
