@@ -177,8 +177,9 @@ describe('explorer: a cluster as a developer', () => {
     );
     const summary = row.getByRole('list', { name: `Health of ${world.agentName}` });
     await summary.getByText('2 Running').waitFor();
-    expect(await summary.getByText(/^\d+ workloads? not ready/).count()).toBe(1);
-    expect(await summary.getByText(/^\d+ warnings? in the last hour$/).count()).toBe(1);
+    // A row shows short words; each link's name is the whole sentence.
+    expect(await summary.getByRole('link', { name: /^\d+ workloads? not ready$/ }).count()).toBe(1);
+    expect(await summary.getByRole('link', { name: /^\d+ warnings? in the last hour$/ }).count()).toBe(1);
     await screenshot(page, 'overview-cluster-summary');
     await podsBadge.click();
     await page.waitForURL(
@@ -190,6 +191,9 @@ describe('explorer: a cluster as a developer', () => {
   it('lands on my namespaces and opens mine, offering neither the other namespace nor nodes', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Explorer' }).first().click();
     await page.getByRole('heading', { name: 'My namespaces' }).waitFor();
+    // The landing's cards show the same summary (the overview's answer, from the page's cache).
+    await page.locator('[data-summary="pods"]').first().waitFor();
+    await screenshot(page, 'explorer-home');
     await page.getByRole('link', { name: world.namespace, exact: true }).click();
     await page
       .getByRole('table', { name: `Deployments in namespace ${world.namespace}` })
@@ -296,6 +300,9 @@ describe('explorer: a cluster as a developer', () => {
     await darkPage.goto('/login');
     await new LoginPage(darkPage).logIn(world.username, world.password);
     await darkPage.waitForURL((url) => url.pathname === '/');
+    const darkSummary = darkPage.locator(`tr[data-agent="${world.agentName}"] [data-summary="pods"]`);
+    await darkSummary.waitFor();
+    await screenshot(darkPage, 'overview-summary-dark');
     await darkPage.goto(clusterHref(world.agentId, { view: 'pods', ns: world.namespace }));
     await darkPage.getByRole('table', { name: /Pods in/ }).waitFor();
     await screenshot(darkPage, 'explorer-pods-dark');
@@ -304,6 +311,12 @@ describe('explorer: a cluster as a developer', () => {
     await darkPage.goto(clusterHref(world.agentId, { view: 'network', ns: world.namespace }));
     await darkPage.getByText(`No services in namespace ${world.namespace}`).waitFor();
     await screenshot(darkPage, 'explorer-empty-phone-dark');
+    await darkPage.goto('/');
+    await darkSummary.waitFor();
+    await screenshot(darkPage, 'overview-summary-phone-dark');
+    await darkPage.goto(clusterHref(world.agentId, { view: 'crd', ns: world.namespace, resource: crdId }));
+    await darkPage.getByRole('table', { name: `Widgets in namespace ${world.namespace}` }).waitFor();
+    await screenshot(darkPage, 'explorer-crd-phone-dark');
     await dark.close();
   });
 

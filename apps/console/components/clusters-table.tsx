@@ -355,7 +355,8 @@ function ClusterRow({
       data-agent={agent.name}
       data-status={status.kind}
       aria-selected={selected}
-      className="cursor-pointer hover:bg-zinc-50 aria-selected:bg-sky-50 dark:hover:bg-zinc-800/60 dark:aria-selected:bg-sky-950/50"
+      // One line per row: the list is virtualised at a fixed row height, and a narrow screen scrolls sideways.
+      className="cursor-pointer whitespace-nowrap hover:bg-zinc-50 aria-selected:bg-sky-50 dark:hover:bg-zinc-800/60 dark:aria-selected:bg-sky-950/50"
       style={{ height: rowHeight }}
     >
       <td className="px-3 py-1.5">

@@ -16,6 +16,7 @@ const texts = (data: ClusterSummaryData) => summaryItems(data).map((i) => i.text
 describe('summaryItems', () => {
   it('says an empty cluster is empty and healthy, in words', () => {
     expect(texts(base)).toEqual(['0 pods', '0 workloads not ready', '0 warnings in the last hour']);
+    expect(summaryItems(base).map((i) => i.short)).toEqual(['0 pods', '0 not ready', '0 warnings']);
     expect(summaryItems(base).map((i) => [i.tone, i.view])).toEqual([
       ['muted', 'pods'],
       ['ok', 'workloads'],

@@ -19,6 +19,8 @@ export const SUMMARY_STALE_MS = 15_000;
 export interface SummaryItem {
   key: string;
   text: string;
+  /** The words a table row has room for (`0 not ready`, `3 warnings`); `text` stays its accessible name. */
+  short: string;
   tone: Tone;
   /** The explorer view that lists what this counts. */
   view: Extract<ExplorerView, 'pods' | 'workloads' | 'events'>;
@@ -57,6 +59,7 @@ export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
       {
         key: 'none',
         text: 'nothing counted',
+        short: 'nothing counted',
         tone: 'muted',
         view: 'pods',
         detail: data.unavailable.map((u) => `${u.resource}: ${u.message}`).join('\n'),
@@ -65,11 +68,19 @@ export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
   }
   const podsMissing = whyNot(data, ['pods']);
   if (podsMissing) {
-    items.push({ key: 'pods', text: 'pods not counted', tone: 'muted', view: 'pods', detail: podsMissing });
+    items.push({
+      key: 'pods',
+      text: 'pods not counted',
+      short: 'pods not counted',
+      tone: 'muted',
+      view: 'pods',
+      detail: podsMissing,
+    });
   } else {
     items.push({
       key: 'pods',
       text: plural(data.pods.total, 'pod'),
+      short: plural(data.pods.total, 'pod'),
       tone: 'muted',
       view: 'pods',
       detail: null,
@@ -81,6 +92,7 @@ export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
       items.push({
         key: `phase:${phase}`,
         text: `${n} ${phase}`,
+        short: `${n} ${phase}`,
         tone: phaseTone(phase),
         view: 'pods',
         detail: null,
@@ -94,6 +106,7 @@ export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
     items.push({
       key: 'workloads',
       text: 'workloads not counted',
+      short: 'workloads not counted',
       tone: 'muted',
       view: 'workloads',
       detail: workloadsMissing,
@@ -112,6 +125,7 @@ export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
     items.push({
       key: 'workloads',
       text: `${plural(total, 'workload')} not ready${workloadsMissing ? ' (some not counted)' : ''}`,
+      short: `${total} not ready`,
       tone: total ? 'warn' : 'ok',
       view: 'workloads',
       detail: detail || null,
@@ -123,6 +137,7 @@ export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
     items.push({
       key: 'warnings',
       text: 'warnings not counted',
+      short: 'warnings not counted',
       tone: 'muted',
       view: 'events',
       detail: eventsMissing,
@@ -138,6 +153,7 @@ export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
     items.push({
       key: 'warnings',
       text: `${plural(lastHour, 'warning')} in the last hour`,
+      short: plural(lastHour, 'warning'),
       tone: lastHour ? 'warn' : 'ok',
       view: 'events',
       detail: listed.length ? listed.join('\n') : null,
