@@ -178,7 +178,9 @@ describe('explorer: a cluster as a developer', () => {
     const summary = row.getByRole('list', { name: `Health of ${world.agentName}` });
     await summary.getByText('2 Running').waitFor();
     // A row shows short words; each link's name is the whole sentence.
-    expect(await summary.getByRole('link', { name: /^\d+ workloads? not ready$/ }).count()).toBe(1);
+    expect(
+      await summary.getByRole('link', { name: /^\d+ not ready: \d+ workloads? not ready$/ }).count(),
+    ).toBe(1);
     expect(await summary.getByRole('link', { name: /^\d+ warnings? in the last hour$/ }).count()).toBe(1);
     await screenshot(page, 'overview-cluster-summary');
     await podsBadge.click();

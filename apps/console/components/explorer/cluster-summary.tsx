@@ -103,8 +103,8 @@ export function ClusterSummary({
                 onClick={(e) => e.stopPropagation()}
                 className="inline-flex rounded focus-visible:outline-2 focus-visible:outline-sky-500"
                 data-summary={item.key}
-                // A row shows the short words; the link's name is always the whole sentence.
-                aria-label={item.text}
+                // A row shows the short words; the link's name is then the whole sentence, starting with them.
+                {...(layout === 'row' ? { 'aria-label': item.name } : {})}
               >
                 <Badge tone={item.tone} title={item.detail ?? item.text}>
                   {layout === 'row' ? item.short : item.text}

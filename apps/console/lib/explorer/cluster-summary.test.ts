@@ -17,6 +17,12 @@ describe('summaryItems', () => {
   it('says an empty cluster is empty and healthy, in words', () => {
     expect(texts(base)).toEqual(['0 pods', '0 workloads not ready', '0 warnings in the last hour']);
     expect(summaryItems(base).map((i) => i.short)).toEqual(['0 pods', '0 not ready', '0 warnings']);
+    // A row's link names start with the words it shows.
+    expect(summaryItems(base).map((i) => i.name)).toEqual([
+      '0 pods',
+      '0 not ready: 0 workloads not ready',
+      '0 warnings in the last hour',
+    ]);
     expect(summaryItems(base).map((i) => [i.tone, i.view])).toEqual([
       ['muted', 'pods'],
       ['ok', 'workloads'],

@@ -19,8 +19,13 @@ export const SUMMARY_STALE_MS = 15_000;
 export interface SummaryItem {
   key: string;
   text: string;
-  /** The words a table row has room for (`0 not ready`, `3 warnings`); `text` stays its accessible name. */
+  /** The words a table row has room for (`0 not ready`, `3 warnings`). */
   short: string;
+  /**
+   * The link's accessible name where `short` is shown: the whole sentence, starting with the words on screen
+   * (WCAG 2.5.3, so "click 0 not ready" by voice still finds it).
+   */
+  name: string;
   tone: Tone;
   /** The explorer view that lists what this counts. */
   view: Extract<ExplorerView, 'pods' | 'workloads' | 'events'>;
@@ -51,7 +56,14 @@ function whyNot(data: ClusterSummaryData, resources: string[]): string | null {
 
 /** The badges, in reading order: pods and their phases, workloads not ready, warnings in the last hour. */
 export function summaryItems(data: ClusterSummaryData): SummaryItem[] {
-  const items: SummaryItem[] = [];
+  return summaryWords(data).map((item) => ({
+    ...item,
+    name: item.text.startsWith(item.short) ? item.text : `${item.short}: ${item.text}`,
+  }));
+}
+
+function summaryWords(data: ClusterSummaryData): Omit<SummaryItem, 'name'>[] {
+  const items: Omit<SummaryItem, 'name'>[] = [];
   // Nothing counted at all (object_watch.resources names none of them, the agent cannot list them, …): one badge
   // whose detail is kas's reasons, each naming the fix, rather than three that say the same.
   if (new Set(data.unavailable.map((u) => u.resource)).size >= SUMMARIZED_RESOURCES) {
