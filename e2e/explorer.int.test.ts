@@ -1,12 +1,18 @@
 // The cluster explorer in a real Chromium, as a developer whose RBAC covers one namespace (issue 14, "Done
 // means"): the namespace opens with its workloads and pods live — `kubectl scale` from outside makes rows appear and
 // go without a reload — the drawer opens an object; another namespace and the nodes list are not offered, and the
-// forbidden namespace's objects appear in no response the browser receives.
+// forbidden namespace's objects appear in no response the browser receives. The clusters overview shows the
+// cluster's summary (its pods counted as the developer sees them) linking into the explorer, and the Custom resources
+// view offers the CRD the agent's configuration watches.
+import { randomBytes } from 'node:crypto';
+
 import { setPodExec } from '@mooring/kube-dev';
 import { kubeCluster, kubectl } from '@mooring/kube-dev/testing';
-import { until } from '@mooring/modules/shared/testing/until';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { DEFAULT_RESOURCES, resourceId } from '@mooring/modules/object_watch/shared/resources';
+import { until } from '@mooring/modules/shared/testing/until';
 
 import { clusterHref, execHref, objectHref } from '../apps/console/lib/explorer/urls';
 import { LoginPage } from './pages/login-page';
@@ -30,12 +36,67 @@ describe('explorer: a cluster as a developer', () => {
       .catch(() => undefined);
   };
 
+  // A CRD of this run only (CRDs are cluster-wide; other files share the cluster), watched by the agent.
+  const crdGroup = `e2e-${randomBytes(3).toString('hex')}.mooring.test`;
+  const crdId = `${crdGroup}/v1/widgets`;
+
   const podRows = () => page.getByRole('table', { name: /Pods in/ }).getByRole('row');
   const podCount = async () => (await podRows().count()) - 1;
 
   beforeAll(async () => {
     stack = await startStack();
-    world = await startDeveloperWorld(stack, 'explorer');
+    // Installed before agentk starts, so its informer finds the CRD at once (an unknown one is looked at every 30 s).
+    await kubectlOk(['apply', '-f', '-'], {
+      stdin: JSON.stringify({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `widgets.${crdGroup}` },
+        spec: {
+          group: crdGroup,
+          scope: 'Namespaced',
+          names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      }),
+    });
+    await kubectlOk(['wait', '--for=condition=Established', `crd/widgets.${crdGroup}`, '--timeout=60s']);
+    world = await startDeveloperWorld(stack, 'explorer', {
+      objectWatchResources: [...DEFAULT_RESOURCES.map((r) => resourceId(r)), crdId],
+    });
+    // `edit` does not cover a new CRD: the developer may read widgets in their namespace by a Role of their own.
+    await kubectlOk([
+      'create',
+      'role',
+      'widget-reader',
+      '-n',
+      world.namespace,
+      '--verb=get,list,watch',
+      `--resource=widgets.${crdGroup}`,
+    ]);
+    await kubectlOk([
+      'create',
+      'rolebinding',
+      'widget-reader',
+      '-n',
+      world.namespace,
+      '--role=widget-reader',
+      `--user=mooring:user:${world.username}`,
+    ]);
+    await kubectlOk(['apply', '-f', '-'], {
+      stdin: JSON.stringify({
+        apiVersion: `${crdGroup}/v1`,
+        kind: 'Widget',
+        metadata: { name: 'first-widget', namespace: world.namespace },
+        spec: { size: 3 },
+      }),
+    });
     await kubectlOk([
       'create',
       'deployment',
@@ -92,9 +153,49 @@ describe('explorer: a cluster as a developer', () => {
     await stack?.stop();
   });
 
+  it("shows the cluster's summary in the overview, counting only the developer's pods, and links into its pods", async () => {
+    // The summary counts what agentk's cache holds when asked; ask once the two pods of web run.
+    await until(
+      'the two pods of web Running',
+      async () =>
+        (
+          await kubectlOk(['get', 'pods', '-n', world.namespace, '-o', 'jsonpath={.items[*].status.phase}'])
+        ).trim() === 'Running Running',
+      60_000,
+    );
+    const row = page.locator(`tr[data-agent="${world.agentName}"]`);
+    const podsBadge = row.locator('[data-summary="pods"]');
+    // An answer is kept 15 s in the page; a reload asks again if the first one came before the pods ran.
+    await until(
+      "the overview counting the two pods (and not the forbidden namespace's one)",
+      async () => {
+        await page.reload();
+        await podsBadge.waitFor();
+        return (await podsBadge.innerText()).includes('2 pods');
+      },
+      90_000,
+    );
+    const summary = row.getByRole('list', { name: `Health of ${world.agentName}` });
+    await summary.getByText('2 Running').waitFor();
+    // A row shows short words; each link's name is the whole sentence.
+    expect(
+      await summary.getByRole('link', { name: /^\d+ not ready: \d+ workloads? not ready$/ }).count(),
+    ).toBe(1);
+    expect(await summary.getByRole('link', { name: /^\d+ warnings? in the last hour$/ }).count()).toBe(1);
+    await screenshot(page, 'overview-cluster-summary');
+    await podsBadge.click();
+    await page.waitForURL(
+      (url) => url.pathname === `/explorer/${world.agentId}` && url.searchParams.get('view') === 'pods',
+    );
+    await page.getByRole('table', { name: /Pods in/ }).waitFor();
+  });
+
   it('lands on my namespaces and opens mine, offering neither the other namespace nor nodes', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Explorer' }).first().click();
     await page.getByRole('heading', { name: 'My namespaces' }).waitFor();
+    // The landing's cards show the same summary (the overview's answer, from the page's cache).
+    await page.locator('[data-summary="pods"]').first().waitFor();
+    await screenshot(page, 'explorer-home');
     await page.getByRole('link', { name: world.namespace, exact: true }).click();
     await page
       .getByRole('table', { name: `Deployments in namespace ${world.namespace}` })
@@ -243,6 +344,9 @@ describe('explorer: a cluster as a developer', () => {
     await darkPage.goto('/login');
     await new LoginPage(darkPage).logIn(world.username, world.password);
     await darkPage.waitForURL((url) => url.pathname === '/');
+    const darkSummary = darkPage.locator(`tr[data-agent="${world.agentName}"] [data-summary="pods"]`);
+    await darkSummary.waitFor();
+    await screenshot(darkPage, 'overview-summary-dark');
     await darkPage.goto(clusterHref(world.agentId, { view: 'pods', ns: world.namespace }));
     await darkPage.getByRole('table', { name: /Pods in/ }).waitFor();
     await screenshot(darkPage, 'explorer-pods-dark');
@@ -251,7 +355,28 @@ describe('explorer: a cluster as a developer', () => {
     await darkPage.goto(clusterHref(world.agentId, { view: 'network', ns: world.namespace }));
     await darkPage.getByText(`No services in namespace ${world.namespace}`).waitFor();
     await screenshot(darkPage, 'explorer-empty-phone-dark');
+    await darkPage.goto('/');
+    await darkSummary.waitFor();
+    await screenshot(darkPage, 'overview-summary-phone-dark');
+    await darkPage.goto(clusterHref(world.agentId, { view: 'crd', ns: world.namespace, resource: crdId }));
+    await darkPage.getByRole('table', { name: `Widgets in namespace ${world.namespace}` }).waitFor();
+    await screenshot(darkPage, 'explorer-crd-phone-dark');
     await dark.close();
+  });
+
+  it('offers the CRD the agent watches in Custom resources and opens its list; a deep link opens it too', async () => {
+    await page.goto(clusterHref(world.agentId, { view: 'crd', ns: world.namespace }));
+    const picker = page.getByRole('navigation', { name: 'Watched custom resources' });
+    await picker
+      .getByRole('link', { name: new RegExp(`Widgets ${crdGroup.replace(/\./g, '\\.')}/v1`) })
+      .click();
+    const table = page.getByRole('table', { name: `Widgets in namespace ${world.namespace}` });
+    await table.getByText('first-widget').waitFor();
+    expect(new URL(page.url()).searchParams.get('resource')).toBe(crdId);
+    await screenshot(page, 'explorer-crd-picker');
+    await page.goto(clusterHref(world.agentId, { view: 'crd', ns: world.namespace, resource: crdId }));
+    await table.getByText('first-widget').waitFor();
+    expect(await picker.locator('a[aria-current="page"]').innerText()).toContain('Widgets');
   });
 
   it('never sent the browser anything of the forbidden namespace', async () => {

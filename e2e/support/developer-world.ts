@@ -39,7 +39,16 @@ export async function kubectlOk(args: string[], options: KubectlRunOptions = {})
   return result.stdout;
 }
 
-export async function startDeveloperWorld(stack: Stack, name = 'explorer'): Promise<DeveloperWorld> {
+export interface DeveloperWorldOptions {
+  /** The agent configuration's `object_watch.resources` (absent: the default set). */
+  objectWatchResources?: readonly string[];
+}
+
+export async function startDeveloperWorld(
+  stack: Stack,
+  name = 'explorer',
+  options: DeveloperWorldOptions = {},
+): Promise<DeveloperWorld> {
   const suffix = randomBytes(2).toString('hex');
   const admin = new RestClient(stack.kasUrl);
   const login = await admin.login(adminUsername, adminPassword);
@@ -54,8 +63,11 @@ export async function startDeveloperWorld(stack: Stack, name = 'explorer'): Prom
   const projectPath = `team-${suffix}/apps`;
   const agentName = `${name}-${suffix}`;
   const agent = await created(`/api/v1/projects/${project.id}/agents`, { name: agentName });
+  const watched = options.objectWatchResources
+    ? `object_watch:\n  resources:\n${options.objectWatchResources.map((r) => `    - ${r}\n`).join('')}`
+    : '';
   const config = await admin.post(`/api/v1/agents/${agent.id}/configs`, {
-    yaml: `user_access:\n  access_as:\n    user: {}\n  projects:\n    - id: ${projectPath}\n`,
+    yaml: `user_access:\n  access_as:\n    user: {}\n  projects:\n    - id: ${projectPath}\n${watched}`,
   });
   if (config.status !== 201) throw new Error(`saving the agent config: ${config.status} ${config.text}`);
   const username = `dev-${suffix}`;

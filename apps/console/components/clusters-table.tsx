@@ -13,6 +13,7 @@ import {
 } from '../lib/agent-status';
 import type { AgentRow } from '../lib/live';
 import { ReceptiveBadge, useReceptiveStates, type DialOutState } from './agent/receptive-status';
+import { ClusterSummary } from './explorer/cluster-summary';
 import { ago, formatTime } from '../lib/time';
 import { useNow } from '../lib/use-now';
 
@@ -277,7 +278,7 @@ export function ClustersTable({
         >
           <thead className="sticky top-0 z-10 bg-zinc-100 text-xs text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
             <tr>
-              {columns.map((c) => (
+              {columns.flatMap((c) => [
                 <th
                   key={c.key}
                   scope="col"
@@ -294,8 +295,14 @@ export function ClustersTable({
                       {sort === c.key ? (dir === 'asc' ? '▲' : '▼') : ''}
                     </span>
                   </button>
-                </th>
-              ))}
+                </th>,
+                // What is in the cluster: not a sort key (each row's numbers arrive on their own, once on screen).
+                c.key === 'status' ? (
+                  <th key="health" scope="col" className="px-3 py-2 font-medium">
+                    Health
+                  </th>
+                ) : null,
+              ])}
             </tr>
           </thead>
           <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -348,7 +355,8 @@ function ClusterRow({
       data-agent={agent.name}
       data-status={status.kind}
       aria-selected={selected}
-      className="cursor-pointer hover:bg-zinc-50 aria-selected:bg-sky-50 dark:hover:bg-zinc-800/60 dark:aria-selected:bg-sky-950/50"
+      // One line per row: the list is virtualised at a fixed row height, and a narrow screen scrolls sideways.
+      className="cursor-pointer whitespace-nowrap hover:bg-zinc-50 aria-selected:bg-sky-50 dark:hover:bg-zinc-800/60 dark:aria-selected:bg-sky-950/50"
       style={{ height: rowHeight }}
     >
       <td className="px-3 py-1.5">
@@ -372,6 +380,13 @@ function ClusterRow({
             <Badge tone={status.tone}>{status.label}</Badge>
           </span>
         </Tooltip>
+      </td>
+      <td className="px-3 py-1.5">
+        {status.kind === 'connected' ? (
+          <ClusterSummary agentId={agent.id} agentName={agent.name} layout="row" />
+        ) : (
+          <span className="text-zinc-400">—</span>
+        )}
       </td>
       <td className="px-3 py-1.5 text-right tabular-nums">
         {conns(agent).length ? (

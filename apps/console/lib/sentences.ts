@@ -12,3 +12,6 @@ export function sentences(...parts: (string | null | undefined)[]): string {
     })
     .join(' ');
 }
+
+/** `1 pod`, `2 pods`: a count with its noun. */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -15,15 +15,15 @@ import {
   type ExplorerView,
   type ObjectRef,
 } from '../../lib/explorer/urls';
+import { CUSTOM_RESOURCE_PATTERN, customResourceTitle } from '../../lib/explorer/custom-resources';
 import { useObjectList } from '../../lib/explorer/use-object-list';
 import { usePageTitle } from '../../lib/page-title';
 import { useTRPC } from '../../lib/trpc';
 import { ObjectDetail } from './object-detail';
 import { ObjectTable, type TableRow } from './object-table';
+import { CrdPicker } from './crd-picker';
 import { SecretsList } from './secrets-list';
 import { pluralKind, VIEW_LABELS, viewResources, type ListResource } from './views';
-
-const RESOURCE_PATTERN = /^[a-z0-9][a-z0-9.-]*\/[a-z0-9][a-z0-9.-]*\/[a-z0-9][a-z0-9.-]*$/;
 
 export function ClusterExplorer({ agentId }: { agentId: number }) {
   const trpc = useTRPC();
@@ -39,7 +39,6 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
   const [filter, setFilter] = useState(search.get('q') ?? '');
   const filterBox = useRef<HTMLInputElement>(null);
   const pickerId = useId();
-  const crdId = useId();
   const agent = useQuery(trpc.agents.get.queryOptions({ agentId }));
   usePageTitle(VIEW_LABELS[view], ns, agent.data?.name, 'Explorer');
 
@@ -101,7 +100,7 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
   const views = EXPLORER_VIEWS.filter((v) => !(v === 'nodes' && (restricted || !namespaces.access)));
 
   const viewKinds = useMemo(
-    () => viewResources(view, RESOURCE_PATTERN.test(crd) ? crd : undefined),
+    () => viewResources(view, CUSTOM_RESOURCE_PATTERN.test(crd) ? crd : undefined),
     [view, crd],
   );
   // One kind at a time: each list is one live stream, and a browser opens at most six HTTP/1.1 connections to the
@@ -123,7 +122,12 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
   const ready = list.ready || !!list.health || !!list.error;
   const problem = list.error ?? list.health?.message ?? null;
   const actsAsAgent = !!list.access?.actsAsAgent;
-  const kindLabel = current ? pluralKind(current.kind) : VIEW_LABELS[view];
+  // A CRD's kind is whatever discovery answers; its plural is the name we have.
+  const kindLabel = current
+    ? view === 'crd'
+      ? customResourceTitle(current.resource)
+      : pluralKind(current.kind)
+    : VIEW_LABELS[view];
   const where = clusterScoped ? 'this cluster' : ns ? `namespace ${ns}` : 'any namespace you may see';
 
   return (
@@ -193,36 +197,12 @@ export function ClusterExplorer({ agentId }: { agentId: number }) {
           </Notice>
         ) : null}
         {view === 'crd' ? (
-          <form
-            className="flex items-end gap-2"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const value = new FormData(e.currentTarget).get('resource');
-              go({ resource: typeof value === 'string' ? value.trim() : '', object: null });
-            }}
-          >
-            <label htmlFor={crdId} className="text-sm text-zinc-700 dark:text-zinc-300">
-              Resource (group/version/plural, as in the agent&apos;s object_watch.resources){' '}
-              <input
-                id={crdId}
-                name="resource"
-                defaultValue={crd}
-                placeholder="example.com/v1/widgets"
-                className={`${inputClass} w-72`}
-              />
-            </label>
-            <button
-              type="submit"
-              className="rounded bg-zinc-900 px-3 py-1.5 text-sm text-white dark:bg-zinc-100 dark:text-zinc-900"
-            >
-              Show
-            </button>
-            {crd && !RESOURCE_PATTERN.test(crd) ? (
-              <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-                “{crd}” is not group/version/plural, e.g. example.com/v1/widgets.
-              </p>
-            ) : null}
-          </form>
+          <CrdPicker
+            agentId={agentId}
+            ns={ns}
+            current={crd}
+            onType={(resource) => go({ resource, object: null })}
+          />
         ) : null}
         {viewKinds.length > 1 ? (
           <nav aria-label="Kinds" className="flex flex-wrap gap-1">

@@ -1,9 +1,8 @@
 'use client';
 // The developer landing (docs/explorer.md): every cluster you may reach, the namespaces you may see in each, and
-// each cluster's health at a glance (objects.summary: pods by phase, workloads not ready, warnings in the last hour),
-// all from what your own access allows.
+// each cluster's health at a glance (cluster-summary.tsx, shared with the clusters overview), all from what your own
+// access allows.
 import { Badge, EmptyState, ErrorBanner } from '@mooring/ui';
-import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 
 import { errorMessage } from '../../lib/errors';
@@ -11,41 +10,7 @@ import { clusterHref } from '../../lib/explorer/urls';
 import { useObjectList } from '../../lib/explorer/use-object-list';
 import { useLiveAgents, type AgentRow } from '../../lib/live';
 import { usePageTitle } from '../../lib/page-title';
-import { useTRPC } from '../../lib/trpc';
-import { plural } from './detail/status-words';
-
-function ClusterHealth({ agentId }: { agentId: number }) {
-  const trpc = useTRPC();
-  const summary = useQuery({
-    ...trpc.objects.summary.queryOptions({ agentId }),
-    retry: false,
-    staleTime: 15_000,
-  });
-  if (summary.error)
-    return <p className="text-xs text-zinc-600 dark:text-zinc-400">{errorMessage(summary.error)}</p>;
-  if (!summary.data) return <p className="text-xs text-zinc-600 dark:text-zinc-400">Counting…</p>;
-  const { pods, workloadsNotReady, warningEvents } = summary.data;
-  const phases = Object.entries(pods.byPhase).sort(([a], [b]) => a.localeCompare(b));
-  return (
-    <p className="flex flex-wrap gap-1.5 text-xs" aria-label="Health">
-      <Badge tone="muted">{plural(pods.total, 'pod')}</Badge>
-      {phases.map(([phase, n]) => (
-        <Badge
-          key={phase}
-          tone={phase === 'Running' || phase === 'Succeeded' ? 'ok' : phase === 'Failed' ? 'bad' : 'warn'}
-        >
-          {n} {phase}
-        </Badge>
-      ))}
-      <Badge tone={workloadsNotReady.total ? 'warn' : 'ok'}>
-        {plural(workloadsNotReady.total, 'workload')} not ready
-      </Badge>
-      <Badge tone={warningEvents.lastHour ? 'warn' : 'ok'}>
-        {plural(warningEvents.lastHour, 'warning')} in the last hour
-      </Badge>
-    </p>
-  );
-}
+import { ClusterSummary } from './cluster-summary';
 
 function MyNamespaces({ agentId }: { agentId: number }) {
   const list = useObjectList({ agentId, resource: 'namespaces' });
@@ -90,7 +55,7 @@ function ClusterCard({ agent }: { agent: AgentRow }) {
       {connected ? (
         <>
           <MyNamespaces agentId={agent.id} />
-          <ClusterHealth agentId={agent.id} />
+          <ClusterSummary agentId={agent.id} agentName={agent.name} layout="card" />
         </>
       ) : (
         <p className="text-xs text-zinc-600 dark:text-zinc-400">

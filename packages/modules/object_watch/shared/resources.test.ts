@@ -7,6 +7,7 @@ import {
   isRefusedResource,
   parseResourceName,
   resourceId,
+  watchedResources,
 } from './resources';
 
 const refOf = (name: string) => {
@@ -65,5 +66,44 @@ describe('resource names', () => {
     expect(isMetadataOnly(refOf('pods'))).toBe(false);
     expect(collectionPath(refOf('deployments'), 'web')).toBe('/apis/apps/v1/namespaces/web/deployments');
     expect(collectionPath(refOf('pods'))).toBe('/api/v1/pods');
+  });
+});
+
+describe('watchedResources', () => {
+  it('is the default set, all built in, when the configuration names none', () => {
+    const watched = watchedResources(undefined);
+    expect(watched.map((r) => r.id)).toEqual(DEFAULT_RESOURCES.map((r) => resourceId(r)));
+    expect(watched.every((r) => r.builtIn && r.kind !== null)).toBe(true);
+  });
+
+  it('marks a CRD as not built in, once, and leaves out what agentk would drop', () => {
+    const watched = watchedResources([
+      'pods',
+      'example.com/v1/widgets',
+      'example.com/v1/widgets',
+      'v1/pods',
+      'apps/latest/deployments',
+      'secrets',
+      'deployments',
+    ]);
+    expect(watched).toEqual([
+      { group: '', version: 'v1', resource: 'pods', id: 'pods', kind: 'Pod', builtIn: true },
+      {
+        group: 'example.com',
+        version: 'v1',
+        resource: 'widgets',
+        id: 'example.com/v1/widgets',
+        kind: null,
+        builtIn: false,
+      },
+      {
+        group: 'apps',
+        version: 'v1',
+        resource: 'deployments',
+        id: 'apps/v1/deployments',
+        kind: 'Deployment',
+        builtIn: true,
+      },
+    ]);
   });
 });

@@ -162,3 +162,24 @@ export function collectionPath(ref: ResourceRef, namespace?: string): string {
 export function discoveryPath(ref: ResourceRef): string {
   return ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
 }
+
+/** A resource agentk watches, as objects.resources answers it (the console's Custom resources picker). */
+export interface WatchedResource extends ResourceRef {
+  /** The name objects.watch takes: `pods`, `apps/v1/deployments`, `example.com/v1/widgets`. */
+  readonly id: string;
+  /** The default set's kind; null for a resource outside it (its kind is whatever discovery answers). */
+  readonly kind: string | null;
+  /** In the default set (the explorer's own views list it); false for CRDs and other additions. */
+  readonly builtIn: boolean;
+}
+
+/**
+ * What a configuration's `object_watch.resources` makes agentk watch (absent → the default set), in the order agentk
+ * reads them; names agentk would drop (and Secrets) are left out, exactly as `configuredResources` drops them.
+ */
+export function watchedResources(names: readonly string[] | undefined): WatchedResource[] {
+  return configuredResources(names).resources.map((ref) => {
+    const known = knownResource(ref);
+    return { ...refOf(ref), id: resourceId(ref), kind: known?.kind ?? null, builtIn: known !== undefined };
+  });
+}

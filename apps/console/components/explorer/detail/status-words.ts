@@ -2,6 +2,9 @@
 // out of the YAML, said as a sentence with a tone. Pure, so it is unit-tested beside this file.
 import type { ObjectRow } from '@mooring/modules/object_watch/shared/watch-api';
 import type { Tone } from '@mooring/ui';
+import { plural } from '../../../lib/sentences';
+
+export { plural };
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json =>
@@ -9,8 +12,6 @@ const obj = (v: unknown): Json =>
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
-/** `1 pod`, `2 pods`. */
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export interface StatusWords {
   tone: Tone;

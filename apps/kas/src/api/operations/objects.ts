@@ -1,6 +1,7 @@
 // Live cluster objects for the console (docs/api.md, "Objects"): objects.watch (a subscription: the object_watch
 // hub's snapshot then deltas, only rows this viewer may see), objects.get (one full object through the agent as the
-// viewer) and objects.summary (the overview's counts). Who may ask is who may use the agent through the Kubernetes
+// viewer), objects.summary (the overview's counts) and objects.resources (what the agent watches: the explorer's
+// Custom resources picker). Who may ask is who may use the agent through the Kubernetes
 // API proxy (object-viewer.ts); what each viewer sees follows the agent's access_as, re-checked every 10 s.
 import {
   AgentNotConnectedError,
@@ -17,7 +18,11 @@ import {
   type ViewerEvent,
   type ViewerScope,
 } from '@mooring/modules/object_watch/server/index';
-import { collectionPath, parseResourceName } from '@mooring/modules/object_watch/shared/resources';
+import {
+  collectionPath,
+  parseResourceName,
+  watchedResources,
+} from '@mooring/modules/object_watch/shared/resources';
 import {
   isRefusedResource,
   type ObjectRow,
@@ -318,6 +323,51 @@ export const objectOperations = {
       if (metadata && typeof metadata === 'object')
         delete (metadata as Record<string, unknown>)['managedFields'];
       return { object, actsAsAgent: impersonation === undefined };
+    },
+  }),
+
+  resources: defineOperation({
+    name: 'objects.resources',
+    type: 'query',
+    method: 'GET',
+    path: '/agents/:agentId/objects/resources',
+    summary:
+      "The resources the agent's object_watch watches, from its live configuration (object_watch.resources; absent: the default set); CRDs are those not built in",
+    input: z.strictObject({ agentId: id }),
+    output: z.object({
+      configVersion: z
+        .number()
+        .int()
+        .nullable()
+        .describe('the live configuration these come from; null when the agent has none'),
+      configured: z
+        .boolean()
+        .describe(
+          'false: the configuration names no object_watch.resources, so agentk watches the default set',
+        ),
+      resources: z.array(
+        z.object({
+          id: z
+            .string()
+            .describe('the name objects.watch takes: pods, apps/v1/deployments, example.com/v1/widgets'),
+          group: z.string().describe("'' for the core group"),
+          version: z.string(),
+          resource: z.string().describe('the plural'),
+          kind: z.string().nullable().describe('known for the default set; null for CRDs'),
+          builtIn: z.boolean().describe('in the default set; false for CRDs and other additions'),
+        }),
+      ),
+    }),
+    async handler(input, ctx) {
+      // Who may see the agent's objects may know which kinds it watches; the configuration itself stays Developer+.
+      await viewerOn(ctx, input.agentId);
+      const live = await ctx.services.agentConfigs.live(input.agentId);
+      const names = live?.config.object_watch?.resources;
+      return {
+        configVersion: live?.version ?? null,
+        configured: names !== undefined,
+        resources: watchedResources(names),
+      };
     },
   }),
 
