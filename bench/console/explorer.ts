@@ -4,7 +4,7 @@
 // by polling from here. Real kas, real console server, real agentk on a
 // local cluster of kwok nodes; the administrator views (access_as agent, the default). Prints figures; asserts nothing.
 // Goals from issue 14: 10,000 pods first row ≤ 1.5 s, interactive ≤ 2 s; a filter keystroke ≤ 200 ms; no long task
-// over 200 ms while scrolling. Run: pnpm exec tsx bench/console/explorer.ts   (BENCH_PODS, BENCH_LOADS)
+// over 200 ms while scrolling. Run: pnpm exec tsx bench/console/explorer.ts   (BENCH_PODS, BENCH_LOADS, BENCH_PROFILE=1)
 import { startCluster } from '@mooring/kube-dev';
 import { DEFAULT_MAX_OBJECTS_PER_RESOURCE } from '@mooring/modules/agent_configuration/shared/config-schema';
 import { RestClient } from '@mooring/kas/testing/api-client';
@@ -15,10 +15,13 @@ import { startAgentk } from '../../e2e/support/agentk';
 import { launchChromium, newContext, screenshot } from '../../e2e/support/browser';
 import { adminPassword, adminUsername, startStack } from '../../e2e/support/stack';
 import { httpsRequest } from '../tunnel/bench-http';
+import { printStretch, profiled } from './cpu-profile';
 import { createPods } from '../watch/pods';
 
 const PODS = Number(process.env.BENCH_PODS ?? 10_000);
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
+/** BENCH_PROFILE=1: each scroll runs under Chromium's CPU profiler; prints where the longest busy stretch went. */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 const NAMESPACE = 'bench-explorer';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** Runs in the page (a string: this file has no DOM types): scrolls the list in 40 steps, resolves with the longest task. */
@@ -163,7 +166,16 @@ async function main(): Promise<void> {
       await all.waitFor();
 
       // The longest main-thread task while the list scrolls from top to bottom in 40 steps.
-      longest.push(await page.evaluate<number>(SCROLL_AND_MEASURE));
+      if (PROFILE) {
+        const run = await profiled(page, `bench-explorer-scroll-${PODS}-${load + 1}`, () =>
+          page.evaluate<number>(SCROLL_AND_MEASURE),
+        );
+        longest.push(run.result);
+        log(`profile saved to ${run.file}`);
+        printStretch(run.stretch, log);
+      } else {
+        longest.push(await page.evaluate<number>(SCROLL_AND_MEASURE));
+      }
       log(
         `load ${load + 1}: first row ${firstRow.at(-1)} ms, interactive ${interactive.at(-1)} ms, keystroke ${keystroke.at(-1)} ms, longest task ${Math.round(longest.at(-1)!)} ms`,
       );
