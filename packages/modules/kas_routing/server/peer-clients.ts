@@ -9,15 +9,17 @@ export interface PeerClients {
 }
 
 export interface PeerClientsOptions {
-  /** PEM of the CA that signed the replicas' private API certificates; absent: plaintext (loopback or a private network). */
+  /** The replicas' private APIs speak TLS (else plaintext: loopback or a private network). */
+  tls?: boolean;
+  /** PEM of the CA that signed their certificates; absent: the system roots. */
   caPem?: Buffer;
   max?: number;
   maxMessageBytes?: number;
 }
 
 export function createPeerClients(options: PeerClientsOptions = {}): PeerClients {
-  const creds: ChannelCredentials = options.caPem
-    ? credentials.createSsl(options.caPem)
+  const creds: ChannelCredentials = options.tls
+    ? credentials.createSsl(options.caPem ?? null)
     : credentials.createInsecure();
   const max = options.max ?? 64;
   const clients = new Map<string, KasRoutingClient>();
