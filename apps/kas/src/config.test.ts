@@ -216,7 +216,7 @@ describe('the settings table', () => {
 
   it('says what is not used yet', () => {
     const table = kasSettings();
-    for (const key of ['redisUrl', 'privateApiSecret', 'privateApiPort'])
+    for (const key of ['privateApiSecret', 'privateApiPort'])
       expect(table[key]!.description, key).toMatch(/not used yet/);
   });
 

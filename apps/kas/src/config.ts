@@ -76,8 +76,9 @@ const settings = {
       (value) => value === undefined || /^rediss?:\/\/.+/.test(value),
       'expected a Redis URL such as redis://127.0.0.1:6379',
     ),
+    defaultText: 'unset (one replica)',
     description:
-      'parsed and checked, not used yet: kas does not connect to Redis until several replicas are supported',
+      'Redis shared by several kas replicas: the tunnel tracker (which replica holds which agent); unreachable, kas keeps serving the agents it holds and /readyz names the reason',
   },
   secret: {
     env: 'MOORING_SECRET',

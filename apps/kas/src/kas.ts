@@ -10,6 +10,8 @@ import { compileRoutes, type RestRoute } from './api/rest-routes';
 import { createConsoleApiServer } from './api/server';
 import { createAuthenticate, createKasServices, ensureAdmin, type KasServices } from './api/services-adapter';
 import { listenerTimeoutsFrom } from '@mooring/modules/shared/listener-timeouts';
+import { openRedisConnection, type RedisConnection } from '@mooring/modules/shared/redis-connection';
+import { hostname } from 'node:os';
 import type { KasConfig } from './config';
 import { closeGracefully, httpUrl, listen } from './http/listen';
 import { createLogger, type Logger } from './logger';
@@ -33,6 +35,10 @@ export interface StartKasOptions {
   modules?: KasModule[];
   /** Defaults to JSON lines on stdout at config.logLevel. */
   logger?: Logger;
+  /** Redis key and channel prefix (tests sharing one Redis give each kas group its own). Default "mooring:". */
+  redisKeyPrefix?: string;
+  /** This replica's name (tests starting two kas in one process name them); default host:agent port. */
+  replica?: string;
 }
 
 export interface RunningKas {
@@ -126,6 +132,23 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
     const metrics = createMetricsRegistry();
     const httpMetrics = createHttpMetrics(metrics);
     const readinessChecks: ReadinessCheck[] = [{ name: 'database', check: () => database.ping() }];
+    // What several replicas share (docs/replicas.md). Redis being away is never fatal: kas keeps serving the agents
+    // it holds, /readyz names the reason, and the client reconnects by itself.
+    let redis: RedisConnection | undefined;
+    if (config.redisUrl) {
+      const redisLog = logger.child({ module: 'redis' });
+      const opened = openRedisConnection({
+        url: config.redisUrl,
+        keyPrefix: options.redisKeyPrefix,
+        log: (level, fields, message) => redisLog[level](fields, message),
+      });
+      redis = opened;
+      cleanups.push(() => opened.close());
+      readinessChecks.push({ name: 'redis', check: () => opened.check() });
+    }
+    // This replica's name in connection rows and the tunnel tracker: host and agent port, or host and pid when the
+    // port is picked at start.
+    const replica = options.replica ?? `${hostname()}:${config.agentPort || process.pid}`;
     const bind = async (server: Server, port: number, name: string) => {
       const bound = await listen(server, config.listenHost, port);
       log.info(
@@ -235,6 +258,8 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         services,
         database,
         secret,
+        redis,
+        replica,
         signal: shutdown.signal,
         addReadinessCheck: (check) => readinessChecks.push(check),
         listen: bind,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:net';
 import type { OpenedDatabase } from '@mooring/db';
 import type { AgentServer } from '@mooring/modules/modserver/index';
+import type { RedisConnection } from '@mooring/modules/shared/redis-connection';
 import type { SettingsTable } from '@mooring/modules/shared/settings';
 import type { Registry } from 'prom-client';
 import type { KasServices } from './api/services-adapter';
@@ -23,6 +24,10 @@ export interface KasModuleContext {
   readonly database: OpenedDatabase;
   /** MOORING_SECRET (given or generated and kept in the data dir): 32 bytes. */
   readonly secret: Buffer;
+  /** The shared Redis (REDIS_URL), unset for a single replica; commands fail fast while it is unreachable. */
+  readonly redis: RedisConnection | undefined;
+  /** This replica's name: in connection rows (kas_replica) and the tunnel tracker. */
+  readonly replica: string;
   /** Aborted when kas begins shutting down; long-lived streams should end on it. */
   readonly signal: AbortSignal;
   /**

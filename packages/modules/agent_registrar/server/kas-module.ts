@@ -43,6 +43,8 @@ export interface AgentRegistrarModuleContext {
   /** kas's parsed settings, this module's contribution included (settings.ts). */
   config: { agentPort: number };
   agentServer: AgentServer;
+  /** This replica's name (kas: host and agent port); computed from the agent port when unset. */
+  replica?: string;
   services: AgentRegistrarServices;
 }
 
@@ -100,7 +102,7 @@ export function createAgentRegistrarKasModule(
       const running = installAgentRegistrar(ctx.agentServer, {
         recorder,
         // The replica's name as operators see it: host and agent port, or host and pid when the port is picked at start.
-        kasReplica: `${hostname()}:${ctx.config.agentPort || process.pid}`,
+        kasReplica: ctx.replica ?? `${hostname()}:${ctx.config.agentPort || process.pid}`,
         disconnectAfterMs: options.disconnectAfterMs,
         maxPodsPerAgent: settingValues(agentRegistrarSettings, ctx.config).agentMaxPods,
         onPodTunnelsChanged: options.podTunnels?.(),

@@ -14,4 +14,11 @@ export {
   type ReverseTunnelServer,
 } from './tunnel-service';
 export type { PodTunnelCounts, PodTunnelsListener } from './registry';
+export { inProcessTunnelTracker, trackPodTunnels, type TunnelTracker } from './tunnel-tracker';
+export {
+  REDIS_TUNNEL_TRACKER_DEFAULTS,
+  redisTunnelTracker,
+  type RedisTunnelTracker,
+  type RedisTunnelTrackerOptions,
+} from './redis-tunnel-tracker';
 export { reverseTunnelSettings } from './settings';

@@ -1,10 +1,14 @@
 // The reverse tunnel as a kas module: registers ReverseTunnel on kas's shared agent server and hands the dialer to
 // the modules that call agents (kubernetes_api, ...). Typed structurally against apps/kas/src/module.ts (KasModule)
 // so the module does not import the app. Its settings come from the options, else kas's settings table (settings.ts).
+import { hostname } from 'node:os';
 import type { AgentServer } from '../../modserver/index';
+import type { RedisConnection } from '../../shared/redis-connection';
 import { settingValues } from '../../shared/settings';
 import type { AgentDialer } from '../shared/tunnel-api';
+import { redisTunnelTracker } from './redis-tunnel-tracker';
 import { reverseTunnelSettings } from './settings';
+import { inProcessTunnelTracker, trackPodTunnels, type TunnelTracker } from './tunnel-tracker';
 import { installReverseTunnel, type ReverseTunnelServer } from './tunnel-service';
 
 /** The parts of kas's services the tunnel uses (see apps/kas/src/services). */
@@ -24,6 +28,10 @@ export interface ReverseTunnelModuleContext {
   config: object;
   agentServer: AgentServer;
   services: ReverseTunnelServices;
+  /** The shared Redis (REDIS_URL): the tunnel tracker lives there; in process when unset. */
+  redis?: RedisConnection;
+  /** This replica's name in the tracker (kas: host and agent port). */
+  replica?: string;
 }
 
 export interface ReverseTunnelModuleOptions {
@@ -40,12 +48,15 @@ export interface ReverseTunnelKasModule {
   dialer(): AgentDialer;
   /** The running tunnel server (agent_registrar, tests): available once start() resolved. */
   tunnels(): ReverseTunnelServer;
+  /** Which replicas hold tunnels of an agent (kas-to-kas routing, the console): available once start() resolved. */
+  tracker(): TunnelTracker;
 }
 
 export function createReverseTunnelKasModule(
   options: ReverseTunnelModuleOptions = {},
 ): ReverseTunnelKasModule {
   let tunnels: ReverseTunnelServer | null = null;
+  let tracker: TunnelTracker | null = null;
   const unsubscribe: Array<() => void> = [];
   const started = () => {
     if (!tunnels) throw new Error('the reverse_tunnel module has not started yet');
@@ -71,6 +82,18 @@ export function createReverseTunnelKasModule(
         },
       });
       tunnels = running;
+      const self = ctx.replica ?? `${hostname()}:${process.pid}`;
+      const logger = ctx.agentServer.logger.child({ module: 'tunnel_tracker' });
+      const tracking = ctx.redis
+        ? redisTunnelTracker({
+            redis: ctx.redis,
+            self,
+            ttlMs: settings.tunnelTrackerTtl ? settings.tunnelTrackerTtl * 1000 : undefined,
+            log: (level, fields, message) => logger[level](fields, message),
+          })
+        : inProcessTunnelTracker(self);
+      tracker = tracking;
+      unsubscribe.push(running.onPodTunnelsChanged(trackPodTunnels(tracking)));
       // A deleted agent's tokens are gone: close its streams like a revocation.
       const agentDeleted = services.events?.agentDeleted;
       if (agentDeleted)
@@ -83,8 +106,13 @@ export function createReverseTunnelKasModule(
     async stop() {
       for (const u of unsubscribe.splice(0)) u();
       tunnels?.stop();
+      await tracker?.stop();
     },
     dialer: () => started().dialer,
     tunnels: started,
+    tracker: () => {
+      if (!tracker) throw new Error('the reverse_tunnel module has not started yet');
+      return tracker;
+    },
   };
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { seconds } from '../../modserver/index';
 import type { SettingsTable } from '../../shared/settings';
+import { REDIS_TUNNEL_TRACKER_DEFAULTS } from './redis-tunnel-tracker';
 import { REVERSE_TUNNEL_DEFAULTS } from './tunnel-service';
 
 export const reverseTunnelSettings = {
@@ -24,5 +25,13 @@ export const reverseTunnelSettings = {
     schema: seconds('how long a call waits for a tunnel').optional(),
     defaultText: `${REVERSE_TUNNEL_DEFAULTS.routingTimeoutMs / 1000} s`,
     description: 'how long a call waits for an idle tunnel before AgentNotConnectedError',
+  },
+  tunnelTrackerTtl: {
+    env: 'MOORING_TUNNEL_TRACKER_TTL',
+    flag: '--tunnel-tracker-ttl',
+    schema: seconds('how long a replica stays in the tunnel tracker without refreshing').optional(),
+    defaultText: `${REDIS_TUNNEL_TRACKER_DEFAULTS.ttlMs / 1000} s`,
+    description:
+      'with REDIS_URL: a replica that stops refreshing its tunnel tracker entries (every third of this) drops out of them after this long',
   },
 } as const satisfies SettingsTable;
