@@ -7,18 +7,19 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { readCertificateFiles } from '../../shared/certificates';
 import { deriveKey } from '../../shared/derive-key';
+import type { RedisConnection } from '../../shared/redis-connection';
 import { settingValues } from '../../shared/settings';
 import type { AgentDialer, TunnelDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { createKasRoutingMetrics } from './metrics';
 import { createPeerClients, type PeerClients } from './peer-clients';
 import { privateApiJwtSigner, privateApiJwtVerifier } from './private-api-jwt';
 import { type RunningPrivateApiServer, startPrivateApiServer } from './private-api-server';
+import { type ReplicaAddresses, redisReplicaAddresses } from './replica-addresses';
 import { createRoutingDialer } from './routing-dialer';
 import { kasRoutingSettings } from './settings';
 
 /** What the module reads of the tunnel tracker (reverse_tunnel/server's TunnelTracker). */
 export interface RoutingTracker {
-  readonly shared: boolean;
   readonly self: string;
   kasUrlsFor(agentId: number): Promise<string[]>;
 }
@@ -26,14 +27,13 @@ export interface RoutingTracker {
 export interface KasRoutingModuleOptions {
   /** The reverse tunnel's own dialer, once it started. */
   tunnelDialer: () => TunnelDialer;
-  /** The tunnel tracker, once the reverse tunnel started. */
+  /** The tunnel tracker (its `self` and kasUrlsFor speak replica names), once the reverse tunnel started. */
   tracker: () => RoutingTracker;
   routingTimeoutMs?: () => number | undefined;
 }
 
 export interface KasRoutingModuleContext {
   config: {
-    redisUrl?: string;
     privateApiPort: number;
     privateApiSecret?: string;
     listenHost: string;
@@ -41,6 +41,10 @@ export interface KasRoutingModuleContext {
   secret: Buffer;
   logger: Logger;
   metrics: Registry;
+  /** The shared Redis (REDIS_URL); unset: kas runs alone and routes nothing. */
+  redis: RedisConnection | undefined;
+  /** This replica's name, as the tunnel tracker lists it. */
+  replica: string;
 }
 
 export interface KasRoutingKasModule {
@@ -64,9 +68,9 @@ export function createKasRoutingKasModule(options: KasRoutingModuleOptions): Kas
   let clients: PeerClients | null = null;
   let url: string | null = null;
   let routing: AgentDialer | null = null;
-  let context: KasRoutingModuleContext | null = null;
   let metrics: ReturnType<typeof createKasRoutingMetrics> | null = null;
   let secret: Buffer | null = null;
+  let addresses: ReplicaAddresses | null = null;
 
   // The router serves routed calls with the tunnel's dialer, which exists once the reverse tunnel started.
   const lazyTunnelDialer: TunnelDialer = {
@@ -79,8 +83,7 @@ export function createKasRoutingKasModule(options: KasRoutingModuleOptions): Kas
     name: 'kas_routing',
     settings: kasRoutingSettings,
     async start(ctx) {
-      context = ctx;
-      if (!ctx.config.redisUrl) return {};
+      if (!ctx.redis) return {};
       const settings = settingValues(kasRoutingSettings, ctx.config);
       secret = ctx.config.privateApiSecret
         ? deriveKey(Buffer.from(ctx.config.privateApiSecret), 'private-api-jwt')
@@ -102,13 +105,21 @@ export function createKasRoutingKasModule(options: KasRoutingModuleOptions): Kas
       url =
         settings.privateApiUrl ??
         `${tls.server ? 'grpcs' : 'grpc'}://${everyInterface ? hostname() : ctx.config.listenHost}:${server.port}`;
+      addresses = redisReplicaAddresses({
+        redis: ctx.redis,
+        self: ctx.replica,
+        url,
+        log: (message) => ctx.logger.warn(message),
+      });
       ctx.logger.info({ port: server.port, url }, 'private API listening');
       return { ports: { privateApi: server.port }, urls: { privateApi: url } };
     },
     async stop() {
       // Routed calls in flight finish with the tunnels they ride (the reverse tunnel drains after this stops).
+      await addresses?.stop();
       await server?.stop(5_000);
       clients?.close();
+      addresses = null;
       server = null;
       clients = null;
     },
@@ -116,14 +127,17 @@ export function createKasRoutingKasModule(options: KasRoutingModuleOptions): Kas
     dialer() {
       if (routing) return routing;
       const tracker = options.tracker();
-      if (!tracker.shared || !clients || !secret || !context) return options.tunnelDialer();
+      if (!clients || !secret || !addresses) return options.tunnelDialer();
       const peerClients = clients;
+      const book = addresses;
       const self = tracker.self;
       const gatewayMetrics = metrics;
       routing = createRoutingDialer({
         local: options.tunnelDialer(),
-        peersOf: async (agentId) =>
-          (await tracker.kasUrlsFor(agentId)).filter((u) => u !== self).map((u) => addressOf(u)),
+        peersOf: async (agentId) => {
+          const replicas = (await tracker.kasUrlsFor(agentId)).filter((r) => r !== self);
+          return replicas.length === 0 ? [] : (await book.urlsOf(replicas)).map(addressOf);
+        },
         clients: peerClients,
         jwt: privateApiJwtSigner({ secret }),
         routingTimeoutMs: options.routingTimeoutMs?.() ?? DEFAULT_ROUTING_TIMEOUT_MS,

@@ -9,18 +9,18 @@ export const kasRoutingSettings = {
     flag: '--private-api-url',
     schema: z
       .string()
-      .regex(/^(grpcs?:\/\/)?[^\s/:]+(:\d{1,5})$/, {
+      .regex(/^(grpcs?:\/\/)?(\[[0-9a-fA-F:]+\]|[^\s/:[\]]+):\d{1,5}$/, {
         message: 'expected host:port or grpc://host:port / grpcs://host:port, e.g. grpc://kas-0.kas:8155',
       })
       .optional(),
-    defaultText:
-      'grpc://<listen host, or this host name when it listens on every interface>:<bound private API port>',
+    defaultText: 'grpc://<listen host or host name>:<port>',
     description: 'how the other kas replicas reach this one’s private API (kept in the tunnel tracker)',
   },
   privateApiTlsCertFile: {
     env: 'MOORING_PRIVATE_API_TLS_CERT_FILE',
     flag: '--private-api-tls-cert-file',
     schema: z.string().min(1).optional(),
+    defaultText: 'unset (plaintext)',
     description:
       'PEM certificate chain for the private API; with its key, the private API speaks TLS (grpcs://)',
   },
@@ -34,6 +34,7 @@ export const kasRoutingSettings = {
     env: 'MOORING_PRIVATE_API_CA_FILE',
     flag: '--private-api-ca-file',
     schema: z.string().min(1).optional(),
+    defaultText: 'unset (system roots)',
     description: 'PEM CA the other replicas’ private API certificates are checked against (grpcs:// URLs)',
   },
 } as const satisfies SettingsTable;
