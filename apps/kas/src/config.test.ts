@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { kubernetesApiSettings } from '@mooring/modules/kubernetes_api/server/index';
 import { settingValues } from '@mooring/modules/shared/settings';
@@ -7,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, kasHelp, kasSettings, loadConfig, repoRoot } from './config';
 import { defaultModules } from './modules';
+import { loadOrCreateSecret } from './secret';
 
 const proxyPortOf = (config: object) => settingValues(kubernetesApiSettings, config).proxyPort;
 
@@ -112,6 +115,26 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/MOORING_SECRET.*32 bytes.*got 16 bytes/);
     expect((error as Error).message).not.toContain(bad);
+  });
+
+  it('refuses PostgreSQL without MOORING_SECRET, saying to set the same one on every replica and how to make one', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'kas-config-'));
+    const env = { MOORING_DATA_DIR: dataDir, DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db' };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(
+      /MOORING_SECRET \(--secret\) is not set, but DATABASE_URL is: .*openssl rand -base64 32.* the same MOORING_SECRET on every replica\.$/,
+    );
+    // A kas that generated its secret in this data dir is told how to keep it.
+    writeFileSync(path.join(dataDir, 'secret'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    expect(() => loadConfig(env)).toThrow(`MOORING_SECRET="$(cat ${path.join(dataDir, 'secret')})"`);
+    // Neither a generated secret on PGlite nor a given one on PostgreSQL is refused.
+    expect(loadConfig({ MOORING_DATA_DIR: dataDir }).secret).toBeUndefined();
+    const secret = randomBytes(32);
+    expect(loadConfig({ ...env, MOORING_SECRET: secret.toString('base64') }).secret).toEqual(secret);
+    expect(() => loadOrCreateSecret(dataDir, undefined, { sharedDatabase: true })).toThrow(
+      /MOORING_SECRET \(--secret\) is not set, but DATABASE_URL is/,
+    );
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('lists every problem at once, unknown flags and module settings included', () => {

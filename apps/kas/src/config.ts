@@ -13,6 +13,7 @@ import {
 import { agentServerSettings } from '@mooring/modules/modserver/index';
 import { z } from 'zod';
 import { defaultModules } from './modules';
+import { missingSharedSecret } from './secret';
 
 /** The repository root: apps/kas/src/config.ts → ../../.. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -67,7 +68,7 @@ const settings = {
     ),
     defaultText: 'unset (PGlite)',
     description:
-      'PostgreSQL instead of the embedded PGlite database (needed for several replicas); migrations run on start',
+      'PostgreSQL instead of the embedded PGlite database (needed for several replicas; needs MOORING_SECRET); migrations run on start',
   },
   redisUrl: {
     env: 'REDIS_URL',
@@ -98,14 +99,14 @@ const settings = {
     }),
     defaultText: 'generated',
     description:
-      '32 bytes, base64: keys for CSRF tokens, JWTs and at-rest encryption; unset, kas keeps a generated one in <data dir>/secret',
+      '32 bytes, base64: keys for CSRF tokens, JWTs and at-rest encryption; required with DATABASE_URL (the same on every replica); unset on PGlite, kas keeps a generated one in <data dir>/secret',
   },
   privateApiSecret: {
     env: 'MOORING_PRIVATE_API_SECRET',
     flag: '--private-api-secret',
     secret: true,
     schema: optionalString,
-    defaultText: 'derived from MOORING_SECRET',
+    defaultText: 'from MOORING_SECRET',
     description: "the key of the private API's short-lived JWTs; every replica needs the same",
   },
   adminPassword: {
@@ -321,7 +322,11 @@ export function loadConfig(
 ): KasConfig {
   const parsed = parseSettings(kasSettings(modules), { env, argv }, 'kas');
   if (!parsed.ok) throw new ConfigError(`invalid kas configuration:\n  ${parsed.problems.join('\n  ')}`);
-  return parsed.values as KasConfig;
+  const values = parsed.values as KasConfig;
+  // Replicas on one database must share the secret: none is generated for them (secret.ts).
+  if (values.databaseUrl && !values.secret)
+    throw new ConfigError(`invalid kas configuration:\n  ${missingSharedSecret(values.dataDir)}`);
+  return values;
 }
 
 /** `kas --help`. */

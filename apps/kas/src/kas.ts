@@ -27,6 +27,7 @@ import { STREAM_LIMITS, type StreamLimits } from './trpc/event-stream';
 import { appRouter } from './trpc/router';
 import { kasVersion } from './version';
 import { loadOrCreateSecret } from './secret';
+import { kasCertificateStore } from './certificates/kas-certificates';
 import { Provided } from './provided';
 import { KUBERNETES_API_PROXY, type ProxyEndpoint } from './live/kas-module';
 
@@ -97,18 +98,17 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         ? `made ${tightened} files and directories in the data dir private (they were open to other users)`
         : 'data dir is private',
     );
-    const secret = loadOrCreateSecret(config.dataDir, config.secret);
-    if (config.databaseUrl && !config.secret) {
-      log.warn(
-        { data_dir: config.dataDir },
-        'MOORING_SECRET is not set: using the secret kept in the data dir; every kas replica sharing this database must use the same MOORING_SECRET, or sessions and encrypted keys break between them',
-      );
-    }
+    // PostgreSQL means replicas: they must share MOORING_SECRET (loadConfig already refused to go on without it).
+    const secret = loadOrCreateSecret(config.dataDir, config.secret, {
+      sharedDatabase: config.databaseUrl !== undefined,
+    });
     const database = await openDatabase(
       config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir },
     );
     cleanups.push(() => database.close());
     log.info({ backend: database.backend, location: database.location }, 'database open');
+    // The self-signed CA and server certificate the agent listener and the proxy serve (unless given files).
+    const certificates = await kasCertificateStore(database, config.dataDir, secret);
 
     const services = createKasServices({
       database,
@@ -223,6 +223,10 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       host: config.listenHost,
       port: config.agentPort,
       ...agentServerSettingValues,
+      tls:
+        agentServerSettingValues.tls.mode === 'self-signed'
+          ? { ...agentServerSettingValues.tls, store: certificates }
+          : agentServerSettingValues.tls,
       verifyAgentToken: async (token) => {
         // The token service caches; comparing its lookup counter tells a cache hit from a miss (approximate
         // under concurrent verifications, good enough for a hit-ratio metric).
@@ -260,6 +264,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         secret,
         redis,
         replica,
+        certificates,
         signal: shutdown.signal,
         addReadinessCheck: (check) => readinessChecks.push(check),
         listen: bind,

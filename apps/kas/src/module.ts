@@ -3,6 +3,7 @@ import type { OpenedDatabase } from '@mooring/db';
 import type { AgentServer } from '@mooring/modules/modserver/index';
 import type { RedisConnection } from '@mooring/modules/shared/redis-connection';
 import type { SettingsTable } from '@mooring/modules/shared/settings';
+import type { CertificateStore } from '@mooring/modules/shared/certificates';
 import type { Registry } from 'prom-client';
 import type { KasServices } from './api/services-adapter';
 import type { KasConfig } from './config';
@@ -28,6 +29,11 @@ export interface KasModuleContext {
   readonly redis: RedisConnection | undefined;
   /** This replica's name: in connection rows (kas_replica) and the tunnel tracker. */
   readonly replica: string;
+  /**
+   * Where kas's self-signed CA and server certificate are kept: <data dir>/tls/agent-api on PGlite, the database on
+   * PostgreSQL (one CA for every replica). Serve them with ensureStoredCertificate (packages/modules/shared/certificates.ts).
+   */
+  readonly certificates: CertificateStore;
   /** Aborted when kas begins shutting down; long-lived streams should end on it. */
   readonly signal: AbortSignal;
   /**

@@ -317,3 +317,20 @@ export const leases = pgTable('leases', {
   expiresAt: tstz('expires_at').notNull(),
   acquiredAt: tstz('acquired_at').notNull(),
 });
+
+/**
+ * kas's self-signed CA and the server certificate it issued (the agent listener and the Kubernetes API proxy serve
+ * it), kept here when kas runs on PostgreSQL so every replica serves the same CA. One row per name (`agent-api`).
+ * Keys are AES-256-GCM sealed with a key derived from MOORING_SECRET; `fingerprint` (the server certificate's
+ * SHA-256) is what a renewal compares before it replaces the row. See apps/kas/src/certificates/.
+ */
+export const tlsCertificates = pgTable('tls_certificates', {
+  name: text('name').primaryKey(),
+  caCert: text('ca_cert').notNull(),
+  caKeyEncrypted: text('ca_key_encrypted').notNull(),
+  cert: text('cert').notNull(),
+  keyEncrypted: text('key_encrypted').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+  notAfter: tstz('not_after').notNull(),
+  updatedAt: tstz('updated_at').notNull(),
+});

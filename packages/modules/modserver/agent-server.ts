@@ -210,7 +210,7 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
     hasServices: () => services > 0,
     async start() {
       const tls = options.tls;
-      const material = tls.mode === 'insecure' ? null : loadTlsMaterial(tls);
+      const material = tls.mode === 'insecure' ? null : await loadTlsMaterial(tls);
       const credentials = material
         ? ServerCredentials.createSsl(
             null,

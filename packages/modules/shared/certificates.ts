@@ -1,9 +1,11 @@
 // The one certificate maker (kube-dev, as test infrastructure, keeps its own PKI): a self-signed CA and a server
-// certificate made with the system's openssl, kept in a directory (so a CA that clients trust stays valid across
-// restarts) and renewed before it expires; a throwaway pair for tests; and reading a given certificate and key.
+// certificate made with the system's openssl and renewed before they expire, kept in a store so a CA that clients
+// trust stays valid across restarts — a directory (one kas), or any CertificateStore (kas's PostgreSQL table, which
+// every replica shares; see apps/kas/src/certificates/) — a throwaway pair for tests; and reading a given
+// certificate and key.
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,28 +38,116 @@ export interface SelfSignedOptions {
 
 export const CERTIFICATE_DEFAULTS = { renewBeforeMs: 30 * DAY_MS, serverDays: 825, caDays: 3650 } as const;
 
+/** A self-signed CA and the server certificate it issued, as PEM text, private keys included. */
+export interface SelfSignedCertificates {
+  caCertPem: string;
+  caKeyPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * Where the self-signed certificates are kept. `replace` is a compare-and-set, so processes sharing a store (kas
+ * replicas on one database) never overwrite each other's CA: the one whose `replace` lands wins, the others read
+ * the winner's certificates and serve those.
+ */
+export interface CertificateStore {
+  /** What the store holds, or null when nothing yet. */
+  read(): Promise<SelfSignedCertificates | null>;
+  /**
+   * Stores `next` if the store still holds `current` (the same server certificate; null: still nothing), and
+   * says whether it did. False means another process stored its own first: read again.
+   */
+  replace(current: SelfSignedCertificates | null, next: SelfSignedCertificates): Promise<boolean>;
+  /** A file holding the CA certificate, for agentk's --ca-cert-file; null when the CA lives only in the store. */
+  readonly caFile: string | null;
+}
+
+/** The server certificate's SHA-256 fingerprint: what a store's compare-and-set compares. */
+export function certificateFingerprint(certs: Pick<SelfSignedCertificates, 'certPem'>): string {
+  return new X509Certificate(certs.certPem).fingerprint256;
+}
+
 /**
  * A CA and a server certificate in `dir` (made on first use, files 0600 in a 0700 directory). The server
  * certificate is re-issued by the same CA when it expires within `renewBeforeMs`, so clients that trust the CA
  * keep working; the CA itself is replaced (and must be trusted again) only when it is about to expire too.
  */
 export function ensureSelfSignedCertificate(dir: string, options: SelfSignedOptions = {}): TlsMaterial {
+  const current = readCertificateDir(dir);
+  const next = renewedSelfSigned(current, options);
+  if (next) writeCertificateDir(dir, next);
+  return tlsMaterialOf(next ?? (current as SelfSignedCertificates), join(dir, CERT_FILES.caCertPem));
+}
+
+/**
+ * The same for any store, when several processes may share it: a missing or due certificate is made here and
+ * offered with a compare-and-set; whoever loses reads the winner's (which is not due) and serves that.
+ */
+export async function ensureStoredCertificate(
+  store: CertificateStore,
+  options: SelfSignedOptions = {},
+): Promise<TlsMaterial> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.read();
+    const next = renewedSelfSigned(current, options);
+    if (!next) return tlsMaterialOf(current!, store.caFile);
+    if (await store.replace(current, next)) return tlsMaterialOf(next, store.caFile);
+    if (attempt >= 5) {
+      // Only a store whose certificates are due again right after every replacement gets here (clocks years apart).
+      throw new Error(
+        'the stored self-signed certificate was replaced by another kas 5 times while this one renewed it; ' +
+          "check the replicas' clocks",
+      );
+    }
+  }
+}
+
+/** A store in a directory: the files ensureSelfSignedCertificate keeps (one process per directory). */
+export function certificateDirectory(dir: string): CertificateStore {
+  return {
+    caFile: join(dir, CERT_FILES.caCertPem),
+    async read() {
+      const held = readCertificateDir(dir);
+      return held.caCertPem && held.caKeyPem && held.certPem && held.keyPem
+        ? (held as SelfSignedCertificates)
+        : null;
+    },
+    async replace(current, next) {
+      // Synchronous from the read to the last rename: nothing else in this process runs in between.
+      const held = readCertificateDir(dir);
+      if ((held.certPem ?? null) !== (current?.certPem ?? null)) return false;
+      writeCertificateDir(dir, next);
+      return true;
+    },
+  };
+}
+
+/**
+ * The certificates `current` should be replaced with, or null when it is good: a new CA (and server certificate)
+ * when there is none or it is due, else a new server certificate from the same CA when that one is missing or due.
+ */
+export function renewedSelfSigned(
+  current: Partial<SelfSignedCertificates> | null,
+  options: SelfSignedOptions = {},
+): SelfSignedCertificates | null {
   const now = (options.now ?? Date.now)();
   const renewBeforeMs = options.renewBeforeMs ?? CERTIFICATE_DEFAULTS.renewBeforeMs;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const caKey = join(dir, 'ca.key');
-  const caCert = join(dir, 'ca.crt');
-  const serverKey = join(dir, 'server.key');
-  const serverCert = join(dir, 'server.crt');
-  const due = (file: string) => !existsSync(file) || notAfterOf(readFileSync(file)) - now < renewBeforeMs;
-  let caRenewed = false;
-  if (!existsSync(caKey) || due(caCert)) {
-    makeCa(caKey, caCert, options.caName ?? 'Mooring self-signed CA');
-    caRenewed = true;
-  }
-  if (caRenewed || !existsSync(serverKey) || due(serverCert)) {
+  const due = (pem: string | undefined) => !pem || notAfterOf(pem) - now < renewBeforeMs;
+  const caDue = !current?.caKeyPem || due(current.caCertPem);
+  if (!caDue && current.keyPem && !due(current.certPem)) return null;
+  return withScratchDir((scratch) => {
+    const caKey = join(scratch, 'ca.key');
+    const caCert = join(scratch, 'ca.crt');
+    if (caDue) makeCa(caKey, caCert, options.caName ?? 'Mooring self-signed CA');
+    else {
+      writeFileSync(caKey, current.caKeyPem!, { mode: 0o600 });
+      writeFileSync(caCert, current.caCertPem!, { mode: 0o600 });
+    }
+    const serverKey = join(scratch, 'server.key');
+    const serverCert = join(scratch, 'server.crt');
     const names = [...new Set(['localhost', hostname(), '127.0.0.1', '::1', ...(options.hosts ?? [])])];
-    issueServerCertificate(dir, {
+    issueServerCertificate(scratch, {
       caKey,
       caCert,
       serverKey,
@@ -66,15 +156,59 @@ export function ensureSelfSignedCertificate(dir: string, options: SelfSignedOpti
       days: options.serverDays,
       clientAuth: options.clientAuth,
     });
-  }
-  const certPem = readFileSync(serverCert);
+    return {
+      caCertPem: readFileSync(caCert, 'utf8'),
+      caKeyPem: readFileSync(caKey, 'utf8'),
+      certPem: readFileSync(serverCert, 'utf8'),
+      keyPem: readFileSync(serverKey, 'utf8'),
+    };
+  });
+}
+
+export function tlsMaterialOf(certs: SelfSignedCertificates, caFile: string | null): TlsMaterial {
   return {
-    certPem,
-    keyPem: readFileSync(serverKey),
-    caPem: readFileSync(caCert),
-    caFile: caCert,
-    notAfter: new Date(notAfterOf(certPem)),
+    certPem: Buffer.from(certs.certPem),
+    keyPem: Buffer.from(certs.keyPem),
+    caPem: Buffer.from(certs.caCertPem),
+    caFile,
+    notAfter: new Date(notAfterOf(certs.certPem)),
   };
+}
+
+const CERT_FILES = {
+  caCertPem: 'ca.crt',
+  caKeyPem: 'ca.key',
+  certPem: 'server.crt',
+  keyPem: 'server.key',
+} as const satisfies Record<keyof SelfSignedCertificates, string>;
+
+function readCertificateDir(dir: string): Partial<SelfSignedCertificates> {
+  const held: Partial<SelfSignedCertificates> = {};
+  for (const [field, file] of Object.entries(CERT_FILES) as [keyof SelfSignedCertificates, string][]) {
+    const at = join(dir, file);
+    if (existsSync(at)) held[field] = readFileSync(at, 'utf8');
+  }
+  return held;
+}
+
+/** Each file written beside its place and renamed over it, 0600 in a 0700 directory. */
+function writeCertificateDir(dir: string, certs: SelfSignedCertificates): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const [field, file] of Object.entries(CERT_FILES) as [keyof SelfSignedCertificates, string][]) {
+    const at = join(dir, file);
+    writeFileSync(`${at}.new`, certs[field], { mode: 0o600 });
+    renameSync(`${at}.new`, at);
+  }
+}
+
+function withScratchDir<T>(work: (dir: string) => T): T {
+  // mkdtemp makes it 0700; the keys in it are removed with it.
+  const dir = mkdtempSync(join(tmpdir(), 'mooring-tls-'));
+  try {
+    return work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A CA and server certificate that live only in memory (tests, stand-in servers). */
@@ -86,17 +220,8 @@ export function generateSelfSignedTls(
   keyPem: string;
   caPem: string;
 } {
-  const dir = mkdtempSync(join(tmpdir(), 'mooring-tls-'));
-  try {
-    const material = ensureSelfSignedCertificate(dir, { hosts, ...options });
-    return {
-      certPem: material.certPem.toString(),
-      keyPem: material.keyPem.toString(),
-      caPem: material.caPem!.toString(),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const made = renewedSelfSigned(null, { hosts, ...options })!;
+  return { certPem: made.certPem, keyPem: made.keyPem, caPem: made.caCertPem };
 }
 
 /**

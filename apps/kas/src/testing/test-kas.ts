@@ -1,4 +1,5 @@
 // Starts a real kas (real listeners on port 0, a real database) for integration tests.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +46,8 @@ export async function startTestKas(
     const config = loopbackTestConfig(dataDir, {
       MOORING_ADMIN_PASSWORD: testAdminPassword,
       MOORING_LOG_LEVEL: 'debug',
-      ...(pg ? { DATABASE_URL: pg.url } : {}),
+      // PostgreSQL needs the replicas' shared secret (kas refuses to generate one there).
+      ...(pg ? { DATABASE_URL: pg.url, MOORING_SECRET: randomBytes(32).toString('base64') } : {}),
       ...options.env,
     });
     const kas = await startKas(config, {

@@ -132,11 +132,11 @@ describe('createKubernetesApiProxyModule', () => {
       const proxy = module.proxy()!;
       const ca = proxy.caPem!;
       const before = await servedFingerprint(proxy.port, ca);
-      proxy.refreshTls();
+      await proxy.refreshTls();
       expect(await servedFingerprint(proxy.port, ca)).toBe(before);
       const cert = readFileSync(join(dataDir, 'tls', 'agent-api', 'server.crt'));
       now = new Date(new X509Certificate(cert).validTo).getTime() - CERTIFICATE_DEFAULTS.renewBeforeMs + 1;
-      proxy.refreshTls();
+      await proxy.refreshTls();
       const after = await servedFingerprint(proxy.port, ca);
       expect(after).not.toBe(before);
       expect(proxy.caPem).toBe(ca);

@@ -1,6 +1,7 @@
 // The proxy as a kas module: kas's composition root lists it after the agent listener and hands it the dialer.
 // Typed structurally against apps/kas/src/module.ts (KasModule) so the module does not import the app.
 import type { Registry } from 'prom-client';
+import type { CertificateStore } from '../../shared/certificates';
 import type { AgentDialer } from '../../reverse_tunnel/shared/tunnel-api';
 import { settingValues } from '../../shared/settings';
 import { listenerTimeoutsFrom, type ListenerTimeoutSettings } from '../../shared/listener-timeouts';
@@ -23,6 +24,11 @@ export interface ProxyModuleContext {
   readonly logger: ProxyLog;
   readonly metrics: Registry;
   readonly services: ProxyAuthServices;
+  /**
+   * Where kas keeps its self-signed certificates when not in <dataDir>/tls/agent-api (on PostgreSQL: the database,
+   * so every replica serves the same CA); kas's KasModuleContext.certificates.
+   */
+  readonly certificates?: CertificateStore;
   /** Hands values to the console API (kas's KasModuleContext.provide); absent in tests that start the module bare. */
   provide?(name: string, value: unknown): void;
 }
@@ -33,7 +39,8 @@ export interface KubernetesApiProxyModuleOptions {
   /**
    * kas's certificate. Omitted: the files of MOORING_PROXY_TLS_CERT_FILE / _KEY_FILE (and _CA_FILE), else the
    * agent listener's self-signed CA and certificate in <dataDir>/tls/agent-api (one CA for the whole kas, renewed
-   * before it expires), or, without a data dir, a throwaway one generated with openssl.
+   * before it expires) or kas's certificate store (ctx.certificates), or, without either, a throwaway one generated
+   * with openssl.
    */
   tls?: () => ProxyTls | undefined;
   /** Milliseconds; decides when the self-signed certificate is due for renewal (tests move it). */
@@ -79,7 +86,7 @@ export function createKubernetesApiProxyModule(options: KubernetesApiProxyModule
         tls:
           options.tls?.() ??
           proxyTlsSource(
-            { ...settings, dataDir: ctx.config.dataDir },
+            { ...settings, dataDir: ctx.config.dataDir, certificates: ctx.certificates },
             { hosts: [ctx.config.listenHost], now: options.now },
           ),
         tlsRefreshMs: options.tlsRefreshMs,

@@ -492,7 +492,7 @@ describe('startKubernetesApiProxy defaults and certificates', () => {
     try {
       expect(await served(first.caPem)).toBe(new X509Certificate(first.certPem).fingerprint256);
       current = second;
-      proxy.refreshTls();
+      await proxy.refreshTls();
       expect(proxy.caPem).toBe(second.caPem);
       expect(await served(second.caPem)).toBe(new X509Certificate(second.certPem).fingerprint256);
       // The renewed context keeps offering HTTP/2.

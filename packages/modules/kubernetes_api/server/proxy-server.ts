@@ -91,7 +91,7 @@ export interface KubernetesApiProxy {
   credentialRecheckMs: number;
   metrics: ProxyMetrics;
   /** Asks the TLS source again and serves what it returns from the next handshake on (the timer calls this). */
-  refreshTls(): void;
+  refreshTls(): Promise<void>;
   /**
    * Re-checks the credential of every open long request (watch, log stream, exec) now, ending those revoked: kas calls
    * it on each access change it announces (sign-out, a disabled user, a revoked token), so a terminal does not stay
@@ -122,7 +122,7 @@ export async function startKubernetesApiProxy(
   const recheckMs = options.credentialRecheckMs ?? DEFAULT_CREDENTIAL_RECHECK_MS;
   const given = options.tls ?? generateSelfSignedTls([host]);
   const tlsSource: ProxyTlsSource = typeof given === 'function' ? given : () => given;
-  let tls = tlsSource();
+  let tls = await tlsSource();
   const metrics = proxyMetrics(options.metricsRegistry ?? new Registry());
   const log = options.log;
   const active = new Set<{ close(): void }>();
@@ -337,10 +337,10 @@ export async function startKubernetesApiProxy(
     metrics.connections.inc({ protocol: socket.alpnProtocol === 'h2' ? 'h2' : 'http/1.1' }),
   );
 
-  function refreshTls(): void {
+  async function refreshTls(): Promise<void> {
     let next: ProxyTls;
     try {
-      next = tlsSource();
+      next = await tlsSource();
     } catch (error) {
       // Keep serving the current certificate; the next refresh tries again.
       log?.warn({ err: describeError(error) }, 'could not reload the Kubernetes API proxy certificate');
@@ -351,7 +351,7 @@ export async function startKubernetesApiProxy(
     tls = next;
     log?.info({}, 'Kubernetes API proxy certificate reloaded');
   }
-  const tlsTimer = setInterval(refreshTls, options.tlsRefreshMs ?? DEFAULT_TLS_REFRESH_MS);
+  const tlsTimer = setInterval(() => void refreshTls(), options.tlsRefreshMs ?? DEFAULT_TLS_REFRESH_MS);
   tlsTimer.unref();
   boundRejectedBodies(server, timeouts);
   server.on('request', (req: ProxyRequest, res: ProxyResponse) => void onRequest(req, res));

@@ -1,12 +1,16 @@
 // Where the proxy's certificate comes from: the files an operator gives (MOORING_PROXY_TLS_CERT_FILE / _KEY_FILE,
 // optional _CA_FILE to embed in kubeconfigs), or else the agent listener's self-signed CA in <data dir>/tls/agent-api
-// (one CA for the whole kas), or, without a data dir, a throwaway one. The source is asked again periodically, so a
+// (one CA for the whole kas) — or the store kas gives instead of that directory (kas on PostgreSQL: the database every
+// replica shares) — or, without either, a throwaway one. The source is asked again periodically, so a
 // rotated file is picked up and the self-signed certificate is renewed before it expires.
 import { join } from 'node:path';
 import {
   ensureSelfSignedCertificate,
+  ensureStoredCertificate,
   generateSelfSignedTls,
   readCertificateFiles,
+  type CertificateStore,
+  type TlsMaterial,
 } from '../../shared/certificates';
 
 export interface ProxyTls {
@@ -17,13 +21,15 @@ export interface ProxyTls {
 }
 
 /** Called at start and on every refresh; returns the current material. */
-export type ProxyTlsSource = () => ProxyTls;
+export type ProxyTlsSource = () => ProxyTls | Promise<ProxyTls>;
 
 export interface ProxyTlsSettings {
   proxyTlsCertFile?: string;
   proxyTlsKeyFile?: string;
   proxyTlsCaFile?: string;
   dataDir?: string;
+  /** Where the self-signed certificates are kept instead of <dataDir>/tls/agent-api (kas on PostgreSQL). */
+  certificates?: CertificateStore;
 }
 
 export const PROXY_TLS_ENV = {
@@ -70,17 +76,20 @@ export function proxyTlsSource(
         'the CA file only names the CA of a certificate you give; unset it to use the self-signed certificate',
     );
   }
+  const selfSigned = (material: TlsMaterial): ProxyTls => ({
+    certPem: material.certPem.toString(),
+    keyPem: material.keyPem.toString(),
+    caPem: material.caPem!.toString(),
+  });
+  const { certificates } = settings;
+  if (certificates) {
+    return async () =>
+      selfSigned(await ensureStoredCertificate(certificates, { hosts: options.hosts, now: options.now }));
+  }
   if (!settings.dataDir) {
     const throwaway = generateSelfSignedTls(options.hosts);
     return () => throwaway;
   }
   const dir = join(settings.dataDir, 'tls', 'agent-api');
-  return () => {
-    const material = ensureSelfSignedCertificate(dir, { hosts: options.hosts, now: options.now });
-    return {
-      certPem: material.certPem.toString(),
-      keyPem: material.keyPem.toString(),
-      caPem: material.caPem!.toString(),
-    };
-  };
+  return () => selfSigned(ensureSelfSignedCertificate(dir, { hosts: options.hosts, now: options.now }));
 }
