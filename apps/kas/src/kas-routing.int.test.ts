@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { Agentk } from '@mooring/agentk';
 import { startTestPostgres, type TestPostgres } from '@mooring/db/testing/postgres';
 import { createFreshNamespace, deleteNamespace, kubeCluster, kubectl } from '@mooring/kube-dev/testing';
@@ -35,6 +36,7 @@ describe('kas-to-kas routing: kubectl on replica A reaches an agent connected to
   let w: HttpWorld;
   let kubeconfig: string;
   let ns: string;
+  const logs: string[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-kas-routing-'));
 
   beforeAll(async () => {
@@ -51,7 +53,15 @@ describe('kas-to-kas routing: kubectl on replica A reaches an agent connected to
         modules: defaultModules(),
         replica: `kas-${name}`,
         redisKeyPrefix: redis!.keyPrefix,
-        logger: createLogger({ level: 'warn' }),
+        logger: createLogger({
+          level: 'info',
+          destination: new Writable({
+            write(chunk: Buffer, _e, cb) {
+              logs.push(...chunk.toString().split('\n').filter(Boolean).map((l) => `${name} ${l}`));
+              cb();
+            },
+          }),
+        }),
       });
     // One after the other: the first migrates the fresh database.
     a = await start('a');
@@ -95,9 +105,14 @@ describe('kas-to-kas routing: kubectl on replica A reaches an agent connected to
     expect(await routed(b!, 'router', 'ready')).toBeGreaterThan(0);
 
     // A watch through the route sees an object created after it started.
+    const direct = path.join(dir, 'direct.yaml');
+    fs.writeFileSync(direct, fs.readFileSync(kubeconfig, 'utf8').replaceAll(a!.urls.proxy, b!.urls.proxy), { mode: 0o600 });
+    const dwatch = kubectlLong(kubeCluster().kubectlPath, ['get', 'configmaps', '-n', ns, '-w', '-o', 'name'], {
+      kubeconfig: direct,
+    });
     const watch = kubectlLong(
       kubeCluster().kubectlPath,
-      ['get', 'configmaps', '-n', ns, '-w', '-o', 'name'],
+      ['get', 'configmaps', '-n', ns, '-w', '-o', 'name', '-v=6'],
       {
         kubeconfig,
       },
@@ -107,13 +122,22 @@ describe('kas-to-kas routing: kubectl on replica A reaches an agent connected to
       () => watch.output().includes('kube-root-ca.crt'),
       30_000,
     );
+    logs.length = 0;
     const created = await kubectl(['create', 'configmap', 'routed-watch', '-n', ns, '--from-literal=k=v']);
     expect(created.code, created.stderr).toBe(0);
-    await until(
-      'the routed watch to see the new ConfigMap',
-      () => watch.output().includes('routed-watch'),
-      30_000,
-    );
+    try {
+      await until('routed watch', () => watch.output().includes('routed-watch'), 8_000);
+    } catch (e) {
+      const m = async (k: RunningKas) =>
+        JSON.stringify((await k.metrics.getSingleMetric('mooring_kas_routed_calls_total')?.get())?.values);
+      console.log('A', await m(a!), 'B', await m(b!), 'B counts', JSON.stringify(b!.metrics ? '' : ''));
+      console.log('WATCH', watch.output(), watch.stderr(), 'DIRECT', dwatch.output());
+      console.log(logs.filter((l) => /route|watch|tunnel|error|warn/i.test(l)).slice(-60).join('\n'));
+      throw e;
+    }
+    console.log(logs.filter((l) => !/prom|metrics|heartbeat/.test(l)).slice(-80).join('\n'));
+    console.log('DIRECT', dwatch.output(), dwatch.stderr());
+    await dwatch.stop();
     await watch.stop();
 
     // A large body both ways: 40 ConfigMaps of ~100 KiB listed through the route.

@@ -25,6 +25,7 @@ import { createRoutingDialer } from './routing-dialer';
 
 const ECHO = '/test.Echo/Echo';
 const WAIT = '/test.Echo/WaitForCancel';
+const PUSH = '/test.Echo/Push';
 const secret = Buffer.alloc(32, 3);
 const logger = pino({ level: 'silent' });
 
@@ -69,6 +70,15 @@ function connectAgentPod(replica: Replica, podId: number) {
     await call.sendHeader({ 'x-pod': [String(podId)] });
     for await (const m of call.messages) await call.sendMessage(m);
     call.finish({ 'x-done': ['yes'] });
+  });
+  // Answers "first", then "second" only after the caller sent "more" (a watch: events long after the request).
+  handlers.register(PUSH, async (call) => {
+    call.sendHeader({});
+    await call.sendMessage(Buffer.from('first'));
+    for await (const _ of call.messages) void _;
+    await new Promise((r) => setTimeout(r, 3000));
+    await call.sendMessage(Buffer.from('second'));
+    call.finish();
   });
   handlers.register(WAIT, async (call) => {
     startedOnAgent++;
@@ -178,6 +188,17 @@ describe('kas-to-kas routing', () => {
     );
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => `n${i}`));
     expect(servedBy).toHaveLength(20);
+  });
+
+  it('delivers each response message as the agent sends it, not at the end of the call', async () => {
+    const call = await gateway.openCall(1, PUSH, { signal: new AbortController().signal });
+    const it = call.messages[Symbol.asyncIterator]();
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('first');
+    call.sendMessage(Buffer.from('more'));
+    // Half-closed at once, as a watch is: the answer keeps coming.
+    call.closeSend();
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('second');
+    expect((await it.next()).done).toBe(true);
   });
 
   it('cancels the agent-side call when the caller aborts', async () => {
