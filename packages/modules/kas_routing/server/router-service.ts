@@ -154,10 +154,20 @@ async function route(stream: RouteStream, deps: RouterDeps): Promise<void> {
   })();
   upstream.catch(() => undefined);
 
-  // Agent → gateway: Header, Message*, Trailer, or Error.
+  // Agent → gateway: Header, Message*, Trailer, or Error. The Header is optional (agentk sends one only when the
+  // handler sets metadata; the Kubernetes API handler never does) and the call's `header` settles only with it or
+  // with the Trailer: messages must not wait for it, or a response that never ends (a watch) never gets through.
+  // It is forwarded as soon as it settles, which is before the messages agentk sent after it.
+  let headerWritten = false;
+  call.header.then(
+    (meta) => {
+      if (headerWritten || cancelled.signal.aborted) return;
+      headerWritten = true;
+      stream.write({ msg: { $case: 'header', value: { meta: metaToProto(meta) } } });
+    },
+    () => undefined,
+  );
   try {
-    const header = await call.header;
-    stream.write({ msg: { $case: 'header', value: { meta: metaToProto(header) } } });
     for await (const data of call.messages) {
       if (!stream.write({ msg: { $case: 'message', value: { data: asBuffer(data) } } })) {
         await new Promise<void>((resolve) => {

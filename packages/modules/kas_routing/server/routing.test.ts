@@ -26,6 +26,8 @@ import { createRoutingDialer } from './routing-dialer';
 const ECHO = '/test.Echo/Echo';
 const WAIT = '/test.Echo/WaitForCancel';
 const PUSH = '/test.Echo/Push';
+/** Like the Kubernetes API handler serving a watch: messages without a Header, and no end until cancelled. */
+const WATCH = '/test.Echo/Watch';
 const secret = Buffer.alloc(32, 3);
 const logger = pino({ level: 'silent' });
 
@@ -79,6 +81,14 @@ function connectAgentPod(replica: Replica, podId: number) {
     await new Promise((r) => setTimeout(r, 3000));
     await call.sendMessage(Buffer.from('second'));
     call.finish();
+  });
+  handlers.register(WATCH, async (call) => {
+    for await (const _ of call.messages) void _;
+    await call.sendMessage(Buffer.from('event'));
+    await new Promise<void>((resolve) =>
+      call.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    cancelledOnAgent++;
   });
   handlers.register(WAIT, async (call) => {
     startedOnAgent++;
@@ -199,6 +209,18 @@ describe('kas-to-kas routing', () => {
     call.closeSend();
     expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('second');
     expect((await it.next()).done).toBe(true);
+  });
+
+  it('delivers messages of a call whose agent sends no Header and never ends (a watch)', async () => {
+    const before = cancelledOnAgent;
+    const abort = new AbortController();
+    const call = await gateway.openCall(1, WATCH, { signal: abort.signal });
+    call.closeSend();
+    const it = call.messages[Symbol.asyncIterator]();
+    expect(Buffer.from((await it.next()).value as Uint8Array).toString()).toBe('event');
+    abort.abort();
+    await expect(call.trailer).rejects.toMatchObject({ status: { code: status.CANCELLED } });
+    await until(() => cancelledOnAgent === before + 1);
   });
 
   it('cancels the agent-side call when the caller aborts', async () => {
