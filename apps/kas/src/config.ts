@@ -186,7 +186,8 @@ const settings = {
     env: 'MOORING_PRIVATE_API_PORT',
     flag: '--private-api-port',
     schema: port.default(8155),
-    description: 'with REDIS_URL: the private API, where other replicas route calls for agents this one holds',
+    description:
+      'with REDIS_URL: the private API, where other replicas route calls for agents this one holds',
   },
   configVersionsKept: {
     env: 'MOORING_CONFIG_VERSIONS_KEPT',
