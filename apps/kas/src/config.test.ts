@@ -249,12 +249,6 @@ describe('the settings table', () => {
     expect(help).toMatch(/MOORING_SECRET +--secret +generated/);
   });
 
-  it('says what is not used yet', () => {
-    const table = kasSettings();
-    for (const key of ['privateApiSecret', 'privateApiPort'])
-      expect(table[key]!.description, key).toMatch(/not used yet/);
-  });
-
   it('is what docs/operate.md lists, no more, no fewer', () => {
     const docs = readFileSync(path.join(repoRoot, 'docs/operate.md'), 'utf8');
     expect(settingsDocsMismatch(kasSettings(defaultModules()), docs)).toEqual([]);

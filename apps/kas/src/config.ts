@@ -106,8 +106,8 @@ const settings = {
     flag: '--private-api-secret',
     secret: true,
     schema: optionalString,
-    description:
-      'parsed, not used yet: kas has no kas-to-kas private API until several replicas are supported',
+    defaultText: 'from MOORING_SECRET',
+    description: "the key of the private API's short-lived JWTs; every replica needs the same",
   },
   adminPassword: {
     env: 'MOORING_ADMIN_PASSWORD',
@@ -187,7 +187,7 @@ const settings = {
     flag: '--private-api-port',
     schema: port.default(8155),
     description:
-      'parsed, not used yet: kas opens no private API listener until several replicas are supported',
+      'with REDIS_URL: the private API, where other replicas route calls for agents this one holds',
   },
   configVersionsKept: {
     env: 'MOORING_CONFIG_VERSIONS_KEPT',

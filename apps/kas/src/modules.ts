@@ -1,5 +1,6 @@
 import { createAgentConfigurationKasModule } from '@mooring/modules/agent_configuration/server/index';
 import { createAgentRegistrarKasModule } from '@mooring/modules/agent_registrar/server/index';
+import { createKasRoutingKasModule } from '@mooring/modules/kas_routing/server/index';
 import { createKubernetesApiProxyModule } from '@mooring/modules/kubernetes_api/server/index';
 import { createObjectWatchKasModule } from '@mooring/modules/object_watch/server/index';
 import { createReceptiveKasModule } from '@mooring/modules/receptive/server/index';
@@ -23,6 +24,12 @@ export type KasModuleFactory = (deps: KasModuleDeps) => KasModule;
 
 export function defaultModules(options: { extra?: readonly KasModuleFactory[] } = {}): KasModule[] {
   const reverseTunnel = createReverseTunnelKasModule();
+  // With REDIS_URL: a call for an agent whose tunnels another replica holds is routed there (the private API).
+  const kasRouting = createKasRoutingKasModule({
+    tunnelDialer: () => reverseTunnel.tunnels().dialer,
+    tracker: () => reverseTunnel.tracker(),
+  });
+  const dialer = () => kasRouting.dialer();
   // Connected pods: from Register heartbeats, configuration streams and the tunnel's pod counts.
   const agentRegistrar = createAgentRegistrarKasModule({
     podTunnels: () => reverseTunnel.tunnels().onPodTunnelsChanged,
@@ -35,9 +42,9 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
   const agentConfiguration = createAgentConfigurationKasModule({
     pods: () => agentRegistrar.connectedAgents(),
   });
-  const kubernetesApi = createKubernetesApiProxyModule({ dialer: () => reverseTunnel.dialer() });
+  const kubernetesApi = createKubernetesApiProxyModule({ dialer });
   // Live cluster objects: one upstream watch per resource and selectors, fanned out to the console's viewers.
-  const objectWatch = createObjectWatchKasModule({ dialer: () => reverseTunnel.dialer() });
+  const objectWatch = createObjectWatchKasModule({ dialer });
   // Provides the console's live source (connected pods, stream limits) and the proxy for kubeconfigs.
   const live = createLiveKasModule({
     connectedAgents: () => agentRegistrar.connectedAgents(),
@@ -45,9 +52,10 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
     proxy: () => kubernetesApi.proxy(),
     sharedReplicas: () => reverseTunnel.tracker().shared,
   });
-  const deps: KasModuleDeps = { dialer: () => reverseTunnel.dialer() };
+  const deps: KasModuleDeps = { dialer };
   return [
     reverseTunnel,
+    kasRouting,
     agentRegistrar,
     agentConfiguration,
     kubernetesApi,

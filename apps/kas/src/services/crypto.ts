@@ -4,7 +4,6 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
-  hkdfSync,
   randomBytes,
   scrypt as scryptCb,
   timingSafeEqual,
@@ -86,10 +85,7 @@ export function parseSecret(secret: string | Buffer): Buffer {
   return bytes;
 }
 
-/** A separate key per purpose, so a leaked CSRF key says nothing about the encryption key. */
-export function deriveKey(secret: Buffer, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `mooring:${purpose}`, 32));
-}
+export { deriveKey } from '@mooring/modules/shared/derive-key';
 
 export function hmacBase64Url(key: Buffer, value: string): string {
   return createHmac('sha256', key).update(value).digest('base64url');

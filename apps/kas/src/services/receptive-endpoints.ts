@@ -4,6 +4,7 @@
 // a client certificate, key (encrypted), CA and TLS server name.
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { agents, receptiveEndpoints } from '@mooring/db';
+import { encodeJwt } from '@mooring/modules/shared/compact-jwt';
 import { windowRateLimiter } from '@mooring/modules/shared/window-rate-limiter';
 import { eq } from 'drizzle-orm';
 import type { Actor } from './actor';
@@ -310,17 +311,19 @@ export function createReceptiveEndpointService(ctx: ServiceContext) {
       if (!r || r.auth !== 'jwt' || !r.jwtPrivateKeyEncrypted) return null;
       const privateKey = createPrivateKey(decryptString(key, r.jwtPrivateKeyEncrypted));
       const iat = Math.floor(clock.now().getTime() / 1000);
-      const enc = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
-      const signingInput = `${enc({ alg: 'EdDSA', typ: 'JWT' })}.${enc({
-        iss: 'mooring-kas',
-        aud: opts.audience ?? 'mooring-agentk',
-        sub: `agent:${agentId}`,
-        iat,
-        nbf: iat - 5,
-        exp: iat + (opts.ttlSeconds ?? 60),
-        jti: randomUUID(),
-      })}`;
-      return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString('base64url')}`;
+      return encodeJwt(
+        'EdDSA',
+        {
+          iss: 'mooring-kas',
+          aud: opts.audience ?? 'mooring-agentk',
+          sub: `agent:${agentId}`,
+          iat,
+          nbf: iat - 5,
+          exp: iat + (opts.ttlSeconds ?? 60),
+          jti: randomUUID(),
+        },
+        (input) => sign(null, input, privateKey),
+      );
     },
 
     /** Internal, the dialer's work list: every receptive endpoint's agent and when it was last saved. */

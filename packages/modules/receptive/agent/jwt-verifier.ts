@@ -3,15 +3,14 @@
 // `sub: agent:<id>` (checked when agentk knows its id), `exp` at most 60 s ahead, `jti` used once. A clock skew of
 // 30 s is tolerated both ways. Every refusal says why, for agentk's log only (the caller learns nothing).
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { decodeJwt, JwtRejectedError } from '../../shared/compact-jwt';
+
+export { JwtRejectedError } from '../../shared/compact-jwt';
 
 export const MAX_JWT_LIFETIME_S = 60;
 export const CLOCK_SKEW_S = 30;
 /** jtis remembered until their JWT expires; a flood beyond this is refused, never an unbounded map. */
 export const MAX_REMEMBERED_JTIS = 10_000;
-
-export class JwtRejectedError extends Error {
-  override readonly name = 'JwtRejectedError';
-}
 
 export interface JwtVerifierOptions {
   publicKeyPem: string | Buffer;
@@ -25,16 +24,6 @@ export interface VerifiedJwt {
   jti: string;
   expiresAt: number;
 }
-
-const b64json = (part: string): Record<string, unknown> => {
-  try {
-    const value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new JwtRejectedError('the JWT is not three base64url JSON parts');
-};
 
 export class ReceptiveJwtVerifier {
   private readonly key: KeyObject;
@@ -51,17 +40,13 @@ export class ReceptiveJwtVerifier {
   }
 
   verify(jwt: string): VerifiedJwt {
-    const parts = jwt.split('.');
-    if (parts.length !== 3 || jwt.length > 4096) throw new JwtRejectedError('the JWT is malformed');
-    const [h, p, s] = parts as [string, string, string];
-    const header = b64json(h);
+    const { header, claims, signingInput, signature } = decodeJwt(jwt);
     if (header['alg'] !== 'EdDSA')
       throw new JwtRejectedError(`the JWT's alg is ${String(header['alg'])}, not EdDSA`);
-    if (!verify(null, Buffer.from(`${h}.${p}`), this.key, Buffer.from(s, 'base64url')))
+    if (!verify(null, signingInput, this.key, signature))
       throw new JwtRejectedError(
         "the JWT's signature does not match the configured public key (was the key rotated in the console? update --receptive-jwt-public-key-file)",
       );
-    const claims = b64json(p);
     const nowS = this.now() / 1000;
     if (claims['iss'] !== 'mooring-kas')
       throw new JwtRejectedError(`iss is ${String(claims['iss'])}, not mooring-kas`);

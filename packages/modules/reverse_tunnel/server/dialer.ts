@@ -1,12 +1,13 @@
 // The AgentDialer kas modules use: take an idle tunnel of the agent (or wait for one) and start one call on it.
 import {
-  type AgentDialer,
   AgentMethodNotServedError,
   AgentNotConnectedError,
   AgentStreamLimitError,
   type OpenCallOptions,
   type OutgoingCall,
+  type ReservedTunnel,
   type StreamCounts,
+  type TunnelDialer,
 } from '../shared/tunnel-api';
 import type { AgentApiMetrics } from './metrics';
 import { type TunnelRegistry, TunnelWaitAbortedError, TunnelWaitTimeoutError } from './registry';
@@ -21,10 +22,13 @@ export interface DialerOptions {
   lastSeen?: (agentId: number) => Promise<Date | null>;
 }
 
-export function createAgentDialer(options: DialerOptions): AgentDialer {
+export function createAgentDialer(options: DialerOptions): TunnelDialer {
   const { registry, metrics } = options;
-  return {
+  const dialer: TunnelDialer = {
     async openCall(agentId: number, fullMethod: string, opts: OpenCallOptions): Promise<OutgoingCall> {
+      return (await dialer.reserve(agentId, fullMethod, opts)).start();
+    },
+    async reserve(agentId: number, fullMethod: string, opts: OpenCallOptions): Promise<ReservedTunnel> {
       const started = performance.now();
       const elapsed = () => (performance.now() - started) / 1000;
       const counts = registry.counts(agentId);
@@ -50,13 +54,27 @@ export function createAgentDialer(options: DialerOptions): AgentDialer {
         throw error;
       }
       metrics.routingWait('found', elapsed());
-      return tunnel.startCall(fullMethod, opts.meta, opts.signal);
+      let used = false;
+      return {
+        start() {
+          if (used) throw new Error('a reserved tunnel starts one call');
+          used = true;
+          return tunnel.startCall(fullMethod, opts.meta, opts.signal);
+        },
+        release() {
+          if (used) return;
+          used = true;
+          // Back to the idle list (or to a caller waiting for one); a tunnel closed meanwhile is already gone.
+          registry.release(tunnel);
+        },
+      };
     },
     streamCounts(agentId: number): StreamCounts {
       const c = registry.counts(agentId);
       return { idle: c.idle, active: c.active, limit: c.limit };
     },
   };
+  return dialer;
 }
 
 async function lookup(

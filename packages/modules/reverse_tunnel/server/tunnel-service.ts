@@ -4,7 +4,7 @@ import { status } from '@grpc/grpc-js';
 import type { AgentServer } from '../../modserver/index';
 import { REVOKED_MESSAGE } from '../../modserver/index';
 import { TunnelService } from '../shared/frame-codec';
-import type { AgentDialer } from '../shared/tunnel-api';
+import type { TunnelDialer } from '../shared/tunnel-api';
 import { createConnectHandler } from './connect-handler';
 import { ConnectionAges } from './connection-ages';
 import { createAgentDialer } from './dialer';
@@ -27,7 +27,7 @@ export interface ReverseTunnelOptions {
 }
 
 export interface ReverseTunnelServer {
-  dialer: AgentDialer;
+  dialer: TunnelDialer;
   registry: TunnelRegistry<ServerTunnel>;
   /** Told after every change of a pod's tunnel counts (agent_registrar derives connected pods from it). */
   onPodTunnelsChanged(listener: PodTunnelsListener): () => void;

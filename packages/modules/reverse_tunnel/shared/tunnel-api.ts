@@ -52,7 +52,21 @@ export interface AgentDialer {
    * was last seen. Rejects with an AbortError-like error if `signal` aborts first.
    */
   openCall(agentId: number, fullMethod: string, opts: OpenCallOptions): Promise<OutgoingCall>;
+  /**
+   * Like openCall, but takes the tunnel without starting the call yet: kas-to-kas routing holds one while the
+   * gateway picks the replica that answered first, and gives the others back unused. Only the tunnel dialer has it.
+   */
+  reserve?(agentId: number, fullMethod: string, opts: OpenCallOptions): Promise<ReservedTunnel>;
   streamCounts(agentId: number): StreamCounts;
+}
+
+/** The reverse tunnel's own dialer: it can reserve. */
+export type TunnelDialer = AgentDialer & Required<Pick<AgentDialer, 'reserve'>>;
+
+/** A tunnel taken for one call: start() it (once) or release() it back to the idle tunnels. */
+export interface ReservedTunnel {
+  start(): OutgoingCall;
+  release(): void;
 }
 
 /** Agent side: one call that arrived through a tunnel. */

@@ -18,7 +18,7 @@ import {
   type VerifyAgentToken,
 } from '../../../modserver/index';
 import type { ListenerTimeouts } from '../../../shared/listener-timeouts';
-import type { AgentDialer } from '../../shared/tunnel-api';
+import type { TunnelDialer } from '../../shared/tunnel-api';
 import type { TunnelRegistry } from '../registry';
 import type { ServerTunnel } from '../server-tunnel';
 import { installReverseTunnel } from '../tunnel-service';
@@ -55,7 +55,7 @@ export interface AgentApiServer {
   url: string;
   caPem: Buffer | null;
   caFile: string | null;
-  dialer: AgentDialer;
+  dialer: TunnelDialer;
   connectedAgents: ConnectedAgents;
   registry: TunnelRegistry<ServerTunnel>;
   /** Open configuration streams. */
