@@ -78,7 +78,6 @@ function connectAgentPod(replica: Replica, podId: number) {
     call.sendHeader({});
     await call.sendMessage(Buffer.from('first'));
     for await (const _ of call.messages) void _;
-    await new Promise((r) => setTimeout(r, 3000));
     await call.sendMessage(Buffer.from('second'));
     call.finish();
   });
@@ -244,6 +243,29 @@ describe('kas-to-kas routing', () => {
     expect(error.code).toBe(status.UNAUTHENTICATED);
     expect(error.message).toMatch(/same MOORING_PRIVATE_API_SECRET/);
     client.close();
+  });
+
+  it('refuses a flood of calls with bad or expired JWTs and keeps routing', async () => {
+    const client = new KasRoutingClient(replicas[1]!.address, credentials.createInsecure());
+    const expired = privateApiJwtSigner({ secret, now: () => Date.now() - 120_000 })();
+    const refusals = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => {
+        const metadata = new Metadata();
+        metadata.set('authorization', `Bearer ${i % 3 === 0 ? expired : i % 3 === 1 ? 'x.y.z' : 'junk'}`);
+        const stream = client.routeCall(metadata);
+        return new Promise<number | undefined>((resolve) =>
+          stream.on('error', (e: Error & { code?: number }) => resolve(e.code)),
+        );
+      }),
+    );
+    expect(new Set(refusals)).toEqual(new Set([status.UNAUTHENTICATED]));
+    client.close();
+    const call = await gateway.openCall(1, ECHO, { signal: new AbortController().signal });
+    call.sendMessage(Buffer.from('still here'));
+    call.closeSend();
+    const out: string[] = [];
+    for await (const m of call.messages) out.push(Buffer.from(m).toString());
+    expect(out.join('')).toBe('still here');
   });
 
   it('says the agent has no connection to any kas replica when none holds a tunnel', async () => {
