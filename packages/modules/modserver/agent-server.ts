@@ -24,6 +24,7 @@ import {
 import {
   AGENT_API_CONNECTION_WINDOW,
   AGENT_API_STREAM_WINDOW,
+  disableNagle,
   setConnectionWindow,
   setStreamWindow,
 } from './flow-control';
@@ -251,6 +252,7 @@ export function createAgentServer(options: AgentServerOptions): RunningAgentServ
         }),
       );
       setConnectionWindow(server, AGENT_API_CONNECTION_WINDOW);
+      disableNagle(server);
       boundGrpcHandshakes(server, options.timeouts ?? DEFAULT_LISTENER_TIMEOUTS);
       const url = `${material ? 'grpcs' : 'grpc'}://${bindHost}:${port}`;
       bound = { port, url, caPem: material?.caPem ?? null, caFile: material?.caFile ?? null };

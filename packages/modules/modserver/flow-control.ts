@@ -4,6 +4,7 @@
 // The window is an allowance, not a buffer: nothing is allocated until a peer actually sends.
 import type { Server } from '@grpc/grpc-js';
 import type { Http2Server, Http2Session, ServerOptions } from 'node:http2';
+import type { Socket } from 'node:net';
 
 /** Per-stream receive window kas announces to agentk. */
 export const AGENT_API_STREAM_WINDOW = 4 * 1024 * 1024;
@@ -39,5 +40,19 @@ export function setConnectionWindow(server: Server, bytes: number): void {
         // A session that closed at once has no window to widen.
       }
     });
+  }
+}
+
+/**
+ * Call after bindAsync: Nagle off on every connection the server accepts. grpc-js turns it off on its client's
+ * sockets but leaves it on for its server's, so a frame written while the previous one is still unacknowledged waits
+ * for the peer's delayed ACK (~40 ms on Linux). A call whose frames all leave in one batch never notices; frames that
+ * leave one at a time (a routed call's, reaching the router one gRPC message at a time) would. The proxy listener had
+ * the same trap and showed it: 44 ms added to every routed GET (bench/replicas) until its sockets turned Nagle off.
+ */
+export function disableNagle(server: Server): void {
+  const internals = server as unknown as ServerInternals;
+  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+    http2Server.prependListener('connection', (socket: Socket) => socket.setNoDelay(true));
   }
 }

@@ -18,5 +18,6 @@ export {
   type VerifiedAgent,
   type VerifyAgentToken,
 } from './agent-auth';
+export { disableNagle } from './flow-control';
 export { agentServerOptions, agentServerSettings, seconds } from './settings';
 export { type AgentApiTls, ensureSelfSignedCertificate, type TlsMaterial } from './tls';

@@ -3,6 +3,7 @@
 // given; otherwise plaintext, for loopback and private networks (docs/replicas.md says when that is acceptable).
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { KasRoutingService } from '@mooring/proto/gen/mooring/kas_routing/rpc/rpc';
+import { disableNagle } from '../../modserver/index';
 import { createRouterHandler, type RouterDeps } from './router-service';
 
 export interface PrivateApiServerOptions extends RouterDeps {
@@ -52,6 +53,8 @@ export async function startPrivateApiServer(
         : resolve(bound),
     ),
   );
+  // The router answers in several small writes (Ready, then the agent's messages as they arrive).
+  disableNagle(server);
   return {
     port,
     stop: (graceMs) =>
