@@ -56,6 +56,8 @@ export interface LocalReplicas {
   caFile: string;
   databaseUrl: string;
   redisUrl: string;
+  /** The replicas' MOORING_SECRET (base64). */
+  secret: string;
   /** Every directory the launcher made (0700). */
   dirs: string[];
   /** PostgreSQL's and Redis's pids while they run. */
@@ -209,6 +211,7 @@ export async function startLocalReplicas(
       caFile: replicas[0]!.urls.agentCaFile ?? path.join(replicas[0]!.dataDir, 'tls', 'shared', 'ca.crt'),
       databaseUrl: postgres.url,
       redisUrl: redis.url,
+      secret,
       dirs,
       servicePids: () =>
         [postgresPid(postgres), redis.pid()].filter((pid): pid is number => pid !== undefined),
