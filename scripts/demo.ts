@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     await copyFile(cluster.kubeconfigPath, adminKubeconfig);
     // The agent's own identity (ServiceAccount mooring-system/mooring-agent): the console's local install command
     // uses it when kas finds it here (apps/kas/src/agent-install.ts).
-    await copyFile(cluster.agentKubeconfigPath, path.join(dataDir, DEMO_AGENT_KUBECONFIG));
+    if (replicas === undefined)
+      await copyFile(cluster.agentKubeconfigPath, path.join(dataDir, DEMO_AGENT_KUBECONFIG));
     say(`cluster ${cluster.version} ready in ${seconds(since)} at ${cluster.server}`);
 
     since = Date.now();
@@ -137,8 +138,11 @@ async function main(): Promise<void> {
       );
       stack.push({ name: 'kas replicas', stop: () => local.stop() });
       // The console's local install command finds the agent's identity in each replica's data dir (see above).
-      for (const r of local.replicas)
-        await copyFile(cluster.agentKubeconfigPath, path.join(r.dataDir, DEMO_AGENT_KUBECONFIG));
+      for (const r of local.replicas) {
+        const file = path.join(r.dataDir, DEMO_AGENT_KUBECONFIG);
+        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await copyFile(cluster.agentKubeconfigPath, file);
+      }
       const seeding = await openReplicaServices({
         databaseUrl: local.databaseUrl,
         redisUrl: local.redisUrl,
