@@ -1,7 +1,8 @@
 // `pnpm start`: the whole demo on this machine — a real local Kubernetes cluster (built from Go modules),
 // kas on its embedded database, a demo project with a registered agent and two agentk processes connected
 // for it, a receptive agent whose agentk kas dials (receptive mode), the console, and kubeconfigs both straight to
-// the cluster and through kas. Ctrl-C stops it all.
+// the cluster and through kas. Ctrl-C stops it all. `pnpm start -- --replicas N` runs N kas processes instead, on a
+// throwaway PostgreSQL and Redis behind the local load balancer (docs/replicas.md "Running several replicas locally").
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,13 +16,19 @@ import { DEMO_AGENT_KUBECONFIG } from '../apps/kas/src/agent-install';
 import { loadConfig } from '../apps/kas/src/config';
 import { startKas, type RunningKas } from '../apps/kas/src/kas';
 import { createLogger } from '../apps/kas/src/logger';
+import { parseReplicasArgs, ReplicasArgsError } from '../apps/kas/src/replicas/replicas-args';
+import { startLocalReplicas } from '../apps/kas/src/testing/local-replicas';
+import type { KasServices } from '../apps/kas/src/api/services-adapter';
+import { openReplicaServices } from './demo/replica-services';
 import { startChild, type ChildHandle } from './demo/processes';
 import { seedReceptiveDemo, waitForReceptiveLink } from './demo/receptive';
 import { DEMO, demoAdminPassword, seedDemo } from './demo/seed';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.MOORING_DATA_DIR ?? path.join(repoRoot, '.mooring'));
-const demoDir = path.join(dataDir, 'demo');
+const replicas = replicasArg();
+// The replicas' database is new each run: their demo secrets (tokens, password) are kept apart from the single kas's.
+const demoDir = path.join(dataDir, replicas === undefined ? 'demo' : 'demo-replicas');
 const logDir = path.join(demoDir, 'logs');
 const AGENTK_PODS = ['agentk-0', 'agentk-1'];
 const RECEPTIVE_POD = 'agentk-receptive-0';
@@ -30,6 +37,28 @@ const RECEPTIVE_WAIT_MS = 90_000;
 
 const say = (line: string) => console.log(`[demo] ${line}`);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+function replicasArg(): number | undefined {
+  try {
+    return parseReplicasArgs(process.argv.slice(2)).replicas;
+  } catch (error) {
+    if (!(error instanceof ReplicasArgsError)) throw error;
+    console.error(`[demo] ${error.message}`);
+    process.exit(2);
+  }
+}
+
+/** What the rest of the demo needs from kas, whether one in this process or several replicas behind the balancer. */
+interface DemoKas {
+  services: KasServices;
+  agentUrl: string;
+  proxyUrl: string;
+  apiUrl: string;
+  caFile: string;
+  adminPassword: string;
+  /** Only with one kas in this process: with replicas, whichever holds the lease dials. */
+  receptiveDialer: ReceptiveDialer | undefined;
+}
 
 async function main(): Promise<void> {
   // umask 077 before anything is written: the demo's kubeconfigs, passwords and logs are private.
@@ -64,31 +93,76 @@ async function main(): Promise<void> {
     await copyFile(cluster.kubeconfigPath, adminKubeconfig);
     // The agent's own identity (ServiceAccount mooring-system/mooring-agent): the console's local install command
     // uses it when kas finds it here (apps/kas/src/agent-install.ts).
-    await copyFile(cluster.agentKubeconfigPath, path.join(dataDir, DEMO_AGENT_KUBECONFIG));
+    if (replicas === undefined)
+      await copyFile(cluster.agentKubeconfigPath, path.join(dataDir, DEMO_AGENT_KUBECONFIG));
     say(`cluster ${cluster.version} ready in ${seconds(since)} at ${cluster.server}`);
 
     since = Date.now();
-    const config = loadConfig({
-      ...process.env,
-      MOORING_DATA_DIR: dataDir,
-      MOORING_ADMIN_PASSWORD: process.env.MOORING_ADMIN_PASSWORD ?? demoAdminPassword(demoDir),
-    });
-    const kasLog = path.join(logDir, 'kas.log');
-    const kas: RunningKas = await startKas(config, {
-      logger: createLogger({
-        level: config.logLevel,
-        destination: createWriteStream(kasLog, { flags: 'a', mode: 0o600 }),
-      }),
-    });
-    stack.push({ name: 'kas', stop: () => kas.stop() });
-    const agentPort = kas.ports.agent;
-    const proxyUrl = kas.urls.proxy;
-    if (agentPort === undefined || proxyUrl === undefined)
-      throw new Error('kas started without its agent listener or Kubernetes API proxy module');
-    say(`kas ready in ${seconds(since)}: console API ${kas.urls.api}, agents grpcs://127.0.0.1:${agentPort}`);
+    let kas: DemoKas;
+    if (replicas === undefined) {
+      const config = loadConfig({
+        ...process.env,
+        MOORING_DATA_DIR: dataDir,
+        MOORING_ADMIN_PASSWORD: process.env.MOORING_ADMIN_PASSWORD ?? demoAdminPassword(demoDir),
+      });
+      const kasLog = path.join(logDir, 'kas.log');
+      const single: RunningKas = await startKas(config, {
+        logger: createLogger({
+          level: config.logLevel,
+          destination: createWriteStream(kasLog, { flags: 'a', mode: 0o600 }),
+        }),
+      });
+      stack.push({ name: 'kas', stop: () => single.stop() });
+      const agentPort = single.ports.agent;
+      const proxyUrl = single.urls.proxy;
+      if (agentPort === undefined || proxyUrl === undefined)
+        throw new Error('kas started without its agent listener or Kubernetes API proxy module');
+      say(
+        `kas ready in ${seconds(since)}: console API ${single.urls.api}, agents grpcs://127.0.0.1:${agentPort}`,
+      );
+      kas = {
+        services: single.services,
+        agentUrl: `grpcs://127.0.0.1:${agentPort}`,
+        proxyUrl,
+        apiUrl: single.urls.api,
+        caFile: path.join(dataDir, 'tls', 'agent-api', 'ca.crt'),
+        adminPassword: config.adminPassword ?? '(set by MOORING_ADMIN_PASSWORD)',
+        receptiveDialer: single.provided.get<ReceptiveDialer>(RECEPTIVE_DIALER),
+      };
+    } else {
+      say(`starting ${replicas} kas replicas on a throwaway PostgreSQL and Redis, behind a load balancer…`);
+      const adminPassword = process.env.MOORING_ADMIN_PASSWORD ?? demoAdminPassword(demoDir);
+      const local = await startLocalReplicas(
+        { replicas, dataDir, env: { MOORING_ADMIN_PASSWORD: adminPassword } },
+        say,
+      );
+      stack.push({ name: 'kas replicas', stop: () => local.stop() });
+      // The console's local install command finds the agent's identity in each replica's data dir (see above).
+      for (const r of local.replicas) {
+        const file = path.join(r.dataDir, DEMO_AGENT_KUBECONFIG);
+        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await copyFile(cluster.agentKubeconfigPath, file);
+      }
+      const seeding = await openReplicaServices({
+        databaseUrl: local.databaseUrl,
+        redisUrl: local.redisUrl,
+        secret: local.secret,
+        logFile: path.join(logDir, 'seed.log'),
+      });
+      stack.push({ name: 'seeding', stop: () => seeding.close() });
+      kas = {
+        services: seeding.services,
+        agentUrl: local.urls.agent,
+        proxyUrl: local.urls.proxy,
+        apiUrl: local.urls.api,
+        caFile: local.caFile,
+        adminPassword,
+        receptiveDialer: undefined,
+      };
+    }
 
     const seed = await seedDemo(kas.services, demoDir);
-    const caFile = path.join(dataDir, 'tls', 'agent-api', 'ca.crt');
+    const { caFile, proxyUrl } = kas;
     const startAgentk = (pod: string, flags: string[]) => {
       const out = createWriteStream(path.join(logDir, `${pod}.log`), { flags: 'a', mode: 0o600 });
       const child: ChildHandle = startChild(
@@ -112,7 +186,7 @@ async function main(): Promise<void> {
     };
     for (const pod of AGENTK_PODS)
       startAgentk(pod, [
-        `--kas-address=grpcs://127.0.0.1:${agentPort}`,
+        `--kas-address=${kas.agentUrl}`,
         `--token-file=${seed.agentTokenFile}`,
         `--ca-cert-file=${caFile}`,
       ]);
@@ -128,15 +202,15 @@ async function main(): Promise<void> {
       `--token-file=${receptive.tokenFile}`,
     ]);
     const receptiveName = `${seed.projectPath}/${DEMO.receptiveAgent} (id ${receptive.agentId})`;
-    const link = await waitForReceptiveLink(
-      kas.provided.get<ReceptiveDialer>(RECEPTIVE_DIALER),
-      receptive.agentId,
-      RECEPTIVE_WAIT_MS,
-    );
+    const link = kas.receptiveDialer
+      ? await waitForReceptiveLink(kas.receptiveDialer, receptive.agentId, RECEPTIVE_WAIT_MS)
+      : undefined;
     say(
-      link?.state === 'connected'
-        ? `receptive agent ${receptiveName}: ${RECEPTIVE_POD} listens on ${receptive.url}; kas dialed it (JWT) in ${seconds(since)}`
-        : `receptive agent ${receptiveName}: kas has not connected to ${receptive.url} within ${RECEPTIVE_WAIT_MS / 1000} s: ` +
+      !kas.receptiveDialer
+        ? `receptive agent ${receptiveName}: ${RECEPTIVE_POD} listens on ${receptive.url}; the replica holding its lease dials it`
+        : link?.state === 'connected'
+          ? `receptive agent ${receptiveName}: ${RECEPTIVE_POD} listens on ${receptive.url}; kas dialed it (JWT) in ${seconds(since)}`
+          : `receptive agent ${receptiveName}: kas has not connected to ${receptive.url} within ${RECEPTIVE_WAIT_MS / 1000} s: ` +
             `${link?.state === 'failing' ? link.error : (link?.state ?? 'the receptive module is not running')} ` +
             `(see ${path.join(logDir, `${RECEPTIVE_POD}.log`)})`,
     );
@@ -168,12 +242,12 @@ async function main(): Promise<void> {
     say('starting the console (the first start builds it: about a minute)…');
     const web: RunningConsole = await startConsole({
       port: Number(process.env.MOORING_CONSOLE_PORT ?? 3000),
-      kasUrl: kas.urls.api,
+      kasUrl: kas.apiUrl,
     });
     stack.push({ name: 'console', stop: () => web.stop() });
     say(`console ready in ${seconds(since)}`);
 
-    const password = config.adminPassword ?? '(set by MOORING_ADMIN_PASSWORD)';
+    const password = kas.adminPassword;
     console.log(`
   Console          ${web.url}   (log in as ${DEMO.admin} / ${password})
   Through kas      kubectl --kubeconfig ${proxyKubeconfig} get pods -A

@@ -25,7 +25,18 @@ export interface KasProcess {
   ready(timeoutMs?: number): Promise<Record<string, string> & { api: string }>;
 }
 
-export function spawnKas(env: Record<string, string>, args: string[] = []): KasProcess {
+export interface SpawnKasOptions {
+  /** Every output chunk is also written here (a log file). */
+  log?: NodeJS.WritableStream;
+  /** Keep only the last this many characters of each output in memory (a long-running launcher's kas). */
+  keepChars?: number;
+}
+
+export function spawnKas(
+  env: Record<string, string>,
+  args: string[] = [],
+  options: SpawnKasOptions = {},
+): KasProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', mainFile, ...args], {
     cwd: kasDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -33,14 +44,27 @@ export function spawnKas(env: Record<string, string>, args: string[] = []): KasP
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const readyLine = () =>
-    stdout
+  // Found once and kept: the bounded output may drop it later.
+  let ready: string | undefined;
+  const keep = (text: string) =>
+    options.keepChars !== undefined && text.length > options.keepChars
+      ? text.slice(-options.keepChars)
+      : text;
+  child.stdout!.on('data', (c: Buffer) => {
+    options.log?.write(c);
+    stdout = stdout + c.toString();
+    ready ??= stdout
       .split('\n')
-      .find((l) => l.includes('"kas is ready"'))
+      .find((l) => l.includes('"kas is ready"') && l.trim().endsWith('}'))
       ?.trim();
+    stdout = keep(stdout);
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    options.log?.write(c);
+    stderr = keep(stderr + c.toString());
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const readyLine = () => ready;
   return {
     child,
     stdout: () => stdout,

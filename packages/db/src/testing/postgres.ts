@@ -15,6 +15,8 @@ export interface TestPostgres {
   /** URL of a database created for this caller alone. */
   readonly url: string;
   readonly databaseName: string;
+  /** A throwaway server's directory; undefined on a configured server. */
+  readonly serverDir: string | undefined;
   /** Drops the database; the last stop() of a throwaway server also stops the server. */
   stop(): Promise<void>;
 }
@@ -25,6 +27,8 @@ interface Server {
   adminUrl: string;
   users: number;
   shutdown(): void;
+  /** A throwaway server's directory (data, socket, log). */
+  dir?: string;
 }
 
 let serverPromise: Promise<Server> | undefined;
@@ -53,13 +57,14 @@ function runAsPostgres(pgBin: string, binary: string, args: string[]): void {
   }
 }
 
-async function startThrowawayServer(pgBin: string): Promise<Server> {
+async function startThrowawayServer(pgBin: string, parentDir = os.tmpdir()): Promise<Server> {
   if (!fs.existsSync(path.join(pgBin, 'initdb'))) {
     throw new Error(
       `PostgreSQL tests need a server: set MOORING_TEST_DATABASE_URL=postgres://… or install PostgreSQL 15 (${pgBin}/initdb not found)`,
     );
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-pg-'));
+  // mkdtemp makes it 0700: only its owner (postgres when we are root) reads the cluster.
+  const dir = fs.mkdtempSync(path.join(parentDir, 'mooring-pg-'));
   const dataDir = path.join(dir, 'data');
   if (process.getuid?.() === 0) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   runAsPostgres(pgBin, 'initdb', [
@@ -106,7 +111,7 @@ async function startThrowawayServer(pgBin: string): Promise<Server> {
     }
   };
   process.once('exit', shutdown);
-  return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, users: 0, shutdown };
+  return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, users: 0, shutdown, dir };
 }
 
 export interface StartTestPostgresOptions {
@@ -114,11 +119,19 @@ export interface StartTestPostgresOptions {
   url?: string;
   /** Where initdb/pg_ctl live; defaults to MOORING_TEST_PG_BIN or /usr/lib/postgresql/15/bin. */
   pgBin?: string;
+  /** A throwaway server of this caller's own even where CI configured a shared one (the local replica launcher). */
+  own?: boolean;
+  /** Where a throwaway server's directory is made (default the system temp dir); postgres must be able to reach it. */
+  parentDir?: string;
 }
+
+const wantsOwnServer = (o: StartTestPostgresOptions) =>
+  o.own === true || o.pgBin !== undefined || o.parentDir !== undefined;
 
 async function server(options: StartTestPostgresOptions): Promise<Server> {
   // An explicit pgBin asks for a throwaway server even where CI configured a shared one.
-  const configured = options.url ?? (options.pgBin ? undefined : process.env.MOORING_TEST_DATABASE_URL);
+  const ownServer = wantsOwnServer(options);
+  const configured = options.url ?? (ownServer ? undefined : process.env.MOORING_TEST_DATABASE_URL);
   if (configured) return { adminUrl: configured, users: 0, shutdown() {} };
   const explainFailure = (err: unknown): never => {
     throw new Error(
@@ -126,8 +139,8 @@ async function server(options: StartTestPostgresOptions): Promise<Server> {
       { cause: err },
     );
   };
-  if (options.pgBin) return startThrowawayServer(options.pgBin).catch(explainFailure);
-  const pgBin = process.env.MOORING_TEST_PG_BIN ?? DEFAULT_PG_BIN;
+  const pgBin = options.pgBin ?? process.env.MOORING_TEST_PG_BIN ?? DEFAULT_PG_BIN;
+  if (ownServer) return startThrowawayServer(pgBin, options.parentDir).catch(explainFailure);
   serverPromise ??= startThrowawayServer(pgBin).catch((err: unknown) => {
     serverPromise = undefined;
     return explainFailure(err);
@@ -162,6 +175,7 @@ export async function startTestPostgres(options: StartTestPostgresOptions = {}):
   return {
     url: url.toString(),
     databaseName,
+    serverDir: srv.dir,
     async stop() {
       if (done) return;
       done = true;
@@ -169,7 +183,7 @@ export async function startTestPostgres(options: StartTestPostgresOptions = {}):
         () => undefined,
       );
       if (--srv.users === 0) {
-        if (!options.pgBin) serverPromise = undefined;
+        if (!wantsOwnServer(options)) serverPromise = undefined;
         srv.shutdown();
       }
     },

@@ -11,6 +11,10 @@ import path from 'node:path';
 
 export interface TestRedis {
   readonly url: string;
+  /** An own server's directory; undefined on a shared one. */
+  readonly dir: string | undefined;
+  /** An own server's pid while it runs. */
+  pid(): number | undefined;
   /** A prefix no other test uses: pass it as the connection's keyPrefix. */
   readonly keyPrefix: string;
   /** Own server only: stops it (SIGKILL, like a lost server); the port stays reserved for start(). */
@@ -68,16 +72,20 @@ function deleteKeys(url: string, keyPrefix: string): void {
 export interface StartTestRedisOptions {
   /** Start a server of our own even where CI configured a shared one (tests that stop Redis). */
   own?: boolean;
+  /** Where an own server's directory is made (default the system temp dir); implies `own`. */
+  parentDir?: string;
 }
 
 /** A Redis server and a key prefix for this caller alone. */
 export async function startTestRedis(options: StartTestRedisOptions = {}): Promise<TestRedis> {
   const keyPrefix = `mooring-test-${process.pid}-${randomBytes(4).toString('hex')}:`;
   const shared = process.env.MOORING_TEST_REDIS_URL;
-  if (shared && !options.own) {
+  if (shared && !options.own && options.parentDir === undefined) {
     const ownOnly = () => Promise.reject(new Error("only a test's own Redis (own: true) can be stopped"));
     return {
       url: shared,
+      dir: undefined,
+      pid: () => undefined,
       keyPrefix,
       kill: ownOnly,
       start: ownOnly,
@@ -89,7 +97,8 @@ export async function startTestRedis(options: StartTestRedisOptions = {}): Promi
       'Redis tests need a server: set MOORING_TEST_REDIS_URL=redis://… or install redis-server (apt-get install redis-server)',
     );
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-redis-'));
+  // mkdtemp makes it 0700.
+  const dir = fs.mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), 'mooring-redis-'));
   const logFile = path.join(dir, 'redis.log');
   const port = await freePort();
   let child: ChildProcess | null = null;
@@ -130,6 +139,8 @@ export async function startTestRedis(options: StartTestRedisOptions = {}): Promi
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
+    dir,
+    pid: () => child?.pid,
     keyPrefix,
     kill,
     start,
