@@ -20,6 +20,7 @@ import { createLogger } from '../../apps/kas/src/logger';
 import { defaultModules } from '../../apps/kas/src/modules';
 import { RestClient } from '../../apps/kas/src/testing/api-client';
 import { loopbackTestConfig } from '../../apps/kas/src/testing/loopback-config';
+import { summarize } from '../tunnel/stats';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,10 +30,6 @@ const N = arg('n', 300);
 const FANOUTS = arg('fanouts', 15);
 const WARMUP = 30;
 const say = (line: string) => console.log(`[bench] ${line}`);
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-};
 const ok = <T>(res: { status: number; text: string; body: T }, what: string, status = 201): T => {
   if (res.status !== status) throw new Error(`${what}: ${res.status} ${res.text}`);
   return res.body;
@@ -162,8 +159,10 @@ try {
     fanout.push(performance.now() - savedAt);
   }
 
-  const row = (label: string, values: number[]) =>
-    `  ${label.padEnd(44)} p50 ${quantile(values, 0.5).toFixed(1).padStart(6)} ms   p99 ${quantile(values, 0.99).toFixed(1).padStart(6)} ms`;
+  const row = (label: string, values: number[]) => {
+    const { p50, p99 } = summarize(values);
+    return `  ${label.padEnd(44)} p50 ${p50.toFixed(1).padStart(6)} ms   p99 ${p99.toFixed(1).padStart(6)} ms`;
+  };
   console.log(
     `\nbench/replicas: load average ${os
       .loadavg()
@@ -173,7 +172,7 @@ try {
   console.log(row('GET through the replica holding the tunnel', direct));
   console.log(row('GET routed from another replica', routed));
   console.log(
-    `  routing adds                                 p50 ${(quantile(routed, 0.5) - quantile(direct, 0.5)).toFixed(1).padStart(6)} ms   p99 ${(quantile(routed, 0.99) - quantile(direct, 0.99)).toFixed(1).padStart(6)} ms`,
+    `  routing adds                                 p50 ${(summarize(routed).p50 - summarize(direct).p50).toFixed(1).padStart(6)} ms   p99 ${(summarize(routed).p99 - summarize(direct).p99).toFixed(1).padStart(6)} ms`,
   );
   console.log(row('config saved on A until agentk (on B) has it', fanout));
 } finally {

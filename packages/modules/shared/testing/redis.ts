@@ -5,9 +5,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { closedLoopbackPort } from './loopback';
 
 export interface TestRedis {
   readonly url: string;
@@ -23,18 +23,6 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Own server: stops it and removes its directory. Shared server: deletes this test's keys. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function ping(port: number): boolean {
@@ -100,7 +88,7 @@ export async function startTestRedis(options: StartTestRedisOptions = {}): Promi
   // mkdtemp makes it 0700.
   const dir = fs.mkdtempSync(path.join(options.parentDir ?? os.tmpdir(), 'mooring-redis-'));
   const logFile = path.join(dir, 'redis.log');
-  const port = await freePort();
+  const port = await closedLoopbackPort();
   let child: ChildProcess | null = null;
   const start = async () => {
     if (child) return;
