@@ -93,7 +93,7 @@ async function race(
     o.local
       .openCall(agentId, fullMethod, {
         ...opts,
-        signal: linked(opts.signal, localWait.signal),
+        signal: AbortSignal.any([opts.signal, localWait.signal]),
         timeoutMs: budgetMs,
       })
       .then(
@@ -161,8 +161,4 @@ async function race(
       })();
     }, budgetMs);
   });
-}
-
-function linked(a: AbortSignal, b: AbortSignal): AbortSignal {
-  return AbortSignal.any([a, b]);
 }
