@@ -161,16 +161,15 @@ export function ObjectTable({
   }, [order, rows, sort, all]);
   const shown = useMemo(() => filterRows(sorted, filter), [sorted, filter]);
 
-  // Stable while the shown rows are: the virtualiser lays out every row again (a pass over all 50,000) whenever
-  // its key function changes, and a new function per render did that on every scroll step.
-  const getItemKey = useCallback((i: number) => shown[i]!.uid, [shown]);
+  // The virtualiser keys its items by index (its default) and the rows below are keyed by uid. Every row is ROW_PX
+  // high, so an index says where a row goes; a key function that read `shown` would change with every burst of pod
+  // updates, and each change lays out every row again (a pass over all 50,000, most of a long task while scrolling).
   const estimateSize = useCallback(() => ROW_PX, []);
   const virtualizer = useVirtualizer({
     count: shown.length,
     getScrollElement: () => scroller.current,
     estimateSize,
     overscan: 12,
-    getItemKey,
   });
   // The rows get one callback for the table's life (they are memoised; a new onOpen per parent render would
   // re-render every row on screen each time a pod changed), which calls the latest onOpen.
@@ -249,7 +248,7 @@ export function ObjectTable({
               const row = shown[item.index]!;
               return (
                 <Row
-                  key={item.key}
+                  key={row.uid}
                   row={row}
                   columns={all}
                   template={template}

@@ -4,6 +4,8 @@
 // GitLab's dashboard). Pure and synchronous, so the hook can hand it to useSyncExternalStore and tests can drive it.
 import type { ObjectRow, WatchMessage } from '@mooring/modules/object_watch/shared/watch-api';
 
+import { recordRowChange } from './row-changes';
+
 /** What objects.watch sends: the object_watch messages plus how this viewer sees them. */
 export type ObjectListEvent =
   WatchMessage | { type: 'access'; actsAsAgent: boolean; namespaces: string[] | null };
@@ -47,6 +49,10 @@ export class ObjectListStore {
   apply(events: readonly ObjectListEvent[]): void {
     let rowsChanged = false;
     let other = false;
+    // What this burst did to the rows, filed beside the new array (row-changes.ts) for the list's sort order.
+    let full = false;
+    const added: ObjectRow[] = [];
+    const removed: ObjectRow[] = [];
     for (const event of events) {
       switch (event.type) {
         case 'access':
@@ -86,13 +92,19 @@ export class ObjectListStore {
             this.pending = null;
             this.state = { ...this.state, ready: true };
             rowsChanged = true;
+            full = true;
           }
           break;
         }
         case 'deltas':
           for (const delta of event.deltas) {
+            const before = this.byUid.get(delta.row.uid);
+            if (before) removed.push(before);
             if (delta.type === 'deleted') this.byUid.delete(delta.row.uid);
-            else this.byUid.set(delta.row.uid, delta.row);
+            else {
+              this.byUid.set(delta.row.uid, delta.row);
+              added.push(delta.row);
+            }
           }
           rowsChanged = true;
           break;
@@ -100,8 +112,17 @@ export class ObjectListStore {
           break;
       }
     }
-    if (rowsChanged)
-      this.state = { ...this.state, rows: [...this.byUid.values()], version: this.state.version + 1 };
+    if (rowsChanged) {
+      const rows = [...this.byUid.values()];
+      const version = this.state.version + 1;
+      recordRowChange(rows, this.state.version > 0 ? this.state.rows : null, {
+        version,
+        full,
+        added,
+        removed,
+      });
+      this.state = { ...this.state, rows, version };
+    }
     if (rowsChanged || other) for (const listener of this.listeners) listener();
   }
 }

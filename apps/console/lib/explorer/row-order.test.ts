@@ -1,6 +1,8 @@
-import type { ObjectRow } from '@mooring/modules/object_watch/shared/watch-api';
+import type { ObjectRow, Delta } from '@mooring/modules/object_watch/shared/watch-api';
 import { describe, expect, it } from 'vitest';
 
+import { ObjectListStore } from './object-list-store';
+import { ROW_CHANGE_LOG } from './row-changes';
 import { RowOrder, type SortKey } from './row-order';
 
 const row = (uid: string, name: string, restarts = 0): ObjectRow => ({
@@ -78,5 +80,64 @@ describe('RowOrder', () => {
     }
     // Every other round merged: only the first and the nine flips of the direction sorted everything.
     expect(order.fullSorts).toBe(10);
+  });
+});
+
+describe('RowOrder with the changes the store records', () => {
+  const pod = (uid: string, restarts: number) => row(uid, `p-${uid}`, restarts);
+
+  it('takes in each burst from the store without comparing every row, and sorts as a full sort does', () => {
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const store = new ObjectListStore();
+    store.apply([
+      { type: 'snapshot', rows: Array.from({ length: 500 }, (_, i) => pod(`u${i}`, random(5))), last: true },
+    ]);
+    const order = new RowOrder<ObjectRow>();
+    order.sort(store.current().rows, byRestarts, false);
+    let next = 500;
+    for (let round = 0; round < 40; round++) {
+      const deltas: Delta[] = [];
+      const uids = store.current().rows.map((r) => r.uid);
+      for (let k = random(8); k > 0; k--)
+        deltas.push({ type: 'modified', row: pod(uids[random(uids.length)]!, random(5)) });
+      for (let k = random(3); k > 0; k--)
+        deltas.push({ type: 'deleted', row: pod(uids[random(uids.length)]!, 0) });
+      for (let k = random(3); k > 0; k--) deltas.push({ type: 'added', row: pod(`u${next++}`, random(5)) });
+      store.apply([{ type: 'deltas', version: `1:${round}`, deltas }]);
+      // Every third round React skipped a version: the next sort sees two bursts at once.
+      if (round % 3 === 1) continue;
+      const rows = store.current().rows;
+      expect(order.sort(rows, byRestarts, false).map((r) => r.uid)).toEqual(
+        new RowOrder<ObjectRow>().sort(rows, byRestarts, false).map((r) => r.uid),
+      );
+    }
+    // Only the first sort compared every row (the rows had no earlier version), and only it sorted everything.
+    expect(order.comparedAll).toBe(1);
+    expect(order.fullSorts).toBe(1);
+  });
+
+  it('compares every row when it fell further behind than the record reaches, or a snapshot came between', () => {
+    const store = new ObjectListStore();
+    store.apply([
+      { type: 'snapshot', rows: Array.from({ length: 100 }, (_, i) => pod(`u${i}`, i % 4)), last: true },
+    ]);
+    const order = new RowOrder<ObjectRow>();
+    order.sort(store.current().rows, byRestarts, false);
+    for (let i = 0; i <= ROW_CHANGE_LOG; i++)
+      store.apply([
+        { type: 'deltas', version: `1:${i}`, deltas: [{ type: 'modified', row: pod(`u${i}`, 9) }] },
+      ]);
+    const behind = store.current().rows;
+    expect(order.sort(behind, byRestarts, false).map((r) => r.uid)).toEqual(
+      new RowOrder<ObjectRow>().sort(behind, byRestarts, false).map((r) => r.uid),
+    );
+    expect(order.comparedAll).toBe(2);
+    store.apply([{ type: 'snapshot', rows: [pod('u1', 0), pod('u200', 1)], last: true }]);
+    expect(order.sort(store.current().rows, byRestarts, false).map((r) => r.uid)).toEqual(['u1', 'u200']);
+    expect(order.comparedAll).toBe(3);
   });
 });

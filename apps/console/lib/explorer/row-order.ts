@@ -1,11 +1,14 @@
 // The list's sort order, kept across versions of the rows. The store hands a new array on every change but keeps
-// the objects of rows that did not change (object-list-store.ts), so a version that changed k of n rows is sorted
-// by a linear pass that drops the rows gone or changed, a sort of the k new ones and a linear merge — not a sort of
-// every row with a key object per row. At 50,000 pods a full sort with String#localeCompare and the garbage it left
+// the objects of rows that did not change (object-list-store.ts) and files which objects left and arrived
+// (row-changes.ts), so a version that changed k of n rows is sorted by a sort of the k new ones and one linear
+// merge that drops the rows gone or changed — not a sort of every row with a key object per row, and no pass that
+// hashes every row to find the changed ones (rows without a record from the store are compared that way). At 50,000 pods a full sort with String#localeCompare and the garbage it left
 // was most of a 350 ms task each time a burst of pod updates arrived while scrolling (docs/explorer.md, "Speed").
 // The order is total (sort key, then name, then uid), so the merged order is the order a full sort gives: rows
 // never move because their neighbours changed.
 import type { ObjectRow } from '@mooring/modules/object_watch/shared/watch-api';
+
+import { rowChangesSince, rowsVersion } from './row-changes';
 
 export type SortKey = string | number;
 
@@ -24,23 +27,42 @@ export class RowOrder<R extends ObjectRow> {
   private desc = false;
   /** Full sorts done (tests read it to tell a merge from a sort). */
   fullSorts = 0;
+  /** Versions whose changes were found by comparing every row (no usable record from the store). */
+  comparedAll = 0;
 
   /** `rows` sorted by `keyOf` (descending when `desc`); the same array back when nothing changed. */
   sort(rows: readonly R[], keyOf: (row: R) => SortKey, desc: boolean): readonly R[] {
     if (rows === this.rows && keyOf === this.keyOf && desc === this.desc) return this.sorted;
-    const next = new Set(rows);
-    const added =
-      this.keyOf === keyOf && this.desc === desc ? rows.filter((r) => !this.present.has(r)) : null;
-    const removed = added ? this.present.size - (rows.length - added.length) : 0;
+    const sameOrder = this.keyOf === keyOf && this.desc === desc;
+    const previousVersion = rowsVersion(this.rows);
+    // The store said what changed since the rows sorted last (row-changes.ts): work in the changed rows only.
+    const changes = sameOrder && previousVersion !== null ? rowChangesSince(rows, previousVersion) : null;
+    let added: R[] | null;
+    let removed: number;
+    let gone: (row: R) => boolean;
+    if (changes) {
+      added = [...changes.added];
+      removed = changes.removed.size;
+      for (const row of changes.removed) this.present.delete(row);
+      for (const row of added) this.present.add(row);
+      gone = (row) => changes.removed.has(row);
+    } else {
+      // Otherwise compare the rows: one pass over all of them.
+      this.comparedAll++;
+      const next = new Set(rows);
+      added = sameOrder ? rows.filter((r) => !this.present.has(r)) : null;
+      removed = added ? this.present.size - (rows.length - added.length) : 0;
+      this.present = next;
+      gone = (row) => !next.has(row);
+    }
     this.keyOf = keyOf;
     this.desc = desc;
     this.rows = rows;
-    this.present = next;
     if (!added || added.length + removed > rows.length * FULL_SORT_SHARE) {
       this.fullSorts++;
       this.sortAll(rows);
     } else if (added.length > 0 || removed > 0) {
-      this.merge(added, next);
+      this.merge(added, gone);
     }
     return this.sorted;
   }
@@ -65,7 +87,7 @@ export class RowOrder<R extends ObjectRow> {
    * Keeps the sorted rows still present and merges in the added ones (sorted among themselves first), each placed
    * by a binary search of the previous order: k log n comparisons, not one per row.
    */
-  private merge(added: R[], present: Set<R>): void {
+  private merge(added: R[], gone: (row: R) => boolean): void {
     const keyOf = this.keyOf!;
     const addedKeys = added.map(keyOf);
     const order = added.map((_, i) => i);
@@ -94,7 +116,7 @@ export class RowOrder<R extends ObjectRow> {
         a++;
         next = a < order.length ? Math.max(i, place(order[a]!)) : old.length + 1;
       }
-      if (i < old.length && present.has(old[i]!)) {
+      if (i < old.length && !gone(old[i]!)) {
         rows.push(old[i]!);
         keys.push(oldKeys[i]!);
       }
