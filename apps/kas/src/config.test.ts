@@ -189,6 +189,13 @@ describe('loadConfig', () => {
       /ADMIN_PASSWORD.*at least 8 characters$/,
     );
     expect(messageOf({}, ['--admin-password', 'hunter2'])).not.toContain('hunter2');
+    // Database and Redis URLs carry passwords: a mistyped scheme names the setting, never the value.
+    const database = messageOf({ DATABASE_URL: 'postgress://mooring:hunter2@db/mooring' });
+    expect(database).toMatch(/DATABASE_URL.*expected a PostgreSQL URL/);
+    expect(database).not.toContain('hunter2');
+    const redis = messageOf({ REDIS_URL: 'http://:hunter2@cache:6379' });
+    expect(redis).toMatch(/REDIS_URL.*expected a Redis URL/);
+    expect(redis).not.toContain('hunter2');
   });
 
   it('keeps the console URL as its origin', () => {

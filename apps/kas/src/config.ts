@@ -62,6 +62,8 @@ const settings = {
   databaseUrl: {
     env: 'DATABASE_URL',
     flag: '--database-url',
+    // A URL may hold a password: a bad value is never echoed back.
+    secret: true,
     schema: optionalString.refine(
       (value) => value === undefined || /^postgres(ql)?:\/\/.+/.test(value),
       'expected a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/mooring (unset it to use the embedded PGlite database)',
@@ -73,6 +75,7 @@ const settings = {
   redisUrl: {
     env: 'REDIS_URL',
     flag: '--redis-url',
+    secret: true,
     schema: optionalString.refine(
       (value) => value === undefined || /^rediss?:\/\/.+/.test(value),
       'expected a Redis URL such as redis://127.0.0.1:6379',
