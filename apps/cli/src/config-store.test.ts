@@ -10,7 +10,8 @@ import {
   writeLogin,
   writePrivateFile,
 } from './config-store';
-import { CliError, exitCodes } from './errors';
+import type { CliError} from './errors';
+import { exitCodes } from './errors';
 import { parseKasUrl } from './kas-url';
 
 const dirs: string[] = [];
