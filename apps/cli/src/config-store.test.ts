@@ -10,7 +10,7 @@ import {
   writeLogin,
   writePrivateFile,
 } from './config-store';
-import type { CliError} from './errors';
+import type { CliError } from './errors';
 import { exitCodes } from './errors';
 import { parseKasUrl } from './kas-url';
 

@@ -9,6 +9,9 @@ export const agentNamespace = 'mooring-system';
 /** The chart inside a clone of the repository, relative to its root. */
 export const localChartPath = './deploy/charts/agentk';
 
+/** What the commands show for the image repository until the user names theirs (docs/images.md). */
+export const exampleImageRepository = 'registry.example.com/mooring/agentk';
+
 /** File name of kas's CA beside the commands (the console's download, the CLI's copy). */
 export const caFileName = 'mooring-kas-ca.crt';
 
