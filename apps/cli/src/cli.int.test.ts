@@ -13,7 +13,7 @@ import { startTestKas, type TestKas } from '@mooring/kas/testing/test-kas';
 import { kubectl } from '@mooring/kube-dev/testing';
 import { localChartPath, tokenFile } from '@mooring/modules/agent_registrar/shared/helm-install-command';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './testing/cli-process';
+import { runCli, runCliOnTerminal } from './testing/cli-process';
 
 describe('mooring CLI against a real kas', () => {
   let tk: TestKas;
@@ -207,6 +207,28 @@ describe('mooring CLI against a real kas', () => {
     const after = await cli(['agents', 'list']);
     expect(after.code).toBe(3);
     expect(after.stderr).toContain('run mooring login');
+  });
+
+  it('asks on a terminal, the password not echoed', async () => {
+    const terminalHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-cli-tty-'));
+    try {
+      const typed = await runCliOnTerminal(['login'], {
+        env: { HOME: terminalHome },
+        cwd: terminalHome,
+        answers: [
+          { after: 'kas URL', type: `${tk.apiUrl}\r` },
+          { after: 'Username', type: `${tk.adminUsername}\r` },
+          { after: 'Password: ', type: `${tk.adminPassword}\r` },
+        ],
+      });
+      expect(typed.code, typed.stdout).toBe(0);
+      expect(typed.stdout).toContain(`Logged in to ${tk.apiUrl}`);
+      expect(typed.stdout).toContain(tk.adminUsername);
+      expect(typed.stdout).not.toContain(tk.adminPassword);
+      expect(fs.statSync(path.join(terminalHome, '.config', 'mooring', 'token')).mode & 0o777).toBe(0o600);
+    } finally {
+      fs.rmSync(terminalHome, { recursive: true, force: true });
+    }
   });
 
   it('names the fix for a kas that is not there and a wrong password', async () => {
