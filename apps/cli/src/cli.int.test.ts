@@ -3,8 +3,10 @@
 // kubeconfig merged into a file, then the cluster's kubectl reaches the cluster through kas and a real agentk that
 // uses the token the CLI printed → token revoke, then the named 401. Every command is a process with real argv.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import type { Agentk } from '@mooring/agentk';
 import { defaultModules } from '@mooring/kas';
 import { RestClient } from '@mooring/kas/testing/api-client';
@@ -12,6 +14,7 @@ import { startClusterAgentk } from '@mooring/kas/testing/cluster-agentk';
 import { startTestKas, type TestKas } from '@mooring/kas/testing/test-kas';
 import { kubectl } from '@mooring/kube-dev/testing';
 import { localChartPath, tokenFile } from '@mooring/modules/agent_registrar/shared/helm-install-command';
+import { generateSelfSignedTls } from '@mooring/modules/shared/certificates';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliOnTerminal } from './testing/cli-process';
 
@@ -209,24 +212,65 @@ describe('mooring CLI against a real kas', () => {
     expect(after.stderr).toContain('run mooring login');
   });
 
-  it('asks on a terminal, the password not echoed', async () => {
+  it('asks on a terminal, the password not echoed, and trusts the CA of a kas behind TLS', async () => {
+    // kas's API behind a TLS front with its own CA (as an Ingress with a private CA would be).
+    const front = generateSelfSignedTls();
+    const server = tls.createServer({ cert: front.certPem, key: front.keyPem }, (socket) => {
+      const upstream = net.connect(Number(new URL(tk.apiUrl).port), '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      const close = () => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const httpsUrl = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     const terminalHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-cli-tty-'));
+    const caFile = path.join(terminalHome, 'kas-ca.crt');
+    fs.writeFileSync(caFile, front.caPem);
+    const homeEnv = { HOME: terminalHome };
     try {
-      const typed = await runCliOnTerminal(['login'], {
-        env: { HOME: terminalHome },
+      const untrusted = await runCli(
+        ['login', '--kas-url', httpsUrl, '--username', 'admin', '--password-stdin'],
+        {
+          env: homeEnv,
+          cwd: terminalHome,
+          stdin: 'x\n',
+        },
+      );
+      expect(untrusted.code).toBe(4);
+      expect(untrusted.stderr).toMatch(
+        /presented a certificate this machine does not trust .*pass --ca-file/,
+      );
+
+      const typed = await runCliOnTerminal(['login', '--ca-file', caFile], {
+        env: homeEnv,
         cwd: terminalHome,
         answers: [
-          { after: 'kas URL', type: `${tk.apiUrl}\r` },
+          { after: 'kas URL', type: `${httpsUrl}\r` },
           { after: 'Username', type: `${tk.adminUsername}\r` },
           { after: 'Password: ', type: `${tk.adminPassword}\r` },
         ],
       });
       expect(typed.code, typed.stdout).toBe(0);
-      expect(typed.stdout).toContain(`Logged in to ${tk.apiUrl}`);
+      expect(typed.stdout).toContain(`Logged in to ${httpsUrl}`);
+      // What was typed is on the screen, except the password.
       expect(typed.stdout).toContain(tk.adminUsername);
       expect(typed.stdout).not.toContain(tk.adminPassword);
-      expect(fs.statSync(path.join(terminalHome, '.config', 'mooring', 'token')).mode & 0o777).toBe(0o600);
+      const dir = path.join(terminalHome, '.config', 'mooring');
+      expect(fs.statSync(path.join(dir, 'token')).mode & 0o777).toBe(0o600);
+      expect(fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8')).toBe(front.caPem);
+      // Later commands trust the CA login stored.
+      const listed = await runCli(['agents', 'list', '--output', 'json'], {
+        env: homeEnv,
+        cwd: terminalHome,
+      });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
     } finally {
+      server.close();
       fs.rmSync(terminalHome, { recursive: true, force: true });
     }
   });
