@@ -41,7 +41,7 @@ export const configPaths = (env: Env) => {
 };
 
 /** Reads a small text file we or the user wrote; undefined when it does not exist. */
-export function readSmallFile(file: string, what: string): string | undefined {
+export function readSmallFile(file: string, what: string, maxBytes = MAX_FILE_BYTES): string | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -50,10 +50,8 @@ export function readSmallFile(file: string, what: string): string | undefined {
     throw new CliError(`cannot read ${what} ${file}: ${(err as Error).message}`);
   }
   if (!stat.isFile()) throw new CliError(`${what} ${file} is not a file`);
-  if (stat.size > MAX_FILE_BYTES)
-    throw new CliError(
-      `${what} ${file} is ${stat.size} bytes, more than ${MAX_FILE_BYTES}: is it the right file?`,
-    );
+  if (stat.size > maxBytes)
+    throw new CliError(`${what} ${file} is ${stat.size} bytes, more than ${maxBytes}: is it the right file?`);
   return fs.readFileSync(file, 'utf8');
 }
 

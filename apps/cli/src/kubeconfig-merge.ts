@@ -71,7 +71,10 @@ export function mergeKubeconfigs(
   return stringify(merged);
 }
 
+/** kubeconfigs of many clusters grow large; far larger is not one. */
+const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024;
+
 export function mergeIntoFile(file: string, addedText: string, useContext: boolean): void {
-  const existing = readSmallFile(file, 'the kubeconfig');
+  const existing = readSmallFile(file, 'the kubeconfig', MAX_KUBECONFIG_BYTES);
   writePrivateFile(file, mergeKubeconfigs(existing, addedText, useContext, file));
 }
