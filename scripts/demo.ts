@@ -250,6 +250,7 @@ async function main(): Promise<void> {
     const password = kas.adminPassword;
     console.log(`
   Console          ${web.url}   (log in as ${DEMO.admin} / ${password})
+  CLI              pnpm mooring login --kas-url ${kas.apiUrl} --username ${DEMO.admin}   (docs/cli.md)
   Through kas      kubectl --kubeconfig ${proxyKubeconfig} get pods -A
   Receptive agent  kubectl --kubeconfig ${receptiveKubeconfig} get pods -A   (kas dials ${receptive.url})
   Straight         kubectl --kubeconfig ${adminKubeconfig} get nodes

@@ -5,3 +5,6 @@ export type { KasModule, KasModuleContext, KasModuleStarted } from './module';
 export { defaultModules, type KasModuleDeps, type KasModuleFactory } from './modules';
 export type { AppRouter } from './trpc/router';
 export type { ApiErrorBody } from './api/errors';
+export { buildOpenApiDocument } from './api/openapi';
+export { allOperations } from './api/operations/index';
+export { kasVersion } from './version';

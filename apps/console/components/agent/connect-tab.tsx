@@ -1,12 +1,14 @@
 'use client';
 import { Button, CopyButton, ErrorBanner, Notice } from '@mooring/ui';
 import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
 import { downloadText } from '../../lib/download';
 import { AgentTabLink } from './agent-tabs';
 import { CommandBlock } from './command-block';
+import { helmInstallLines } from './helm-install';
 import { RefusedAttempts } from './refused-attempts';
 import {
   caDownloadName,
@@ -24,11 +26,19 @@ const link = 'text-sky-700 underline dark:text-sky-400';
 export function ConnectTab({ agentId, agentName }: { agentId: number; agentName: string }) {
   const trpc = useTRPC();
   const install = useQuery(trpc.meta.agentInstall.queryOptions({}));
+  const version = useQuery(trpc.meta.version.queryOptions({}));
+  // The console serves kas's /api/v1 (and so the chart) on its own origin; known only in the browser.
+  const [origin, setOrigin] = useState<string | null>(null);
+  useEffect(() => setOrigin(window.location.origin), []);
   if (install.error)
     return <ErrorBanner title="Could not load kas's install details" message={errorMessage(install.error)} />;
   const facts = install.data;
   if (!facts) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading install details…</p>;
   const yaml = manifest(agentName, facts);
+  const helm =
+    version.data && origin
+      ? helmInstallLines(agentName, facts, { kasUrl: origin, version: version.data.kasVersion })
+      : null;
   const flags = [
     [
       '--kas-address',
@@ -110,6 +120,36 @@ export function ConnectTab({ agentId, agentName }: { agentId: number; agentName:
           </Notice>
         ) : (
           <>
+            {helm ? (
+              <section aria-labelledby="helm-title" className="space-y-2">
+                <h3 id="helm-title" className="font-medium">
+                  With Helm
+                </h3>
+                <ol className="list-decimal space-y-2 pl-5">
+                  <li>Create a token and save it to a file as above.</li>
+                  {helm.needsCa ? (
+                    <li>
+                      Download kas&apos;s CA (the button above) as{' '}
+                      <code className={code}>{caDownloadName}</code> beside it.
+                    </li>
+                  ) : null}
+                  <li className="space-y-1">
+                    <p>
+                      Install the chart: from the root of a clone of the repository, replacing the image
+                      repository with where you pushed the agentk image (docs/images.md),
+                    </p>
+                    <CommandBlock command={helm.fromClone} label="Copy" testId="helm-install-clone" />
+                    <p>or with the chart kas serves:</p>
+                    <CommandBlock command={helm.fromKas} label="Copy" testId="helm-install-served" />
+                  </li>
+                </ol>
+                <p className="text-zinc-600 dark:text-zinc-400">
+                  <code className={code}>pnpm mooring agent register</code> prints the same line with a new
+                  token saved for you (docs/install.md).
+                </p>
+              </section>
+            ) : null}
+            <h3 className="font-medium">{helm ? 'Or with kubectl' : 'With kubectl'}</h3>
             <ol className="list-decimal space-y-2 pl-5">
               {tokenStep}
               <li>Save it to a file as above.</li>

@@ -6,12 +6,17 @@ import type { inferRouterOutputs } from '@trpc/server';
 
 import type { AppRouter } from '../../lib/app-router';
 import { DEFAULT_RESOURCES } from '@mooring/modules/object_watch/shared/resources';
+import {
+  agentNamespace,
+  caFileName,
+  tokenFile,
+} from '@mooring/modules/agent_registrar/shared/helm-install-command';
+
+// The namespace and the token file are the helm line's (one definition for the console, the CLI and docs/install.md).
+export { agentNamespace, tokenFile };
 
 /** What kas answers on GET /api/v1/agent-install (apps/kas/src/agent-install.ts), typed from kas's router. */
 export type AgentInstallFacts = inferRouterOutputs<AppRouter>['meta']['agentInstall'];
-
-/** The one namespace agentk is installed in, in every command and manifest the console shows. */
-export const agentNamespace = 'mooring-system';
 
 /** What `--kubeconfig` shows when kas knows no local agent kubeconfig: visibly a blank to fill in. */
 export const kubeconfigBlank = '<path>';
@@ -19,13 +24,8 @@ export const kubeconfigBlank = '<path>';
 /** Until an agentk image is published, docs/agentk.md says how to build one. */
 export const defaultImage = 'registry.example.com/mooring/agentk:0.1.0';
 
-/** File name offered when kas's CA is downloaded from the page. */
-export const caDownloadName = 'mooring-kas-ca.crt';
-
-/** Where the local commands keep the agent token, relative to the repository root (.mooring is git-ignored). */
-export function tokenFile(agentName: string): string {
-  return `.mooring/${agentName}.agent-token`;
-}
+/** File name offered when kas's CA is downloaded from the page (the helm lines read it). */
+export const caDownloadName = caFileName;
 
 /** Kubernetes names of an agent's objects. */
 export function objectNames(agentName: string) {
