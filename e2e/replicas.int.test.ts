@@ -34,7 +34,6 @@ describe('the Replicas admin page', () => {
       dataDir,
       env: {
         MOORING_ADMIN_PASSWORD: adminPassword,
-        MOORING_LOG_LEVEL: 'warn',
         MOORING_CONSOLE_URL: `http://127.0.0.1:${consolePort}`,
       },
     });
@@ -64,24 +63,28 @@ describe('the Replicas admin page', () => {
     return { context, page };
   }
 
-  /** Waits until the page lists `count` replicas, every one ready (each reports every 5 s). */
+  /** Waits until the page lists `count` replicas, every one ready (each reports every 5 s); Refresh reads again. */
   async function replicasListed(page: Page, count: number) {
-    const rows = page.getByTestId('replicas-table').locator('tbody tr');
-    await expect
-      .poll(
-        async () => {
-          if (
-            (await rows.count()) !== count ||
-            (await rows.getByText('Ready', { exact: true }).count()) !== count
-          ) {
+    const table = page.getByTestId('replicas-table');
+    const rows = table.locator('tbody tr');
+    let seen = '';
+    try {
+      await expect
+        .poll(
+          async () => {
+            const ready = await table.locator('tbody tr[data-state="ready"]').count();
+            seen = `${await rows.count()} rows, ${ready} ready: ${(await rows.allInnerTexts()).join(' | ')}`;
+            if ((await rows.count()) === count && ready === count) return true;
             await page.getByRole('button', { name: 'Refresh' }).click();
             return false;
-          }
-          return true;
-        },
-        { timeout: 30_000, interval: 1_000 },
-      )
-      .toBe(true);
+          },
+          { timeout: 30_000, interval: 1_000 },
+        )
+        .toBe(true);
+    } catch (error) {
+      await screenshot(page, 'failed-replicas');
+      throw new Error(`the page did not list ${count} ready replicas; last seen: ${seen}`, { cause: error });
+    }
     return rows;
   }
 

@@ -86,7 +86,7 @@ export default function ReplicasPage() {
           {data.replicas.map((r) => {
             const state = states[r.state];
             return (
-              <tr key={r.name} data-replica={r.name} className="align-top">
+              <tr key={r.name} data-replica={r.name} data-state={r.state} className="align-top">
                 <th scope="row" className="py-1.5 pr-3 text-left font-medium">
                   <span className="font-mono text-xs">{r.name}</span>
                   {r.self ? (
