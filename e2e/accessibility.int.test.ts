@@ -37,6 +37,7 @@ describe('accessibility and screenshots of every page', () => {
       ['kubeconfig', '/kubeconfig'],
       ['users', '/admin/users'],
       ['audit', '/admin/audit'],
+      ['replicas', '/admin/replicas'],
       ...tabs.map((t): [string, string] => [`agent-${t}`, `/agents/${agentId}?tab=${t}`]),
       ['not-found', '/no-such-page'],
     ];

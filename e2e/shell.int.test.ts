@@ -22,6 +22,7 @@ const pages = [
   { link: 'Versions', heading: 'Kubernetes version policy', path: '/versions' },
   { link: 'Users', heading: 'Users', path: '/admin/users' },
   { link: 'Audit log', heading: 'Audit log', path: '/admin/audit' },
+  { link: 'Replicas', heading: 'Replicas', path: '/admin/replicas' },
 ];
 
 async function signIn(page: Page): Promise<void> {

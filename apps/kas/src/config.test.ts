@@ -111,6 +111,22 @@ describe('loadConfig', () => {
     ],
     ['MOORING_AGENT_CONFIG_STREAMS_PER_POD', 'x', /MOORING_AGENT_CONFIG_STREAMS_PER_POD.*whole number/],
     ['MOORING_AGENT_TLS', 'plain', /MOORING_AGENT_TLS \(flag --agent-tls\): expected "self-signed"/],
+    [
+      'MOORING_PROXY_URL',
+      'kas.example.com/k8s-proxy',
+      /MOORING_PROXY_URL \(flag --proxy-url\): expected an absolute URL such as https:\/\/kas\.example\.com\/k8s-proxy.*got "kas\.example\.com\/k8s-proxy"/,
+    ],
+    [
+      'MOORING_PROXY_URL',
+      'grpcs://kas.example.com:8154',
+      /MOORING_PROXY_URL.*expected an https:\/\/ \(or http:\/\/\) URL/,
+    ],
+    [
+      'MOORING_PROXY_URL',
+      'https://u:p@kas.example.com/k8s-proxy',
+      /MOORING_PROXY_URL.*user name or password/,
+    ],
+    ['MOORING_PROXY_URL', 'https://kas.example.com/k8s-proxy?x=1', /MOORING_PROXY_URL.*query or fragment/],
   ])('names %s when its value %j is bad', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -196,6 +212,19 @@ describe('loadConfig', () => {
     const redis = messageOf({ REDIS_URL: 'http://:hunter2@cache:6379' });
     expect(redis).toMatch(/REDIS_URL.*expected a Redis URL/);
     expect(redis).not.toContain('hunter2');
+  });
+
+  it('reads the public proxy URL (a load balancer), dropping a trailing slash; unset by default', () => {
+    // Read as the kubernetes_api module reads it.
+    const proxyUrl = (env: Record<string, string>, argv: string[] = []) =>
+      settingValues(kubernetesApiSettings, loadConfig(env, argv)).proxyUrl;
+    expect(proxyUrl({})).toBeUndefined();
+    expect(proxyUrl({ MOORING_PROXY_URL: 'https://kas.example.com/k8s-proxy/' })).toBe(
+      'https://kas.example.com/k8s-proxy',
+    );
+    expect(proxyUrl({}, ['--proxy-url', 'http://127.0.0.1:40123/k8s-proxy'])).toBe(
+      'http://127.0.0.1:40123/k8s-proxy',
+    );
   });
 
   it('keeps the console URL as its origin', () => {

@@ -23,7 +23,7 @@ import {
   createHttpMetrics,
   createMetricsRegistry,
 } from './observability/metrics';
-import { createObservabilityServer, type ReadinessCheck } from './observability/server';
+import { createObservabilityServer, readinessReport, type ReadinessCheck } from './observability/server';
 import { STREAM_LIMITS, type StreamLimits } from './trpc/event-stream';
 import { appRouter } from './trpc/router';
 import { kasVersion } from './version';
@@ -173,12 +173,15 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       return bound;
     };
 
-    const observability = createObservabilityServer({
-      registry: metrics,
-      httpMetrics,
+    const readinessOptions = {
       logger: logger.child({ module: 'observability' }),
       readinessChecks: () => readinessChecks,
       isAcceptingTraffic: () => accepting,
+    };
+    const observability = createObservabilityServer({
+      ...readinessOptions,
+      registry: metrics,
+      httpMetrics,
       timeouts,
     });
     const observabilityPort = await bind(observability, config.observabilityPort, 'observability');
@@ -287,6 +290,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
         signal: shutdown.signal,
         shutdownGraceMs: graceMs,
         addReadinessCheck: (check) => readinessChecks.push(check),
+        readiness: () => readinessReport(readinessOptions),
         listen: bind,
         provide: (name, value) => {
           provided.set(name, value);

@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { KasServices } from './api/services-adapter';
 import type { KasConfig } from './config';
 import type { Logger } from './logger';
-import type { ReadinessCheck } from './observability/server';
+import type { ReadinessCheck, ReadinessReport } from './observability/server';
 
 /**
  * What kas hands each module when it starts. Modules (the server halves under
@@ -49,6 +49,8 @@ export interface KasModuleContext {
   readonly agentServer: AgentServer;
   /** Adds a check to /readyz (e.g. "agent listener bound"). */
   addReadinessCheck(check: ReadinessCheck): void;
+  /** What /readyz answers now (every check run; `shutting down` once the drain began). */
+  readiness(): Promise<ReadinessReport>;
   /**
    * Binds a server on the configured listen host: resolves with the bound port (0 picks a free
    * one) and logs `<name> listening`. Use it so every listener honours MOORING_LISTEN_HOST.

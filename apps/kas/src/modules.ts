@@ -28,6 +28,7 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
   const kasRouting = createKasRoutingKasModule({
     tunnelDialer: () => reverseTunnel.tunnels().dialer,
     tracker: () => reverseTunnel.tracker(),
+    holdings: () => reverseTunnel.tunnels().registry.totals(),
   });
   const dialer = () => kasRouting.dialer();
   // Connected pods: from Register heartbeats, configuration streams and the tunnel's pod counts.
@@ -49,7 +50,7 @@ export function defaultModules(options: { extra?: readonly KasModuleFactory[] } 
   const live = createLiveKasModule({
     connectedAgents: () => agentRegistrar.connectedAgents(),
     streamLimit: (agentId) => reverseTunnel.dialer().streamCounts(agentId).limit,
-    proxy: () => kubernetesApi.proxy(),
+    proxy: () => kubernetesApi.endpoint(),
     sharedReplicas: () => reverseTunnel.tracker().shared,
   });
   const deps: KasModuleDeps = { dialer };

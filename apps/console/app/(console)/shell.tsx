@@ -21,6 +21,7 @@ const nav = [
 const adminNav = [
   { href: '/admin/users', label: 'Users' },
   { href: '/admin/audit', label: 'Audit log' },
+  { href: '/admin/replicas', label: 'Replicas' },
 ];
 
 function isActive(pathname: string, href: string): boolean {

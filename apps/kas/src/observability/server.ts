@@ -35,6 +35,34 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** What /readyz answers: one `[+] name ok` / `[-] name failed: why` line per check, or `shutting down`. */
+export interface ReadinessReport {
+  ready: boolean;
+  /** False once the drain began. */
+  accepting: boolean;
+  lines: string[];
+}
+
+/** Runs every readiness check (each bounded by `timeoutMs`); the one answer /readyz and the replicas list give. */
+export async function readinessReport(
+  options: Pick<ObservabilityHandlerOptions, 'readinessChecks' | 'isAcceptingTraffic' | 'logger'>,
+  timeoutMs = 2_000,
+): Promise<ReadinessReport> {
+  if (!options.isAcceptingTraffic()) return { ready: false, accepting: false, lines: ['shutting down'] };
+  const lines = await Promise.all(
+    options.readinessChecks().map(async (c) => {
+      try {
+        await withTimeout(c.check(), timeoutMs, c.name);
+        return `[+] ${c.name} ok`;
+      } catch (err) {
+        options.logger.warn({ check: c.name, err }, 'readiness check failed');
+        return `[-] ${c.name} failed: ${(err as Error).message}`;
+      }
+    }),
+  );
+  return { ready: lines.every((line) => line.startsWith('[+]')), accepting: true, lines };
+}
+
 /** `/metrics`, `/livez`, `/readyz` for Prometheus and kubelet probes. */
 export function createObservabilityServer(options: ObservabilityHandlerOptions): http.Server {
   const timeoutMs = options.timeoutMs ?? 2_000;
@@ -58,24 +86,12 @@ export function createObservabilityServer(options: ObservabilityHandlerOptions):
       }
       if (path === '/livez') return send(res, 200, 'text/plain', 'ok\n');
       if (path === '/readyz') {
-        if (!options.isAcceptingTraffic()) return send(res, 503, 'text/plain', 'shutting down\n');
-        const results = await Promise.all(
-          options.readinessChecks().map(async (c) => {
-            try {
-              await withTimeout(c.check(), timeoutMs, c.name);
-              return `[+] ${c.name} ok`;
-            } catch (err) {
-              options.logger.warn({ check: c.name, err }, 'readiness check failed');
-              return `[-] ${c.name} failed: ${(err as Error).message}`;
-            }
-          }),
-        );
-        const ready = results.every((line) => line.startsWith('[+]'));
+        const report = await readinessReport(options, timeoutMs);
         return send(
           res,
-          ready ? 200 : 503,
+          report.ready ? 200 : 503,
           'text/plain',
-          `${results.join('\n')}\n${ready ? 'ok' : 'not ready'}\n`,
+          `${report.lines.join('\n')}\n${report.accepting ? (report.ready ? 'ok\n' : 'not ready\n') : ''}`,
         );
       }
       if (path === '/metrics') {

@@ -74,6 +74,13 @@ describe('the local replica launcher', () => {
     const client = new RestClient(api!);
     expect((await client.login('admin', PASSWORD)).status).toBe(200);
     for (let i = 0; i < 4; i++) expect((await client.get('/api/v1/groups')).status).toBe(200);
+    // Whichever replica answers, kubeconfigs and the console's proxy requests name the balancer (MOORING_PROXY_URL).
+    const kubectlUrl = /kubectl (https:\/\/\S+),/.exec(output)?.[1];
+    expect(kubectlUrl, output).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/k8s-proxy$/);
+    for (let i = 0; i < 4; i++) {
+      const proxy = await client.get<{ url: string }>('/api/v1/kubernetes-proxy');
+      expect(proxy.body.url, proxy.text).toBe(kubectlUrl);
+    }
 
     const stopSince = Date.now();
     child.kill('SIGTERM');

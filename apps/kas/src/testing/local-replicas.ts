@@ -121,6 +121,8 @@ export async function startLocalReplicas(
     });
     cleanups.push(() => balancer.stop());
     const agentUrl = `grpcs://127.0.0.1:${balancer.ports.agent}`;
+    // The proxy serves /k8s-proxy (kubernetes_api's default prefix); kubeconfigs name the balancer's port.
+    const proxyUrl = `https://127.0.0.1:${balancer.ports.proxy}/k8s-proxy`;
     const secret = randomBytes(32).toString('base64');
 
     since = Date.now();
@@ -142,6 +144,8 @@ export async function startLocalReplicas(
           MOORING_SECRET: secret,
           // Install commands tell agents the balancer's address, not this replica's.
           MOORING_KAS_URL: agentUrl,
+          // Kubeconfigs (REST, the console) and the console's own proxy requests go through the balancer too.
+          MOORING_PROXY_URL: proxyUrl,
         },
         [],
         { log, keepChars: KEPT_OUTPUT_CHARS },
@@ -196,8 +200,7 @@ export async function startLocalReplicas(
       );
     const urls = {
       agent: agentUrl,
-      // The proxy's URL has a path (/k8s-proxy): the first replica's, on the balancer's port.
-      proxy: onPort(replicas[0]!.urls.proxy!, balancer.ports.proxy!),
+      proxy: proxyUrl,
       api: `http://127.0.0.1:${balancer.ports.api}`,
     };
     say(`balancer: agents ${urls.agent}, kubectl ${urls.proxy}, console API ${urls.api}`);
@@ -257,10 +260,5 @@ function withTimeout(promise: Promise<void>, ms: number, why: () => string): Pro
   ]).finally(() => clearTimeout(timer));
 }
 
-const onPort = (url: string, port: number) => {
-  const u = new URL(url);
-  u.port = String(port);
-  return u.toString();
-};
 const readyzOf = (r: LocalReplica) => new URL('/readyz', r.urls.observability).toString();
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;

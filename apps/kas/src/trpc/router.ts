@@ -31,6 +31,7 @@ export const appRouter = t.router({
   ciJobTokens: t.router(proceduresFor(operationGroups.ciJobTokens)),
   receptive: t.router(proceduresFor(operationGroups.receptive)),
   audit: t.router(proceduresFor(operationGroups.audit)),
+  replicas: t.router(proceduresFor(operationGroups.replicas)),
   objects: t.router({
     ...proceduresFor(operationGroups.objects),
     ...subscriptionProceduresFor(objectSubscriptions),

@@ -5,3 +5,10 @@ export { privateApiJwtSigner, privateApiJwtVerifier } from './private-api-jwt';
 export { startPrivateApiServer, type RunningPrivateApiServer } from './private-api-server';
 export { createRoutingDialer, MAX_ROUTE_ATTEMPTS, type RoutingDialerOptions } from './routing-dialer';
 export { kasRoutingSettings } from './settings';
+export {
+  KAS_REPLICAS,
+  MAX_LISTED_REPLICAS,
+  type ReplicaDirectory,
+  type ReplicaListing,
+  type ReplicaSummary,
+} from './replica-status';

@@ -15,6 +15,15 @@ import { createPeerClients, type PeerClients } from './peer-clients';
 import { privateApiJwtSigner, privateApiJwtVerifier } from './private-api-jwt';
 import { type RunningPrivateApiServer, startPrivateApiServer } from './private-api-server';
 import { type ReplicaAddresses, redisReplicaAddresses } from './replica-addresses';
+import {
+  KAS_REPLICAS,
+  type LocalStatus,
+  MAX_LISTED_REPLICAS,
+  type ReplicaDirectory,
+  type ReplicaSummary,
+  reasonOf,
+  summaryOf,
+} from './replica-status';
 import { createRoutingDialer } from './routing-dialer';
 import { kasRoutingSettings } from './settings';
 
@@ -30,6 +39,8 @@ export interface KasRoutingModuleOptions {
   /** The tunnel tracker (its `self` and kasUrlsFor speak replica names), once the reverse tunnel started. */
   tracker: () => RoutingTracker;
   routingTimeoutMs?: () => number | undefined;
+  /** How many agents hold tunnels on this replica and how many tunnels, for the console's list of replicas. */
+  holdings?: () => { agents: number; tunnels: number };
 }
 
 export interface KasRoutingModuleContext {
@@ -47,6 +58,12 @@ export interface KasRoutingModuleContext {
   replica: string;
   /** How long routed calls in flight may take to finish when kas stops (MOORING_SHUTDOWN_GRACE). */
   shutdownGraceMs?: number;
+  /** What this replica's /readyz answers now (kas's KasModuleContext.readiness). */
+  readiness?: () => Promise<{ ready: boolean; lines: string[] }>;
+  /** Hands the replica directory (KAS_REPLICAS) to the console API. */
+  provide?(name: string, value: unknown): void;
+  /** Aborted when kas begins to drain: this replica's status ("shutting down") is written at once. */
+  signal?: AbortSignal;
 }
 
 export interface KasRoutingKasModule {
@@ -61,6 +78,10 @@ export interface KasRoutingKasModule {
   /** The dialer for the modules that call agents. */
   dialer(): AgentDialer;
 }
+
+/** How often a replica rewrites its address and status; one silent for three of these is "not reporting". */
+const REFRESH_MS = 5_000;
+const STALE_AFTER_MS = 3 * REFRESH_MS;
 
 /** The routing default: the tunnel's 20 s budget. */
 const DEFAULT_ROUTING_TIMEOUT_MS = 20_000;
@@ -87,7 +108,51 @@ export function createKasRoutingKasModule(options: KasRoutingModuleOptions): Kas
     settings: kasRoutingSettings,
     async start(ctx) {
       graceMs = ctx.shutdownGraceMs ?? graceMs;
-      if (!ctx.redis) return {};
+      const localStatus = async (): Promise<LocalStatus> => {
+        const readiness = (await ctx.readiness?.()) ?? { ready: true, lines: [] };
+        const held = options.holdings?.() ?? { agents: 0, tunnels: 0 };
+        return { ready: readiness.ready, readiness: readiness.lines, ...held };
+      };
+      const redis = ctx.redis;
+      // The console's list of replicas: this one from its own state, the others from what they wrote to Redis.
+      ctx.provide?.(KAS_REPLICAS, {
+        async list() {
+          const local = await localStatus();
+          const self: ReplicaSummary = {
+            name: ctx.replica,
+            self: true,
+            privateApiUrl: url,
+            state: local.ready ? 'ready' : 'not_ready',
+            reason: reasonOf(local),
+            ...local,
+            lastSeenAt: new Date(),
+          };
+          const listing = { shared: Boolean(redis), limit: MAX_LISTED_REPLICAS, problem: null };
+          if (!redis || !addresses) return { ...listing, replicas: [self], total: 1 };
+          let stored;
+          try {
+            stored = await addresses.list();
+          } catch (error) {
+            return {
+              ...listing,
+              replicas: [self],
+              total: 1,
+              problem: `the other replicas cannot be read from Redis at ${redis.address} (${(error as Error).message}); only this one is listed: check REDIS_URL and that Redis runs`,
+            };
+          }
+          const now = Date.now();
+          const others = stored
+            .filter((r) => r.name !== ctx.replica)
+            .sort((x, y) => x.name.localeCompare(y.name))
+            .map((r) => summaryOf(r, now, STALE_AFTER_MS));
+          return {
+            ...listing,
+            replicas: [self, ...others].slice(0, MAX_LISTED_REPLICAS),
+            total: others.length + 1,
+          };
+        },
+      } satisfies ReplicaDirectory);
+      if (!redis) return {};
       const settings = settingValues(kasRoutingSettings, ctx.config);
       secret = ctx.config.privateApiSecret
         ? deriveKey(Buffer.from(ctx.config.privateApiSecret), 'private-api-jwt')
@@ -109,12 +174,17 @@ export function createKasRoutingKasModule(options: KasRoutingModuleOptions): Kas
       url =
         settings.privateApiUrl ??
         `${tls.server ? 'grpcs' : 'grpc'}://${everyInterface ? hostname() : ctx.config.listenHost}:${server.port}`;
-      addresses = redisReplicaAddresses({
-        redis: ctx.redis,
+      const book = redisReplicaAddresses({
+        redis,
         self: ctx.replica,
         url,
+        refreshMs: REFRESH_MS,
+        status: localStatus,
         log: (message) => ctx.logger.warn(message),
       });
+      addresses = book;
+      // The drain: the others list this replica as shutting down now, not at the next refresh.
+      ctx.signal?.addEventListener('abort', () => void book.publishNow(), { once: true });
       ctx.logger.info({ port: server.port, url }, 'private API listening');
       return { ports: { privateApi: server.port }, urls: { privateApi: url } };
     },

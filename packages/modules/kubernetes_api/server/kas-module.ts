@@ -66,17 +66,26 @@ export interface KubernetesApiProxyModuleOptions {
 
 export function createKubernetesApiProxyModule(options: KubernetesApiProxyModuleOptions) {
   let proxy: KubernetesApiProxy | null = null;
+  /** MOORING_PROXY_URL: the load balancer's address, handed out instead of the listener's own. */
+  let publicUrl: string | undefined;
   let unsubscribe: (() => void)[] = [];
   /** The drain begun when kas's signal aborted; stop() waits for it. */
   let draining: Promise<void> | null = null;
   return {
     name: 'kubernetes_api',
     settings: kubernetesApiSettings,
-    /** The running proxy (URL, CA), once started. */
+    /** The running proxy (its listener's URL, CA), once started. */
     proxy: () => proxy,
+    /**
+     * What kubeconfigs and the console are given: MOORING_PROXY_URL when set (the load balancer in front of the
+     * replicas), else the listener's URL; with the proxy's CA. Null until started.
+     */
+    endpoint: (): { url: string; caPem: string | null } | null =>
+      proxy ? { url: publicUrl ?? proxy.url, caPem: proxy.caPem } : null,
     async start(ctx: ProxyModuleContext) {
       const cache = options.authCache ?? { ttlMs: 10_000, errorTtlMs: 5_000 };
       const settings = settingValues(kubernetesApiSettings, ctx.config);
+      publicUrl = settings.proxyUrl;
       const authenticate = cachedAuthenticator(servicesAuthenticator(ctx.services), cache);
       // A revocation or an access change reaches the proxy at once; the TTL only bounds what no event announces.
       // Open watches, log streams and terminals are re-checked at once too: a signed-out session, a disabled user or a

@@ -8,6 +8,41 @@ const optionalPath = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
+/**
+ * The proxy's public URL (MOORING_PROXY_URL): what a load balancer in front of several replicas answers on. An
+ * absolute http(s) URL without credentials, query or fragment; a trailing slash is dropped so kubeconfigs join paths
+ * onto it the same way as onto the listener's own URL.
+ */
+export const publicProxyUrlSchema = z
+  .string()
+  .trim()
+  .max(2000, 'expected a URL of at most 2000 characters')
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'expected an absolute URL such as https://kas.example.com/k8s-proxy (the load balancer in front of the proxy)',
+      });
+      return;
+    }
+    const problem =
+      url.protocol !== 'https:' && url.protocol !== 'http:'
+        ? 'expected an https:// (or http://) URL'
+        : url.username || url.password
+          ? 'must not carry a user name or password (kubeconfigs carry their own token)'
+          : url.search || url.hash
+            ? 'must not have a query or fragment'
+            : null;
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: `${problem}, e.g. https://kas.example.com/k8s-proxy` });
+  })
+  .transform((value) => value.replace(/\/+$/, ''))
+  .optional();
+
 /** HTTP/2 streams per proxy connection (Go's HTTP/2 server's default too). */
 export const DEFAULT_MAX_CONCURRENT_STREAMS = 250;
 
@@ -17,6 +52,14 @@ export const kubernetesApiSettings = {
     flag: '--proxy-port',
     schema: portSchema.default(8154),
     description: 'Kubernetes API proxy /k8s-proxy (kubectl through kas)',
+  },
+  proxyUrl: {
+    env: 'MOORING_PROXY_URL',
+    flag: '--proxy-url',
+    schema: publicProxyUrlSchema,
+    defaultText: 'unset (the listener)',
+    description:
+      'the Kubernetes API proxy URL kubeconfigs and the console are given (a load balancer in front of the replicas, e.g. https://kas.example.com/k8s-proxy); the proxy itself still listens on MOORING_PROXY_PORT',
   },
   proxyHttp2MaxStreams: {
     env: 'MOORING_PROXY_HTTP2_MAX_STREAMS',

@@ -257,6 +257,17 @@ export class TunnelRegistry<T extends RegistryTunnel> {
     }
   }
 
+  /** How many agents hold tunnels here, and how many tunnels (idle + active) they hold together. */
+  totals(): { agents: number; tunnels: number } {
+    let agents = 0;
+    let tunnels = 0;
+    for (const agent of this.agents()) {
+      agents++;
+      tunnels += agent.idle + agent.active;
+    }
+    return { agents, tunnels };
+  }
+
   /** Every open tunnel that authenticated with the token (idle and active). */
   tunnelsOfToken(tokenId: number): T[] {
     const out: T[] = [];

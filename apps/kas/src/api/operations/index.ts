@@ -11,6 +11,7 @@ import { groupMemberOperations, projectMemberOperations } from './members';
 import { groupOperations, projectOperations } from './namespaces';
 import { personalAccessTokenOperations } from './personal-access-tokens';
 import { receptiveOperations } from './receptive';
+import { replicaOperations } from './replicas';
 import { sessionOperations } from './session';
 import { userOperations } from './users';
 import { metaOperations } from './meta';
@@ -33,6 +34,7 @@ export const operationGroups = {
   ciJobTokens: ciJobTokenOperations,
   receptive: receptiveOperations,
   audit: auditOperations,
+  replicas: replicaOperations,
   objects: objectOperations,
 } satisfies Record<string, OperationGroup>;
 
