@@ -718,6 +718,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/replicas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The kas replicas (administrators only): readiness, agents and tunnels held, last report; the answering one first, at most 100 */
+        get: operations["replicas.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{agentId}/objects": {
         parameters: {
             query?: never;
@@ -7531,6 +7548,129 @@ export interface operations {
                          */
                         createdAt: string;
                     }[];
+                };
+            };
+            /** @description invalid input or malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description authenticated but not allowed (reason in message), or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description conflicts with existing state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; see traceId */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "replicas.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description REDIS_URL is set, so replicas see each other; false: this kas runs alone */
+                        shared: boolean;
+                        replicas: {
+                            /** @description the replica’s name: its host and agent port, as connections’ kasReplica shows it */
+                            name: string;
+                            /** @description the replica that answered this request */
+                            self: boolean;
+                            /** @description where the other replicas reach its private API; null without REDIS_URL (it routes nothing) */
+                            privateApiUrl: string | null;
+                            /**
+                             * @description its /readyz answer, or not_reporting: it has not written its status for 15 s
+                             * @enum {string}
+                             */
+                            state: "ready" | "not_ready" | "not_reporting";
+                            /** @description why it is not ready or not reporting; null when ready */
+                            reason: string | null;
+                            /** @description its /readyz lines as it last reported them */
+                            readiness: string[];
+                            /** @description agents with at least one tunnel on it */
+                            agents: number;
+                            /** @description tunnel streams (idle and busy) agents hold open to it */
+                            tunnels: number;
+                            /** @description when it last reported (the answering replica: now) */
+                            lastSeenAt: string | null;
+                        }[];
+                        /** @description how many replicas there are; more than listed when over the limit */
+                        total: number;
+                        limit: number;
+                        /** @description why only this replica is listed (Redis unreachable), naming what to check */
+                        problem: string | null;
+                    };
                 };
             };
             /** @description invalid input or malformed JSON */
