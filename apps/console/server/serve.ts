@@ -114,6 +114,14 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   markClientAddressWritten();
   const server = http.createServer(httpTimeoutOptions(timeouts, 0), (req, res) => {
+    // Probes (the image's HEALTHCHECK, a kubelet): this server listens only once Next is prepared, so both mean
+    // "serving"; answered here, without a page render or a call to kas.
+    const probe = (req.url ?? '').split('?')[0];
+    if (probe === '/livez' || probe === '/readyz') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('ok\n');
+      return;
+    }
     // Next answers a path it cannot decode with a 500; say what is wrong instead.
     if (!decodablePath(req.url ?? '/')) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
