@@ -14,9 +14,12 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 
 /** What every bundle depends on beyond the files esbuild reads: how it is built and the pinned versions. */
 const buildInputs = () => [
-  ...['scripts/build.ts', 'scripts/build/bundles.ts', 'scripts/build/specs.ts', 'scripts/build/console.ts'].map(
-    (file) => path.join(repoRoot, file),
-  ),
+  ...[
+    'scripts/build.ts',
+    'scripts/build/bundles.ts',
+    'scripts/build/specs.ts',
+    'scripts/build/console.ts',
+  ].map((file) => path.join(repoRoot, file)),
   path.join(repoRoot, 'pnpm-lock.yaml'),
 ];
 

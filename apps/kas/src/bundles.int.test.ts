@@ -81,6 +81,9 @@ describe('the production bundles', () => {
     expect(connection.podName).toBe('agentk-bundle');
     const readyz = await until('agentk /readyz', () => agentk!.observabilityUrl());
     expect((await fetch(`${readyz}/readyz`)).status).toBe(200);
+    // A figure, not an assertion (docs/decisions.md, "agentk's memory"): agentk's RSS at rest, run from its bundle.
+    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${agentk.child.pid}/status`, 'utf8'))?.[1];
+    console.log(`agentk bundle RSS once connected: ${rss ? Math.round(Number(rss) / 1024) : '?'} MiB`);
 
     expect(await agentk.stop()).toBe(0);
     kas.child.kill('SIGTERM');
