@@ -47,7 +47,12 @@ describe('agentk process', () => {
       'observability url logged',
       () => /observability listening on (http:\/\/\S+?)"/.exec(output())?.[1],
     );
-    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // Registered comes before the first tunnel stream; /readyz wants both (the bundle starts fast enough to show it).
+    await until(
+      'agentk /readyz to answer 200',
+      async () => (await fetch(`${url}/readyz`)).status === 200,
+      30_000,
+    );
     expect(kas.server.dialer.streamCounts(21).idle).toBeGreaterThanOrEqual(2);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

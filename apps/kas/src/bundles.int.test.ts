@@ -80,7 +80,12 @@ describe('the production bundles', () => {
     console.log(`agentk bundle connected ${Date.now() - agentStarted} ms after it started`);
     expect(connection.podName).toBe('agentk-bundle');
     const readyz = await until('agentk /readyz', () => agentk!.observabilityUrl());
-    expect((await fetch(`${readyz}/readyz`)).status).toBe(200);
+    // Registered comes before the first tunnel stream; /readyz wants both.
+    await until(
+      'agentk /readyz to answer 200',
+      async () => (await fetch(`${readyz}/readyz`)).status === 200,
+      30_000,
+    );
     // A figure, not an assertion (docs/decisions.md, "agentk's memory"): agentk's RSS at rest, run from its bundle.
     const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${agentk.child.pid}/status`, 'utf8'))?.[1];
     console.log(`agentk bundle RSS once connected: ${rss ? Math.round(Number(rss) / 1024) : '?'} MiB`);
