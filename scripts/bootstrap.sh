@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `pnpm start` / `pnpm test` (or `npm start` / `npm test`) need, idempotently:
-# pnpm itself, the workspace packages, Debian packages, and the locally built Kubernetes binaries.
+# pnpm itself, the workspace packages, Debian packages, the locally built Kubernetes binaries and the production
+# bundles (tests and the demo start kas and agentk from them).
 # Quick when everything is already there. Usage: scripts/bootstrap.sh start|test
 set -euo pipefail
 mode="${1:-start}"
@@ -48,3 +49,11 @@ fi
 
 # 4. Kubernetes binaries built from Go modules (tens of minutes the first time; cached afterwards).
 pnpm --silent run kube:build
+
+# 5. Production bundles (scripts/build.ts; each skipped when its inputs are unchanged). Tests start kas and agentk
+# from them and the Dockerfile test from the console's too; the demo starts agentk from its bundle.
+if [ "$mode" = "test" ]; then
+  pnpm --silent run build || fail "pnpm build failed; see the output above"
+else
+  pnpm --silent run build kas agentk || fail "pnpm build kas agentk failed; see the output above"
+fi

@@ -20,6 +20,7 @@ import { parseReplicasArgs, ReplicasArgsError } from '../apps/kas/src/replicas/r
 import { startLocalReplicas } from '../apps/kas/src/testing/local-replicas';
 import type { KasServices } from '../apps/kas/src/api/services-adapter';
 import { openReplicaServices } from './demo/replica-services';
+import { builtBundle } from './build/locate';
 import { startChild, type ChildHandle } from './demo/processes';
 import { seedReceptiveDemo, waitForReceptiveLink } from './demo/receptive';
 import { DEMO, demoAdminPassword, seedDemo } from './demo/seed';
@@ -169,9 +170,8 @@ async function main(): Promise<void> {
         pod,
         process.execPath,
         [
-          '--import',
-          'tsx',
-          path.join(repoRoot, 'apps/agentk/src/main.ts'),
+          // The production bundle, as installed (bootstrap.sh builds it before the demo starts).
+          builtBundle('agentk'),
           ...flags,
           `--kubeconfig=${cluster.agentKubeconfigPath}`,
           '--observability-listen-address=127.0.0.1:0',

@@ -10,6 +10,9 @@ const config: NextConfig = {
   transpilePackages: ['@mooring/ui', '@mooring/modules'],
   turbopack: { root: repoRoot },
   outputFileTracingRoot: repoRoot,
+  // .next/standalone: the server files and the node_modules they need, traced from the repository root, so the
+  // console ships without the workspace (scripts/build/console.ts adds our server and the static files).
+  output: 'standalone',
   poweredByHeader: false,
   reactStrictMode: true,
   // The tRPC route handler streams kas's response; compression would buffer event streams.

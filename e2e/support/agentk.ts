@@ -1,5 +1,5 @@
-// A real agentk process (apps/agentk, run with tsx) dialing the e2e kas, with the run's local cluster behind it.
-import { spawn } from 'node:child_process';
+// A real agentk process (the production bundle, through the one agentk launcher) dialing the e2e kas, with the
+// run's local cluster behind it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { KubeClusterInfo } from '@mooring/kube-dev';
 import { kubeCluster } from '@mooring/kube-dev/testing';
 
+import { spawnAgentkProcess } from '@mooring/agentk/testing/agentk-process';
 import type { Stack } from './stack';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,44 +28,21 @@ export function startAgentk(
   if (agentPort === undefined) throw new Error('kas started without its agent listener');
   const tokenFile = path.join(stack.dataDir, `${podName}.token`);
   fs.writeFileSync(tokenFile, token, { mode: 0o600 });
-  const child = spawn(
-    process.execPath,
+  const agentk = spawnAgentkProcess(
     [
-      '--import', 'tsx', path.join(repoRoot, 'apps/agentk/src/main.ts'),
       `--kas-address=grpcs://127.0.0.1:${agentPort}`,
       `--token-file=${tokenFile}`,
       `--ca-cert-file=${path.join(stack.dataDir, 'tls', 'agent-api', 'ca.crt')}`,
       `--kubeconfig=${cluster.agentKubeconfigPath}`,
       '--observability-listen-address=127.0.0.1:0',
-    ], // prettier-ignore
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        POD_NAME: podName,
-        POD_NAMESPACE: cluster.agentNamespace,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    ],
+    { POD_NAME: podName, POD_NAMESPACE: cluster.agentNamespace },
+    { cwd: repoRoot },
   );
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
-    output: () => output,
+    output: agentk.output,
     async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const done = await Promise.race([
-        exited.then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), 5_000)),
-      ]);
-      if (!done) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await agentk.stop(5_000);
     },
   };
 }

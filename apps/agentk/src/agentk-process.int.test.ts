@@ -1,14 +1,14 @@
-// agentk as a real process: flags, token file, TLS CA file, kubeconfig of the real cluster, SIGTERM shutdown.
-import { type ChildProcess, spawn } from 'node:child_process';
+// agentk as a real process (the production bundle): flags, token file, TLS CA file, kubeconfig of the real cluster,
+// SIGTERM shutdown.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { until } from '@mooring/modules/shared/testing/until';
+import { spawnAgentkProcess, type AgentkProcess } from './testing/agentk-process';
 import { startTestKas, type TestKas } from './testing/test-support';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
 const children: ChildProcess[] = [];
 let kas: TestKas | null = null;
 afterAll(async () => {
@@ -16,18 +16,10 @@ afterAll(async () => {
   await kas?.server.stop(2_000);
 });
 
-function runAgentk(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+function runAgentk(args: string[], env: Record<string, string>): AgentkProcess {
+  const agentk = spawnAgentkProcess(args, env);
+  children.push(agentk.child);
+  return agentk;
 }
 
 describe('agentk process', () => {
@@ -55,7 +47,12 @@ describe('agentk process', () => {
       'observability url logged',
       () => /observability listening on (http:\/\/\S+?)"/.exec(output())?.[1],
     );
-    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    // Registered comes before the first tunnel stream; /readyz wants both (the bundle starts fast enough to show it).
+    await until(
+      'agentk /readyz to answer 200',
+      async () => (await fetch(`${url}/readyz`)).status === 200,
+      30_000,
+    );
     expect(kas.server.dialer.streamCounts(21).idle).toBeGreaterThanOrEqual(2);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

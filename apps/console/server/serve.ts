@@ -5,7 +5,8 @@
 //   X-Forwarded-For when a configured trusted proxy sent it), after dropping any copy the browser sent.
 // - WebSocket upgrades on /api/k8s-proxy/<agent id>/… (exec, attach, port-forward) are piped to kas's Kubernetes
 //   API proxy (k8s-proxy-upgrade.ts), which Next's handler cannot do; other upgrades are refused.
-// Run by server/start.ts (`node --import tsx server/serve.ts`); settings come from the environment.
+// Run by server/start.ts (`node --import tsx server/serve.ts`), or bundled in the standalone build
+// (scripts/build/console.ts); settings come from the environment.
 import http from 'node:http';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -20,6 +21,10 @@ import {
 import { CLIENT_ADDRESS_HEADER, markClientAddressWritten } from './client-address';
 import { isProxyTarget } from './k8s-proxy-target';
 import { relayUpgrade, writeUpgradeStatus } from './k8s-proxy-upgrade';
+import { useStandaloneConfig } from './standalone';
+
+/** Defined (true) only inside a production bundle, by scripts/build/bundles.ts. */
+declare const __MOORING_BUNDLE__: boolean | undefined;
 
 const consoleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -100,6 +105,8 @@ async function main(): Promise<void> {
     keepAliveTimeoutMs: numberFromEnv('MOORING_KEEP_ALIVE_TIMEOUT_MS'),
     firstCallTimeoutMs: numberFromEnv('MOORING_FIRST_CALL_TIMEOUT_MS'),
   });
+  // Bundled (apps/console/.next/standalone/apps/console/server/console.mjs): Next's standalone tree.
+  if (typeof __MOORING_BUNDLE__ !== 'undefined') useStandaloneConfig(consoleDir);
   // Next attaches an 'upgrade' listener of its own to the server a first request came through, and it ends every
   // upgrade to an app route; given a server that never listens, ours (below) is the only one that acts.
   const app = next({ dev: false, dir: consoleDir, hostname: host, port, httpServer: http.createServer() });
@@ -107,6 +114,14 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   markClientAddressWritten();
   const server = http.createServer(httpTimeoutOptions(timeouts, 0), (req, res) => {
+    // Probes (the image's HEALTHCHECK, a kubelet): this server listens only once Next is prepared, so both mean
+    // "serving"; answered here, without a page render or a call to kas.
+    const probe = (req.url ?? '').split('?')[0];
+    if (probe === '/livez' || probe === '/readyz') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('ok\n');
+      return;
+    }
     // Next answers a path it cannot decode with a 500; say what is wrong instead.
     if (!decodablePath(req.url ?? '/')) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });

@@ -1,4 +1,4 @@
-// The real entry point, spawned with tsx: startup output, the data-dir lock, bad config, SIGTERM.
+// The real entry point, the production bundle run by node: startup output, the data-dir lock, bad config, SIGTERM.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -49,7 +49,13 @@ export type OpenDatabaseOptions = (
   onQuery?: (query: string) => void;
 };
 
-export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+/** Defined (true) only inside a production bundle, by scripts/build/bundles.ts. */
+declare const __MOORING_BUNDLE__: boolean | undefined;
+
+/** packages/db/migrations beside the sources; in a bundle, the copy its build puts beside it. */
+export const migrationsFolder = fileURLToPath(
+  new URL(typeof __MOORING_BUNDLE__ === 'undefined' ? '../migrations' : './migrations', import.meta.url),
+);
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenedDatabase> {
   if (options.url !== undefined)

@@ -1,11 +1,12 @@
-// A real kas process for integration tests: main.ts in one node process (tsx as a loader, not its CLI, which would
-// put a parent process in between), so a signal — SIGKILL included — reaches kas itself. Its output is kept.
+// A real kas process for integration tests: the production bundle (`pnpm build` → apps/kas/dist/kas.mjs) run by
+// plain node, so what ships is what is tested and a signal — SIGKILL included — reaches kas itself. Its output is
+// kept. Every test and the local launcher start kas processes through this one function.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { until } from '@mooring/modules/shared/testing/until';
+import { builtBundle } from '../../../../scripts/build/locate';
 
 const kasDir = fileURLToPath(new URL('../..', import.meta.url));
-const mainFile = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 /** Every listener on a free loopback port. */
 export const kasProcessPorts = {
@@ -37,7 +38,7 @@ export function spawnKas(
   args: string[] = [],
   options: SpawnKasOptions = {},
 ): KasProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainFile, ...args], {
+  const child = spawn(process.execPath, [builtBundle('kas'), ...args], {
     cwd: kasDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
