@@ -325,7 +325,7 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
     );
     const pool = new https.Agent({ keepAlive: true, ca: proxyCa });
     const getOnce = () =>
-      new Promise<boolean>((resolve) => {
+      new Promise<string>((resolve) => {
         const req = https.get(
           getUrl,
           {
@@ -337,17 +337,25 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
             let body = '';
             res.setEncoding('utf8');
             res.on('data', (c: string) => (body += c));
-            res.on('end', () => resolve(res.statusCode === 200 && body.includes('"name":"default"')));
-            res.on('error', () => resolve(false));
+            res.on('end', () =>
+              resolve(
+                res.statusCode === 200 && body.includes('"name":"default"')
+                  ? ''
+                  : `${res.statusCode} ${body.slice(0, 300)}`,
+              ),
+            );
+            res.on('error', (error) => resolve(`response: ${error.message}`));
           },
         );
         req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
-        req.on('error', () => resolve(false));
+        req.on('error', (error) => resolve(`request: ${error.message}`));
       });
     interface Get {
       startedAt: number;
       endedAt: number;
       ok: boolean;
+      /** Why it failed. */
+      error: string;
     }
     const gets: Get[] = [];
     const pending: Promise<void>[] = [];
@@ -355,7 +363,11 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
     const loop = (async () => {
       while (looping) {
         const startedAt = performance.now();
-        pending.push(getOnce().then((ok) => void gets.push({ startedAt, endedAt: performance.now(), ok })));
+        pending.push(
+          getOnce().then(
+            (error) => void gets.push({ startedAt, endedAt: performance.now(), ok: !error, error }),
+          ),
+        );
         await new Promise((resolve) => setTimeout(resolve, GET_EVERY_MS));
       }
     })();
@@ -366,6 +378,11 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
       const r = await run;
       expect(r.code, r.stderr).toBe(0);
     };
+    // Listed by the watch's initial list; kill-0, made once that printed, can only come through the watch itself,
+    // so the watch's own request is routed (to kas-2) before the kill.
+    const pre = await kubectl(['create', 'configmap', 'kill-pre', '-n', ns, '--from-literal=v=0']);
+    expect(pre.code, pre.stderr).toBe(0);
+    expect((await kubectl(['label', 'configmap', 'kill-pre', '-n', ns, 'case=kill'])).code).toBe(0);
     const watch = kubectlLong(
       kubeCluster().kubectlPath,
       [
@@ -378,7 +395,7 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
         '-w',
         '--output-watch-events',
         '-o',
-        'jsonpath={.type} {.object.metadata.name}={.object.data.v}{"\n"}',
+        'jsonpath={.type} {.object.metadata.name}={.object.data.v}{"\\n"}',
       ],
       { kubeconfig, timeoutMs: 180_000 },
     );
@@ -395,8 +412,13 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
       );
     const modify = (name: string, v: string) =>
       expectOk(cm(['patch', 'configmap', name, '--type=merge', '-p', JSON.stringify({ data: { v } })]));
-    const expected: string[] = [];
+    const expected: string[] = ['ADDED kill-pre=0'];
     try {
+      await until(
+        () => `the watch to list kill-pre (${watch.output()} ${watch.stderr()})`,
+        () => lines().includes('ADDED kill-pre=0'),
+        60_000,
+      );
       // Labelled after creation: the watch sees the label arrive as ADDED (the selector starts to match).
       await create('kill-0');
       expected.push('ADDED kill-0=0');
@@ -455,10 +477,19 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
       const resumes = (await metricSumOf(one, 'mooring_kas_k8s_proxy_watch_resumes_total')) - resumesBefore;
       console.log(
         `[three-replicas] kill -9 of kas-2: ${gets.length} GETs (one every ${GET_EVERY_MS} ms), ${failed.length} failed ` +
-          `(${failed.filter((g) => g.startedAt >= killedAt && g.startedAt < moved).length} of them started during the gap); ` +
+          `(${failed.filter((g) => g.startedAt < killedAt).length} in flight at the kill, ` +
+          `${failed.filter((g) => g.startedAt >= killedAt && g.startedAt < moved).length} started during the gap); ` +
           `gap without an answered GET ${Math.round(gap)} ms; agent's tunnels on kas-3 ${ms(killedAt, moved)} after the kill; ` +
           `first GET started after the kill answered ${firstOk ? ms(killedAt, firstOk.endedAt) : '-'} after it; ` +
-          `watch resumed ${resumes} time(s), events printed: ${JSON.stringify(lines())}`,
+          `watch resumed ${resumes} time(s), events printed: ${JSON.stringify(lines())}; failures: ` +
+          JSON.stringify(failed.map((g) => `${ms(killedAt, g.startedAt)} after the kill: ${g.error}`)) +
+          `; kubectl's stderr: ${JSON.stringify(watch.stderr())}; kas-1 on watches: ${JSON.stringify(
+            replica('kas-1')
+              .process.stdout()
+              .split('\n')
+              .filter((l) => l.includes('watch'))
+              .map((l) => (JSON.parse(l) as { msg: string }).msg),
+          )}`,
       );
       expect(afterMove.filter((g) => !g.ok)).toEqual([]);
       // Every event exactly once, in each object's order, and the same kubectl still watching (never re-listed).
@@ -540,8 +571,14 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
         `max ${durationPercentile(load.results, 1)} ms; kas-3 exited ${code} ${ms(load.sigtermAt, exitedAt)} after ` +
         `SIGTERM; the agent's tunnels on kas-2 ${ms(load.sigtermAt, moved)} after it; HTTP/2 GOAWAYs ` +
         `${load.goaways()}; sent again unprocessed: ${load.retried.length}; proxy connections per replica ` +
-        `${JSON.stringify(forwarded())}`,
+        `${JSON.stringify(forwarded())}; HTTP/2 connection errors: ${JSON.stringify(load.sessionErrors)}`,
     );
+    const drainLog = drained.process
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('drain') || l.includes('"level":50') || l.includes('"level":40'))
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    console.log(`[three-replicas] kas-3's drain log:\n  ${drainLog.join('\n  ')}`);
     expect(failed.slice(0, 10).map((r) => `${r.worker}: ${r.detail}`)).toEqual([]);
     expect(code).toBe(0);
     expect(during.length).toBeGreaterThan(0);

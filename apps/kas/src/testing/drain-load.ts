@@ -40,6 +40,8 @@ export interface DrainLoad {
   sigtermAt: number;
   /** HTTP/2 GOAWAY frames the shared connections received. */
   goaways(): number;
+  /** HTTP/2 connections that failed, with whether they had connected (for the messages). */
+  readonly sessionErrors: string[];
   /** Each worker makes `requestsAfterFinish` more requests and stops; resolves once all have, connections closed. */
   finish(): Promise<void>;
 }
@@ -84,7 +86,12 @@ export function startDrainLoad(o: DrainLoadOptions): DrainLoad {
     const current = () => {
       if (!session || session.closed || session.destroyed) {
         const s = http2.connect(o.origin, { ca: o.caPem });
-        s.on('error', () => {});
+        const openedAt = performance.now();
+        s.on('error', (error) =>
+          sessionErrors.push(
+            `${error.message} ${s.connecting ? 'before the TLS handshake ended' : 'once connected'} (opened ${afterSigterm(openedAt)})`,
+          ),
+        );
         s.on('goaway', () => {
           goaways++;
           if (session === s) session = null;
@@ -118,6 +125,7 @@ export function startDrainLoad(o: DrainLoadOptions): DrainLoad {
         }),
     };
   };
+  const sessionErrors: string[] = [];
   const h2 = Array.from({ length: o.h2Connections }, h2Session);
 
   const results: DrainLoadResult[] = [];
@@ -126,6 +134,7 @@ export function startDrainLoad(o: DrainLoadOptions): DrainLoad {
   const load: DrainLoad = {
     results,
     retried,
+    sessionErrors,
     sigtermAt: Infinity,
     goaways: () => goaways,
     async finish() {
