@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http2 from 'node:http2';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { loadKubeConfig, startAgentk, type Agentk } from '@mooring/agentk';
@@ -20,16 +19,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startTcpLoadBalancer, type TcpLoadBalancer } from './replicas/tcp-load-balancer';
 import { kasProcessPorts, spawnKas, type KasProcess } from './testing/kas-process';
+import { durationPercentile, startDrainLoad } from './testing/drain-load';
 import { testAdminPassword } from './testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from './testing/world';
 
 const WORKERS_H1 = 100;
 const H2_CONNECTIONS = 10;
 const WORKERS_PER_H2_CONNECTION = 10;
-/** Each worker's requests once the drain is over (all then go to the remaining replica). */
-const REQUESTS_AFTER_DRAIN = 3;
-/** Bounds the loop whatever happens. */
-const MAX_REQUESTS_PER_WORKER = 2_000;
 
 interface Replica {
   name: string;
@@ -37,18 +33,7 @@ interface Replica {
   urls: Record<string, string>;
 }
 
-interface Result {
-  worker: string;
-  ok: boolean;
-  detail: string;
-  startedAt: number;
-  ms: number;
-}
-
 const portOf = (url: string) => Number(new URL(url).port);
-
-/** The server did not process the request (so the client may send it again). */
-class NotProcessed extends Error {}
 
 describe('drain: SIGTERM to one of two kas replicas behind the load balancer', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mooring-drain-'));
@@ -177,118 +162,17 @@ describe('drain: SIGTERM to one of two kas replicas behind the load balancer', (
     const isDefault = (status: number | undefined, body: string) =>
       status === 200 && (JSON.parse(body) as { metadata?: { name?: string } }).metadata?.name === 'default';
 
-    // HTTP/1.1 keep-alive, as client-go without HTTP/2: one pool, a connection per worker.
-    const h1Agent = new https.Agent({ keepAlive: true, maxSockets: WORKERS_H1, ca: tls.caPem });
-    const getH1 = (url: string) =>
-      new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-        let gotResponse = false;
-        const req = https.get(url, { agent: h1Agent, headers }, (res) => {
-          gotResponse = true;
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode, body }));
-          res.on('error', reject);
-        });
-        req.on('error', (error) =>
-          // Sent on a kept connection the server closed meanwhile, with no answer: never processed.
-          reject(
-            req.reusedSocket && !gotResponse
-              ? new NotProcessed(`h1 reused connection: ${error.message}`)
-              : error,
-          ),
-        );
-      });
-    // HTTP/2 as kubectl: one connection shared by its requests; a connection that got GOAWAY takes no new request,
-    // the next one opens a new connection (through the balancer, to a ready replica).
-    const h2Session = (authority: string) => {
-      let session: http2.ClientHttp2Session | null = null;
-      let goaways = 0;
-      const current = () => {
-        if (!session || session.closed || session.destroyed) {
-          const s = http2.connect(authority, { ca: tls.caPem });
-          s.on('error', () => {});
-          s.on('goaway', () => {
-            goaways++;
-            if (session === s) session = null;
-          });
-          session = s;
-        }
-        return session;
-      };
-      return {
-        goaways: () => goaways,
-        close: () => session?.close(),
-        get: (p: string) =>
-          new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-            const stream = current().request({ ':path': p, ...headers });
-            let status: number | undefined;
-            let body = '';
-            stream.setEncoding('utf8');
-            stream.on('response', (h) => (status = h[':status']));
-            stream.on('data', (c: string) => (body += c));
-            stream.on('end', () => resolve({ status, body }));
-            stream.on('error', (error) =>
-              reject(
-                stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM
-                  ? new NotProcessed(`h2 ${error.message}`)
-                  : error,
-              ),
-            );
-            stream.on('close', () => {
-              if (status === undefined)
-                reject(new Error(`the stream closed without a response (RST_STREAM code ${stream.rstCode})`));
-            });
-          }),
-      };
-    };
-    const h2 = Array.from({ length: H2_CONNECTIONS }, () => h2Session(lbProxy));
-
-    const results: Result[] = [];
-    let drainOverAt: number | null = null;
-    const retried: string[] = [];
-    let sigtermAt = Infinity;
-    const workers: Promise<void>[] = [];
-    const worker = (name: string, get: () => Promise<{ status: number | undefined; body: string }>) =>
-      (async () => {
-        let afterDrain = 0;
-        for (let i = 0; i < MAX_REQUESTS_PER_WORKER && afterDrain < REQUESTS_AFTER_DRAIN; i++) {
-          const startedAt = performance.now();
-          try {
-            // As client-go does: a request the server provably did not process (HTTP/2 REFUSED_STREAM, an HTTP/1.1
-            // kept connection closed before any answer) is sent again once, on a new connection. Counted.
-            const r = await get().catch((error: unknown) => {
-              if (!(error instanceof NotProcessed)) throw error;
-              retried.push(
-                `${name}: ${error.message} (${Math.round(startedAt - sigtermAt)} ms after SIGTERM)`,
-              );
-              return get();
-            });
-            const ok = isDefault(r.status, r.body);
-            results.push({
-              worker: name,
-              ok,
-              detail: ok ? '' : `${r.status} ${r.body.slice(0, 300)}`,
-              startedAt,
-              ms: performance.now() - startedAt,
-            });
-          } catch (error) {
-            results.push({
-              worker: name,
-              ok: false,
-              detail: `${String(error)} (started ${Math.round(startedAt - sigtermAt)} ms after SIGTERM)`,
-              startedAt,
-              ms: performance.now() - startedAt,
-            });
-          }
-          if (drainOverAt !== null && startedAt >= drainOverAt) afterDrain++;
-        }
-      })();
-    for (let i = 0; i < WORKERS_H1; i++)
-      workers.push(worker(`h1-${i}`, () => getH1(`${lbProxy}${proxyPath}`)));
-    for (const [c, session] of h2.entries())
-      for (let i = 0; i < WORKERS_PER_H2_CONNECTION; i++)
-        workers.push(worker(`h2-${c}-${i}`, () => session.get(proxyPath)));
+    const load = startDrainLoad({
+      origin: lbProxy,
+      path: proxyPath,
+      headers,
+      caPem: tls.caPem,
+      h1Workers: WORKERS_H1,
+      h2Connections: H2_CONNECTIONS,
+      workersPerH2Connection: WORKERS_PER_H2_CONNECTION,
+      isOk: isDefault,
+    });
+    const results = load.results;
 
     // Every connection is busy before the drain: both replicas are serving requests.
     await until(
@@ -336,7 +220,8 @@ describe('drain: SIGTERM to one of two kas replicas behind the load balancer', (
       readinessSeen.push(`${name}:${ready}`);
       if (name === a.name && !ready) lbSawNotReadyAt = performance.now();
     });
-    sigtermAt = performance.now();
+    const sigtermAt = performance.now();
+    load.sigtermAt = sigtermAt;
     a.proc.child.kill('SIGTERM');
     let exitedAt = 0;
     const exited = a.proc.exited.then((code) => {
@@ -361,16 +246,12 @@ describe('drain: SIGTERM to one of two kas replicas behind the load balancer', (
       const n = await tunnelsOn(b);
       return n > 0 && n;
     });
-    drainOverAt = performance.now();
-    await Promise.all(workers);
-    h1Agent.destroy();
-    for (const s of h2) s.close();
+    await load.finish();
 
     const failed = results.filter((r) => !r.ok);
     const duringDrain = results.filter((r) => r.startedAt >= sigtermAt && r.startedAt < exitedAt);
-    const sorted = results.map((r) => r.ms).sort((x, y) => x - y);
-    const pct = (p: number) =>
-      Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!);
+    const pct = (p: number) => durationPercentile(results, p);
+    const retried = load.retried;
     const forwardedAfter = balancer.status().map((s) => s.forwarded);
     const logs = a.proc
       .stdout()
@@ -381,7 +262,7 @@ describe('drain: SIGTERM to one of two kas replicas behind the load balancer', (
         `${failed.length} failed; latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms\n` +
         `[drain] SIGTERM → /readyz 503 seen ${Math.round(readyz.at - sigtermAt)} ms, balancer saw it ${lbSawNotReadyAt ? Math.round(lbSawNotReadyAt - sigtermAt) : '-'} ms, ` +
         `the 6 s watch on kas-a ended ${Math.round(watchEndedAt - sigtermAt)} ms (started ${Math.round(sigtermAt - watchStarted)} ms before SIGTERM), ` +
-        `kas-a exited ${code} after ${Math.round(exitedAt - sigtermAt)} ms; HTTP/2 GOAWAYs seen ${h2.reduce((n, s) => n + s.goaways(), 0)}\n` +
+        `kas-a exited ${code} after ${Math.round(exitedAt - sigtermAt)} ms; HTTP/2 GOAWAYs seen ${load.goaways()}\n` +
         `[drain] sent again after the server did not process them: ${retried.length}${retried.length ? `\n  ${retried.join('\n  ')}` : ''}\n` +
         `[drain] proxy connections forwarded per replica before ${JSON.stringify(forwardedBefore.map((f) => f.proxy))}, after ${JSON.stringify(forwardedAfter.map((f) => f.proxy))}; ` +
         `agent connections before ${JSON.stringify(forwardedBefore.map((f) => f.agent))}, after ${JSON.stringify(forwardedAfter.map((f) => f.agent))}; kas-b holds ${bTunnels} tunnels of the agent\n` +

@@ -79,6 +79,11 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
       if (first)
         log('warn', { redis: address, role, err: err.message }, `Redis at ${address}: ${err.message}`);
     });
+    client.on('close', () => {
+      // Lost, before the first reconnect attempt fails: /readyz says so rather than "still connecting".
+      if (wasReady && !closed && lastError === null)
+        lastError = { message: 'the connection was lost', at: new Date() };
+    });
     client.on('end', () => {
       if (wasReady && !closed) log('warn', { redis: address, role }, `lost Redis at ${address}`);
     });
@@ -98,15 +103,24 @@ export function openRedisConnection(options: RedisConnectionOptions): RedisConne
     },
     ready: () => client.status === 'ready',
     async check() {
-      if (client.status !== 'ready') {
-        const why = lastError
-          ? `${lastError.message} (since ${lastError.at.toISOString()})`
-          : `still connecting (${client.status})`;
-        throw new Error(
+      const unreachable = (why: string) =>
+        new Error(
           `Redis at ${address} is not reachable: ${why}; kas keeps serving the agents connected to it and reconnects by itself — check REDIS_URL and that Redis runs`,
         );
+      if (client.status !== 'ready')
+        throw unreachable(
+          lastError
+            ? `${lastError.message} (since ${lastError.at.toISOString()})`
+            : `still connecting (${client.status})`,
+        );
+      // Still "ready" for a moment after Redis went away: the PING then fails with ioredis's own words ("Stream
+      // isn't writeable…", a timeout), which must not reach /readyz without the reason and the fix.
+      let answer: string;
+      try {
+        answer = await client.ping();
+      } catch (error) {
+        throw unreachable(`PING failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const answer = await client.ping();
       if (answer !== 'PONG') throw new Error(`Redis at ${address} answered PING with ${answer}`);
     },
     async close() {

@@ -56,12 +56,19 @@ export interface LocalReplicas {
   caFile: string;
   databaseUrl: string;
   redisUrl: string;
+  /** The replicas' own Redis: tests stop it (kill) and start it again on the same port. */
+  redis: TestRedis;
   /** The replicas' MOORING_SECRET (base64). */
   secret: string;
   /** Every directory the launcher made (0700). */
   dirs: string[];
   /** PostgreSQL's and Redis's pids while they run. */
   servicePids(): number[];
+  /**
+   * Starts a replica that exited (killed, drained) again: a new process on its data dir with new ports, put back
+   * behind the balancer in place of the old one; resolves once the balancer finds it ready.
+   */
+  restart(name: string): Promise<LocalReplica>;
   /** SIGTERM to every replica (a drain, then SIGKILL after the grace), then the balancer, Redis and PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -130,7 +137,7 @@ export async function startLocalReplicas(
       const name = `kas-${i + 1}`;
       const dataDir = path.join(root, name);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      dirs.push(dataDir);
+      if (!dirs.includes(dataDir)) dirs.push(dataDir);
       const logFile = path.join(logDir, `${name}.log`);
       const log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
       logs.push(log);
@@ -155,37 +162,46 @@ export async function startLocalReplicas(
       return { name, dataDir, logFile, kas };
     };
     const replicas: LocalReplica[] = [];
-    const waitReady = async ({ name, dataDir, logFile, kas }: ReturnType<typeof spawnReplica>) => {
+    const waitReady = async ({
+      name,
+      dataDir,
+      logFile,
+      kas,
+    }: ReturnType<typeof spawnReplica>): Promise<LocalReplica> => {
       const urls = await kas.ready(o.readyTimeoutMs).catch((error: Error) => {
         throw new Error(`${name} did not start (log: ${logFile}): ${error.message}`);
       });
       for (const service of [...BALANCED, 'observability'])
         if (!urls[service])
           throw new Error(`${name} started without its ${service} listener (log: ${logFile})`);
-      replicas.push({ name, pid: kas.child.pid!, dataDir, logFile, urls, process: kas });
+      return { name, pid: kas.child.pid!, dataDir, logFile, urls, process: kas };
     };
     // The first alone: it migrates the empty database and creates the shared CA; the others then start together.
-    await waitReady(spawnReplica(0));
+    replicas.push(await waitReady(spawnReplica(0)));
     const others = Array.from({ length: o.replicas - 1 }, (_, i) => spawnReplica(i + 1));
-    for (const started of others) await waitReady(started);
-    const readyNames = new Set<string>();
-    const allReady = new Promise<void>((resolve) => {
-      const onReadiness = (s: { name: string; ready: boolean }) => {
-        if (s.ready) readyNames.add(s.name);
-        else readyNames.delete(s.name);
-        if (readyNames.size === replicas.length) {
-          balancer.off('readiness', onReadiness);
-          resolve();
-        }
-      };
-      balancer.on('readiness', onReadiness);
-    });
-    for (const r of replicas)
+    for (const started of others) replicas.push(await waitReady(started));
+    /** Resolves once every one of `names` is ready behind the balancer (as its checks find them). */
+    const readyBehindBalancer = (names: string[]) =>
+      new Promise<void>((resolve) => {
+        const waiting = new Set(names);
+        const onReadiness = (s: { name: string; ready: boolean }) => {
+          if (s.ready) waiting.delete(s.name);
+          else if (names.includes(s.name)) waiting.add(s.name);
+          if (waiting.size === 0) {
+            balancer.off('readiness', onReadiness);
+            resolve();
+          }
+        };
+        balancer.on('readiness', onReadiness);
+      });
+    const putBehindBalancer = (r: LocalReplica) =>
       balancer.addReplica({
         name: r.name,
         ports: Object.fromEntries(BALANCED.map((s) => [s, portOf(r.urls[s]!)])),
         readyzUrl: readyzOf(r),
       });
+    const allReady = readyBehindBalancer(replicas.map((r) => r.name));
+    for (const r of replicas) putBehindBalancer(r);
     await withTimeout(allReady, o.readyTimeoutMs, () =>
       balancer
         .status()
@@ -216,8 +232,31 @@ export async function startLocalReplicas(
       redisUrl: redis.url,
       secret,
       dirs,
+      redis,
       servicePids: () =>
         [postgresPid(postgres), redis.pid()].filter((pid): pid is number => pid !== undefined),
+      async restart(name: string) {
+        const i = replicas.findIndex((r) => r.name === name);
+        const old = replicas[i];
+        if (!old) throw new Error(`no replica named ${name} (${replicas.map((r) => r.name).join(', ')})`);
+        if (old.process.child.exitCode === null && old.process.child.signalCode === null)
+          throw new Error(`${name} (pid ${old.pid}) still runs: stop it before restarting it`);
+        balancer.removeReplica(name);
+        const since = Date.now();
+        const replica = await waitReady(spawnReplica(i));
+        replicas[i] = replica;
+        const ready = readyBehindBalancer([name]);
+        putBehindBalancer(replica);
+        await withTimeout(ready, o.readyTimeoutMs, () =>
+          balancer
+            .status()
+            .filter((s) => s.name === name)
+            .map((s) => `${s.name}: ${s.reason}`)
+            .join('; '),
+        );
+        say(`${name} restarted in ${seconds(since)}: pid ${replica.pid}, log ${replica.logFile}`);
+        return replica;
+      },
       stop,
     };
   } catch (error) {
