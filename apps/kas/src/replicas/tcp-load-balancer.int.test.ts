@@ -1,6 +1,6 @@
 // The TCP load balancer on real sockets: two "replicas", each a TCP service that prefixes what it echoes with its
 // name and a /readyz the test turns on and off.
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,10 @@ interface FakeReplica {
   readyzPort: number;
   /** Connections the echo service accepted. */
   accepted: number;
+  /** /readyz checks that arrive while this is above 0 get no answer (each takes one). */
+  hang: number;
+  /** Emits 'check' on each /readyz request. */
+  checks: EventEmitter;
 }
 
 const started: Array<{ close(): void }> = [];
@@ -27,7 +31,7 @@ afterEach(async () => {
 });
 
 async function fakeReplica(name: string): Promise<FakeReplica> {
-  const replica = { name, ready: true, accepted: 0 } as FakeReplica;
+  const replica = { name, ready: true, accepted: 0, hang: 0, checks: new EventEmitter() } as FakeReplica;
   replica.echo = net.createServer({ allowHalfOpen: true }, (socket) => {
     replica.accepted++;
     socket.on('data', (chunk) => socket.write(`${name}:${chunk.toString()}`));
@@ -36,6 +40,11 @@ async function fakeReplica(name: string): Promise<FakeReplica> {
     socket.on('error', () => socket.destroy());
   });
   replica.readyz = http.createServer((_req, res) => {
+    replica.checks.emit('check');
+    if (replica.hang > 0) {
+      replica.hang--;
+      return;
+    }
     res.writeHead(replica.ready ? 200 : 503).end(replica.ready ? 'ok\n' : 'shutting down\n');
   });
   for (const server of [replica.echo, replica.readyz]) {
@@ -85,6 +94,27 @@ async function connect(port: number) {
 }
 
 describe('TCP load balancer', () => {
+  it('keeps a replica whose /readyz answered late once, and drops one that keeps not answering', async () => {
+    const a = await fakeReplica('a');
+    const balancer = await startBalancer([a]);
+    const turned: boolean[] = [];
+    balancer.on('readiness', (status) => turned.push(status.ready));
+    // One check gets no answer (it times out), the next ones answer: still ready, no readiness event.
+    a.hang = 1;
+    for (let answered = 0; answered < 3;) {
+      await once(a.checks, 'check');
+      if (a.hang === 0) answered++;
+    }
+    expect(turned).toEqual([]);
+    expect(balancer.status()[0]?.ready).toBe(true);
+    // Every check unanswered: not ready after the second timeout in a row, with the reason.
+    a.hang = Number.POSITIVE_INFINITY;
+    await waitFor(balancer, (s) => s[0]?.ready === false);
+    expect(balancer.status()[0]?.reason).toContain('no answer within 500 ms');
+    a.hang = 0;
+    await waitFor(balancer, (s) => s[0]?.ready === true);
+  });
+
   it('sends connections round robin to the ready replicas, bytes both ways', async () => {
     const a = await fakeReplica('a');
     const b = await fakeReplica('b');

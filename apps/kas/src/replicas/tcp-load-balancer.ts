@@ -30,6 +30,12 @@ const optionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   healthIntervalMs: z.number().int().min(10).max(60_000).default(500),
   healthTimeoutMs: z.number().int().min(10).max(60_000).default(1_000),
+  /**
+   * Checks in a row that time out before a ready replica counts as not ready. A busy replica on a loaded machine
+   * answers late now and then (once, in a test on 2 cores, all three at the same moment); a 503 or a refused
+   * connection still counts at once — that is a drain or a dead process.
+   */
+  timeoutsBeforeNotReady: z.number().int().min(1).max(10).default(2),
   connectTimeoutMs: z.number().int().min(10).max(60_000).default(5_000),
   /** Try the next replica when one closes a connection before its first byte (see forward()). */
   failoverBeforeAnswer: z.boolean().default(true),
@@ -73,6 +79,8 @@ interface Replica {
   ready: boolean;
   reason: string;
   checking: boolean;
+  /** Checks in a row that timed out. */
+  timeouts: number;
   connections: Record<string, number>;
   forwarded: Record<string, number>;
 }
@@ -103,6 +111,7 @@ export async function startTcpLoadBalancer(
       ready: false,
       reason: 'not checked yet',
       checking: false,
+      timeouts: 0,
       connections: zero(),
       forwarded: zero(),
     };
@@ -114,10 +123,12 @@ export async function startTcpLoadBalancer(
   function check(replica: Replica): void {
     if (replica.checking || stopped || !byName.has(replica.spec.name)) return;
     replica.checking = true;
-    const settle = (ready: boolean, reason: string) => {
+    const settle = (ready: boolean, reason: string, timedOut = false) => {
       if (!replica.checking) return;
       replica.checking = false;
       if (stopped) return;
+      replica.timeouts = timedOut ? replica.timeouts + 1 : 0;
+      if (timedOut && replica.ready && replica.timeouts < o.timeoutsBeforeNotReady) return;
       const changed = ready !== replica.ready;
       replica.ready = ready;
       replica.reason = reason;
@@ -137,10 +148,14 @@ export async function startTcpLoadBalancer(
           res.statusCode === 200 ? 'ready' : `/readyz ${res.statusCode}: ${body.trim().slice(0, 200)}`,
         ),
       );
-      res.on('error', (error) => settle(false, `/readyz: ${error.message}`));
+      res.on('error', (error) => settle(false, `/readyz: ${error.message}`, timedOut));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${o.healthTimeoutMs} ms`)));
-    req.on('error', (error) => settle(false, `/readyz: ${error.message}`));
+    let timedOut = false;
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy(new Error(`no answer within ${o.healthTimeoutMs} ms`));
+    });
+    req.on('error', (error) => settle(false, `/readyz: ${error.message}`, timedOut));
   }
 
   const healthTimer = setInterval(() => {
