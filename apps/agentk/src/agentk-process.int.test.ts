@@ -1,14 +1,13 @@
 // agentk as a real process: flags, token file, TLS CA file, kubeconfig of the real cluster, SIGTERM shutdown.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { until } from '@mooring/modules/shared/testing/until';
+import { spawnAgentk } from './testing/agentk-process';
 import { startTestKas, type TestKas } from './testing/test-support';
 
-const appDir = fileURLToPath(new URL('..', import.meta.url));
 const children: ChildProcess[] = [];
 let kas: TestKas | null = null;
 afterAll(async () => {
@@ -17,17 +16,9 @@ afterAll(async () => {
 });
 
 function runAgentk(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const agentk = spawnAgentk(args, env);
+  children.push(agentk.child);
+  return { child: agentk.child, output: agentk.output, exited: agentk.exited };
 }
 
 describe('agentk process', () => {
