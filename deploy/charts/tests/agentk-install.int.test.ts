@@ -83,6 +83,37 @@ async function can(verb: string, resource: string, ns?: string): Promise<boolean
   return answer === 'yes';
 }
 
+/**
+ * Impersonation asked of the API server as a SubjectAccessReview for the chart's ServiceAccount: `kubectl auth
+ * can-i` answers "no" for resources discovery does not list, such as impersonated uids and extras.
+ */
+async function reviewed(resource: {
+  group: string;
+  resource: string;
+  subresource?: string;
+}): Promise<boolean> {
+  const review = {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: {
+      user: serviceAccount,
+      groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+      resourceAttributes: { verb: 'impersonate', ...resource },
+    },
+  };
+  const result = await kubectl(['create', '-f', '-', '-o', 'jsonpath={.status.allowed}'], {
+    stdin: JSON.stringify(review),
+  });
+  if (result.code !== 0) throw new Error(`SubjectAccessReview failed: ${result.stderr}`);
+  return result.stdout.trim() === 'true';
+}
+/** The caller's project, as the proxy sends it: an extra is a subresource of userextras. */
+const projectExtra = {
+  group: 'authentication.k8s.io',
+  resource: 'userextras',
+  subresource: 'mooring.dev/project',
+};
+
 beforeAll(async () => {
   helm = await startHelm();
   nsA = await createFreshNamespace();
@@ -137,6 +168,9 @@ describe('helm install and upgrade of the agentk chart', () => {
     expect(await can('list', 'pods')).toBe(true);
     expect(await can('impersonate', 'users')).toBe(true);
     expect(await can('impersonate', 'groups')).toBe(true);
+    // The caller's uid and extras (project, roles, job) too: the extras are subresources of userextras.
+    expect(await reviewed({ group: 'authentication.k8s.io', resource: 'uids' })).toBe(true);
+    expect(await reviewed(projectExtra)).toBe(true);
   });
 
   it('upgrade to cluster-admin: writes everywhere, but no escalate, bind or impersonate; the Role is gone', async () => {
@@ -146,6 +180,7 @@ describe('helm install and upgrade of the agentk chart', () => {
     expect(await can('escalate', 'clusterroles.rbac.authorization.k8s.io')).toBe(false);
     expect(await can('bind', 'clusterroles.rbac.authorization.k8s.io')).toBe(false);
     expect(await can('impersonate', 'users')).toBe(false);
+    expect(await reviewed(projectExtra)).toBe(false);
     expect((await kubectl(['get', 'role', release, '-n', nsA])).code).not.toBe(0);
     const history = await helmKube(['history', release, '--namespace', namespace, '-o', 'json']);
     expect((JSON.parse(history.stdout) as unknown[]).length).toBe(3);

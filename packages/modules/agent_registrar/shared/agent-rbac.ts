@@ -67,7 +67,9 @@ export function clusterAdminRules(): PolicyRule[] {
 export function impersonationRules(): PolicyRule[] {
   return [
     { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
-    { apiGroups: ['authentication.k8s.io'], resources: ['uids', 'userextras/*'], verbs: ['impersonate'] },
+    // Every resource of the group: extras are `userextras/<key>`, and RBAC matches no `userextras/*` (a wildcard
+    // works only as the whole resource or as `*/<subresource>`).
+    { apiGroups: ['authentication.k8s.io'], resources: ['*'], verbs: ['impersonate'] },
   ];
 }
 
