@@ -7,6 +7,7 @@ import {
   agentClusterRoleRules,
   namespaceAdminRoleRules,
 } from '@mooring/modules/agent_registrar/shared/agent-rbac';
+import { createFreshNamespace, deleteNamespace, kubectl } from '@mooring/kube-dev/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { manifest, type AgentInstallFacts } from '../../../apps/console/components/agent/install';
@@ -274,6 +275,49 @@ describe('the kas chart', () => {
       const result = await helm.template(kasChart, 'mooring', 'mooring', merge(kasBase, over));
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(field);
+    });
+  }
+});
+
+describe('what the charts render, offered to a real API server (server-side dry run)', () => {
+  // kwok runs no containers, so the kas chart is not installed for real; the API server still checks every object.
+  let ns: string;
+  beforeAll(async () => {
+    ns = await createFreshNamespace();
+  });
+  afterAll(async () => {
+    if (ns) await deleteNamespace(ns);
+  });
+
+  const cases: Array<[string, string, Record<string, unknown>]> = [
+    [
+      'kas with TLS, ingresses and the console',
+      kasChart,
+      merge(kasBase, {
+        tls: { agent: { existingSecret: 'a' } },
+        agentApi: { ingress: { enabled: true, host: 'agents.example.com' } },
+        console: { ingress: { enabled: true, host: 'mooring.example.com' } },
+      }),
+    ],
+    [
+      'agentk in receptive mode',
+      agentkChart,
+      merge(agentkBase, {
+        kas: { address: '' },
+        receptive: { enabled: true, tls: { cert: caPem, key: 'k' }, clientCaCert: caPem },
+      }),
+    ],
+  ];
+  for (const [what, chart, values] of cases) {
+    it(`accepts ${what}`, async () => {
+      const rendered = await helm.template(chart, 'dry', ns, values);
+      expect(rendered.code, rendered.stderr).toBe(0);
+      // Cluster-scoped objects (the ClusterRole) are checked too; nothing is stored.
+      const applied = await kubectl(['apply', '--dry-run=server', '-n', ns, '-f', '-'], {
+        stdin: rendered.stdout,
+      });
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout).toMatch(/deployment\.apps\/dry.* created \(server dry run\)/);
     });
   }
 });
