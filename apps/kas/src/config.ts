@@ -293,6 +293,18 @@ const settings = {
       .min(0, 'expected a whole number of requests per minute (0 disables the limit)')
       .default(40_000),
   },
+  agentkChartDir: {
+    env: 'MOORING_AGENTK_CHART_DIR',
+    flag: '--agentk-chart-dir',
+    schema: z
+      .string()
+      .min(1, 'expected a directory path')
+      .default(path.join(repoRoot, 'deploy', 'charts', 'agentk'))
+      .transform((value) => path.resolve(value)),
+    defaultText: 'deploy/charts/agentk',
+    description:
+      'the agentk Helm chart directory kas serves packed at GET /api/v1/charts/agentk-<version>.tgz (/app/charts/agentk in the kas image)',
+  },
   logLevel: {
     env: 'MOORING_LOG_LEVEL',
     flag: '--log-level',

@@ -31,6 +31,7 @@ import { loadOrCreateSecret } from './secret';
 import { kasCertificateStore } from './certificates/kas-certificates';
 import { Provided } from './provided';
 import { KUBERNETES_API_PROXY, type ProxyEndpoint } from './live/kas-module';
+import { createAgentkChartServer } from './charts/agentk-chart';
 
 export interface StartKasOptions {
   /** Modules to run; `defaultModules()` when unset. */
@@ -227,6 +228,7 @@ export async function startKas(config: KasConfig, options: StartKasOptions = {})
       timeouts,
       consoleAddresses: config.consoleAddresses,
       secureCookies: config.consoleUrl?.startsWith('https:') ?? false,
+      agentkChart: createAgentkChartServer(config.agentkChartDir),
     });
     const apiPort = await bind(api, config.apiPort, 'console API');
     // The drain starts it (beside the proxy's); the cleanup waits for it.

@@ -1,29 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { packageRoot } from './versions';
 
 export const agentNamespace = 'mooring-system';
 export const agentServiceAccount = 'mooring-agent';
 export const agentTokenSecret = 'mooring-agent-token';
 
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  nonResourceURLs?: string[];
+  verbs: string[];
+}
+
 /**
- * What an agent install grants its ServiceAccount. GitLab's agent chart binds cluster-admin; this
- * role is as broad for everyday work (every verb that reads or writes objects, on every resource,
- * plus impersonation so the agent can act as CI jobs and users), but it deliberately leaves out:
- *  - `escalate` and `bind` on Roles/ClusterRoles (cannot grant rights it does not hold),
- *  - `approve` and `sign` on certificate signers (cannot approve CertificateSigningRequests),
- *  - `use` and any other special verb not listed.
- * Note: impersonating arbitrary groups still lets the agent act as `system:masters`; that is the
- * same power GitLab's agent has and is what user impersonation (`access_as: user`) requires.
+ * The local cluster's agent gets the agentk chart's `cluster-admin` preset with `rbac.impersonation: true`, read
+ * from the chart's generated rules (deploy/charts/agentk/rbac-rules.json, whose one source is
+ * packages/modules/agent_registrar/shared/agent-rbac.ts; kube-dev reads the file so it needs no dependency on the
+ * modules). The tests act as users, CI jobs and the agent, so they need all of it: every verb that reads or writes
+ * objects on every resource, and impersonation. It deliberately leaves out `escalate` and `bind` on Roles,
+ * `approve` and `sign` on certificate signers, and `use`. Impersonating arbitrary groups still lets the agent act
+ * as `system:masters`; that is what user impersonation (`access_as: user`) requires.
  */
-export const agentClusterRoleRules = [
-  {
-    apiGroups: ['*'],
-    resources: ['*'],
-    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
-  },
-  { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
-  { apiGroups: ['authentication.k8s.io'], resources: ['*'], verbs: ['impersonate'] },
-  { nonResourceURLs: ['*'], verbs: ['get'] },
-];
+export const agentClusterRoleRules: PolicyRule[] = (() => {
+  const file = join(packageRoot, '..', '..', 'deploy', 'charts', 'agentk', 'rbac-rules.json');
+  const rules = JSON.parse(readFileSync(file, 'utf8')) as Record<string, PolicyRule[] | undefined>;
+  if (!rules.clusterAdmin || !rules.impersonation)
+    throw new Error(
+      `${file} has no clusterAdmin or impersonation rules; regenerate it with \`pnpm charts:rbac\``,
+    );
+  return [...rules.clusterAdmin, ...rules.impersonation];
+})();
 
 export function agentIdentityYaml(): string {
   const docs = [

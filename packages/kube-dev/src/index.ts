@@ -1,5 +1,7 @@
 export { ensureKubeBinaries, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
 export type { KubeBinaries, KubeBinaryName } from './build';
+export { ensureHelm, helmCacheDir, helmVersion } from './helm';
+export type { Helm } from './helm';
 export { runGoStep } from './go-step';
 export type { GoStep } from './go-step';
 export { startCluster } from './cluster';

@@ -5,14 +5,15 @@
 import type { inferRouterOutputs } from '@trpc/server';
 
 import type { AppRouter } from '../../lib/app-router';
-import { DEFAULT_RESOURCES } from '@mooring/modules/object_watch/shared/resources';
 import {
+  agentClusterRoleRules,
   agentNamespace,
-  caFileName,
-  tokenFile,
-} from '@mooring/modules/agent_registrar/shared/helm-install-command';
+  type PolicyRule,
+} from '@mooring/modules/agent_registrar/shared/agent-rbac';
+import { caFileName, tokenFile } from '@mooring/modules/agent_registrar/shared/helm-install-command';
 
-// The namespace and the token file are the helm line's (one definition for the console, the CLI and docs/install.md).
+// The namespace (the RBAC source's) and the token file (the helm line's): one definition for the console, the CLI,
+// the chart and docs/install.md.
 export { agentNamespace, tokenFile };
 
 /** What kas answers on GET /api/v1/agent-install (apps/kas/src/agent-install.ts), typed from kas's router. */
@@ -92,25 +93,24 @@ const indent = (text: string, spaces: number) =>
     .map((line) => ' '.repeat(spaces) + line)
     .join('\n');
 
+/** RBAC rules as the manifest writes them (flow lists, one rule per item), from the one source the chart uses. */
+function rulesYaml(rules: PolicyRule[]): string {
+  const list = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
+  return rules
+    .map((rule) => {
+      const fields = (['apiGroups', 'resources', 'nonResourceURLs', 'verbs'] as const)
+        .filter((key) => rule[key] !== undefined)
+        .map((key) => `${key}: ${list(rule[key]!)}`);
+      return `  - ${fields.join('\n    ')}\n`;
+    })
+    .join('');
+}
+
 /**
  * The in-cluster manifest, or null when kas has no address a cluster can reach (publicAddressProblem says why).
  * The token Secret is not in it: secretCommand creates it from the token file, so the token is in no YAML file.
+ * Its RBAC is the agentk chart's default (preset read-only, no impersonation; docs/helm.md).
  */
-/** object_watch's default set by API group (docs/configuration.md, "RBAC agentk needs"), and the viewers' reviews. */
-function objectWatchRules(): string {
-  const byGroup = new Map<string, string[]>();
-  for (const r of DEFAULT_RESOURCES) byGroup.set(r.group, [...(byGroup.get(r.group) ?? []), r.resource]);
-  const reads = [...byGroup].map(
-    ([group, resources]) =>
-      `  - apiGroups: [${JSON.stringify(group)}]\n    resources: [${resources.map((r) => JSON.stringify(r)).join(', ')}]\n    verbs: ["get", "list", "watch"]\n`,
-  );
-  return (
-    '  # object_watch: the live lists (Secrets are never watched), and what each viewer may see (access_as user).\n' +
-    reads.join('') +
-    '  - apiGroups: ["authorization.k8s.io"]\n    resources: ["subjectaccessreviews"]\n    verbs: ["create"]\n'
-  );
-}
-
 export function manifest(agentName: string, facts: AgentInstallFacts, image = defaultImage): string | null {
   const address = facts.publicAddress;
   if (address === null) return null;
@@ -140,26 +140,17 @@ metadata:
   name: ${names.base}
   namespace: ${agentNamespace}
 ---
-# Least privilege: agentk itself reads what object_watch caches for the console's live lists (get, list, watch on the
-# default set; never Secrets) and asks SubjectAccessReviews for the viewers of those lists; it forwards the requests
-# kas sends it. What a forwarded request may do is the caller's own RBAC: agentk impersonates the caller (access_as
-# user, ci_job or impersonate).
-# Impersonating groups includes system:masters; list resourceNames to narrow it when your callers' groups are known.
-# Callers with access_as agent act as this ServiceAccount: bind it a Role with just what they need.
+# The agentk chart's default RBAC (preset read-only): agentk reads what object_watch caches for the console's live
+# lists (get, list, watch on its default set; never Secrets) and asks SubjectAccessReviews for their viewers.
+# Requests kas forwards run as this ServiceAccount (access_as agent): bind it a Role with just what your callers
+# need. access_as user, ci_job and a static identity need the Helm chart with --set rbac.impersonation=true
+# (docs/helm.md), which gives every right in the cluster.
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: ${names.base}
 rules:
-  # Impersonate-User and Impersonate-Group (users, groups), and a ServiceAccount as user (serviceaccounts).
-  - apiGroups: [""]
-    resources: ["users", "groups", "serviceaccounts"]
-    verbs: ["impersonate"]
-  # Impersonate-Uid and Impersonate-Extra-* (the caller's project, roles and job, as extras).
-  - apiGroups: ["authentication.k8s.io"]
-    resources: ["uids", "userextras/*"]
-    verbs: ["impersonate"]
-${objectWatchRules()}---
+${rulesYaml(agentClusterRoleRules('read-only', false))}---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:

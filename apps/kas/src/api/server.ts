@@ -16,6 +16,7 @@ import { maxBodyBytes } from '../http/read-json-body';
 import { ApiError, toApiError } from './errors';
 import type { KasInfo, Principal } from './operation';
 import type { Provided } from '../provided';
+import type { AgentkChartServer } from '../charts/agentk-chart';
 import { createRestHandler, sendApiError, sendJson } from './rest-handler';
 import { setRequestState, type RequestState } from './request-state';
 import { restPrefix, type RestRoute } from './rest-routes';
@@ -43,7 +44,11 @@ export interface ConsoleApiServerOptions {
   consoleAddresses?: readonly string[];
   /** Session cookies get the Secure flag (the console's public URL is https). */
   secureCookies?: boolean;
+  /** GET /api/v1/charts/agentk-<version>.tgz (public: a chart holds no secret). */
+  agentkChart?: AgentkChartServer;
 }
+
+const chartsPrefix = `${restPrefix}/charts/`;
 
 /** The console API listener: tRPC at /trpc, REST at /api/v1, one auth step in front of both. */
 export function createConsoleApiServer(options: ConsoleApiServerOptions): http.Server {
@@ -82,6 +87,7 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
     '/trpc/(batch)',
     ...options.routes.map((route) => `${restPrefix}${route.template}`),
     ...Object.keys(options.documents).map((path) => `${restPrefix}${path}`),
+    `${chartsPrefix}:chart`,
   ]);
   // A whole console API request (at most 1 MiB) within a minute; see listener-timeouts.ts for the rest.
   const server = http.createServer(httpTimeoutOptions(timeouts, 60_000), (req, res) => {
@@ -136,6 +142,10 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
         }
         return trpc(req, res);
       }
+      if (url.pathname.startsWith(chartsPrefix) && (req.method === 'GET' || req.method === 'HEAD')) {
+        state.route = `${chartsPrefix}:chart`;
+        return await sendChart(res, options.agentkChart, url.pathname.slice(chartsPrefix.length), state);
+      }
       if (url.pathname === restPrefix || url.pathname.startsWith(`${restPrefix}/`)) {
         return rest(req, res, state, url);
       }
@@ -150,6 +160,26 @@ export function createConsoleApiServer(options: ConsoleApiServerOptions): http.S
   });
   boundRejectedBodies(server, timeouts);
   return server;
+}
+
+async function sendChart(
+  res: http.ServerResponse,
+  charts: AgentkChartServer | undefined,
+  fileName: string,
+  state: RequestState,
+): Promise<void> {
+  const answer = charts
+    ? await charts.get(fileName)
+    : { kind: 'not_found' as const, message: 'this kas serves no charts' };
+  if (answer.kind === 'not_found')
+    return sendApiError(res, new ApiError(404, 'not_found', answer.message), state);
+  res.writeHead(200, {
+    'content-type': 'application/gzip',
+    'content-length': answer.body.length,
+    'content-disposition': `attachment; filename="${answer.fileName}"`,
+    'cache-control': 'no-cache',
+  });
+  res.end(answer.body);
 }
 
 /**

@@ -3,8 +3,10 @@
 // never in the command: helm reads it from a file only its owner can read (--set-file), so it stays out of shell
 // history and `ps`.
 
-/** The one namespace agentk is installed in, in every command and manifest. */
-export const agentNamespace = 'mooring-system';
+import { agentNamespace } from './agent-rbac';
+
+// The namespace is the RBAC source's (one definition for the chart, the manifest and every command).
+export { agentNamespace };
 
 /** The chart inside a clone of the repository, relative to its root. */
 export const localChartPath = './deploy/charts/agentk';

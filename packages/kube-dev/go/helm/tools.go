@@ -1,0 +1,8 @@
+//go:build tools
+
+// Package tools keeps `go mod tidy` from dropping the command this module builds.
+package tools
+
+import (
+	_ "helm.sh/helm/v4/cmd/helm"
+)
