@@ -34,6 +34,7 @@ describe('createKubernetesApiProxyModule', () => {
       proxyTlsCertFile: undefined,
       proxyTlsKeyFile: undefined,
       proxyTlsCaFile: undefined,
+      proxyUrl: undefined,
       dataDir,
     };
     const started = await module.start({
@@ -81,6 +82,7 @@ describe('createKubernetesApiProxyModule', () => {
         proxyTlsCertFile: undefined,
         proxyTlsKeyFile: undefined,
         proxyTlsCaFile: undefined,
+        proxyUrl: undefined,
         ...config,
       } as { listenHost: string; dataDir?: string },
       logger,
