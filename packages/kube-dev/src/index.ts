@@ -1,4 +1,4 @@
-export { ensureKubeBinaries, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
+export { ensureKubeBinaries, ensureKubectl, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
 export type { KubeBinaries, KubeBinaryName } from './build';
 export { runGoStep } from './go-step';
 export type { GoStep } from './go-step';
@@ -20,6 +20,7 @@ export { runKubectl, kubectlOrThrow } from './kubectl';
 export type { KubectlOptions, KubectlResult } from './kubectl';
 export { renderKubeconfig } from './kubeconfig';
 export { agentClusterRoleRules, agentNamespace, agentServiceAccount } from './agent-identity';
-export { kubeVersions } from './versions';
+export { clusterKubeVersions, kubeVersions, pinnedKubeVersion, pinnedKubeVersions } from './versions';
+export type { KubeVersions } from './versions';
 export { compactEtcd } from './etcd-compaction';
 export type { EtcdCompaction } from './etcd-compaction';
