@@ -16,7 +16,6 @@ import {
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
-  binaryNamesOf,
   kubeBinaryNames,
   kwokCrdDirName,
   kwokCrdFiles,
@@ -165,9 +164,7 @@ async function buildMissing(
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  log(
-    `kube-dev: Kubernetes ${pin.kubernetes}: ${binaryNamesOf(pin).join(', ')} ready in ${seconds(started)} s`,
-  );
+  log(`kube-dev: Kubernetes ${pin.kubernetes}: built ${[...missing].join(', ')} in ${seconds(started)} s`);
 }
 
 const kwokStampFile = 'kwok.build.json';

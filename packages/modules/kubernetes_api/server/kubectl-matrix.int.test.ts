@@ -54,8 +54,6 @@ for (const server of clusterKubeVersions) {
       const building = Date.now();
       const log = (line: string) => console.log(`[matrix] ${line}`);
       if (shared.version !== server.kubernetes) await ensureKubeBinaries({ version: server.minor, log });
-      for (const client of clients)
-        kubectls.set(client.kubernetes, (await ensureKubectl({ version: client.minor, log })).path);
       figures.push(`[matrix] ${server.kubernetes}: binaries ready in ${seconds(building)} s`);
     }, buildTimeoutMs);
 
@@ -85,6 +83,11 @@ for (const server of clusterKubeVersions) {
     });
 
     for (const client of clients) {
+      // Each client's kubectl is ensured (built when missing) only when its tests run.
+      beforeAll(async () => {
+        const log = (line: string) => console.log(`[matrix] ${line}`);
+        kubectls.set(client.kubernetes, (await ensureKubectl({ version: client.minor, log })).path);
+      }, buildTimeoutMs);
       for (const [index, protocol] of KUBECTL_PROTOCOLS.entries()) {
         describe(`kubectl ${client.kubernetes} over ${protocol.name}`, () => {
           const target = (): BatteryTarget => ({
