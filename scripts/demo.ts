@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCluster, type KubeCluster } from '@mooring/kube-dev';
+import { pinnedKubeVersion, startCluster, type KubeCluster, type KubeVersions } from '@mooring/kube-dev';
 import { buildProxyKubeconfig } from '@mooring/modules/kubernetes_api/shared/kubeconfig';
 import { RECEPTIVE_DIALER, type ReceptiveDialer } from '@mooring/modules/receptive/server/index';
 import { freePort, startConsole, type RunningConsole } from '../apps/console/server/start';
@@ -28,6 +28,7 @@ import { DEMO, demoAdminPassword, seedDemo } from './demo/seed';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.MOORING_DATA_DIR ?? path.join(repoRoot, '.mooring'));
 const replicas = replicasArg();
+const kubeVersion = kubeVersionSetting();
 // The replicas' database is new each run: their demo secrets (tokens, password) are kept apart from the single kas's.
 const demoDir = path.join(dataDir, replicas === undefined ? 'demo' : 'demo-replicas');
 const logDir = path.join(demoDir, 'logs');
@@ -45,6 +46,16 @@ function replicasArg(): number | undefined {
   } catch (error) {
     if (!(error instanceof ReplicasArgsError)) throw error;
     console.error(`[demo] ${error.message}`);
+    process.exit(2);
+  }
+}
+
+/** MOORING_KUBE_VERSION: the cluster's Kubernetes minor, one of packages/kube-dev/versions.json (default its default). */
+function kubeVersionSetting(): KubeVersions {
+  try {
+    return pinnedKubeVersion(process.env.MOORING_KUBE_VERSION || undefined);
+  } catch (error) {
+    console.error(`[demo] MOORING_KUBE_VERSION: ${(error as Error).message}`);
     process.exit(2);
   }
 }
@@ -87,8 +98,14 @@ async function main(): Promise<void> {
 
   try {
     let since = Date.now();
-    say('starting a local Kubernetes cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)…');
-    const cluster: KubeCluster = await startCluster({ nodes: 2, name: 'demo' });
+    say(
+      `starting a local Kubernetes ${kubeVersion.kubernetes} cluster (etcd, kube-apiserver, controller-manager, scheduler, kwok)…`,
+    );
+    const cluster: KubeCluster = await startCluster({
+      nodes: 2,
+      name: 'demo',
+      version: kubeVersion.minor,
+    });
     stack.push({ name: 'cluster', stop: () => cluster.stop() });
     const adminKubeconfig = path.join(demoDir, 'admin.kubeconfig.yaml');
     await copyFile(cluster.kubeconfigPath, adminKubeconfig);

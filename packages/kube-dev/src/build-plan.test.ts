@@ -35,10 +35,17 @@ describe('planBuild', () => {
   });
 });
 
-describe('versions.json', () => {
-  it('pins Kubernetes and its staging modules to the same minor', () => {
-    expect(kubeVersions.kubernetes.replace(/^v1\./, '')).toBe(
-      kubeVersions.kubernetesStaging.replace(/^v0\./, ''),
+describe('planBuild for a kubectl-only minor', () => {
+  const kubectlOnly = { ...kubeVersions, minor: '1.34', kind: 'kubectl' as const, etcd: null };
+  it('builds kubectl alone', () => {
+    const [step, ...rest] = planBuild(new Set(['kubectl']), kubectlOnly, '/repo/go/v1.34', '/tmp/x');
+    expect(rest).toEqual([]);
+    expect(step!.outputs).toEqual(['kubectl']);
+    expect(step!.cwd).toBe('/repo/go/v1.34/kubernetes');
+  });
+  it('refuses the control plane, naming the minor', () => {
+    expect(() => planBuild(new Set(['kube-apiserver', 'etcd']), kubectlOnly, '/g', '/t')).toThrow(
+      'Kubernetes 1.34 is pinned for kubectl only; it cannot build kube-apiserver, etcd',
     );
   });
 });

@@ -64,9 +64,15 @@ export function versionLdflags(kubernetesVersion: string): string {
   ].join(' ');
 }
 
+/** What a pinned minor builds: all six for a cluster minor, kubectl alone for a kubectl-only one. */
+export function binaryNamesOf(versions: Pick<KubeVersions, 'kind'>): readonly KubeBinaryName[] {
+  return versions.kind === 'cluster' ? kubeBinaryNames : ['kubectl'];
+}
+
 /**
- * Builds only what is missing, each step writing into `outDir` (a temp dir beside the cache).
- * kwok is built separately (build.ts) because it is patched first.
+ * Builds only what is missing, each step writing into `outDir` (a temp dir beside the cache). `goModulesDir` is
+ * the minor's own `go/v<minor>` (wrapper modules `kubernetes/` and `etcd/`). kwok is built separately (build.ts)
+ * because it is patched first.
  */
 export function planBuild(
   missing: ReadonlySet<KubeBinaryName | typeof kwokCrdDirName>,
@@ -74,6 +80,13 @@ export function planBuild(
   goModulesDir: string,
   outDir: string,
 ): BuildStep[] {
+  const unbuildable = [...missing].filter(
+    (part) => part !== kwokCrdDirName && !binaryNamesOf(versions).includes(part),
+  );
+  if (unbuildable.length > 0)
+    throw new Error(
+      `Kubernetes ${versions.minor} is pinned for kubectl only; it cannot build ${unbuildable.join(', ')}`,
+    );
   const env = { GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
   const steps: BuildStep[] = [];
   const kube = kubeBinaryNamesIn(missing).filter((name) => kubernetesCommands[name]);
@@ -96,7 +109,7 @@ export function planBuild(
   }
   if (missing.has('etcd')) {
     steps.push({
-      label: `etcd ${versions.etcd}`,
+      label: `etcd ${versions.etcd} (for Kubernetes ${versions.minor})`,
       cwd: join(goModulesDir, 'etcd'),
       args: [
         'build',

@@ -26,7 +26,7 @@ import {
 import { acquireBuildLock } from './build-lock';
 import { runGoStep, type Log } from './go-step';
 import { applyKwokPatches, kwokPatchLevel } from './kwok-patches';
-import { kubeVersions, packageRoot } from './versions';
+import { goModulesDirOf, packageRoot, pinnedKubeVersion, type KubeVersions } from './versions';
 
 export { kubeBinaryNames, type KubeBinaryName } from './build-plan';
 
@@ -39,29 +39,43 @@ export type KubeBinaries = Record<KubeBinaryName, string> & {
   kwokCrdDir: string;
 };
 
-/** `~/.cache/mooring/kube/<version>`; `MOORING_KUBE_CACHE` replaces `~/.cache/mooring/kube`. */
-export function kubeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.MOORING_KUBE_CACHE || join(homedir(), '.cache', 'mooring', 'kube');
-  return join(root, kubeVersions.kubernetes);
+function kubeCacheRoot(env: NodeJS.ProcessEnv): string {
+  return env.MOORING_KUBE_CACHE || join(homedir(), '.cache', 'mooring', 'kube');
 }
 
-export function kubeBinaryPath(name: KubeBinaryName, env: NodeJS.ProcessEnv = process.env): string {
-  return join(kubeCacheDir(env), name);
+/**
+ * `~/.cache/mooring/kube/<kubernetes version>` of a pinned minor (default: versions.json's default);
+ * `MOORING_KUBE_CACHE` replaces `~/.cache/mooring/kube`.
+ */
+export function kubeCacheDir(env: NodeJS.ProcessEnv = process.env, version?: string): string {
+  return join(kubeCacheRoot(env), pinnedKubeVersion(version, 'any').kubernetes);
 }
 
-function describeBinaries(dir: string): KubeBinaries {
+export function kubeBinaryPath(
+  name: KubeBinaryName,
+  env: NodeJS.ProcessEnv = process.env,
+  version?: string,
+): string {
+  return join(kubeCacheDir(env, version), name);
+}
+
+function describeBinaries(dir: string, pin: KubeVersions): KubeBinaries {
   const paths = Object.fromEntries(kubeBinaryNames.map((name) => [name, join(dir, name)])) as Record<
     KubeBinaryName,
     string
   >;
-  return { ...paths, dir, version: kubeVersions.kubernetes, kwokCrdDir: join(dir, kwokCrdDirName) };
+  return { ...paths, dir, version: pin.kubernetes, kwokCrdDir: join(dir, kwokCrdDirName) };
 }
 
 export interface EnsureOptions {
+  /** A pinned minor (`1.37`, `v1.37.2`); default: versions.json's default. */
+  version?: string;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
+
+type Part = KubeBinaryName | typeof kwokCrdDirName;
 
 /**
  * Returns the cached binaries, building whatever is missing first (tens of minutes cold on
@@ -69,57 +83,122 @@ export interface EnsureOptions {
  * and are renamed into place, so an interrupted build never leaves a binary that looks finished.
  */
 export async function ensureKubeBinaries(options: EnsureOptions = {}): Promise<KubeBinaries> {
+  const pin = pinnedKubeVersion(options.version, 'cluster');
+  await ensureParts(pin, new Set([...kubeBinaryNames, kwokCrdDirName]), options);
+  return describeBinaries(kubeCacheDir(options.env ?? process.env, pin.kubernetes), pin);
+}
+
+/**
+ * The kubectl of any pinned minor, cluster or kubectl-only (`1.34`), built alone if missing; resolves with its
+ * path and version. Version-skew tests run it against a cluster of another minor.
+ */
+export async function ensureKubectl(
+  options: EnsureOptions & { version: string },
+): Promise<{ path: string; version: string }> {
+  const pin = pinnedKubeVersion(options.version, 'any');
+  await ensureParts(pin, new Set(['kubectl']), options);
+  return {
+    path: join(kubeCacheDir(options.env ?? process.env, pin.kubernetes), 'kubectl'),
+    version: pin.kubernetes,
+  };
+}
+
+async function ensureParts(
+  pin: KubeVersions,
+  wanted: ReadonlySet<Part>,
+  options: EnsureOptions,
+): Promise<void> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const dir = kubeCacheDir(env);
-  if (missingParts(dir).size === 0 && (await kwokStampMatches(dir))) return describeBinaries(dir);
+  const dir = kubeCacheDir(env, pin.kubernetes);
+  if ((await missingParts(dir, wanted)).size === 0) return;
   // One build at a time per cache: a second `npm test` (or a test's global setup) waits for the first instead of
   // building the same binaries again on the same cores.
   await mkdir(dir, { recursive: true });
   const release = await acquireBuildLock(dir, log);
   try {
-    return await buildMissing(dir, env, log);
+    await buildMissing(dir, pin, wanted, env, log);
   } finally {
     await release();
   }
 }
 
-function missingParts(dir: string): Set<KubeBinaryName | typeof kwokCrdDirName> {
-  const missing = new Set<KubeBinaryName | typeof kwokCrdDirName>(
-    kubeBinaryNames.filter((name) => !existsSync(join(dir, name))),
+async function missingParts(dir: string, wanted: ReadonlySet<Part>): Promise<Set<Part>> {
+  const missing = new Set<Part>(
+    kubeBinaryNames.filter((name) => wanted.has(name) && !existsSync(join(dir, name))),
   );
-  if (!kwokCrdFiles.every((file) => existsSync(join(dir, kwokCrdDirName, file)))) missing.add(kwokCrdDirName);
+  if (wanted.has('kwok') && !(await kwokStampMatches(dir))) missing.add('kwok');
+  if (
+    wanted.has(kwokCrdDirName) &&
+    !kwokCrdFiles.every((file) => existsSync(join(dir, kwokCrdDirName, file)))
+  )
+    missing.add(kwokCrdDirName);
   return missing;
 }
 
-async function buildMissing(dir: string, env: NodeJS.ProcessEnv, log: Log): Promise<KubeBinaries> {
+async function buildMissing(
+  dir: string,
+  pin: KubeVersions,
+  wanted: ReadonlySet<Part>,
+  env: NodeJS.ProcessEnv,
+  log: Log,
+): Promise<void> {
   // Again under the lock: a build we waited for may have made everything.
-  const missing = missingParts(dir);
-  if (!(await kwokStampMatches(dir))) missing.add('kwok');
-  if (missing.size === 0) return describeBinaries(dir);
+  const missing = await missingParts(dir, wanted);
+  if (missing.size === 0) return;
 
   const tmp = await mkdtemp(join(dir, '.build-'));
   const started = Date.now();
-  log(`kube-dev: building ${[...missing].join(', ')} into ${dir} (Kubernetes ${kubeVersions.kubernetes})`);
+  log(`kube-dev: building ${[...missing].join(', ')} into ${dir} (Kubernetes ${pin.kubernetes})`);
   try {
-    await checkGo(env);
-    for (const step of planBuild(missing, kubeVersions, join(packageRoot, 'go'), tmp)) {
+    await checkGo(env, pin);
+    for (const step of planBuild(missing, pin, goModulesDirOf(pin), tmp)) {
       await runGoStep(step, env, log);
       for (const output of step.outputs) await rename(join(tmp, output), join(dir, output));
     }
-    if (missing.has('kwok') || missing.has(kwokCrdDirName))
-      await buildKwok(dir, tmp, missing.has('kwok'), env, log);
+    if (missing.has('kwok') || missing.has(kwokCrdDirName)) {
+      const copiedFrom = await copyKwokFromSibling(dir);
+      if (copiedFrom) log(`kube-dev: kwok ${pin.kwok} and its CRDs copied from ${copiedFrom} (same build)`);
+      else await buildKwok(dir, tmp, pin, missing.has('kwok'), env, log);
+    }
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  log(`kube-dev: all binaries ready in ${seconds(started)} s`);
-  return describeBinaries(dir);
+  log(`kube-dev: Kubernetes ${pin.kubernetes}: built ${[...missing].join(', ')} in ${seconds(started)} s`);
 }
 
 const kwokStampFile = 'kwok.build.json';
 
 function kwokStamp(): string {
-  return JSON.stringify({ kwok: kubeVersions.kwok, patches: kwokPatchLevel() });
+  return JSON.stringify({ kwok: pinnedKubeVersion().kwok, patches: kwokPatchLevel() });
+}
+
+/**
+ * kwok does not depend on the Kubernetes minor (one pinned kwok for all): a sibling version directory whose kwok
+ * carries the current stamp is copied instead of building the same binary again. Resolves with that directory.
+ */
+async function copyKwokFromSibling(dir: string): Promise<string | null> {
+  const root = join(dir, '..');
+  for (const entry of await readdir(root)) {
+    const sibling = join(root, entry);
+    if (sibling === dir || !(await kwokStampMatches(sibling))) continue;
+    if (!existsSync(join(sibling, 'kwok'))) continue;
+    if (!kwokCrdFiles.every((file) => existsSync(join(sibling, kwokCrdDirName, file)))) continue;
+    const staged = await mkdtemp(join(dir, '.kwok-'));
+    try {
+      await copyFile(join(sibling, 'kwok'), join(staged, 'kwok'));
+      await chmod(join(staged, 'kwok'), 0o755);
+      await cp(join(sibling, kwokCrdDirName), join(staged, kwokCrdDirName), { recursive: true });
+      await rm(join(dir, kwokCrdDirName), { recursive: true, force: true });
+      await rename(join(staged, kwokCrdDirName), join(dir, kwokCrdDirName));
+      await rename(join(staged, 'kwok'), join(dir, 'kwok'));
+      await writeFile(join(dir, kwokStampFile), kwokStamp());
+    } finally {
+      await rm(staged, { recursive: true, force: true });
+    }
+    return sibling;
+  }
+  return null;
 }
 
 async function kwokStampMatches(dir: string): Promise<boolean> {
@@ -134,11 +213,18 @@ async function kwokStampMatches(dir: string): Promise<boolean> {
  * kwok is built from a patched copy of its module source (see kwok-patches.ts); the same source
  * provides the CRDs of its per-pod rules.
  */
-async function buildKwok(dir: string, tmp: string, buildBinary: boolean, env: NodeJS.ProcessEnv, log: Log) {
+async function buildKwok(
+  dir: string,
+  tmp: string,
+  pin: KubeVersions,
+  buildBinary: boolean,
+  env: NodeJS.ProcessEnv,
+  log: Log,
+) {
   const download: BuildStep = {
-    label: `kwok ${kubeVersions.kwok} source`,
+    label: `kwok ${pin.kwok} source`,
     cwd: join(packageRoot, 'go'),
-    args: ['mod', 'download', '-json', `sigs.k8s.io/kwok@${kubeVersions.kwok}`],
+    args: ['mod', 'download', '-json', `sigs.k8s.io/kwok@${pin.kwok}`],
     env: { GOTOOLCHAIN: 'local' },
     outputs: [],
   };
@@ -162,7 +248,7 @@ async function buildKwok(dir: string, tmp: string, buildBinary: boolean, env: No
   await applyKwokPatches(source);
   await runGoStep(
     {
-      label: `kwok ${kubeVersions.kwok} (patched: ${kwokPatchLevel()})`,
+      label: `kwok ${pin.kwok} (patched: ${kwokPatchLevel()})`,
       cwd: source,
       args: ['build', '-trimpath', '-ldflags', '-s -w', '-o', join(tmp, 'kwok'), './cmd/kwok'],
       env: { GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
@@ -180,18 +266,18 @@ async function makeWritable(path: string): Promise<void> {
   if (info.isDirectory()) for (const entry of await readdir(path)) await makeWritable(join(path, entry));
 }
 
-async function checkGo(env: NodeJS.ProcessEnv): Promise<void> {
+async function checkGo(env: NodeJS.ProcessEnv, pin: KubeVersions): Promise<void> {
   let version: string;
   try {
     version = await capture('go', ['env', 'GOVERSION'], env);
   } catch (error) {
     throw new Error(
-      `kube-dev needs the Go toolchain (${kubeVersions.go}.x) on PATH to build Kubernetes; running "go" failed: ${(error as Error).message}`,
+      `kube-dev needs the Go toolchain (${pin.go}.x) on PATH to build Kubernetes; running "go" failed: ${(error as Error).message}`,
     );
   }
-  if (!version.trim().startsWith(kubeVersions.go)) {
+  if (!version.trim().startsWith(pin.go)) {
     throw new Error(
-      `kube-dev builds Kubernetes ${kubeVersions.kubernetes} with GOTOOLCHAIN=local and expects ${kubeVersions.go}.x, but "go" is ${version.trim()}; install ${kubeVersions.go} or update packages/kube-dev/versions.json`,
+      `kube-dev builds Kubernetes ${pin.kubernetes} with GOTOOLCHAIN=local and expects ${pin.go}.x, but "go" is ${version.trim()}; install ${pin.go} or update packages/kube-dev/versions.json`,
     );
   }
 }

@@ -28,6 +28,7 @@ import { createClusterPki, type ClusterPki } from './pki';
 import { startProcess, stopProcessGroups, type SupervisedProcess } from './processes';
 import { waitUntil } from './readiness';
 import { schedulerArgs, schedulerHealthUrl } from './scheduler';
+import { pinnedKubeVersion } from './versions';
 
 export type { KubeCluster, KubeClusterInfo } from './cluster-info';
 
@@ -44,6 +45,9 @@ export interface StartClusterOptions {
   outliveParent?: boolean;
   /** Remove dataDir on stop() (default true for a temp dir, false for a given dataDir). */
   removeDataDirOnStop?: boolean;
+  /** A pinned minor (`1.37`, `v1.37.2`; see versions.json), built on first use. Default: versions.json's default. */
+  version?: string;
+  /** Already-ensured binaries (then `version` must be absent or theirs). */
   binaries?: KubeBinaries;
 }
 
@@ -84,7 +88,16 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
     throw new Error(`startCluster: name must be lowercase letters, digits and dashes, got "${name}"`);
   }
-  const binaries = options.binaries ?? (await ensureKubeBinaries({ log: options.log }));
+  if (
+    options.binaries &&
+    options.version &&
+    pinnedKubeVersion(options.version).kubernetes !== options.binaries.version
+  )
+    throw new Error(
+      `startCluster: version ${options.version} does not match the given binaries (${options.binaries.version}); pass one of them`,
+    );
+  const binaries =
+    options.binaries ?? (await ensureKubeBinaries({ version: options.version, log: options.log }));
   for (const dir of await reapOrphanedClusters()) log(`kube-dev: stopped an orphaned cluster left in ${dir}`);
   const removable = options.removeDataDirOnStop ?? options.dataDir === undefined;
   for (let attempt = 1; ; attempt++) {

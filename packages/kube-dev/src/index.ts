@@ -1,4 +1,4 @@
-export { ensureKubeBinaries, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
+export { ensureKubeBinaries, ensureKubectl, kubeBinaryNames, kubeBinaryPath, kubeCacheDir } from './build';
 export type { KubeBinaries, KubeBinaryName } from './build';
 export { ensureHelm, helmCacheDir, helmVersion } from './helm';
 export type { Helm } from './helm';
@@ -22,6 +22,7 @@ export { runKubectl, kubectlOrThrow } from './kubectl';
 export type { KubectlOptions, KubectlResult } from './kubectl';
 export { renderKubeconfig } from './kubeconfig';
 export { agentClusterRoleRules, agentNamespace, agentServiceAccount } from './agent-identity';
-export { kubeVersions } from './versions';
+export { clusterKubeVersions, kubeVersions, pinnedKubeVersion, pinnedKubeVersions } from './versions';
+export type { KubeVersions } from './versions';
 export { compactEtcd } from './etcd-compaction';
 export type { EtcdCompaction } from './etcd-compaction';

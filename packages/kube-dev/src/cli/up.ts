@@ -9,19 +9,26 @@ import {
   stopDevCluster,
   writeDevClusterState,
 } from '../state';
+import { parseKubeCliArgs } from './args';
 
 const paths = devClusterPaths();
 const nodes = Number(process.env.MOORING_KUBE_NODES ?? 2);
 
 try {
+  const { pin } = parseKubeCliArgs(process.argv.slice(2), process.env, { allowAll: false });
   const previous = await readDevClusterState();
   if (previous) {
     const health = await componentHealth(previous.cluster);
-    if (health.every((component) => component.healthy)) {
+    if (health.every((component) => component.healthy) && previous.cluster.version === pin.kubernetes) {
       console.log(
-        `Cluster already running (since ${previous.startedAt}); admin kubeconfig: ${paths.demoAdminKubeconfig}`,
+        `Cluster already running (Kubernetes ${previous.cluster.version}, since ${previous.startedAt}); admin kubeconfig: ${paths.demoAdminKubeconfig}`,
       );
       process.exit(0);
+    }
+    if (health.every((component) => component.healthy)) {
+      throw new Error(
+        `A Kubernetes ${previous.cluster.version} cluster is already running; stop it first (pnpm kube:down), then start ${pin.kubernetes}`,
+      );
     }
     console.log('Found a cluster that is not healthy any more; stopping what is left of it first.');
     await stopDevCluster(previous);
@@ -30,6 +37,7 @@ try {
   const cluster = await startCluster({
     name: 'mooring-dev',
     nodes,
+    version: pin.minor,
     dataDir: paths.clusterDataDir,
     outliveParent: true,
     removeDataDirOnStop: true,

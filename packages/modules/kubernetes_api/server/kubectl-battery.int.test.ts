@@ -5,28 +5,40 @@
 // DISABLE_HTTP2 is set (k8s.io/apimachinery/pkg/util/net SetTransportDefaults, read by kubectl v1.36). Upgrades
 // (exec, attach, port-forward, cp) take HTTP/1.1 connections of their own in both.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
-import { appendPodLog, forwardPodPort } from '@mooring/kube-dev';
+import { appendPodLog } from '@mooring/kube-dev';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { AGENT_SA, AGENT_SA_GROUPS, startProxyWorld, type ProxyWorld } from './testing/proxy-world';
 import { connectHttp2 } from './testing/http2-client';
-import { echoThroughPortForward, startEchoServer } from './testing/port-forward-echo';
 import {
   KUBECTL_PROTOCOLS,
   kubectlLong,
-  kubectlRun,
-  retryingUpstreamSpdyStdinLoss,
   type KubectlProtocol,
   type KubectlRun,
 } from './testing/kubectl-runner';
+import {
+  TRANSPORTS,
+  adminKubectl,
+  checkApply,
+  checkCp,
+  checkDiscovery,
+  checkExec,
+  checkGet,
+  checkLogs,
+  checkPortForward,
+  checkVersion,
+  checkWatch,
+  kubectlFor,
+  ok,
+  preparePodNamespace,
+  upgradeCount,
+  type BatteryTarget,
+} from './testing/battery-core';
 import { until } from '../../shared/testing/until';
 
 const cluster = inject('kubeCluster');
 const NS = `battery-${randomBytes(3).toString('hex')}`;
-const SPDY = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false', KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' };
 let world: ProxyWorld;
 let viaProxy: string;
 
@@ -41,45 +53,26 @@ const tagged = (name: string) => `${name}-${mode.tag}`;
  */
 const referenceMode = () => mode === MODES[0];
 
-const proxied = (
-  args: string[],
-  opts: { env?: Record<string, string>; stdin?: string; kubeconfig?: string } = {},
-) =>
-  kubectlRun(cluster.kubectlPath, args, {
-    kubeconfig: opts.kubeconfig ?? viaProxy,
-    env: { ...mode.env, ...opts.env },
-    stdin: opts.stdin,
-  });
-const proxiedLong = (args: string[], opts: { kubeconfig?: string } = {}) =>
-  kubectlLong(cluster.kubectlPath, args, { kubeconfig: opts.kubeconfig ?? viaProxy, env: mode.env });
-const direct = (
-  args: string[],
-  opts: { env?: Record<string, string>; stdin?: string; as?: string; groups?: string[] } = {},
-) => {
-  const as = opts.as ?? AGENT_SA;
-  const groups = opts.as ? (opts.groups ?? []) : AGENT_SA_GROUPS;
-  const impersonate = [`--as=${as}`, ...groups.map((g) => `--as-group=${g}`)];
-  return kubectlRun(cluster.kubectlPath, [...impersonate, ...args], {
-    kubeconfig: cluster.kubeconfigPath,
-    env: opts.env,
-    stdin: opts.stdin,
-  });
-};
-const admin = (args: string[], stdin?: string) =>
-  kubectlRun(cluster.kubectlPath, args, { kubeconfig: cluster.kubeconfigPath, stdin });
-
-function ok(result: KubectlRun): string {
-  expect(result.stderr, `kubectl failed: ${result.stderr}`).not.toMatch(
-    /^error|Unauthorized|Error from server/m,
-  );
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout;
-}
-
-async function upgrades(protocol: string): Promise<number> {
-  const metric = await world.metrics.getSingleMetric('mooring_kas_k8s_proxy_upgrades_total')!.get();
-  return metric.values.find((v) => v.labels.protocol === protocol)?.value ?? 0;
-}
+/** The core checks' view of this file: the shared cluster, its own kubectl, the current mode. */
+const target = (): BatteryTarget => ({
+  cluster,
+  world,
+  namespace: NS,
+  kubectlPath: cluster.kubectlPath,
+  kubectlVersion: cluster.version,
+  viaProxy,
+  protocol: mode,
+  reference: referenceMode(),
+  tag: mode.tag,
+});
+const proxied: ReturnType<typeof kubectlFor>['proxied'] = (args, opts) =>
+  kubectlFor(target()).proxied(args, opts);
+const proxiedLong: ReturnType<typeof kubectlFor>['proxiedLong'] = (args, opts) =>
+  kubectlFor(target()).proxiedLong(args, opts);
+const direct: ReturnType<typeof kubectlFor>['direct'] = (args, opts) =>
+  kubectlFor(target()).direct(args, opts);
+const admin = (args: string[], stdin?: string) => adminKubectl(cluster, args, stdin);
+const upgrades = (protocol: string) => upgradeCount(world, protocol);
 
 async function connections(protocol: string): Promise<number> {
   const metric = await world.metrics.getSingleMetric('mooring_kas_k8s_proxy_connections_total')!.get();
@@ -91,13 +84,7 @@ beforeAll(async () => {
   // Three pods, started together: the faults kill one per mode and still need two.
   await Promise.all(['agentk-a', 'agentk-b', 'agentk-c'].map((pod) => world.startAgentk(pod)));
   viaProxy = world.kubeconfig(world.alicePat.token);
-  ok(await admin(['create', 'namespace', NS]));
-  await until(
-    `the default service account in ${NS}`,
-    async () => (await admin(['get', 'sa', 'default', '-n', NS])).code === 0,
-  );
-  ok(await admin(['run', 'p1', '-n', NS, '--image=busybox', '--restart=Never']));
-  ok(await admin(['wait', '-n', NS, '--for=condition=Ready', 'pod/p1', '--timeout=60s']));
+  await preparePodNamespace(cluster, NS);
 }, 240_000);
 
 afterAll(async () => {
@@ -115,98 +102,12 @@ for (const each of MODES) {
     });
 
     describe('kubectl through the proxy equals kubectl direct', () => {
-      it('version', async () => {
-        const viaKas = JSON.parse(ok(await proxied(['version', '-o', 'json'])));
-        const straight = JSON.parse(ok(await direct(['version', '-o', 'json'])));
-        expect(viaKas.serverVersion.gitVersion).toBe(cluster.version);
-        expect(viaKas.serverVersion).toEqual(straight.serverVersion);
-      });
-
-      it('api-resources', async () => {
-        const viaKas = ok(await proxied(['api-resources', '-o', 'name']));
-        expect(viaKas.split('\n')).toContain('pods');
-        expect(viaKas).toBe(ok(await direct(['api-resources', '-o', 'name'])));
-      });
-
-      it('get -A', async () => {
-        const args = [
-          'get',
-          'pods',
-          '-A',
-          '-o',
-          'custom-columns=NS:.metadata.namespace,NAME:.metadata.name',
-          '--sort-by=.metadata.name',
-        ];
-        const viaKas = ok(await proxied(args));
-        expect(viaKas).toMatch(new RegExp(`^${NS}\\s+p1$`, 'm'));
-        expect(viaKas).toBe(ok(await direct(args)));
-      });
-
-      it('get -w delivers events like a direct watch', async () => {
-        const args = ['get', 'configmaps', '-n', NS, '-w', '--output-watch-events', '-o', 'name'];
-        const viaKas = proxiedLong(args);
-        const straight = kubectlLong(
-          cluster.kubectlPath,
-          [`--as=${AGENT_SA}`, ...AGENT_SA_GROUPS.map((g) => `--as-group=${g}`), ...args],
-          {
-            kubeconfig: cluster.kubeconfigPath,
-          },
-        );
-        await until(
-          'both watches list the root CA configmap',
-          () =>
-            viaKas.output().includes('kube-root-ca.crt') && straight.output().includes('kube-root-ca.crt'),
-        );
-        const watched = tagged('watched');
-        ok(await admin(['create', 'configmap', watched, '-n', NS, '--from-literal=a=1']));
-        await until(
-          () => `the proxied watch sees the new configmap (${viaKas.stderr()})`,
-          () => viaKas.output().includes(`configmap/${watched}`),
-          15_000,
-        );
-        await until(
-          'the direct watch sees the new configmap',
-          () => straight.output().includes(`configmap/${watched}`),
-          15_000,
-        );
-        await viaKas.stop();
-        await straight.stop();
-        expect(viaKas.output().trim().split('\n').sort()).toEqual(
-          straight.output().trim().split('\n').sort(),
-        );
-      });
-
-      it('apply (client-side) and apply --server-side', async () => {
-        const cm = (name: string, value: string) =>
-          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${NS}\ndata:\n  key: ${value}\n`;
-        expect(ok(await proxied(['apply', '-f', '-'], { stdin: cm(tagged('applied'), 'one') }))).toContain(
-          `configmap/${tagged('applied')} created`,
-        );
-        expect(
-          ok(
-            await proxied(['apply', '--server-side', '--field-manager=battery', '-f', '-'], {
-              stdin: cm(tagged('ssa'), 'two'),
-            }),
-          ),
-        ).toContain(`configmap/${tagged('ssa')} serverside-applied`);
-        expect(
-          ok(await direct(['get', 'cm', tagged('applied'), '-n', NS, '-o', 'jsonpath={.data.key}'])),
-        ).toBe('one');
-        const managers = ok(
-          await direct([
-            'get',
-            'cm',
-            tagged('ssa'),
-            '-n',
-            NS,
-            '-o',
-            'jsonpath={.metadata.managedFields[*].manager}',
-            '--show-managed-fields',
-          ]),
-        );
-        expect(managers).toContain('battery');
-      });
-
+      // The core checks (testing/battery-core.ts), shared with the version matrix.
+      it('version', () => checkVersion(target()));
+      it('api-resources', () => checkDiscovery(target()));
+      it('get -A', () => checkGet(target()));
+      it('get -w delivers events like a direct watch', () => checkWatch(target()));
+      it('apply (client-side) and apply --server-side', () => checkApply(target()));
       it('diff', async () => {
         const changed = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${tagged('applied')}\n  namespace: ${NS}\ndata:\n  key: changed\n`;
         const viaKas = await proxied(['diff', '-f', '-'], { stdin: changed });
@@ -269,88 +170,12 @@ for (const each of MODES) {
         );
       });
 
-      it('logs and logs -f', async () => {
-        await appendPodLog(cluster, { namespace: NS, pod: 'p1', lines: ['first line', 'second line'] });
-        const viaKas = ok(await proxied(['logs', 'p1', '-n', NS]));
-        expect(viaKas).toContain('first line\nsecond line');
-        expect(ok(await direct(['logs', 'p1', '-n', NS]))).toBe(viaKas);
+      it('logs and logs -f', () => checkLogs(target()));
 
-        const follow = proxiedLong(['logs', '-f', 'p1', '-n', NS]);
-        await until('logs -f shows the existing lines', () => follow.output().includes('second line'));
-        const followed = tagged('followed line');
-        await appendPodLog(cluster, { namespace: NS, pod: 'p1', lines: [followed] });
-        await until('logs -f shows the appended line', () => follow.output().includes(followed), 15_000);
-        await follow.stop();
-      });
-
-      for (const transport of ['websocket', 'spdy'] as const) {
-        const env = transport === 'spdy' ? SPDY : {};
-        it(`exec over ${transport}: echo hi, stdin, tty`, async () => {
-          const before = await upgrades(transport);
-          /** Runs the proxied command, and in the reference mode the direct one beside it; both must answer `expected`. */
-          const both = async (
-            run: (via: typeof proxied | typeof direct) => Promise<KubectlRun>,
-            expected: string,
-          ) => {
-            const runs = await Promise.all(referenceMode() ? [run(proxied), run(direct)] : [run(proxied)]);
-            for (const r of runs) expect(ok(r)).toBe(expected);
-          };
-          await both((via) => via(['exec', 'p1', '-n', NS, '--', 'echo', 'hi'], { env }), 'hi\n');
-          const stdinArgs = ['exec', '-i', 'p1', '-n', NS, '--', 'head', '-c', '11'];
-          const stdinRun = (via: typeof proxied | typeof direct) => () =>
-            via(stdinArgs, { env, stdin: 'hello world and more' });
-          await both(
-            (via) => (transport === 'spdy' ? retryingUpstreamSpdyStdinLoss(stdinRun(via)) : stdinRun(via)()),
-            'hello world',
-          );
-          // A real pseudo-terminal for kubectl via script(1), so -t is honoured.
-          const tty = (kubeconfig: string, extra: string) =>
-            kubectlRun(
-              'script',
-              [
-                '-qec',
-                `${cluster.kubectlPath} ${extra} exec -it p1 -n ${NS} -- sh -c 'test -t 0 && echo is-a-tty; sleep 1'`,
-                '/dev/null',
-              ],
-              {
-                kubeconfig,
-                env: { ...(kubeconfig === viaProxy ? mode.env : {}), ...env, TERM: 'xterm' },
-                keepStdinOpen: true,
-              },
-            );
-          const directImp = `--as=${AGENT_SA} ${AGENT_SA_GROUPS.map((g) => `--as-group=${g}`).join(' ')}`;
-          const ttys = await Promise.all([
-            tty(viaProxy, ''),
-            ...(referenceMode() ? [tty(cluster.kubeconfigPath, directImp)] : []),
-          ]);
-          for (const t of ttys) expect(t.stdout + t.stderr).toContain('is-a-tty');
-          expect(await upgrades(transport)).toBeGreaterThanOrEqual(before + 3);
-        });
-
-        it(`port-forward over ${transport} carries bytes end to end`, async () => {
-          const echo = await startEchoServer();
-          await forwardPodPort(cluster, { namespace: NS, pod: 'p1', port: 8080, to: { port: echo.port } });
-          const before = await upgrades(transport);
-          try {
-            for (const kubeconfig of referenceMode() ? [viaProxy, cluster.kubeconfigPath] : [viaProxy]) {
-              const impersonation =
-                kubeconfig === viaProxy
-                  ? []
-                  : [`--as=${AGENT_SA}`, ...AGENT_SA_GROUPS.map((g) => `--as-group=${g}`)];
-              const pf = kubectlLong(
-                cluster.kubectlPath,
-                [...impersonation, 'port-forward', '-n', NS, 'pod/p1', ':8080'],
-                { kubeconfig, env: { ...(kubeconfig === viaProxy ? mode.env : {}), ...env } },
-              );
-              const { sent, received } = await echoThroughPortForward(pf);
-              expect(received).toBe(sent);
-              await pf.stop();
-            }
-            expect(await upgrades(transport)).toBeGreaterThan(before);
-          } finally {
-            echo.close();
-          }
-        });
+      for (const transport of TRANSPORTS) {
+        it(`exec over ${transport}: echo hi, stdin, tty`, () => checkExec(target(), transport));
+        it(`port-forward over ${transport} carries bytes end to end`, () =>
+          checkPortForward(target(), transport));
       }
 
       it('the upgrades metric counts both protocols', async () => {
@@ -377,17 +202,7 @@ for (const each of MODES) {
         await straight.stop();
       });
 
-      it('cp both ways', async () => {
-        const local = join(world.dir, 'cp-source.txt');
-        const back = join(world.dir, 'cp-back.txt');
-        const content = `copied ${randomBytes(8).toString('hex')}\n`;
-        writeFileSync(local, content);
-        const remote = `${cluster.execWorkDir}/cp-${randomBytes(3).toString('hex')}.txt`;
-        ok(await proxied(['cp', local, `${NS}/p1:${remote}`]));
-        expect(ok(await direct(['exec', 'p1', '-n', NS, '--', 'cat', remote]))).toBe(content);
-        ok(await proxied(['cp', `${NS}/p1:${remote}`, back]));
-        expect(readFileSync(back, 'utf8')).toBe(content);
-      });
+      it('cp both ways', () => checkCp(target()));
     });
 
     // Each mode's identity as the API server sees it (`kubectl auth whoami`), compared with docs/kubernetes-api-proxy.md.
