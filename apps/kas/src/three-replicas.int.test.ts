@@ -120,16 +120,21 @@ describe('three kas replicas: routing, Redis away, kill -9 and drain', () => {
         return h['kas-2']! > 0 && h['kas-1'] === 0 && h['kas-3'] === 0;
       },
     );
-    // kubectl's kubeconfig from kas-1's own console API: its server is kas-1's proxy port, not the balancer's.
+    // kubectl's kubeconfig from kas-1's own console API. It names the balancer (the launcher sets MOORING_PROXY_URL);
+    // this test points it at kas-1's own proxy port, so every call kubectl makes reaches a replica without the tunnel.
     const admin1 = new RestClient(replica('kas-1').urls.api!);
     expect((await admin1.login('admin', testAdminPassword)).status).toBe(200);
     const kc = await admin1.post<{ filename: string; yaml: string }>('/api/v1/kubeconfig', {
       agentIds: [w.agentId],
     });
     expect(kc.status, kc.text).toBe(201);
-    expect(kc.body.yaml).toContain(replica('kas-1').urls.proxy);
+    expect(kc.body.yaml).toContain(`server: ${local.urls.proxy}\n`);
     kubeconfig = path.join(dir, kc.body.filename);
-    fs.writeFileSync(kubeconfig, kc.body.yaml, { mode: 0o600 });
+    fs.writeFileSync(
+      kubeconfig,
+      kc.body.yaml.replace(`server: ${local.urls.proxy}\n`, `server: ${replica('kas-1').urls.proxy}\n`),
+      { mode: 0o600 },
+    );
     const parsed = parse(kc.body.yaml) as {
       clusters: { cluster: { 'certificate-authority-data': string } }[];
     };
