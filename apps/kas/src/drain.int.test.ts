@@ -4,7 +4,6 @@
 // while one replica gets SIGTERM. Every request succeeds; the drained replica's /readyz answered 503 first, a long
 // request on it (a watch the API server ends after a few seconds) finished before it exited, it exited 0, and the
 // pod that was connected to it reconnected to the other. The replicas share certificate files and MOORING_SECRET.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http2 from 'node:http2';
 import os from 'node:os';
@@ -20,7 +19,7 @@ import { parse } from 'yaml';
 import { startTcpLoadBalancer, type TcpLoadBalancer } from './replicas/tcp-load-balancer';
 import { kasProcessPorts, spawnKas, type KasProcess } from './testing/kas-process';
 import { durationPercentile, startDrainLoad } from './testing/drain-load';
-import { testAdminPassword } from './testing/test-kas';
+import { sharedReplicaEnv, testAdminPassword } from './testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from './testing/world';
 
 const WORKERS_H1 = 100;
@@ -58,9 +57,7 @@ describe('drain: SIGTERM to one of two kas replicas behind the load balancer', (
     ];
     const env = {
       ...kasProcessPorts,
-      DATABASE_URL: pg.url,
-      MOORING_SECRET: randomBytes(32).toString('base64'),
-      MOORING_ADMIN_PASSWORD: testAdminPassword,
+      ...sharedReplicaEnv(pg.url),
       // The same certificate files on every replica: agents and kubectl trust one CA whichever answers.
       MOORING_AGENT_TLS_CERT_FILE: cert,
       MOORING_AGENT_TLS_KEY_FILE: key,

@@ -2,7 +2,6 @@
 // tracker), a real agentk on the run's cluster connected to replica B only, and the cluster's own kubectl talking to
 // replica A's proxy. A holds no tunnel of the agent, so every request is routed through B's private API: get, a
 // watch that sees an object created meanwhile, and a large list. The metrics say which side did what.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import { createLogger } from './logger';
 import { defaultModules } from './modules';
 import { startClusterAgentk } from './testing/cluster-agentk';
 import { loopbackTestConfig } from './testing/loopback-config';
-import { testAdminPassword } from './testing/test-kas';
+import { sharedReplicaEnv, testAdminPassword } from './testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from './testing/world';
 
 const routed = async (kas: RunningKas, side: 'gateway' | 'router', outcome: string) => {
@@ -41,10 +40,7 @@ describe('kas-to-kas routing: kubectl on replica A reaches an agent connected to
     pg = await startTestPostgres();
     redis = await startTestRedis();
     const env = {
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      MOORING_SECRET: randomBytes(32).toString('base64'),
-      MOORING_ADMIN_PASSWORD: testAdminPassword,
+      ...sharedReplicaEnv(pg.url, redis.url),
     };
     const start = (name: string) =>
       startKas(loopbackTestConfig(path.join(dir, name), env), {

@@ -2,7 +2,6 @@
 // lets exactly one dial, the other reports standby; when the owner is killed (SIGKILL: no release, the lease must
 // run out) the other dials, agentk's clients reconnect over the new link, and kubectl through the new owner's
 // proxy then succeeds every time. MOORING_RECEPTIVE_LEASE is 2 s here; the figures are printed.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestClient } from './testing/api-client';
 import { kasProcessPorts, spawnKas, type KasProcess } from './testing/kas-process';
 import { receptiveAgents } from './testing/receptive-agents';
-import { testAdminPassword } from './testing/test-kas';
+import { sharedReplicaEnv, testAdminPassword } from './testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from './testing/world';
 
 interface Replica {
@@ -41,10 +40,8 @@ describe('receptive agents with two kas processes on one PostgreSQL database', (
   beforeAll(async () => {
     pg = await startTestPostgres();
     const env = {
-      DATABASE_URL: pg.url,
       // One secret for both, as replicas share theirs: either may decrypt the endpoint's key and read a session.
-      MOORING_SECRET: randomBytes(32).toString('base64'),
-      MOORING_ADMIN_PASSWORD: testAdminPassword,
+      ...sharedReplicaEnv(pg.url),
       MOORING_RECEPTIVE_LEASE: '2',
       MOORING_LOG_LEVEL: 'info',
     };

@@ -4,7 +4,6 @@
 // token, a kubeconfig — works on the others: agentk trusting the CA read from one replica connects to another, and
 // kubectl with a kubeconfig from a third reaches the agent through that replica's proxy. Without MOORING_SECRET kas
 // refuses PostgreSQL and says what to set.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestClient } from './testing/api-client';
 import { kasProcessPorts, spawnKas, type KasProcess } from './testing/kas-process';
-import { testAdminPassword } from './testing/test-kas';
+import { sharedReplicaEnv, testAdminPassword } from './testing/test-kas';
 import { buildHttpWorld, uniqueName, type HttpWorld } from './testing/world';
 
 interface Replica {
@@ -43,9 +42,7 @@ describe('three kas replicas started together on one empty PostgreSQL database',
   beforeAll(async () => {
     database = await startTestPostgres();
     env = {
-      DATABASE_URL: database.url,
-      MOORING_SECRET: randomBytes(32).toString('base64'),
-      MOORING_ADMIN_PASSWORD: testAdminPassword,
+      ...sharedReplicaEnv(database.url),
       MOORING_LOG_LEVEL: 'info',
     };
     const startedAt = Date.now();

@@ -3,7 +3,6 @@
 // pod of Y on B. Whichever replica answers, both are listed with the agents and tunnels they hold; B turning not
 // ready (a readiness check of its own that the test switches off, the same mechanism as a lost database) shows on A
 // with B's /readyz reason; B stopping cleanly leaves the list. Waits on the answers, prints how long each took.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,7 @@ import { defaultModules } from './modules';
 import { RestClient } from './testing/api-client';
 import { startClusterAgentk } from './testing/cluster-agentk';
 import { loopbackTestConfig } from './testing/loopback-config';
-import { testAdminPassword } from './testing/test-kas';
+import { sharedReplicaEnv, testAdminPassword } from './testing/test-kas';
 import { buildHttpWorld, uniqueName, type HttpWorld } from './testing/world';
 
 interface Replica {
@@ -76,10 +75,7 @@ describe('the list of kas replicas', () => {
     pg = await startTestPostgres();
     redis = await startTestRedis();
     const env = {
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      MOORING_SECRET: randomBytes(32).toString('base64'),
-      MOORING_ADMIN_PASSWORD: testAdminPassword,
+      ...sharedReplicaEnv(pg.url, redis.url),
     };
     const start = (name: string, extra: KasModule[] = []) =>
       startKas(loopbackTestConfig(path.join(dir, name), env), {

@@ -3,7 +3,6 @@
 // reaches the agent on A (events relayed through Redis); Redis killed and restarted: neither kas crashes, /readyz
 // names Redis, and everything recovers; A killed (SIGKILL, no goodbye): after the tracker TTL (2 s here) B reports the
 // agent connected nowhere. Waits on state, prints the delays.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import type { RunningKas } from './kas';
 import { RestClient } from './testing/api-client';
 import { startClusterAgentk } from './testing/cluster-agentk';
 import { kasProcessPorts, spawnKas, type KasProcess } from './testing/kas-process';
-import { testAdminPassword } from './testing/test-kas';
+import { sharedReplicaEnv, testAdminPassword } from './testing/test-kas';
 import { buildHttpWorld, type HttpWorld } from './testing/world';
 
 interface Connection {
@@ -49,10 +48,7 @@ describe('two kas replicas sharing Redis', () => {
     redis = await startTestRedis({ own: true });
     const env = {
       ...kasProcessPorts,
-      DATABASE_URL: pg.url,
-      REDIS_URL: redis.url,
-      MOORING_SECRET: randomBytes(32).toString('base64'),
-      MOORING_ADMIN_PASSWORD: testAdminPassword,
+      ...sharedReplicaEnv(pg.url, redis.url),
       MOORING_TUNNEL_TRACKER_TTL: '2',
       MOORING_LOG_LEVEL: 'info',
     };

@@ -29,6 +29,19 @@ export interface TestKas {
 
 export const testAdminPassword = 'admin-password-for-tests';
 
+/**
+ * What several kas share, as replicas do: one PostgreSQL, one secret (kas refuses to generate one there), optionally
+ * one Redis, and the test's admin password. Every multi-kas test starts its kas with this, plus its own settings.
+ */
+export function sharedReplicaEnv(databaseUrl: string, redisUrl?: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    ...(redisUrl !== undefined && { REDIS_URL: redisUrl }),
+    MOORING_SECRET: randomBytes(32).toString('base64'),
+    MOORING_ADMIN_PASSWORD: testAdminPassword,
+  };
+}
+
 export async function startTestKas(
   backend: TestBackend,
   options: { modules?: KasModule[]; env?: Record<string, string> } = {},
